@@ -1,0 +1,1051 @@
+package io.lxdbackup.operator.lxd;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import okhttp3.ConnectionSpec;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okhttp3.TlsVersion;
+import okhttp3.WebSocket;
+import okhttp3.WebSocketListener;
+import okio.BufferedSink;
+import okio.Okio;
+import okio.Source;
+
+/**
+ * A typed client for the LXD REST API ({@code /1.0}), modelled on LXD's own Go client.
+ *
+ * <p>One instance holds one connection pool to one server; {@link #inProject(String)} and
+ * {@link #onTarget(String)} return views that share it. Every method that changes something
+ * returns the {@link Operation} LXD started, which the caller waits for with
+ * {@link #waitFor(Operation, Duration, Consumer)}. Options the server does not support are
+ * refused with {@link LxdException.NotSupported} before any request is sent.
+ *
+ * <p>Large transfers (backup download, import) are streamed: neither the whole file nor a
+ * temporary copy is ever held by the client.
+ */
+public final class LxdClient implements AutoCloseable {
+  /** LXD's way of saying "never expires" for snapshots and backups. */
+  public static final String NEVER = "0001-01-01T00:00:00Z";
+
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final MediaType OCTET = MediaType.get("application/octet-stream");
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final LxdEndpoint endpoint;
+  private final OkHttpClient http;
+  private final OkHttpClient streaming;
+  private final HttpUrl base;
+  private final PinningTrustManager trustManager;
+  private final Shared shared;
+
+  /** State shared by the project/target views of one connection. */
+  private static final class Shared {
+    volatile ServerInfo server;
+  }
+
+  private LxdClient(LxdEndpoint endpoint, OkHttpClient http, OkHttpClient streaming, HttpUrl base,
+      PinningTrustManager trustManager, Shared shared) {
+    this.endpoint = endpoint;
+    this.http = http;
+    this.streaming = streaming;
+    this.base = base;
+    this.trustManager = trustManager;
+    this.shared = shared;
+  }
+
+  /** Builds a client. No request is sent until the first call. */
+  public static LxdClient create(LxdEndpoint endpoint) {
+    OkHttpClient.Builder b = new OkHttpClient.Builder()
+        .connectTimeout(endpoint.connectTimeout())
+        .readTimeout(endpoint.requestTimeout())
+        .writeTimeout(endpoint.requestTimeout())
+        .callTimeout(endpoint.requestTimeout().plusSeconds(5))
+        .retryOnConnectionFailure(true)
+        .followRedirects(false);
+    HttpUrl base;
+    PinningTrustManager tm = null;
+    if (endpoint.isUnix()) {
+      b.socketFactory(new UnixSocketFactory(Path.of(endpoint.socketPath())))
+          .dns(host -> List.of(java.net.InetAddress.getLoopbackAddress()));
+      base = HttpUrl.get("http://lxd/");
+    } else {
+      String fingerprint = endpoint.pinnedFingerprint();
+      if (endpoint.pinnedCertificatePem() != null && !endpoint.pinnedCertificatePem().isBlank()) {
+        String pemFingerprint = Certificates.fingerprint(
+            Certificates.parseCertificate(endpoint.pinnedCertificatePem(), "pinned server certificate"));
+        if (fingerprint != null && !Certificates.normalizeFingerprint(fingerprint).equals(pemFingerprint)) {
+          throw new IllegalArgumentException("the pinned server certificate (fingerprint " + pemFingerprint
+              + ") and the pinned fingerprint " + Certificates.normalizeFingerprint(fingerprint)
+              + " disagree; set only one of them");
+        }
+        fingerprint = pemFingerprint;
+      }
+      tm = new PinningTrustManager(fingerprint, endpoint.insecureSkipVerify());
+      SSLContext ssl = sslContext(endpoint.identity(), tm);
+      b.sslSocketFactory(ssl.getSocketFactory(), tm)
+          // LXD certificates name the host, not the address we dial; identity is the pin.
+          .hostnameVerifier((host, session) -> true)
+          .connectionSpecs(List.of(new ConnectionSpec.Builder(ConnectionSpec.RESTRICTED_TLS)
+              .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2).build()));
+      base = HttpUrl.get(endpoint.url());
+    }
+    OkHttpClient http = b.build();
+    OkHttpClient streaming = http.newBuilder()
+        .callTimeout(Duration.ZERO)
+        .readTimeout(Duration.ofMinutes(5))
+        .writeTimeout(Duration.ofMinutes(5))
+        .pingInterval(Duration.ofSeconds(30))
+        .build();
+    return new LxdClient(endpoint, http, streaming, base, tm, new Shared());
+  }
+
+  private static SSLContext sslContext(Certificates.ClientIdentity identity, PinningTrustManager tm) {
+    try {
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      char[] pw = new char[0];
+      if (identity != null) {
+        ks.setKeyEntry("client", identity.key(), pw, identity.chain().toArray(new Certificate[0]));
+      }
+      kmf.init(ks, pw);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {tm}, new SecureRandom());
+      return ctx;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new LxdException.TlsFailure("cannot load the client certificate and key: " + e.getClass().getSimpleName(), null);
+    }
+  }
+
+  public LxdEndpoint endpoint() {
+    return endpoint;
+  }
+
+  /** A view of this client whose calls address another project (null = the server default). */
+  public LxdClient inProject(String project) {
+    if (Objects.equals(project, endpoint.project())) {
+      return this;
+    }
+    return new LxdClient(endpoint.withProject(project), http, streaming, base, trustManager, shared);
+  }
+
+  /** A view of this client whose calls go to one cluster member ({@code ?target=}). */
+  public LxdClient onTarget(String target) {
+    if (Objects.equals(target, endpoint.target())) {
+      return this;
+    }
+    return new LxdClient(endpoint.withTarget(target), http, streaming, base, trustManager, shared);
+  }
+
+  public String project() {
+    return endpoint.project() == null || endpoint.project().isEmpty() ? "default" : endpoint.project();
+  }
+
+  @Override
+  public void close() {
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  // ---------------------------------------------------------------- server
+
+  /** {@code GET /1.0}, cached after the first successful call. */
+  public ServerInfo server() {
+    ServerInfo s = shared.server;
+    return s != null ? s : refreshServer();
+  }
+
+  /** {@code GET /1.0}, always asking the server. */
+  public ServerInfo refreshServer() {
+    JsonNode md = call("GET", url("1.0"), null).metadata;
+    JsonNode env = md.path("environment");
+    Set<String> ext = new LinkedHashSet<>();
+    md.path("api_extensions").forEach(n -> ext.add(n.asText()));
+    List<Integer> versions = new ArrayList<>();
+    env.path("backup_metadata_version_range").forEach(n -> versions.add(n.asInt()));
+    Map<String, String> config = new LinkedHashMap<>();
+    md.path("config").fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().asText()));
+    String certificate = env.path("certificate").asText(null);
+    String fingerprint = env.path("certificate_fingerprint").asText(null);
+    if (fingerprint == null && trustManager != null) {
+      fingerprint = trustManager.lastSeenFingerprint();
+    }
+    if (certificate == null && trustManager != null && trustManager.lastSeenCertificate() != null) {
+      certificate = Certificates.toPem(trustManager.lastSeenCertificate());
+    }
+    ServerInfo info = new ServerInfo(
+        "trusted".equals(md.path("auth").asText()),
+        md.path("api_version").asText(null),
+        env.path("server_version").asText(null),
+        env.path("server_name").asText(null),
+        env.path("server_clustered").asBoolean(false),
+        certificate,
+        fingerprint,
+        Set.copyOf(ext),
+        Capabilities.from(ext),
+        List.copyOf(versions),
+        Map.copyOf(config));
+    if (info.trusted()) {
+      shared.server = info;
+    }
+    return info;
+  }
+
+  /** The fingerprint of the certificate the server presented in the last TLS handshake. */
+  public String presentedServerFingerprint() {
+    return trustManager == null ? null : trustManager.lastSeenFingerprint();
+  }
+
+  /**
+   * Adds this client's certificate to the server's trust store, like {@code lxc remote add}.
+   * {@code secret} is a trust password or a trust token ({@code lxc config trust add}).
+   */
+  public void trust(String secret, String clientName) {
+    Objects.requireNonNull(secret, "secret");
+    ObjectNode body = obj().put("type", "client");
+    if (clientName != null) {
+      body.put("name", clientName);
+    }
+    String tokenSecret = trustTokenSecret(secret);
+    ServerInfo info = refreshServer();
+    if (tokenSecret != null && info.hasExtension(Capabilities.EXT_EXPLICIT_TRUST_TOKEN)) {
+      body.put("trust_token", secret);
+    } else {
+      // Servers before explicit_trust_token take the whole token in the password field.
+      body.put("password", secret);
+    }
+    call("POST", url("1.0", "certificates"), body);
+    shared.server = null;
+  }
+
+  /**
+   * Issues a trust token for a new client ({@code lxc config trust add --name}); needs a
+   * trusted client. The token is what {@link #trust(String, String)} accepts on the new client.
+   */
+  public String createTrustToken(String clientName) {
+    ObjectNode body = obj().put("type", "client").put("name", clientName).put("token", true);
+    Operation op = async(call("POST", url("1.0", "certificates"), body));
+    JsonNode md = op == null ? null : op.metadata();
+    if (md == null || !md.hasNonNull("secret")) {
+      throw new LxdException.ServerError(0, "the server did not return a trust token");
+    }
+    ObjectNode token = obj().put("client_name", clientName)
+        .put("fingerprint", md.path("fingerprint").asText())
+        .put("secret", md.path("secret").asText());
+    token.set("addresses", md.path("addresses").isArray() ? md.path("addresses") : JsonNodeFactory.instance.arrayNode());
+    return Base64.getEncoder().encodeToString(token.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The secret inside a trust token, or null when the text is not a token (a password). */
+  static String trustTokenSecret(String text) {
+    try {
+      JsonNode token = MAPPER.readTree(Base64.getDecoder().decode(text.trim()));
+      return token.hasNonNull("secret") ? token.get("secret").asText() : null;
+    } catch (IllegalArgumentException | IOException e) {
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  public Operation getOperation(String id) {
+    return parseOperation(call("GET", url("1.0", "operations", id), null).metadata);
+  }
+
+  /** Asks LXD to cancel an operation; already finished or forgotten operations are ignored. */
+  public void cancelOperation(String id) {
+    try {
+      call("DELETE", url("1.0", "operations", id), null);
+    } catch (LxdException.NotFound | LxdException.BadRequest e) {
+      // finished, forgotten, or not cancellable: nothing left to cancel
+    }
+  }
+
+  /** Waits for an operation to end, without progress reports. */
+  public Operation waitFor(Operation op, Duration timeout) {
+    return waitFor(op, timeout, null);
+  }
+
+  /**
+   * Waits for an operation to end, long-polling {@code /wait} in short slices so that
+   * {@code progress} sees the operation's metadata as it changes. Throws
+   * {@link LxdException.OperationFailed} (or {@link LxdException.AlreadyExists} for a name
+   * clash) when it fails, {@link LxdException.OperationTimeout} when it outlives
+   * {@code timeout}, and {@link LxdException.NotFound} when LXD already forgot it.
+   */
+  public Operation waitFor(Operation op, Duration timeout, Consumer<Operation> progress) {
+    if (op == null) {
+      return null;
+    }
+    if (op.isDone()) {
+      return checkResult(op);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Operation current = op;
+    while (true) {
+      long remainingSeconds = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
+      if (remainingSeconds <= 0) {
+        throw new LxdException.OperationTimeout("operation " + op.id() + " (" + op.description()
+            + ") did not finish within " + timeout.toSeconds() + "s");
+      }
+      long slice = Math.min(remainingSeconds, progress == null ? 30 : 2);
+      HttpUrl waitUrl = url("1.0", "operations", op.id(), "wait").newBuilder()
+          .addQueryParameter("timeout", Long.toString(slice)).build();
+      current = parseOperation(call("GET", waitUrl, null, Duration.ofSeconds(slice + 30)).metadata);
+      if (current.isDone()) {
+        return checkResult(current);
+      }
+      if (progress != null) {
+        progress.accept(current);
+      }
+    }
+  }
+
+  private Operation checkResult(Operation op) {
+    if (op.isSuccess()) {
+      return op;
+    }
+    String err = op.err() == null || op.err().isBlank() ? op.status() : op.err();
+    if (err != null && err.toLowerCase().contains("already exists")) {
+      throw new LxdException.AlreadyExists(err);
+    }
+    if (err != null && err.startsWith("Invalid")) {
+      // validation done inside the operation (config values, names): the request was wrong
+      throw new LxdException.BadRequest(400, err);
+    }
+    throw new LxdException.OperationFailed(op.id(), err);
+  }
+
+  // ---------------------------------------------------------------- instances
+
+  public List<Instance> listInstances() {
+    JsonNode md = call("GET", url("1.0", "instances").newBuilder().addQueryParameter("recursion", "1").build(), null).metadata;
+    List<Instance> out = new ArrayList<>();
+    md.forEach(n -> out.add(parseInstance((ObjectNode) n, null)));
+    return out;
+  }
+
+  public Instance getInstance(String name) {
+    Result r = call("GET", url("1.0", "instances", name), null);
+    return parseInstance((ObjectNode) r.metadata, r.etag);
+  }
+
+  public boolean instanceExists(String name) {
+    try {
+      getInstance(name);
+      return true;
+    } catch (LxdException.NotFound e) {
+      return false;
+    }
+  }
+
+  /** Creates an instance from a local image alias (used by tests and examples). */
+  public Operation createInstanceFromImage(String name, String imageAlias, Map<String, String> config) {
+    ObjectNode body = obj().put("name", name);
+    body.putObject("source").put("type", "image").put("alias", imageAlias);
+    ObjectNode cfg = body.putObject("config");
+    if (config != null) {
+      config.forEach(cfg::put);
+    }
+    return async(call("POST", url("1.0", "instances"), body));
+  }
+
+  public Operation deleteInstance(String name) {
+    return async(call("DELETE", url("1.0", "instances", name), null));
+  }
+
+  /** {@code action} is start, stop, restart, freeze or unfreeze. */
+  public Operation changeState(String name, String action, boolean force, int timeoutSeconds) {
+    ObjectNode body = obj().put("action", action).put("force", force).put("timeout", timeoutSeconds);
+    return async(call("PUT", url("1.0", "instances", name, "state"), body));
+  }
+
+  public Operation renameInstance(String name, String newName) {
+    return async(call("POST", url("1.0", "instances", name), obj().put("name", newName)));
+  }
+
+  /**
+   * Sets and removes single config keys and leaves every other key as it is. The update is
+   * guarded by the instance's ETag and retried when someone else changed the instance in
+   * between, so concurrent edits of other keys are never lost.
+   */
+  public void updateInstanceConfig(String name, Map<String, String> set, Set<String> remove) {
+    for (int attempt = 0; ; attempt++) {
+      Instance current = getInstance(name);
+      ObjectNode put = writableInstance(current.raw());
+      ObjectNode cfg = (ObjectNode) put.get("config");
+      if (set != null) {
+        set.forEach(cfg::put);
+      }
+      if (remove != null) {
+        remove.forEach(cfg::remove);
+      }
+      try {
+        Result r = call("PUT", url("1.0", "instances", name), put, null, current.etag());
+        Operation op = async(r);
+        if (op != null) {
+          waitFor(op, Duration.ofMinutes(2));
+        }
+        return;
+      } catch (LxdException e) {
+        if (e.statusCode() == 412 && attempt < 5) {
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private static ObjectNode writableInstance(ObjectNode raw) {
+    ObjectNode put = obj();
+    for (String f : List.of("architecture", "config", "devices", "ephemeral", "profiles", "description", "stateful")) {
+      if (raw.has(f)) {
+        put.set(f, raw.get(f).deepCopy());
+      }
+    }
+    if (!put.has("config") || !put.get("config").isObject()) {
+      put.putObject("config");
+    }
+    return put;
+  }
+
+  // ---------------------------------------------------------------- files
+
+  /** Reads a file from an instance (small files; used to verify restores). */
+  public byte[] readFile(String instance, String path) {
+    HttpUrl u = url("1.0", "instances", instance, "files").newBuilder().addQueryParameter("path", path).build();
+    try (Response resp = execute(http, new Request.Builder().url(u).get().build())) {
+      if (!resp.isSuccessful()) {
+        throw errorFrom(resp.code(), readJson(resp));
+      }
+      return resp.body().bytes();
+    } catch (IOException e) {
+      throw transportError(e);
+    }
+  }
+
+  public void writeFile(String instance, String path, byte[] content, int mode) {
+    HttpUrl u = url("1.0", "instances", instance, "files").newBuilder().addQueryParameter("path", path).build();
+    Request req = new Request.Builder().url(u)
+        .post(RequestBody.create(content, OCTET))
+        .header("X-LXD-type", "file")
+        .header("X-LXD-mode", String.format("%04o", mode))
+        .header("X-LXD-uid", "0").header("X-LXD-gid", "0")
+        .build();
+    try (Response resp = execute(http, req)) {
+      if (!resp.isSuccessful()) {
+        throw errorFrom(resp.code(), readJson(resp));
+      }
+    } catch (IOException e) {
+      throw transportError(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Options of a new snapshot. {@code name} null = the server's {@code snapshots.pattern}. */
+  public record SnapshotRequest(String name, boolean stateful, Instant expiresAt, boolean neverExpire,
+      String diskVolumesMode) {
+    public static SnapshotRequest named(String name) {
+      return new SnapshotRequest(name, false, null, false, null);
+    }
+  }
+
+  public Operation createSnapshot(String instance, SnapshotRequest req) {
+    ServerInfo info = server();
+    ObjectNode body = obj();
+    if (req.name() != null && !req.name().isEmpty()) {
+      body.put("name", req.name());
+    }
+    if (req.stateful()) {
+      info.require(Capabilities.EXT_STATEFUL, "stateful snapshots");
+      body.put("stateful", true);
+    }
+    if (req.expiresAt() != null || req.neverExpire()) {
+      info.require(Capabilities.EXT_SNAPSHOT_EXPIRY_CREATION, "setting a snapshot expiry at creation");
+      body.put("expires_at", req.neverExpire() ? NEVER : req.expiresAt().toString());
+    }
+    if (req.diskVolumesMode() != null && !req.diskVolumesMode().isEmpty()) {
+      info.require(Capabilities.EXT_DISK_VOLUMES_MODE, "diskVolumesMode");
+      body.put("disk_volumes_mode", req.diskVolumesMode());
+    }
+    return async(call("POST", url("1.0", "instances", instance, "snapshots"), body));
+  }
+
+  public List<Snapshot> listSnapshots(String instance) {
+    JsonNode md = call("GET", url("1.0", "instances", instance, "snapshots").newBuilder()
+        .addQueryParameter("recursion", "1").build(), null).metadata;
+    List<Snapshot> out = new ArrayList<>();
+    md.forEach(n -> out.add(parseSnapshot(n)));
+    return out;
+  }
+
+  public Snapshot getSnapshot(String instance, String name) {
+    return parseSnapshot(call("GET", url("1.0", "instances", instance, "snapshots", name), null).metadata);
+  }
+
+  public boolean snapshotExists(String instance, String name) {
+    try {
+      getSnapshot(instance, name);
+      return true;
+    } catch (LxdException.NotFound e) {
+      return false;
+    }
+  }
+
+  /** Sets a snapshot's expiry; null means never. */
+  public Operation updateSnapshotExpiry(String instance, String name, Instant expiresAt) {
+    server().require(Capabilities.EXT_SNAPSHOT_EXPIRY, "snapshot expiry");
+    ObjectNode body = obj().put("expires_at", expiresAt == null ? NEVER : expiresAt.toString());
+    return async(call("PUT", url("1.0", "instances", instance, "snapshots", name), body));
+  }
+
+  public Operation renameSnapshot(String instance, String name, String newName) {
+    return async(call("POST", url("1.0", "instances", instance, "snapshots", name), obj().put("name", newName)));
+  }
+
+  public Operation deleteSnapshot(String instance, String name) {
+    return async(call("DELETE", url("1.0", "instances", instance, "snapshots", name), null));
+  }
+
+  /** Restores an instance in place to one of its snapshots. */
+  public Operation restoreSnapshot(String instance, String snapshot, boolean stateful) {
+    if (stateful) {
+      server().require(Capabilities.EXT_STATEFUL, "stateful restore");
+    }
+    ObjectNode body = obj().put("restore", snapshot).put("stateful", stateful);
+    return async(call("PUT", url("1.0", "instances", instance), body));
+  }
+
+  // ---------------------------------------------------------------- backups
+
+  /** Options of a new LXD-side backup. Null fields are left to the server. */
+  public record BackupRequest(String name, Instant expiresAt, boolean instanceOnly, boolean optimizedStorage,
+      String compression, Integer version) {}
+
+  public Operation createBackup(String instance, BackupRequest req) {
+    ServerInfo info = server();
+    ObjectNode body = obj().put("name", req.name())
+        .put("instance_only", req.instanceOnly())
+        .put("container_only", req.instanceOnly())
+        .put("optimized_storage", req.optimizedStorage());
+    if (req.expiresAt() != null) {
+      body.put("expires_at", req.expiresAt().toString());
+    }
+    if (req.compression() != null && !req.compression().isEmpty()) {
+      info.require(Capabilities.EXT_BACKUP_COMPRESSION_ALGORITHM, "choosing a backup compression algorithm");
+      body.put("compression_algorithm", req.compression());
+    }
+    if (req.version() != null && req.version() > 0) {
+      info.require(Capabilities.EXT_BACKUP_METADATA_VERSION, "choosing the backup format version");
+      body.put("version", req.version());
+    }
+    return async(call("POST", url("1.0", "instances", instance, "backups"), body));
+  }
+
+  public List<Backup> listBackups(String instance) {
+    JsonNode md = call("GET", url("1.0", "instances", instance, "backups").newBuilder()
+        .addQueryParameter("recursion", "1").build(), null).metadata;
+    List<Backup> out = new ArrayList<>();
+    md.forEach(n -> out.add(parseBackup(n)));
+    return out;
+  }
+
+  public Backup getBackup(String instance, String name) {
+    return parseBackup(call("GET", url("1.0", "instances", instance, "backups", name), null).metadata);
+  }
+
+  public Operation deleteBackup(String instance, String name) {
+    return async(call("DELETE", url("1.0", "instances", instance, "backups", name), null));
+  }
+
+  /** An open download; close it to release the connection. */
+  public record Download(InputStream stream, long contentLength) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      stream.close();
+    }
+  }
+
+  /**
+   * Opens the backup file as a stream straight from the server's response. The caller reads
+   * and closes it; nothing is buffered beyond the socket.
+   */
+  public Download downloadBackup(String instance, String name) {
+    HttpUrl u = url("1.0", "instances", instance, "backups", name, "export");
+    Response resp = null;
+    try {
+      resp = execute(streaming, new Request.Builder().url(u).get().build());
+      if (!resp.isSuccessful()) {
+        LxdException err = errorFrom(resp.code(), readJson(resp));
+        resp.close();
+        throw err;
+      }
+      ResponseBody body = resp.body();
+      return new Download(body.byteStream(), body.contentLength());
+    } catch (IOException e) {
+      if (resp != null) {
+        resp.close();
+      }
+      throw transportError(e);
+    }
+  }
+
+  /** Options of an import ({@code lxc import}). */
+  public record ImportRequest(String pool, String name, Map<String, Map<String, String>> devices) {}
+
+  /**
+   * Creates an instance from a backup file read from {@code data}, streamed as the request
+   * body. {@code length} may be -1 (chunked upload). The stream is read exactly once.
+   */
+  public Operation importBackup(InputStream data, long length, ImportRequest req) {
+    ServerInfo info = server();
+    Request.Builder rb = new Request.Builder().url(url("1.0", "instances"));
+    if (req.pool() != null && !req.pool().isEmpty()) {
+      rb.header("X-LXD-pool", req.pool());
+    }
+    if (req.name() != null && !req.name().isEmpty()) {
+      info.require(Capabilities.EXT_BACKUP_OVERRIDE_NAME, "importing under another instance name");
+      rb.header("X-LXD-name", req.name());
+    }
+    if (req.devices() != null && !req.devices().isEmpty()) {
+      info.require(Capabilities.EXT_IMPORT_DEVICES, "device overrides on import");
+      rb.header("X-LXD-devices", encodeDevices(req.devices()));
+    }
+    RequestBody body = new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return OCTET;
+      }
+
+      @Override
+      public long contentLength() {
+        return length;
+      }
+
+      @Override
+      public boolean isOneShot() {
+        return true;
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        try (Source src = Okio.source(data)) {
+          sink.writeAll(src);
+        }
+      }
+    };
+    try (Response resp = execute(streaming, rb.post(body).build())) {
+      return async(parse(resp));
+    } catch (IOException e) {
+      throw transportError(e);
+    }
+  }
+
+  static String encodeDevices(Map<String, Map<String, String>> devices) {
+    StringBuilder outer = new StringBuilder();
+    devices.forEach((dev, props) -> {
+      StringBuilder inner = new StringBuilder();
+      props.forEach((k, v) -> {
+        if (inner.length() > 0) {
+          inner.append('&');
+        }
+        inner.append(form(k)).append('=').append(form(v));
+      });
+      if (outer.length() > 0) {
+        outer.append('&');
+      }
+      outer.append(form(dev)).append('=').append(form(inner.toString()));
+    });
+    return outer.toString();
+  }
+
+  private static String form(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  // ---------------------------------------------------------------- copy
+
+  /** What to copy where, like {@code lxc copy src:name dst:target}. */
+  public record CopyRequest(String sourceInstance, String targetInstance, boolean instanceOnly, boolean refresh,
+      String targetPool) {}
+
+  /**
+   * Copies an instance from {@code source} into this client's server in pull mode: the source
+   * opens a migration operation, this server connects to it with the operation's secrets and
+   * pulls the data. With {@code refresh} an existing target is brought up to date and only
+   * missing snapshots and changed data travel. The target is never started.
+   * Returns the target's operation; the source operation is cancelled if the target refuses.
+   */
+  public Operation copyFrom(LxdClient source, CopyRequest req) {
+    if (source.endpoint.isUnix()) {
+      throw new IllegalArgumentException("a pull copy needs the source server's HTTPS address, not a unix socket");
+    }
+    ServerInfo srcInfo = source.server();
+    Instance inst = source.getInstance(req.sourceInstance());
+    ObjectNode migrate = obj().put("migration", true).put("live", false)
+        .put("instance_only", req.instanceOnly()).put("container_only", req.instanceOnly());
+    Operation srcOp = async(source.call("POST", source.url("1.0", "instances", req.sourceInstance()), migrate));
+    try {
+      ObjectNode body = obj().put("name", req.targetInstance())
+          .put("type", inst.type())
+          .put("architecture", inst.architecture())
+          .put("ephemeral", inst.ephemeral());
+      ObjectNode cfg = body.putObject("config");
+      inst.config().forEach((k, v) -> {
+        // Volatile keys describe the source host (MACs, idmaps, power state); the target makes its own.
+        if (!k.startsWith("volatile.") || k.equals("volatile.base_image")) {
+          cfg.put(k, v);
+        }
+      });
+      ObjectNode devs = MAPPER.valueToTree(inst.devices());
+      if (req.targetPool() != null && !req.targetPool().isEmpty()) {
+        ObjectNode root = null;
+        for (Map.Entry<String, Map<String, String>> d : inst.expandedDevices().entrySet()) {
+          if ("disk".equals(d.getValue().get("type")) && "/".equals(d.getValue().get("path"))) {
+            root = MAPPER.valueToTree(d.getValue());
+            root.put("pool", req.targetPool());
+            devs.set(d.getKey(), root);
+          }
+        }
+        if (root == null) {
+          devs.putObject("root").put("type", "disk").put("path", "/").put("pool", req.targetPool());
+        }
+      }
+      body.set("devices", devs);
+      body.set("profiles", MAPPER.valueToTree(inst.profiles()));
+      ObjectNode src = body.putObject("source").put("type", "migration").put("mode", "pull")
+          .put("operation", source.base.newBuilder().addPathSegments("1.0/operations/" + srcOp.id()).build().toString())
+          .put("certificate", srcInfo.certificatePem())
+          .put("instance_only", req.instanceOnly())
+          .put("container_only", req.instanceOnly())
+          .put("refresh", req.refresh())
+          .put("live", false);
+      if (inst.config().get("volatile.base_image") != null) {
+        src.put("base-image", inst.config().get("volatile.base_image"));
+      }
+      ObjectNode secrets = src.putObject("secrets");
+      if (srcOp.metadata() != null) {
+        srcOp.metadata().fields().forEachRemaining(e -> secrets.put(e.getKey(), e.getValue().asText()));
+      }
+      if (!source.project().equals("default")) {
+        src.put("project", source.project());
+      }
+      return async(call("POST", url("1.0", "instances"), body));
+    } catch (RuntimeException e) {
+      source.cancelOperation(srcOp.id());
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** A running event subscription; close it to stop. */
+  public interface EventSubscription extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Subscribes to {@code /1.0/events} over a websocket. {@code types} filters by event type
+   * (lifecycle, operation, logging); {@code onClose} receives the failure, or null on a clean close.
+   */
+  public EventSubscription events(Set<String> types, Consumer<LxdEvent> onEvent, Consumer<Throwable> onClose) {
+    HttpUrl.Builder ub = url("1.0", "events").newBuilder();
+    if (types != null && !types.isEmpty()) {
+      ub.addQueryParameter("type", String.join(",", types));
+    }
+    Request req = new Request.Builder().url(ub.build()).build();
+    WebSocket ws = streaming.newWebSocket(req, new WebSocketListener() {
+      @Override
+      public void onMessage(WebSocket webSocket, String text) {
+        try {
+          JsonNode n = MAPPER.readTree(text);
+          onEvent.accept(new LxdEvent(n.path("type").asText(), time(n.path("timestamp").asText(null)),
+              n.path("location").asText(null), n.path("project").asText(null), n.path("metadata")));
+        } catch (JsonProcessingException e) {
+          // a message we cannot parse is skipped; the stream goes on
+        }
+      }
+
+      @Override
+      public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+        if (onClose != null) {
+          onClose.accept(t instanceof IOException io ? transportError(io) : t);
+        }
+      }
+
+      @Override
+      public void onClosed(WebSocket webSocket, int code, String reason) {
+        if (onClose != null) {
+          onClose.accept(null);
+        }
+      }
+    });
+    return () -> ws.close(1000, "done");
+  }
+
+  // ---------------------------------------------------------------- transport
+
+  /** One parsed LXD response envelope. */
+  private record Result(String type, int statusCode, JsonNode metadata, String operationUrl, String etag) {}
+
+  HttpUrl url(String... segments) {
+    HttpUrl.Builder b = base.newBuilder();
+    for (String s : segments) {
+      b.addPathSegment(s);
+    }
+    if (endpoint.project() != null && !endpoint.project().isEmpty()) {
+      b.addQueryParameter("project", endpoint.project());
+    }
+    if (endpoint.target() != null && !endpoint.target().isEmpty()) {
+      b.addQueryParameter("target", endpoint.target());
+    }
+    return b.build();
+  }
+
+  private Result call(String method, HttpUrl u, JsonNode body) {
+    return call(method, u, body, null, null);
+  }
+
+  private Result call(String method, HttpUrl u, JsonNode body, Duration timeout) {
+    return call(method, u, body, timeout, null);
+  }
+
+  private Result call(String method, HttpUrl u, JsonNode body, Duration timeout, String ifMatch) {
+    RequestBody rb = null;
+    if (body != null) {
+      rb = RequestBody.create(body.toString(), JSON);
+    } else if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
+      rb = RequestBody.create("{}", JSON);
+    }
+    Request.Builder req = new Request.Builder().url(u).method(method, rb);
+    if (ifMatch != null) {
+      req.header("If-Match", ifMatch);
+    }
+    OkHttpClient client = http;
+    if (timeout != null) {
+      client = http.newBuilder().readTimeout(timeout).callTimeout(timeout.plusSeconds(5)).build();
+    }
+    try (Response resp = execute(client, req.build())) {
+      return parse(resp);
+    } catch (IOException e) {
+      throw transportError(e);
+    }
+  }
+
+  private Response execute(OkHttpClient client, Request req) throws IOException {
+    return client.newCall(req).execute();
+  }
+
+  private Result parse(Response resp) throws IOException {
+    JsonNode n = readJson(resp);
+    if (!resp.isSuccessful() || "error".equals(n.path("type").asText())) {
+      throw errorFrom(resp.code(), n);
+    }
+    return new Result(n.path("type").asText(), n.path("status_code").asInt(resp.code()),
+        n.path("metadata"), n.path("operation").asText(null), resp.header("ETag"));
+  }
+
+  private static JsonNode readJson(Response resp) throws IOException {
+    String text = resp.body().string();
+    try {
+      return text.isEmpty() ? obj() : MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      // Not JSON: keep only the status line; bodies can be large or contain anything.
+      return obj().put("type", "error").put("error_code", resp.code())
+          .put("error", "unexpected non-JSON answer (HTTP " + resp.code() + ")");
+    }
+  }
+
+  private static LxdException errorFrom(int httpCode, JsonNode n) {
+    int code = n.path("error_code").asInt(httpCode);
+    String msg = n.path("error").asText("");
+    if (msg.isEmpty()) {
+      msg = "HTTP " + code;
+    }
+    String lower = msg.toLowerCase();
+    if (code == 404 || lower.equals("not found")) {
+      return new LxdException.NotFound(msg);
+    }
+    if (code == 409 || lower.contains("already exists")) {
+      return new LxdException.AlreadyExists(msg);
+    }
+    if (code == 403 || code == 401) {
+      return new LxdException.Forbidden(msg);
+    }
+    if (code >= 500) {
+      return new LxdException.ServerError(code, msg);
+    }
+    return new LxdException.BadRequest(code, msg);
+  }
+
+  private LxdException transportError(IOException e) {
+    Throwable cause = e;
+    while (cause != null) {
+      if (cause instanceof PinningTrustManager.FingerprintMismatch m) {
+        return new LxdException.CertificateMismatch(m.expected, m.actual);
+      }
+      cause = cause.getCause();
+    }
+    String where = endpoint.isUnix() ? endpoint.socketPath() : base.host() + ":" + base.port();
+    if (e instanceof SSLHandshakeException || e instanceof SSLPeerUnverifiedException) {
+      String seen = trustManager == null ? null : trustManager.lastSeenFingerprint();
+      return new LxdException.TlsFailure("TLS handshake with " + where + " failed: " + rootMessage(e)
+          + (seen != null ? " (server certificate fingerprint " + seen + ")" : ""), null);
+    }
+    if (e instanceof SSLException) {
+      return new LxdException.TlsFailure("TLS error talking to " + where + ": " + rootMessage(e), null);
+    }
+    if (e instanceof ConnectException || e instanceof UnknownHostException || e instanceof NoRouteToHostException
+        || e instanceof SocketTimeoutException || e instanceof InterruptedIOException
+        || e instanceof java.net.SocketException || e instanceof java.io.EOFException) {
+      return new LxdException.Unreachable("cannot reach LXD at " + where + ": " + rootMessage(e), null);
+    }
+    return new LxdException.Unreachable("I/O error talking to LXD at " + where + ": " + rootMessage(e), null);
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable r = t;
+    while (r.getCause() != null && r.getCause() != r) {
+      r = r.getCause();
+    }
+    String m = r.getMessage();
+    return r.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  private Operation async(Result r) {
+    if (!"async".equals(r.type())) {
+      return null;
+    }
+    return parseOperation(r.metadata());
+  }
+
+  // ---------------------------------------------------------------- parsing
+
+  private static Operation parseOperation(JsonNode n) {
+    Map<String, List<String>> resources = new LinkedHashMap<>();
+    n.path("resources").fields().forEachRemaining(e -> {
+      List<String> l = new ArrayList<>();
+      e.getValue().forEach(v -> l.add(v.asText()));
+      resources.put(e.getKey(), l);
+    });
+    return new Operation(n.path("id").asText(), n.path("class").asText(null), n.path("description").asText(null),
+        n.path("status").asText(null), n.path("status_code").asInt(), n.path("err").asText(null),
+        n.path("may_cancel").asBoolean(false), time(n.path("created_at").asText(null)),
+        time(n.path("updated_at").asText(null)), resources,
+        n.path("metadata").isMissingNode() || n.path("metadata").isNull() ? null : n.path("metadata"));
+  }
+
+  private static Instance parseInstance(ObjectNode n, String etag) {
+    return new Instance(n.path("name").asText(), n.path("type").asText("container"), n.path("status").asText(null),
+        n.path("architecture").asText(null), n.path("location").asText(null), n.path("project").asText(null),
+        time(n.path("created_at").asText(null)), n.path("ephemeral").asBoolean(false),
+        n.path("stateful").asBoolean(false), strings(n.path("profiles")), stringMap(n.path("config")),
+        stringMap(n.path("expanded_config")), deviceMap(n.path("devices")), deviceMap(n.path("expanded_devices")),
+        etag, n);
+  }
+
+  private static Snapshot parseSnapshot(JsonNode n) {
+    String name = n.path("name").asText();
+    int slash = name.lastIndexOf('/');
+    return new Snapshot(slash >= 0 ? name.substring(slash + 1) : name, time(n.path("created_at").asText(null)),
+        time(n.path("expires_at").asText(null)), n.path("stateful").asBoolean(false),
+        n.hasNonNull("size") && n.get("size").asLong() >= 0 ? n.get("size").asLong() : null);
+  }
+
+  private static Backup parseBackup(JsonNode n) {
+    String name = n.path("name").asText();
+    int slash = name.lastIndexOf('/');
+    return new Backup(slash >= 0 ? name.substring(slash + 1) : name, time(n.path("created_at").asText(null)),
+        time(n.path("expires_at").asText(null)),
+        n.path("instance_only").asBoolean(n.path("container_only").asBoolean(false)),
+        n.path("optimized_storage").asBoolean(false));
+  }
+
+  /** Parses LXD's RFC 3339 times; the zero time ({@code 0001-01-01}) means "none" and gives null. */
+  static Instant time(String s) {
+    if (s == null || s.isEmpty() || s.startsWith("0001-01-01")) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(s).toInstant();
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static List<String> strings(JsonNode n) {
+    List<String> out = new ArrayList<>();
+    n.forEach(v -> out.add(v.asText()));
+    return out;
+  }
+
+  private static Map<String, String> stringMap(JsonNode n) {
+    Map<String, String> out = new LinkedHashMap<>();
+    n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+    return out;
+  }
+
+  private static Map<String, Map<String, String>> deviceMap(JsonNode n) {
+    Map<String, Map<String, String>> out = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      out.put(e.getKey(), stringMap(e.getValue()));
+    }
+    return out;
+  }
+
+  private static ObjectNode obj() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  @Override
+  public String toString() {
+    return "LxdClient[" + endpoint + "]";
+  }
+}

@@ -1,0 +1,361 @@
+package io.lxdbackup.operator.lxd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lxdbackup.operator.testing.LxdRig;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** The LXD client against the real LXD 5.0.2 daemons of the test rig. */
+@Tag("lxd")
+class LxdClientLxdTest {
+  static final Duration T = Duration.ofMinutes(2);
+  static LxdRig rig;
+  static LxdClient a;
+  static LxdClient b;
+  static final List<String> createdOnA = new CopyOnWriteArrayList<>();
+  static final List<String> createdOnB = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void setUp() {
+    rig = LxdRig.require();
+    a = rig.clientA();
+    b = rig.clientB();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (a != null) {
+      LxdRig.deleteQuietly(a, createdOnA.toArray(String[]::new));
+      LxdRig.deleteQuietly(b, createdOnB.toArray(String[]::new));
+      a.close();
+      b.close();
+    }
+  }
+
+  String newInstance(String prefix) {
+    String name = rig.createInstance(a, prefix);
+    createdOnA.add(name);
+    return name;
+  }
+
+  // ------------------------------------------------------------------ transport and server info
+
+  @Test
+  void serverInfoOverHttpsWithSec1Key() {
+    ServerInfo info = a.refreshServer();
+    assertThat(info.trusted()).isTrue();
+    assertThat(info.serverVersion()).isEqualTo(rig.get("lxd.version"));
+    assertThat(info.certificateFingerprint()).isEqualTo(rig.get("a.fingerprint"));
+    assertThat(info.apiExtensions()).contains("snapshot_expiry", "backup_compression_algorithm");
+    // 5.0.2 lacks these; the capabilities must say so
+    assertThat(info.capabilities().diskVolumesMode()).isFalse();
+    assertThat(info.capabilities().backupMetadataVersion()).isFalse();
+    assertThat(info.capabilities().importDevices()).isFalse();
+    assertThat(info.capabilities().snapshotExpiry()).isTrue();
+    assertThat(info.capabilities().snapshotExpiryOnCreate()).isTrue();
+    assertThat(info.capabilities().backupCompressionAlgorithm()).isTrue();
+  }
+
+  @Test
+  void pkcs8KeyAndPemPinWork() {
+    Certificates.ClientIdentity id = Certificates.parseIdentity(rig.read("client.crt"), rig.read("client.key.pkcs8"));
+    LxdEndpoint ep = new LxdEndpoint(rig.get("a.url"), null, null, id, rig.read("a.certificate"), null, false, null, null);
+    try (LxdClient c = LxdClient.create(ep)) {
+      assertThat(c.refreshServer().trusted()).isTrue();
+    }
+  }
+
+  @Test
+  void unixSocket() {
+    try (LxdClient c = LxdClient.create(LxdEndpoint.unix(rig.get("a.socket")))) {
+      ServerInfo info = c.refreshServer();
+      assertThat(info.trusted()).isTrue();
+      assertThat(info.serverVersion()).isEqualTo(rig.get("lxd.version"));
+      assertThat(c.listInstances()).isNotNull();
+    }
+  }
+
+  @Test
+  void wrongPinnedFingerprintIsRefusedNamingBothFingerprints() {
+    String wrong = "00".repeat(32);
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https(rig.get("a.url"), rig.trustedIdentity(), wrong))) {
+      assertThatThrownBy(c::refreshServer)
+          .isInstanceOfSatisfying(LxdException.CertificateMismatch.class, e -> {
+            assertThat(e.expectedFingerprint()).isEqualTo(wrong);
+            assertThat(e.actualFingerprint()).isEqualTo(rig.get("a.fingerprint"));
+          })
+          .hasMessageContaining(wrong).hasMessageContaining(rig.get("a.fingerprint"));
+    }
+  }
+
+  @Test
+  void noPinAndNoInsecureIsRefusedAndShowsTheFingerprintToPin() {
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https(rig.get("a.url"), rig.trustedIdentity(), null))) {
+      assertThatThrownBy(c::refreshServer).isInstanceOf(LxdException.TlsFailure.class)
+          .hasMessageContaining(rig.get("a.fingerprint"));
+    }
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https(rig.get("a.url"), rig.trustedIdentity(), null)
+        .withInsecureSkipVerify(true))) {
+      assertThat(c.refreshServer().trusted()).isTrue();
+    }
+  }
+
+  @Test
+  void untrustedCertificateSeesUntrustedAndForbidden() {
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https(rig.get("a.url"), rig.untrustedIdentity(), rig.get("a.fingerprint")))) {
+      ServerInfo info = c.refreshServer();
+      assertThat(info.trusted()).isFalse();
+      assertThatThrownBy(c::listInstances).isInstanceOf(LxdException.Forbidden.class);
+    }
+  }
+
+  @Test
+  void unreachableServerIsTransientUnreachable() {
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https("https://127.0.0.1:1", rig.trustedIdentity(), rig.get("a.fingerprint")))) {
+      assertThatThrownBy(c::refreshServer).isInstanceOf(LxdException.Unreachable.class)
+          .hasMessageContaining("127.0.0.1:1")
+          .satisfies(e -> assertThat(((LxdException) e).isTransient()).isTrue());
+    }
+  }
+
+  @Test
+  void enrolmentWithTrustPasswordAndWithToken() {
+    Certificates.GeneratedIdentity gen = Certificates.generate("enrol-password");
+    Certificates.ClientIdentity id = Certificates.parseIdentity(gen.certificatePem(), gen.privateKeyPem());
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https(rig.get("a.url"), id, rig.get("a.fingerprint")))) {
+      assertThat(c.refreshServer().trusted()).isFalse();
+      assertThatThrownBy(() -> c.trust("wrong-password", "enrol-password")).isInstanceOf(LxdException.class);
+      c.trust(rig.get("trust.password"), "enrol-password");
+      assertThat(c.refreshServer().trusted()).isTrue();
+    }
+
+    String token = a.createTrustToken("enrol-token");
+    Certificates.GeneratedIdentity gen2 = Certificates.generate("enrol-token");
+    Certificates.ClientIdentity id2 = Certificates.parseIdentity(gen2.certificatePem(), gen2.privateKeyPem());
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https(rig.get("a.url"), id2, rig.get("a.fingerprint")))) {
+      c.trust(token, "enrol-token");
+      assertThat(c.refreshServer().trusted()).isTrue();
+    }
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  @Test
+  void snapshotLifecycle() {
+    String inst = newInstance("snap");
+    a.writeFile(inst, "/root/data.txt", "version-1".getBytes(StandardCharsets.UTF_8), 0644);
+
+    Instant expiry = Instant.now().plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS);
+    a.waitFor(a.createSnapshot(inst, new LxdClient.SnapshotRequest("s1", false, expiry, false, null)), T);
+    Snapshot s1 = a.getSnapshot(inst, "s1");
+    assertThat(s1.name()).isEqualTo("s1");
+    assertThat(s1.createdAt()).isCloseTo(Instant.now(), within(Duration.ofMinutes(2)));
+    assertThat(s1.expiresAt()).isEqualTo(expiry);
+
+    // expiry edits, including "never"
+    Instant later = expiry.plus(Duration.ofDays(5));
+    a.waitFor(a.updateSnapshotExpiry(inst, "s1", later), T);
+    assertThat(a.getSnapshot(inst, "s1").expiresAt()).isEqualTo(later);
+    a.waitFor(a.updateSnapshotExpiry(inst, "s1", null), T);
+    assertThat(a.getSnapshot(inst, "s1").expiresAt()).isNull();
+
+    // a name clash is AlreadyExists, never a silent success
+    assertThatThrownBy(() -> a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s1")), T))
+        .isInstanceOf(LxdException.AlreadyExists.class);
+
+    // restore in place brings the old content back
+    a.writeFile(inst, "/root/data.txt", "version-2".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.restoreSnapshot(inst, "s1", false), T);
+    assertThat(new String(a.readFile(inst, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("version-1");
+
+    a.waitFor(a.renameSnapshot(inst, "s1", "s1-renamed"), T);
+    assertThat(a.listSnapshots(inst)).extracting(Snapshot::name).containsExactly("s1-renamed");
+    a.waitFor(a.deleteSnapshot(inst, "s1-renamed"), T);
+    assertThat(a.listSnapshots(inst)).isEmpty();
+    assertThatThrownBy(() -> a.getSnapshot(inst, "s1-renamed")).isInstanceOf(LxdException.NotFound.class);
+  }
+
+  @Test
+  void unnamedSnapshotFollowsTheServerPattern() {
+    String inst = newInstance("pat");
+    a.updateInstanceConfig(inst, Map.of("snapshots.pattern", "rig-%d"), null);
+    Operation op = a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named(null)), T);
+    assertThat(op.isSuccess()).isTrue();
+    assertThat(a.listSnapshots(inst)).extracting(Snapshot::name).containsExactly("rig-0");
+  }
+
+  @Test
+  void unsupportedDiskVolumesModeIsRefusedBeforeAnyRequest() {
+    String inst = newInstance("dvm");
+    assertThatThrownBy(() -> a.createSnapshot(inst,
+        new LxdClient.SnapshotRequest("x", false, null, false, "all-exclusive")))
+        .isInstanceOf(LxdException.NotSupported.class)
+        .hasMessageContaining("not supported by this server")
+        .hasMessageContaining(Capabilities.EXT_DISK_VOLUMES_MODE);
+    assertThat(a.listSnapshots(inst)).isEmpty();
+  }
+
+  @Test
+  void namesLxdRejectsAreBadRequestsAndOddCharactersAreEncoded() {
+    String inst = newInstance("names");
+    assertThatThrownBy(() -> a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("a/b")), T))
+        .isInstanceOf(LxdException.class)
+        .isNotInstanceOf(LxdException.Unreachable.class)
+        .hasMessageContaining("/");
+    assertThat(a.listSnapshots(inst)).isEmpty();
+    assertThatThrownBy(() -> a.getSnapshot(inst, "x?y&z+w")).isInstanceOf(LxdException.NotFound.class);
+    assertThatThrownBy(() -> a.getInstance("no-such-instance-" + LxdRig.uniqueName("x")))
+        .isInstanceOf(LxdException.NotFound.class);
+  }
+
+  @Test
+  void configKeysAreUpdatedOneByOneLeavingOthers() {
+    String inst = newInstance("cfg");
+    a.updateInstanceConfig(inst, Map.of("snapshots.schedule", "@daily", "user.keep", "yes"), null);
+    a.updateInstanceConfig(inst, Map.of("snapshots.expiry", "1w"), Set.of("snapshots.schedule"));
+    Map<String, String> cfg = a.getInstance(inst).config();
+    assertThat(cfg).containsEntry("user.keep", "yes").containsEntry("snapshots.expiry", "1w")
+        .containsEntry("security.privileged", "true").doesNotContainKey("snapshots.schedule");
+    assertThatThrownBy(() -> a.updateInstanceConfig(inst, Map.of("snapshots.schedule", "not a cron"), null))
+        .isInstanceOf(LxdException.BadRequest.class);
+  }
+
+  // ------------------------------------------------------------------ backups, import
+
+  @Test
+  void backupExportImportRoundTripIsByteIdentical() throws Exception {
+    String inst = newInstance("bkp");
+    byte[] payload = new byte[300_000];
+    new java.util.Random(42).nextBytes(payload);
+    a.writeFile(inst, "/root/payload.bin", payload, 0600);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("before")), T);
+
+    Instant expires = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS);
+    a.waitFor(a.createBackup(inst, new LxdClient.BackupRequest("b1", expires, false, false, "zstd", null)), T);
+    assertThat(a.listBackups(inst)).extracting(Backup::name).containsExactly("b1");
+    assertThat(a.getBackup(inst, "b1").expiresAt()).isEqualTo(expires);
+    assertThatThrownBy(() -> a.createBackup(inst, new LxdClient.BackupRequest("b2", null, false, false, null, 2)))
+        .isInstanceOf(LxdException.NotSupported.class);
+
+    ByteArrayOutputStream file = new ByteArrayOutputStream();
+    try (LxdClient.Download d = a.downloadBackup(inst, "b1")) {
+      d.stream().transferTo(file);
+    }
+    byte[] tar = file.toByteArray();
+    // zstd frame magic 28 b5 2f fd: the requested compression was applied
+    assertThat(HexFormat.of().formatHex(tar, 0, 4)).isEqualTo("28b52ffd");
+
+    a.waitFor(a.deleteBackup(inst, "b1"), T);
+    assertThat(a.listBackups(inst)).isEmpty();
+
+    // import under a new name on the other server, streaming the bytes
+    String restored = LxdRig.uniqueName("bkp-restored");
+    createdOnB.add(restored);
+    try (InputStream in = new java.io.ByteArrayInputStream(tar)) {
+      b.waitFor(b.importBackup(in, tar.length, new LxdClient.ImportRequest(rig.get("storage.pool"), restored, null)), T);
+    }
+    assertThat(b.readFile(restored, "/root/payload.bin")).isEqualTo(payload);
+    assertThat(b.listSnapshots(restored)).extracting(Snapshot::name).containsExactly("before");
+
+    // an import that names an existing instance is refused
+    try (InputStream in = new java.io.ByteArrayInputStream(tar)) {
+      assertThatThrownBy(() -> b.waitFor(b.importBackup(in, -1,
+          new LxdClient.ImportRequest(rig.get("storage.pool"), restored, null)), T))
+          .isInstanceOf(LxdException.class);
+    }
+    // device overrides need an extension 5.0.2 lacks
+    assertThatThrownBy(() -> b.importBackup(InputStream.nullInputStream(), 0,
+        new LxdClient.ImportRequest(null, "x", Map.of("eth0", Map.of("type", "none")))))
+        .isInstanceOf(LxdException.NotSupported.class).hasMessageContaining(Capabilities.EXT_IMPORT_DEVICES);
+  }
+
+  // ------------------------------------------------------------------ copy
+
+  @Test
+  void copyThenRefreshTransfersOnlyNewSnapshots() {
+    String inst = newInstance("copy");
+    a.writeFile(inst, "/root/f.txt", "one".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s1")), T);
+    String target = inst + "-bk";
+    createdOnB.add(target);
+
+    b.waitFor(b.copyFrom(a, new LxdClient.CopyRequest(inst, target, false, false, null)), T);
+    assertThat(b.getInstance(target).isRunning()).isFalse();
+    assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("s1");
+    Instant s1CreatedOnTarget = b.getSnapshot(target, "s1").createdAt();
+    assertThat(new String(b.readFile(target, "/root/f.txt"), StandardCharsets.UTF_8)).isEqualTo("one");
+
+    // a non-refresh copy onto an existing instance is refused
+    assertThatThrownBy(() -> b.waitFor(b.copyFrom(a, new LxdClient.CopyRequest(inst, target, false, false, null)), T))
+        .isInstanceOf(LxdException.AlreadyExists.class);
+
+    a.writeFile(inst, "/root/f.txt", "second version".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s2")), T);
+    b.waitFor(b.copyFrom(a, new LxdClient.CopyRequest(inst, target, false, true, null)), T);
+
+    assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("s1", "s2");
+    // s1 was not transferred again: the target's copy of it is the same object as before
+    assertThat(b.getSnapshot(target, "s1").createdAt()).isEqualTo(s1CreatedOnTarget);
+    assertThat(new String(b.readFile(target, "/root/f.txt"), StandardCharsets.UTF_8)).isEqualTo("second version");
+  }
+
+  // ------------------------------------------------------------------ operations, events
+
+  @Test
+  void eventsAreDeliveredAsTypedEvents() throws Exception {
+    String inst = newInstance("evt");
+    List<LxdEvent> events = new CopyOnWriteArrayList<>();
+    try (LxdClient.EventSubscription sub = a.events(Set.of("lifecycle"), events::add, null)) {
+      Thread.sleep(500); // let the websocket connect before the action
+      a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("ev1")), T);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline && events.stream().noneMatch(e -> "instance-snapshot-created".equals(e.action()))) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(events).anySatisfy(e -> {
+      assertThat(e.type()).isEqualTo("lifecycle");
+      assertThat(e.action()).isEqualTo("instance-snapshot-created");
+      assertThat(e.source()).contains(inst).contains("ev1");
+    });
+  }
+
+  @Test
+  void unknownOperationIsNotFoundAndProgressIsReported() {
+    assertThatThrownBy(() -> a.getOperation("00000000-0000-0000-0000-000000000000"))
+        .isInstanceOf(LxdException.NotFound.class);
+    String inst = newInstance("op");
+    List<String> statuses = new ArrayList<>();
+    Operation done = a.waitFor(a.createBackup(inst, new LxdClient.BackupRequest("opb", null, true, false, "gzip", null)),
+        T, op -> statuses.add(op.status()));
+    assertThat(done.isSuccess()).isTrue();
+    assertThat(done.status()).isEqualTo("Success");
+    a.waitFor(a.deleteBackup(inst, "opb"), T);
+  }
+
+  static org.assertj.core.data.TemporalUnitOffset within(Duration d) {
+    return new org.assertj.core.data.TemporalUnitWithinOffset(d.toSeconds(), ChronoUnit.SECONDS);
+  }
+
+  static String sha256(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+}
