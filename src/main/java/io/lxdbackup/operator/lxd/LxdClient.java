@@ -235,6 +235,23 @@ public final class LxdClient implements AutoCloseable {
     return info;
   }
 
+  /**
+   * The server's clock (the {@code Date} header of {@code GET /1.0}, whole seconds). Used to
+   * compare with times LXD records, such as a snapshot's {@code created_at}, without trusting
+   * the operator's own clock to agree with the server's.
+   */
+  public Instant serverTime() {
+    try (Response resp = execute(http, new Request.Builder().url(url("1.0")).get().build())) {
+      java.util.Date date = resp.headers().getDate("Date");
+      if (!resp.isSuccessful() || date == null) {
+        throw errorFrom(resp.code(), readJson(resp));
+      }
+      return date.toInstant();
+    } catch (IOException e) {
+      throw transportError(e);
+    }
+  }
+
   /** The fingerprint of the certificate the server presented in the last TLS handshake. */
   public String presentedServerFingerprint() {
     return trustManager == null ? null : trustManager.lastSeenFingerprint();

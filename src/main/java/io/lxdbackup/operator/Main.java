@@ -1,0 +1,76 @@
+package io.lxdbackup.operator;
+
+import ch.qos.logback.classic.Level;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.lxdbackup.operator.config.OperatorSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point. {@code java -jar lxd-backup-operator.jar} runs the operator against the ambient
+ * Kubernetes configuration (KUBECONFIG or ~/.kube/config outside a cluster, the service
+ * account inside); {@code ... local} starts an in-memory API server first (see {@link LocalMode}).
+ */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.println(usage());
+      return;
+    }
+    boolean inCluster = Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
+    OperatorSettings settings = OperatorSettings.from(args, System.getenv(), inCluster);
+    setLogLevel(settings.logLevel());
+    if (args.length > 0 && args[0].equals("local")) {
+      LocalMode.run(Arrays.copyOfRange(args, 1, args.length), settings);
+      return;
+    }
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null)).build();
+    OperatorRuntime runtime = new OperatorRuntime(client, settings, Clock.systemUTC());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("shutting down: letting running reconciles finish");
+      runtime.close();
+      client.close();
+      stopped.countDown();
+    }, "shutdown"));
+    runtime.start();
+    stopped.await();
+  }
+
+  static void setLogLevel(String level) {
+    org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    if (root instanceof ch.qos.logback.classic.Logger l) {
+      l.setLevel(Level.toLevel(level, Level.INFO));
+    }
+  }
+
+  static String usage() {
+    return """
+        lxd-backup-operator: back up LXD instances declaratively
+
+        usage: java -jar lxd-backup-operator.jar [local] [options]
+
+          (no command)   run against the cluster of KUBECONFIG / ~/.kube/config / the service account
+          local          start an in-memory Kubernetes API (for trying it out; nothing persists),
+                         write a kubeconfig, install the CRDs and run the operator against it
+
+        options (or environment variables LXDBACKUP_<NAME>):
+          --namespaces=a,b        namespaces to watch (default: all)
+          --leader-election=true  take a Lease before reconciling (default: true in a cluster)
+          --lease-namespace=ns    namespace of the Lease (default: $POD_NAMESPACE)
+          --http-port=8080        /healthz, /readyz and /metrics
+          --log-level=info        trace, debug, info, warn, error
+        """;
+  }
+}

@@ -1,0 +1,250 @@
+package io.lxdbackup.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+import java.util.Objects;
+
+/** Desired state of an InstanceCopy. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class InstanceCopySpec {
+
+  @JsonPropertyDescription("LxdRemote (same namespace) hosting the instance; required.")
+  @Required
+  private ObjectRef sourceRemoteRef;
+
+  @JsonPropertyDescription("LxdRemote (same namespace) to copy to; required.")
+  @Required
+  private ObjectRef targetRemoteRef;
+
+  @JsonPropertyDescription("Source instance name; required.")
+  @Required
+  @Size(min = 1, max = 63)
+  private String instance;
+
+  @JsonPropertyDescription("Instance name on the target; absent = same as instance.")
+  @Size(min = 1, max = 63)
+  private String targetInstance;
+
+  @JsonPropertyDescription("LXD project on the source; default: the source LxdRemote's spec.project.")
+  @Size(min = 1, max = 63)
+  private String sourceProject;
+
+  @JsonPropertyDescription("LXD project on the target; default: the target LxdRemote's spec.project.")
+  @Size(min = 1, max = 63)
+  private String targetProject;
+
+  @JsonPropertyDescription("Storage pool on the target for the first copy; absent = the target default profile pool.")
+  @Size(max = 253)
+  private String targetStoragePool;
+
+  @JsonPropertyDescription("true = leave out the instance snapshots; default false.")
+  @Default("false")
+  private Boolean instanceOnly;
+
+  @JsonPropertyDescription("true = later copies transfer only what changed since the last copy (needs server support); default true.")
+  @Default("true")
+  private Boolean refresh;
+
+  @JsonPropertyDescription("Transfer mode: pull, push or relay; default pull.")
+  @Default("pull")
+  private CopyMode mode;
+
+  @JsonPropertyDescription("Repeat (refresh) copies on this 5-field cron or @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually; absent = copy once.")
+  @Size(min = 1, max = 128)
+  private String schedule;
+
+  @JsonPropertyDescription("IANA time zone for schedule; default UTC.")
+  @Default("UTC")
+  @Size(min = 1, max = 64)
+  private String timeZone;
+
+  @JsonPropertyDescription("true = start no new copies; default false.")
+  @Default("false")
+  private Boolean suspend;
+
+  @JsonPropertyDescription("A copy missed by more than this many seconds is skipped, not started late; absent = only the latest missed copy starts late.")
+  @Min(1)
+  private Long startingDeadlineSeconds;
+
+  public ObjectRef getSourceRemoteRef() {
+    return sourceRemoteRef;
+  }
+
+  public void setSourceRemoteRef(ObjectRef sourceRemoteRef) {
+    this.sourceRemoteRef = sourceRemoteRef;
+  }
+
+  public ObjectRef getTargetRemoteRef() {
+    return targetRemoteRef;
+  }
+
+  public void setTargetRemoteRef(ObjectRef targetRemoteRef) {
+    this.targetRemoteRef = targetRemoteRef;
+  }
+
+  public String getInstance() {
+    return instance;
+  }
+
+  public void setInstance(String instance) {
+    this.instance = instance;
+  }
+
+  public String getTargetInstance() {
+    return targetInstance;
+  }
+
+  public void setTargetInstance(String targetInstance) {
+    this.targetInstance = targetInstance;
+  }
+
+  public String getSourceProject() {
+    return sourceProject;
+  }
+
+  public void setSourceProject(String sourceProject) {
+    this.sourceProject = sourceProject;
+  }
+
+  public String getTargetProject() {
+    return targetProject;
+  }
+
+  public void setTargetProject(String targetProject) {
+    this.targetProject = targetProject;
+  }
+
+  public String getTargetStoragePool() {
+    return targetStoragePool;
+  }
+
+  public void setTargetStoragePool(String targetStoragePool) {
+    this.targetStoragePool = targetStoragePool;
+  }
+
+  public Boolean getInstanceOnly() {
+    return instanceOnly;
+  }
+
+  public void setInstanceOnly(Boolean instanceOnly) {
+    this.instanceOnly = instanceOnly;
+  }
+
+  public Boolean getRefresh() {
+    return refresh;
+  }
+
+  public void setRefresh(Boolean refresh) {
+    this.refresh = refresh;
+  }
+
+  public CopyMode getMode() {
+    return mode;
+  }
+
+  public void setMode(CopyMode mode) {
+    this.mode = mode;
+  }
+
+  public String getSchedule() {
+    return schedule;
+  }
+
+  public void setSchedule(String schedule) {
+    this.schedule = schedule;
+  }
+
+  public String getTimeZone() {
+    return timeZone;
+  }
+
+  public void setTimeZone(String timeZone) {
+    this.timeZone = timeZone;
+  }
+
+  public Boolean getSuspend() {
+    return suspend;
+  }
+
+  public void setSuspend(Boolean suspend) {
+    this.suspend = suspend;
+  }
+
+  public Long getStartingDeadlineSeconds() {
+    return startingDeadlineSeconds;
+  }
+
+  public void setStartingDeadlineSeconds(Long startingDeadlineSeconds) {
+    this.startingDeadlineSeconds = startingDeadlineSeconds;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    InstanceCopySpec that = (InstanceCopySpec) o;
+    return Objects.equals(sourceRemoteRef, that.sourceRemoteRef)
+        && Objects.equals(targetRemoteRef, that.targetRemoteRef)
+        && Objects.equals(instance, that.instance)
+        && Objects.equals(targetInstance, that.targetInstance)
+        && Objects.equals(sourceProject, that.sourceProject)
+        && Objects.equals(targetProject, that.targetProject)
+        && Objects.equals(targetStoragePool, that.targetStoragePool)
+        && Objects.equals(instanceOnly, that.instanceOnly)
+        && Objects.equals(refresh, that.refresh)
+        && Objects.equals(mode, that.mode)
+        && Objects.equals(schedule, that.schedule)
+        && Objects.equals(timeZone, that.timeZone)
+        && Objects.equals(suspend, that.suspend)
+        && Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        sourceRemoteRef,
+        targetRemoteRef,
+        instance,
+        targetInstance,
+        sourceProject,
+        targetProject,
+        targetStoragePool,
+        instanceOnly,
+        refresh,
+        mode,
+        schedule,
+        timeZone,
+        suspend,
+        startingDeadlineSeconds);
+  }
+
+  @Override
+  public String toString() {
+    return "InstanceCopySpec{" + "sourceRemoteRef=" + sourceRemoteRef
+        + ", targetRemoteRef=" + targetRemoteRef
+        + ", instance=" + instance
+        + ", targetInstance=" + targetInstance
+        + ", sourceProject=" + sourceProject
+        + ", targetProject=" + targetProject
+        + ", targetStoragePool=" + targetStoragePool
+        + ", instanceOnly=" + instanceOnly
+        + ", refresh=" + refresh
+        + ", mode=" + mode
+        + ", schedule=" + schedule
+        + ", timeZone=" + timeZone
+        + ", suspend=" + suspend
+        + ", startingDeadlineSeconds=" + startingDeadlineSeconds + "}";
+  }
+}

@@ -1,0 +1,175 @@
+package io.lxdbackup.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import java.util.List;
+import java.util.Objects;
+
+/** Observed state of an InstanceExport. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
+
+  @JsonPropertyDescription("Name of the temporary LXD backup (deleted after the upload).")
+  private String backupName;
+
+  @JsonPropertyDescription("Compression actually used.")
+  private Compression compression;
+
+  @JsonPropertyDescription("The uploaded and verified object.")
+  private ObjectInfo object;
+
+  @JsonPropertyDescription("Object key of the manifest written beside the export (<key>.json).")
+  private String manifestKey;
+
+  @JsonPropertyDescription("LXD server version that produced the export.")
+  private String lxdVersion;
+
+  @JsonPropertyDescription("Instance snapshots included in the export.")
+  private List<String> snapshots;
+
+  @JsonPropertyDescription("Upload progress.")
+  private Progress progress;
+
+  @JsonPropertyDescription("RFC 3339 time the export started.")
+  private String startTime;
+
+  @JsonPropertyDescription("RFC 3339 time the upload was verified.")
+  private String completionTime;
+
+  @JsonPropertyDescription("RFC 3339 time the object and this object are deleted (from spec.ttl).")
+  private String expiration;
+
+  public String getBackupName() {
+    return backupName;
+  }
+
+  public void setBackupName(String backupName) {
+    this.backupName = backupName;
+  }
+
+  public Compression getCompression() {
+    return compression;
+  }
+
+  public void setCompression(Compression compression) {
+    this.compression = compression;
+  }
+
+  public ObjectInfo getObject() {
+    return object;
+  }
+
+  public void setObject(ObjectInfo object) {
+    this.object = object;
+  }
+
+  public String getManifestKey() {
+    return manifestKey;
+  }
+
+  public void setManifestKey(String manifestKey) {
+    this.manifestKey = manifestKey;
+  }
+
+  public String getLxdVersion() {
+    return lxdVersion;
+  }
+
+  public void setLxdVersion(String lxdVersion) {
+    this.lxdVersion = lxdVersion;
+  }
+
+  public List<String> getSnapshots() {
+    return snapshots;
+  }
+
+  public void setSnapshots(List<String> snapshots) {
+    this.snapshots = snapshots;
+  }
+
+  public Progress getProgress() {
+    return progress;
+  }
+
+  public void setProgress(Progress progress) {
+    this.progress = progress;
+  }
+
+  public String getStartTime() {
+    return startTime;
+  }
+
+  public void setStartTime(String startTime) {
+    this.startTime = startTime;
+  }
+
+  public String getCompletionTime() {
+    return completionTime;
+  }
+
+  public void setCompletionTime(String completionTime) {
+    this.completionTime = completionTime;
+  }
+
+  public String getExpiration() {
+    return expiration;
+  }
+
+  public void setExpiration(String expiration) {
+    this.expiration = expiration;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass() || !super.equals(o)) {
+      return false;
+    }
+    InstanceExportStatus that = (InstanceExportStatus) o;
+    return Objects.equals(backupName, that.backupName)
+        && Objects.equals(compression, that.compression)
+        && Objects.equals(object, that.object)
+        && Objects.equals(manifestKey, that.manifestKey)
+        && Objects.equals(lxdVersion, that.lxdVersion)
+        && Objects.equals(snapshots, that.snapshots)
+        && Objects.equals(progress, that.progress)
+        && Objects.equals(startTime, that.startTime)
+        && Objects.equals(completionTime, that.completionTime)
+        && Objects.equals(expiration, that.expiration);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        super.hashCode(),
+        backupName,
+        compression,
+        object,
+        manifestKey,
+        lxdVersion,
+        snapshots,
+        progress,
+        startTime,
+        completionTime,
+        expiration);
+  }
+
+  @Override
+  public String toString() {
+    return "InstanceExportStatus{" + "backupName=" + backupName
+        + ", compression=" + compression
+        + ", object=" + object
+        + ", manifestKey=" + manifestKey
+        + ", lxdVersion=" + lxdVersion
+        + ", snapshots=" + snapshots
+        + ", progress=" + progress
+        + ", startTime=" + startTime
+        + ", completionTime=" + completionTime
+        + ", expiration=" + expiration + ", " + super.toString() + "}";
+  }
+}

@@ -1,0 +1,85 @@
+package io.lxdbackup.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import java.util.Objects;
+
+/** Observed state of an InstanceRestore. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class InstanceRestoreStatus extends BaseStatus<InstanceRestorePhase> {
+
+  @JsonPropertyDescription("RFC 3339 time the restore started.")
+  private String startTime;
+
+  @JsonPropertyDescription("RFC 3339 time the restore was confirmed on the server.")
+  private String restoredAt;
+
+  @JsonPropertyDescription("State of the instance after the restore, for example Running or Stopped.")
+  private String instanceState;
+
+  @JsonPropertyDescription("Import only: bytes downloaded and sent to the server so far.")
+  private Long bytesDone;
+
+  public String getStartTime() {
+    return startTime;
+  }
+
+  public void setStartTime(String startTime) {
+    this.startTime = startTime;
+  }
+
+  public String getRestoredAt() {
+    return restoredAt;
+  }
+
+  public void setRestoredAt(String restoredAt) {
+    this.restoredAt = restoredAt;
+  }
+
+  public String getInstanceState() {
+    return instanceState;
+  }
+
+  public void setInstanceState(String instanceState) {
+    this.instanceState = instanceState;
+  }
+
+  public Long getBytesDone() {
+    return bytesDone;
+  }
+
+  public void setBytesDone(Long bytesDone) {
+    this.bytesDone = bytesDone;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass() || !super.equals(o)) {
+      return false;
+    }
+    InstanceRestoreStatus that = (InstanceRestoreStatus) o;
+    return Objects.equals(startTime, that.startTime)
+        && Objects.equals(restoredAt, that.restoredAt)
+        && Objects.equals(instanceState, that.instanceState)
+        && Objects.equals(bytesDone, that.bytesDone);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(super.hashCode(), startTime, restoredAt, instanceState, bytesDone);
+  }
+
+  @Override
+  public String toString() {
+    return "InstanceRestoreStatus{" + "startTime=" + startTime
+        + ", restoredAt=" + restoredAt
+        + ", instanceState=" + instanceState
+        + ", bytesDone=" + bytesDone + ", " + super.toString() + "}";
+  }
+}

@@ -1,0 +1,58 @@
+package io.lxdbackup.operator.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Operator options, from command-line flags ({@code --name=value}) or environment variables
+ * ({@code LXDBACKUP_NAME}); flags win.
+ *
+ * @param namespaces      namespaces to watch; empty = all
+ * @param leaderElection  take a Lease before reconciling (on by default inside a cluster)
+ * @param leaseNamespace  namespace of the Lease (default: the pod's namespace)
+ * @param httpPort        port of /healthz, /readyz and /metrics (0 = pick a free one)
+ * @param logLevel        root log level
+ */
+public record OperatorSettings(
+    List<String> namespaces,
+    boolean leaderElection,
+    String leaseNamespace,
+    int httpPort,
+    String logLevel) {
+
+  public static final String LEASE_NAME = "lxd-backup-operator";
+
+  public static OperatorSettings from(String[] args, Map<String, String> env, boolean inCluster) {
+    String ns = option(args, env, "namespaces", "");
+    String le = option(args, env, "leader-election", inCluster ? "true" : "false");
+    String leaseNs = option(args, env, "lease-namespace", env.getOrDefault("POD_NAMESPACE", ""));
+    String port = option(args, env, "http-port", "8080");
+    String level = option(args, env, "log-level", "info");
+    List<String> list = ns.isBlank() ? List.of()
+        : Arrays.stream(ns.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    int p;
+    try {
+      p = Integer.parseInt(port);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--http-port must be a number (got " + port + ")");
+    }
+    return new OperatorSettings(list, Boolean.parseBoolean(le), leaseNs.isBlank() ? null : leaseNs, p, level);
+  }
+
+  /** Reads {@code --name=value} from args, else {@code LXDBACKUP_NAME} from env, else the default. */
+  public static String option(String[] args, Map<String, String> env, String name, String def) {
+    String prefix = "--" + name + "=";
+    for (String a : args) {
+      if (a.startsWith(prefix)) {
+        return a.substring(prefix.length());
+      }
+    }
+    String v = env.get("LXDBACKUP_" + name.toUpperCase().replace('-', '_'));
+    return v != null ? v : def;
+  }
+
+  public boolean watchAllNamespaces() {
+    return namespaces.isEmpty();
+  }
+}

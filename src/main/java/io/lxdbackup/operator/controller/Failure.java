@@ -1,0 +1,83 @@
+package io.lxdbackup.operator.controller;
+
+import io.lxdbackup.operator.lxd.Certificates;
+import io.lxdbackup.operator.lxd.LxdException;
+
+/**
+ * Why a reconcile could not finish, as a condition reason (one CamelCase word) and a message
+ * that says what to do. {@code transientError} failures are retried with back-off; the others
+ * wait for the user to change something (the spec, a Secret, the server).
+ */
+public final class Failure extends RuntimeException {
+  private final String reason;
+  private final boolean transientError;
+
+  public Failure(String reason, String message, boolean transientError) {
+    super(message, null, false, false);
+    this.reason = reason;
+    this.transientError = transientError;
+  }
+
+  public static Failure permanent(String reason, String message) {
+    return new Failure(reason, message, false);
+  }
+
+  public static Failure retryable(String reason, String message) {
+    return new Failure(reason, message, true);
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  public boolean isTransient() {
+    return transientError;
+  }
+
+  /** Maps any error from the LXD client (or elsewhere) to a reason and an actionable message. */
+  public static Failure from(Exception e, String what) {
+    if (e instanceof Failure f) {
+      return f;
+    }
+    if (e instanceof LxdException.CertificateMismatch m) {
+      return permanent(Reasons.FINGERPRINT_MISMATCH, m.getMessage());
+    }
+    if (e instanceof LxdException.TlsFailure t) {
+      return permanent(Reasons.TLS_ERROR, t.getMessage()
+          + "; pin the server with serverCertificateFingerprint or serverCertificate");
+    }
+    if (e instanceof LxdException.Unreachable u) {
+      return retryable(Reasons.SERVER_UNREACHABLE, u.getMessage() + "; check the URL and that LXD listens there (core.https_address)");
+    }
+    if (e instanceof LxdException.Forbidden f) {
+      return permanent(Reasons.NOT_TRUSTED, "LXD refused the request (" + f.getMessage()
+          + "); trust the client certificate on the server (lxc config trust add) or set trustTokenSecretRef");
+    }
+    if (e instanceof LxdException.NotSupported n) {
+      return permanent(Reasons.NOT_SUPPORTED, n.getMessage());
+    }
+    if (e instanceof LxdException.AlreadyExists a) {
+      return permanent(Reasons.ALREADY_EXISTS, what + ": " + a.getMessage());
+    }
+    if (e instanceof LxdException.NotFound n) {
+      return permanent(Reasons.NOT_FOUND, what + ": " + n.getMessage());
+    }
+    if (e instanceof LxdException.BadRequest b) {
+      return permanent(Reasons.REJECTED_BY_SERVER, what + " was rejected by LXD: " + b.getMessage());
+    }
+    if (e instanceof LxdException.OperationTimeout t) {
+      return retryable(Reasons.TIMEOUT, t.getMessage());
+    }
+    if (e instanceof LxdException l) {
+      return new Failure(Reasons.LXD_ERROR, what + " failed: " + l.getMessage(), l.isTransient());
+    }
+    if (e instanceof Certificates.InvalidPemException p) {
+      return permanent(Reasons.KEY_UNREADABLE, p.getMessage());
+    }
+    if (e instanceof io.fabric8.kubernetes.client.KubernetesClientException k) {
+      return retryable(Reasons.KUBERNETES_ERROR, "Kubernetes API error (HTTP " + k.getCode() + "): " + k.getStatus());
+    }
+    return retryable(Reasons.INTERNAL_ERROR, what + " failed unexpectedly: " + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+  }
+}

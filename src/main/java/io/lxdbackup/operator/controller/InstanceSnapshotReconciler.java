@@ -1,0 +1,396 @@
+package io.lxdbackup.operator.controller;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.Snapshot;
+import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.schedule.GoDuration;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One LXD snapshot per {@code InstanceSnapshot}, created exactly once.
+ *
+ * <p>Crash safety: before asking LXD, the intent (phase {@code Creating}, the snapshot name
+ * when known, and the server's clock as {@code creationRequestedAt}) is written to the status.
+ * A restarted operator that finds {@code Creating} looks for the snapshot on the server first
+ * and adopts it when it was created after the recorded time, so a crash before, during or
+ * after the LXD call never produces a second snapshot. Names given by the server's
+ * {@code snapshots.pattern} are recovered the same way, by creation time.
+ */
+@ControllerConfiguration(name = "instancesnapshot")
+public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>, Cleaner<InstanceSnapshot> {
+  private static final Logger LOG = LoggerFactory.getLogger(InstanceSnapshotReconciler.class);
+  static final String KIND = "InstanceSnapshot";
+  /** How often a ready snapshot is checked on the server (expiry drift, deleted behind our back). */
+  static final Duration RESYNC = Duration.ofMinutes(10);
+  static final Duration OPERATION_TIMEOUT = Duration.ofMinutes(30);
+  /** LXD's created_at has sub-second precision, the HTTP Date header whole seconds. */
+  static final Duration CLOCK_SLACK = Duration.ofSeconds(1);
+
+  private final KubernetesClient kube;
+  private final RemoteConnections connections;
+  private final EventRecorder events;
+  private final OperatorMetrics metrics;
+  private final Clock clock;
+
+  public InstanceSnapshotReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
+      OperatorMetrics metrics, Clock clock) {
+    this.kube = kube;
+    this.connections = connections;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public UpdateControl<InstanceSnapshot> reconcile(InstanceSnapshot snap, Context<InstanceSnapshot> context) {
+    InstanceSnapshotStatus status = snap.getStatus() != null ? snap.getStatus() : new InstanceSnapshotStatus();
+    snap.setStatus(status);
+    if (status.getPhase() == null) {
+      status.setPhase(InstanceSnapshotPhase.PENDING);
+    }
+    InstanceSnapshotPhase before = status.getPhase();
+    long gen = generation(snap);
+    try {
+      ExpiryRequest expiry = validate(snap.getSpec());
+      LxdClient client = connections.connect(ns(snap), snap.getSpec().getRemoteRef().getName(), snap.getSpec().getProject()).client();
+      String instance = snap.getSpec().getInstance();
+      if (status.getPhase() == InstanceSnapshotPhase.CREATING || (status.getSnapshotName() == null && status.getCreationRequestedAt() != null)) {
+        resumeOrCreate(snap, client, expiry);
+      } else if (status.getSnapshotName() == null) {
+        create(snap, client, expiry);
+      }
+      return observe(snap, client, instance, expiry, before);
+    } catch (Exception e) {
+      Failure f = Failure.from(e, "snapshot of " + snap.getSpec().getInstance());
+      if (status.getSnapshotName() == null || status.getPhase() != InstanceSnapshotPhase.READY) {
+        // never leave "Creating" behind unless the intent is still live (retryable error)
+        if (!(f.isTransient() && status.getPhase() == InstanceSnapshotPhase.CREATING)) {
+          status.setPhase(InstanceSnapshotPhase.FAILED);
+        }
+      }
+      status.setReadyToUse(status.getPhase() == InstanceSnapshotPhase.READY ? status.getReadyToUse() : Boolean.FALSE);
+      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+      int failures = Conditions.countFailure(status);
+      if (before != status.getPhase() || failures == 1) {
+        events.warning(snap, f.reason(), f.getMessage());
+        LOG.warn("InstanceSnapshot {}/{}: {}: {}", ns(snap), snap.getMetadata().getName(), f.reason(), f.getMessage());
+      }
+      metrics.operation(KIND, "reconcile", f.reason(), null);
+      Duration next = f.isTransient() ? Backoff.delay(failures, Duration.ofMinutes(5)) : RESYNC;
+      return UpdateControl.patchStatus(snap).rescheduleAfter(next);
+    }
+  }
+
+  /** The expiry the user asked for; exactly one of the three forms, or none. */
+  record ExpiryRequest(Instant at, Duration ttl, boolean never) {
+    boolean isSet() {
+      return at != null || ttl != null || never;
+    }
+
+    /** The expiry time for a snapshot created at {@code created}; null = never. */
+    Instant resolve(Instant created) {
+      if (never) {
+        return null;
+      }
+      return at != null ? at : created.plus(ttl);
+    }
+  }
+
+  static ExpiryRequest validate(InstanceSnapshotSpec spec) {
+    if (spec == null || spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
+    }
+    if (spec.getInstance() == null || spec.getInstance().isBlank()) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
+    }
+    int forms = (spec.getExpiresAt() != null ? 1 : 0) + (spec.getTtl() != null ? 1 : 0)
+        + (Boolean.TRUE.equals(spec.getNoExpiry()) ? 1 : 0);
+    if (forms > 1) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "set at most one of expiresAt, ttl and noExpiry");
+    }
+    Instant at = null;
+    Duration ttl = null;
+    if (spec.getExpiresAt() != null) {
+      try {
+        at = Instant.parse(spec.getExpiresAt());
+      } catch (DateTimeParseException e) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "spec.expiresAt \"" + spec.getExpiresAt()
+            + "\" is not an RFC 3339 UTC time such as 2026-12-01T00:00:00Z");
+      }
+    }
+    if (spec.getTtl() != null) {
+      try {
+        ttl = GoDuration.parse(spec.getTtl());
+      } catch (IllegalArgumentException e) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "spec.ttl: " + e.getMessage());
+      }
+    }
+    return new ExpiryRequest(at, ttl, Boolean.TRUE.equals(spec.getNoExpiry()));
+  }
+
+  private void create(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
+    InstanceSnapshotSpec spec = snap.getSpec();
+    InstanceSnapshotStatus status = snap.getStatus();
+    String instance = spec.getInstance();
+    try {
+      client.getInstance(instance);
+    } catch (LxdException.NotFound e) {
+      throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + instance + " does not exist in project "
+          + client.project() + " on " + spec.getRemoteRef().getName() + "; check spec.instance and spec.project");
+    }
+    String name = blankToNull(spec.getSnapshotName());
+    if (name != null && client.snapshotExists(instance, name)) {
+      if (!Boolean.TRUE.equals(spec.getReuse())) {
+        throw Failure.permanent(Reasons.ALREADY_EXISTS, "snapshot " + name + " already exists on instance " + instance
+            + "; set reuse: true to replace it, or choose another snapshotName");
+      }
+      client.waitFor(client.deleteSnapshot(instance, name), OPERATION_TIMEOUT);
+      events.normal(snap, "Replaced", "Deleted existing snapshot " + name + " to replace it (reuse: true)");
+    }
+    // Record the intent durably before the LXD call (see class comment).
+    Instant requestedAt = client.serverTime();
+    status.setPhase(InstanceSnapshotPhase.CREATING);
+    status.setSnapshotName(name);
+    status.setCreationRequestedAt(requestedAt.toString());
+    Conditions.set(status, generation(snap), clock, Condition.READY, false, Reasons.CREATING,
+        "Creating snapshot" + (name == null ? "" : " " + name) + " of " + instance);
+    StatusWriter.patchStatus(kube, snap);
+    doCreate(snap, client, expiry, name, requestedAt);
+  }
+
+  private void doCreate(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry, String name, Instant requestedAt) {
+    InstanceSnapshotSpec spec = snap.getSpec();
+    String instance = spec.getInstance();
+    Set<String> existing = name == null
+        ? client.listSnapshots(instance).stream().map(Snapshot::name).collect(Collectors.toSet()) : Set.of();
+    Instant expiresAt = null;
+    if (expiry.isSet() && !expiry.never()) {
+      expiresAt = expiry.resolve(requestedAt);
+    }
+    long t0 = System.nanoTime();
+    try {
+      client.waitFor(client.createSnapshot(instance, new LxdClient.SnapshotRequest(name,
+          Boolean.TRUE.equals(spec.getStateful()), expiresAt, expiry.never(),
+          spec.getDiskVolumesMode() == null ? null : spec.getDiskVolumesMode().value())), OPERATION_TIMEOUT);
+    } catch (LxdException.AlreadyExists e) {
+      // Created by our own earlier attempt still running on the server? Adopt only if it is new.
+      Optional<Snapshot> mine = findOwn(snap, client, requestedAt);
+      if (mine.isEmpty()) {
+        throw Failure.permanent(Reasons.ALREADY_EXISTS, "snapshot " + name + " already exists on instance " + instance
+            + "; set reuse: true to replace it, or choose another snapshotName");
+      }
+      name = mine.get().name();
+    } catch (RuntimeException e) {
+      Failure f = Failure.from(e, "creating snapshot of " + instance);
+      metrics.operation(KIND, "create", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
+      if (!f.isTransient()) {
+        // LXD refused for good: nothing was created, so the intent is dropped. A transient
+        // failure keeps it: the operation may still complete on the server.
+        snap.getStatus().setSnapshotName(null);
+        snap.getStatus().setCreationRequestedAt(null);
+      }
+      throw f;
+    }
+    if (name == null) {
+      name = client.listSnapshots(instance).stream()
+          .filter(s -> !existing.contains(s.name()))
+          .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(requestedAt.minus(CLOCK_SLACK)))
+          .min(Comparator.comparing(Snapshot::createdAt))
+          .map(Snapshot::name)
+          .orElseThrow(() -> Failure.retryable(Reasons.LXD_ERROR, "LXD reported success but the new snapshot of "
+              + instance + " cannot be found"));
+    }
+    metrics.operation(KIND, "create", "success", Duration.ofNanos(System.nanoTime() - t0));
+    snap.getStatus().setSnapshotName(name);
+    events.normal(snap, "Created", "Created snapshot " + name + " of " + instance);
+  }
+
+  /** After a restart in phase Creating: adopt what our earlier attempt created, or create now. */
+  private void resumeOrCreate(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
+    InstanceSnapshotStatus status = snap.getStatus();
+    Instant requestedAt = status.getCreationRequestedAt() == null ? null : Instant.parse(status.getCreationRequestedAt());
+    if (requestedAt == null) {
+      status.setPhase(InstanceSnapshotPhase.PENDING);
+      create(snap, client, expiry);
+      return;
+    }
+    Optional<Snapshot> mine = findOwn(snap, client, requestedAt);
+    if (mine.isPresent()) {
+      status.setSnapshotName(mine.get().name());
+      LOG.info("InstanceSnapshot {}/{}: adopted snapshot {} created before a restart", ns(snap),
+          snap.getMetadata().getName(), mine.get().name());
+      return;
+    }
+    String name = blankToNull(snap.getSpec().getSnapshotName());
+    if (name != null && client.snapshotExists(snap.getSpec().getInstance(), name)) {
+      throw Failure.permanent(Reasons.ALREADY_EXISTS, "snapshot " + name + " already exists on instance "
+          + snap.getSpec().getInstance() + " and was not created by this resource; set reuse: true to replace it");
+    }
+    try {
+      client.getInstance(snap.getSpec().getInstance());
+    } catch (LxdException.NotFound e) {
+      throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + snap.getSpec().getInstance() + " does not exist");
+    }
+    doCreate(snap, client, expiry, name, requestedAt);
+  }
+
+  /**
+   * The snapshot this resource created, recognised by name (when fixed) or, for server-named
+   * snapshots, as the oldest one created after the recorded request time that no other
+   * InstanceSnapshot of the same instance claims.
+   */
+  private Optional<Snapshot> findOwn(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
+    String name = blankToNull(snap.getSpec().getSnapshotName());
+    Instant since = requestedAt.minus(CLOCK_SLACK);
+    List<Snapshot> all = client.listSnapshots(snap.getSpec().getInstance());
+    if (name != null) {
+      return all.stream().filter(s -> s.name().equals(name))
+          .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(since)).findFirst();
+    }
+    Set<String> claimed = kube.resources(InstanceSnapshot.class).inNamespace(ns(snap)).list().getItems().stream()
+        .filter(o -> !o.getMetadata().getUid().equals(snap.getMetadata().getUid()))
+        .filter(o -> o.getSpec() != null && Objects.equals(o.getSpec().getInstance(), snap.getSpec().getInstance())
+            && o.getSpec().getRemoteRef() != null
+            && Objects.equals(o.getSpec().getRemoteRef().getName(), snap.getSpec().getRemoteRef().getName()))
+        .map(o -> o.getStatus() == null ? null : o.getStatus().getSnapshotName())
+        .filter(Objects::nonNull).collect(Collectors.toSet());
+    return all.stream().filter(s -> !claimed.contains(s.name()))
+        .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(since))
+        .min(Comparator.comparing(Snapshot::createdAt));
+  }
+
+  private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, String instance,
+      ExpiryRequest expiry, InstanceSnapshotPhase before) {
+    InstanceSnapshotStatus status = snap.getStatus();
+    long gen = generation(snap);
+    Snapshot s;
+    try {
+      s = client.getSnapshot(instance, status.getSnapshotName());
+    } catch (LxdException.NotFound e) {
+      status.setPhase(InstanceSnapshotPhase.FAILED);
+      status.setReadyToUse(false);
+      String msg = "snapshot " + status.getSnapshotName() + " of " + instance
+          + " no longer exists on the server (deleted outside the operator, or expired)";
+      boolean newly = !Reasons.SNAPSHOT_MISSING.equals(status.findCondition(Condition.READY).map(Condition::getReason).orElse(null));
+      Conditions.set(status, gen, clock, Condition.READY, false, Reasons.SNAPSHOT_MISSING, msg);
+      if (newly) {
+        events.warning(snap, Reasons.SNAPSHOT_MISSING, msg);
+      }
+      return UpdateControl.patchStatus(snap).rescheduleAfter(RESYNC);
+    }
+    if (expiry.isSet() && s.createdAt() != null) {
+      Instant want = expiry.resolve(s.createdAt());
+      if (!sameSecond(want, s.expiresAt())) {
+        client.waitFor(client.updateSnapshotExpiry(instance, s.name(), want), OPERATION_TIMEOUT);
+        s = client.getSnapshot(instance, s.name());
+        if (before == InstanceSnapshotPhase.READY) {
+          events.normal(snap, "ExpiryUpdated", "Expiry of snapshot " + s.name() + " set to "
+              + (want == null ? "never" : want.toString()));
+        }
+      }
+    }
+    status.setPhase(InstanceSnapshotPhase.READY);
+    status.setSnapshotName(s.name());
+    status.setCreationTime(Conditions.timestamp(s.createdAt()));
+    status.setExpiresAt(Conditions.timestamp(s.expiresAt()));
+    status.setStateful(s.stateful());
+    status.setSize(s.size());
+    status.setReadyToUse(true);
+    status.setCreationRequestedAt(null);
+    Conditions.set(status, gen, clock, Condition.READY, true, Reasons.SNAPSHOT_READY,
+        "Snapshot " + s.name() + " of " + instance + " exists on the server");
+    if (s.createdAt() != null) {
+      metrics.lastSuccess(KIND, ns(snap), snap.getSpec().getRemoteRef().getName(), instance, s.createdAt());
+    }
+    return UpdateControl.patchStatus(snap).rescheduleAfter(RESYNC);
+  }
+
+  @Override
+  public DeleteControl cleanup(InstanceSnapshot snap, Context<InstanceSnapshot> context) {
+    InstanceSnapshotSpec spec = snap.getSpec();
+    InstanceSnapshotStatus status = snap.getStatus();
+    if (spec == null || spec.getDeletionPolicy() == DeletionPolicy.RETAIN || status == null) {
+      return DeleteControl.defaultDelete();
+    }
+    if (status.getSnapshotName() == null && status.getCreationRequestedAt() == null) {
+      return DeleteControl.defaultDelete();
+    }
+    try {
+      LxdClient client = connections.connect(ns(snap), spec.getRemoteRef().getName(), spec.getProject()).client();
+      String name = status.getSnapshotName();
+      if (name == null || status.getPhase() == InstanceSnapshotPhase.CREATING) {
+        // deleted while creating: find what the interrupted attempt made, if anything
+        Instant requestedAt = status.getCreationRequestedAt() == null ? null : Instant.parse(status.getCreationRequestedAt());
+        name = requestedAt == null ? name : findOwn(snap, client, requestedAt).map(Snapshot::name).orElse(null);
+      }
+      if (name != null) {
+        long t0 = System.nanoTime();
+        try {
+          client.waitFor(client.deleteSnapshot(spec.getInstance(), name), OPERATION_TIMEOUT);
+          metrics.operation(KIND, "delete", "success", Duration.ofNanos(System.nanoTime() - t0));
+          events.normal(snap, "Deleted", "Deleted snapshot " + name + " of " + spec.getInstance());
+        } catch (LxdException.NotFound e) {
+          // already gone: nothing to do
+        }
+      }
+      return DeleteControl.defaultDelete();
+    } catch (Exception e) {
+      Failure f = Failure.from(e, "deleting snapshot " + status.getSnapshotName());
+      if (Reasons.REMOTE_NOT_FOUND.equals(f.reason()) || Reasons.INSTANCE_NOT_FOUND.equals(f.reason())) {
+        events.warning(snap, f.reason(), "Removed without deleting the LXD snapshot: " + f.getMessage());
+        return DeleteControl.defaultDelete();
+      }
+      if (e instanceof LxdException.NotFound) {
+        return DeleteControl.defaultDelete();
+      }
+      int failures = status.getFailures() == null ? 1 : status.getFailures() + 1;
+      LOG.warn("InstanceSnapshot {}/{}: cannot delete LXD snapshot yet: {}", ns(snap), snap.getMetadata().getName(), f.getMessage());
+      events.warning(snap, f.reason(), "Cannot delete the LXD snapshot yet (will retry): " + f.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(failures, Duration.ofMinutes(5)).toMillis());
+    }
+  }
+
+  private static boolean sameSecond(Instant a, Instant b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return Math.abs(a.getEpochSecond() - b.getEpochSecond()) < 1;
+  }
+
+  static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  static String ns(InstanceSnapshot s) {
+    return s.getMetadata().getNamespace();
+  }
+
+  static long generation(InstanceSnapshot s) {
+    return s.getMetadata().getGeneration() == null ? 0 : s.getMetadata().getGeneration();
+  }
+}

@@ -1,0 +1,155 @@
+package io.lxdbackup.operator.controller;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.lxdbackup.operator.api.v1alpha1.Capabilities;
+import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
+import io.lxdbackup.operator.api.v1alpha1.LxdRemotePhase;
+import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
+import io.lxdbackup.operator.api.v1alpha1.LxdRemoteStatus;
+import io.lxdbackup.operator.lxd.Certificates;
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.ServerInfo;
+import io.lxdbackup.operator.schedule.GoDuration;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Probes one LXD server: connects with the client certificate from the Secret, enrols it
+ * with the trust token when the server does not trust it yet, and reports version,
+ * capabilities and trust in the status. Probes again every {@code probeInterval}.
+ */
+@ControllerConfiguration(name = "lxdremote")
+public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
+  private static final Logger LOG = LoggerFactory.getLogger(LxdRemoteReconciler.class);
+  static final Duration DEFAULT_PROBE = Duration.ofMinutes(5);
+
+  private final RemoteConnections connections;
+  private final EventRecorder events;
+  private final Clock clock;
+
+  public LxdRemoteReconciler(RemoteConnections connections, EventRecorder events, Clock clock) {
+    this.connections = connections;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public UpdateControl<LxdRemote> reconcile(LxdRemote remote, Context<LxdRemote> context) {
+    LxdRemoteStatus status = remote.getStatus() != null ? remote.getStatus() : new LxdRemoteStatus();
+    remote.setStatus(status);
+    LxdRemotePhase before = status.getPhase();
+    long gen = remote.getMetadata().getGeneration() == null ? 0 : remote.getMetadata().getGeneration();
+    Duration probe = probeInterval(remote.getSpec());
+    status.setLastProbeTime(Conditions.timestamp(clock.instant()));
+    try {
+      if (probe == null) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "spec.probeInterval \"" + remote.getSpec().getProbeInterval()
+            + "\" is not a duration; use Go style such as 30s or 5m");
+      }
+      LxdClient client = connections.clientFor(remote, remote.getSpec().getTrustTokenSecretRef() != null);
+      ServerInfo info = client.refreshServer();
+      status.setServerCertificateFingerprint(info.certificateFingerprint() != null ? info.certificateFingerprint()
+          : client.presentedServerFingerprint());
+      if (client.endpoint().identity() != null) {
+        status.setClientCertificateFingerprint(Certificates.fingerprint(client.endpoint().identity().certificate()));
+      }
+      if (!info.trusted()) {
+        info = enrol(remote, client);
+      }
+      status.setServerVersion(info.serverVersion());
+      status.setServerName(info.serverName());
+      status.setClustered(info.clustered());
+      status.setCapabilities(capabilities(info));
+      status.setPhase(LxdRemotePhase.READY);
+      Conditions.set(status, gen, clock, Condition.READY, true, Reasons.CONNECTED,
+          "Connected to LXD " + info.serverVersion() + " (" + info.serverName() + ")");
+      if (before != LxdRemotePhase.READY) {
+        events.normal(remote, before == null ? "Connected" : "Recovered",
+            "Connected to LXD " + info.serverVersion() + " at " + remote.getSpec().getUrl());
+      }
+      return UpdateControl.patchStatus(remote).rescheduleAfter(probe);
+    } catch (Exception e) {
+      Failure f = Failure.from(e, "probing " + remote.getSpec().getUrl());
+      status.setPhase(phaseFor(f.reason()));
+      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+      int failures = Conditions.countFailure(status);
+      if (before != status.getPhase()) {
+        events.warning(remote, f.reason(), f.getMessage());
+        LOG.warn("LxdRemote {}/{}: {}: {}", remote.getMetadata().getNamespace(), remote.getMetadata().getName(),
+            f.reason(), f.getMessage());
+      }
+      Duration next = probe == null ? DEFAULT_PROBE : probe;
+      if (f.isTransient()) {
+        next = Backoff.delay(failures, next);
+      }
+      return UpdateControl.patchStatus(remote).rescheduleAfter(next);
+    }
+  }
+
+  private ServerInfo enrol(LxdRemote remote, LxdClient client) {
+    LxdRemoteSpec spec = remote.getSpec();
+    String fp = client.endpoint().identity() == null ? "(none)" : Certificates.fingerprint(client.endpoint().identity().certificate());
+    if (spec.getTrustTokenSecretRef() == null || spec.getTrustTokenSecretRef().getName() == null) {
+      throw Failure.permanent(Reasons.NOT_TRUSTED, "the server does not trust client certificate " + fp
+          + "; add it on the server (lxc config trust add) or set trustTokenSecretRef to a Secret holding a trust token");
+    }
+    String key = spec.getTrustTokenSecretRef().getKey() == null ? RemoteConnections.DEFAULT_TOKEN_KEY : spec.getTrustTokenSecretRef().getKey();
+    String token = connections.readSecretKey(remote.getMetadata().getNamespace(), spec.getTrustTokenSecretRef().getName(), key);
+    try {
+      client.trust(token, "lxd-backup-operator-" + remote.getMetadata().getNamespace() + "-" + remote.getMetadata().getName());
+    } catch (LxdException e) {
+      throw Failure.permanent(Reasons.ENROLMENT_FAILED, "enrolling client certificate " + fp + " failed: " + e.getMessage()
+          + "; the token may be used up or expired: issue a new one (lxc config trust add) and update Secret "
+          + spec.getTrustTokenSecretRef().getName());
+    }
+    ServerInfo info = client.refreshServer();
+    if (!info.trusted()) {
+      throw Failure.permanent(Reasons.ENROLMENT_FAILED, "the server accepted the enrolment but still does not trust certificate " + fp);
+    }
+    events.normal(remote, "Enrolled", "Client certificate " + fp + " is now trusted by the server");
+    return info;
+  }
+
+  static Capabilities capabilities(ServerInfo info) {
+    Capabilities c = new Capabilities();
+    io.lxdbackup.operator.lxd.Capabilities caps = info.capabilities();
+    c.setSnapshotExpiry(caps.snapshotExpiry());
+    c.setStateful(caps.stateful());
+    c.setDiskVolumesMode(caps.diskVolumesMode());
+    c.setBackupMetadataVersion(caps.backupMetadataVersion());
+    c.setImportDevices(caps.importDevices());
+    c.setBackupOverridePool(caps.importOverrideName());
+    c.setInstanceCopyRefresh(info.hasExtension("container_incremental_copy"));
+    c.setCompressionAlgorithms(List.copyOf(caps.compressionAlgorithms()));
+    return c;
+  }
+
+  static LxdRemotePhase phaseFor(String reason) {
+    return switch (reason) {
+      case Reasons.SERVER_UNREACHABLE, Reasons.TIMEOUT -> LxdRemotePhase.UNREACHABLE;
+      case Reasons.NOT_TRUSTED, Reasons.ENROLMENT_FAILED, Reasons.FINGERPRINT_MISMATCH, Reasons.TLS_ERROR -> LxdRemotePhase.UNTRUSTED;
+      case Reasons.INVALID_SPEC, Reasons.SECRET_MISSING, Reasons.KEY_UNREADABLE -> LxdRemotePhase.INVALID;
+      default -> LxdRemotePhase.UNREACHABLE;
+    };
+  }
+
+  static Duration probeInterval(LxdRemoteSpec spec) {
+    if (spec.getProbeInterval() == null || spec.getProbeInterval().isBlank()) {
+      return DEFAULT_PROBE;
+    }
+    try {
+      Duration d = GoDuration.parse(spec.getProbeInterval());
+      return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

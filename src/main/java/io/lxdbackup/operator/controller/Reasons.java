@@ -1,0 +1,41 @@
+package io.lxdbackup.operator.controller;
+
+/**
+ * Every condition reason the operator writes. The README's table explains each one and
+ * what a user does about it; keep them in step.
+ */
+public final class Reasons {
+  private Reasons() {}
+
+  // LxdRemote and connections
+  public static final String CONNECTED = "Connected";
+  public static final String REMOTE_NOT_FOUND = "RemoteNotFound";
+  public static final String REMOTE_NOT_READY = "RemoteNotReady";
+  public static final String SECRET_MISSING = "SecretMissing";
+  public static final String KEY_UNREADABLE = "KeyUnreadable";
+  public static final String SERVER_UNREACHABLE = "ServerUnreachable";
+  public static final String FINGERPRINT_MISMATCH = "FingerprintMismatch";
+  public static final String TLS_ERROR = "TlsError";
+  public static final String NOT_TRUSTED = "NotTrusted";
+  public static final String ENROLMENT_FAILED = "EnrolmentFailed";
+  public static final String INVALID_SPEC = "InvalidSpec";
+
+  // LXD objects
+  public static final String NOT_FOUND = "NotFound";
+  public static final String INSTANCE_NOT_FOUND = "InstanceNotFound";
+  public static final String ALREADY_EXISTS = "AlreadyExists";
+  public static final String NOT_SUPPORTED = "NotSupported";
+  public static final String REJECTED_BY_SERVER = "RejectedByServer";
+  public static final String TIMEOUT = "Timeout";
+  public static final String LXD_ERROR = "LxdError";
+
+  // InstanceSnapshot
+  public static final String CREATING = "Creating";
+  public static final String SNAPSHOT_READY = "SnapshotReady";
+  public static final String SNAPSHOT_MISSING = "SnapshotMissing";
+  public static final String DELETING = "Deleting";
+
+  // generic
+  public static final String KUBERNETES_ERROR = "KubernetesError";
+  public static final String INTERNAL_ERROR = "InternalError";
+}

@@ -1,0 +1,155 @@
+package io.lxdbackup.operator.local;
+
+import io.fabric8.kubernetes.api.model.APIGroupBuilder;
+import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceBuilder;
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
+import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
+import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.VersionInfo;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * An in-memory Kubernetes API (fabric8's CRUD mock server) with this operator's CRDs installed
+ * and the discovery documents kubectl asks for. Everything lives in memory: it is for trying
+ * the operator and for tests, never for keeping backups' bookkeeping.
+ */
+public final class InMemoryApiServer implements AutoCloseable {
+  public static final List<String> CRD_FILES = List.of(
+      "lxdremotes", "backupstores", "instancesnapshots", "snapshotschedules",
+      "instanceexports", "exportschedules", "instancerestores", "instancecopies");
+
+  private final KubernetesMockServer server;
+  private final List<CustomResourceDefinition> crds;
+  private final KubernetesClient client;
+
+  public InMemoryApiServer(int port) {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
+        new KubernetesMixedDispatcher(responses), false);
+    crds = loadCrds();
+    expectDiscovery();
+    server.init(InetAddress.getLoopbackAddress(), port);
+    server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor("32").withGitVersion("v1.32.0-inmemory").build());
+    client = server.createClient();
+    for (CustomResourceDefinition crd : crds) {
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+    }
+  }
+
+  /** The CRDs shipped in the jar (copied from {@code crds/} at build time). */
+  public static List<CustomResourceDefinition> loadCrds() {
+    List<CustomResourceDefinition> out = new ArrayList<>();
+    for (String plural : CRD_FILES) {
+      String path = "/crds/" + plural + ".lxdbackup.io-v1.yml";
+      try (InputStream in = InMemoryApiServer.class.getResourceAsStream(path)) {
+        if (in == null) {
+          throw new IllegalStateException("CRD " + path + " is not on the class path; build with ./mvnw package");
+        }
+        out.add(Serialization.unmarshal(in, CustomResourceDefinition.class));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return out;
+  }
+
+  /** Canned discovery: without it kubectl cannot map kinds and short names to URLs. */
+  private void expectDiscovery() {
+    server.expect().get().withPath("/api").andReturn(200, new APIVersionsBuilder()
+        .withVersions("v1").build()).always();
+    server.expect().get().withPath("/apis").andReturn(200, new APIGroupListBuilder()
+        .addToGroups(new APIGroupBuilder().withName("lxdbackup.io")
+            .addToVersions(new GroupVersionForDiscoveryBuilder().withGroupVersion("lxdbackup.io/v1alpha1").withVersion("v1alpha1").build())
+            .withNewPreferredVersion().withGroupVersion("lxdbackup.io/v1alpha1").withVersion("v1alpha1").endPreferredVersion()
+            .build())
+        .build()).always();
+    List<String> verbs = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+    List<APIResource> resources = new ArrayList<>();
+    for (CustomResourceDefinition crd : crds) {
+      var names = crd.getSpec().getNames();
+      resources.add(new APIResourceBuilder().withName(names.getPlural()).withSingularName(names.getSingular())
+          .withKind(names.getKind()).withNamespaced(true).withShortNames(names.getShortNames())
+          .withCategories(names.getCategories()).withVerbs(verbs).build());
+      resources.add(new APIResourceBuilder().withName(names.getPlural() + "/status").withKind(names.getKind())
+          .withNamespaced(true).withVerbs("get", "patch", "update").build());
+    }
+    server.expect().get().withPath("/apis/lxdbackup.io/v1alpha1").andReturn(200, new APIResourceListBuilder()
+        .withGroupVersion("lxdbackup.io/v1alpha1").withResources(resources).build()).always();
+    server.expect().get().withPath("/api/v1").andReturn(200, new APIResourceListBuilder().withGroupVersion("v1")
+        .addToResources(core("secrets", "secret", "Secret", true))
+        .addToResources(core("events", "event", "Event", true))
+        .addToResources(core("configmaps", "configmap", "ConfigMap", true))
+        .addToResources(core("namespaces", "namespace", "Namespace", false))
+        .build()).always();
+  }
+
+  private static APIResource core(String plural, String singular, String kind, boolean namespaced) {
+    return new APIResourceBuilder().withName(plural).withSingularName(singular).withKind(kind)
+        .withNamespaced(namespaced).withVerbs("create", "delete", "get", "list", "patch", "update", "watch").build();
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  /** A new client of this server (as a separate process would have). */
+  public KubernetesClient newClient() {
+    return server.createClient();
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
+  /** A kubeconfig for kubectl that points at this server. */
+  public String kubeconfig() {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: lxd-backup-local
+          cluster:
+            server: %s
+        users:
+        - name: local
+          user:
+            token: local
+        contexts:
+        - name: lxd-backup-local
+          context:
+            cluster: lxd-backup-local
+            user: local
+            namespace: default
+        current-context: lxd-backup-local
+        """.formatted(url());
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}

@@ -1,0 +1,76 @@
+package io.lxdbackup.operator.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The operator's own meters, beside JOSDK's reconciliation metrics. Names are documented in
+ * the README's metrics reference; labels never carry secrets.
+ */
+public final class OperatorMetrics {
+  public static final String OPERATIONS = "lxdbackup.operations";
+  public static final String OPERATION_DURATION = "lxdbackup.operation.duration";
+  public static final String LAST_SUCCESS = "lxdbackup.last.success.timestamp";
+  public static final String BYTES = "lxdbackup.transferred.bytes";
+
+  private final MeterRegistry registry;
+  private final ConcurrentMap<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
+
+  public OperatorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** For tests and tools that do not export metrics. */
+  public static OperatorMetrics noop() {
+    return new OperatorMetrics(new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Records one finished LXD-side operation.
+   *
+   * @param kind      custom resource kind (InstanceSnapshot, InstanceExport, ...)
+   * @param operation what was done (create, delete, restore, upload, ...)
+   * @param result    success or the failure reason
+   */
+  public void operation(String kind, String operation, String result, Duration duration) {
+    Counter.builder(OPERATIONS).description("LXD and store operations by kind, operation and result")
+        .tag("kind", kind).tag("operation", operation).tag("result", result)
+        .register(registry).increment();
+    if (duration != null) {
+      Timer.builder(OPERATION_DURATION).description("Duration of LXD and store operations")
+          .tag("kind", kind).tag("operation", operation)
+          .register(registry).record(duration);
+    }
+  }
+
+  /** Sets the time of the latest success for one instance (alert when it gets old). */
+  public void lastSuccess(String kind, String namespace, String remote, String instance, Instant when) {
+    String key = kind + '\0' + namespace + '\0' + remote + '\0' + instance;
+    AtomicLong holder = lastSuccess.computeIfAbsent(key, k -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder(LAST_SUCCESS, v, AtomicLong::get)
+          .description("Unix time of the last successful backup action per instance")
+          .tag("kind", kind).tag("namespace", namespace).tag("remote", remote).tag("instance", instance)
+          .register(registry);
+      return v;
+    });
+    holder.set(when.getEpochSecond());
+  }
+
+  public void bytes(String kind, String direction, long n) {
+    Counter.builder(BYTES).description("Bytes streamed by the operator").baseUnit("bytes")
+        .tag("kind", kind).tag("direction", direction).register(registry).increment(n);
+  }
+}

@@ -1,0 +1,70 @@
+package io.lxdbackup.operator.testing;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lxdbackup.operator.OperatorRuntime;
+import io.lxdbackup.operator.config.OperatorSettings;
+import io.lxdbackup.operator.local.InMemoryApiServer;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The operator as in production ({@link OperatorRuntime}) against the in-memory API server.
+ * {@link #restart()} stops the operator and starts a fresh one with a new client, as a pod
+ * restart would.
+ */
+public final class OperatorHarness implements AutoCloseable {
+  private final InMemoryApiServer api;
+  private final KubernetesClient kube;
+  private final Clock clock;
+  private KubernetesClient operatorClient;
+  private OperatorRuntime runtime;
+
+  public OperatorHarness() {
+    this(Clock.systemUTC());
+  }
+
+  public OperatorHarness(Clock clock) {
+    this.clock = clock;
+    api = new InMemoryApiServer(0);
+    kube = api.client();
+  }
+
+  public OperatorHarness start() {
+    operatorClient = api.newClient();
+    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info"), clock).start();
+    return this;
+  }
+
+  /** Stops the operator abruptly (no waiting for anything but JOSDK's own stop). */
+  public void stop() {
+    if (runtime != null) {
+      runtime.close();
+      operatorClient.close();
+      runtime = null;
+    }
+  }
+
+  public OperatorHarness restart() {
+    stop();
+    return start();
+  }
+
+  /** The test's own client (a user with kubectl). */
+  public KubernetesClient kube() {
+    return kube;
+  }
+
+  public OperatorRuntime runtime() {
+    return runtime;
+  }
+
+  public InMemoryApiServer api() {
+    return api;
+  }
+
+  @Override
+  public void close() {
+    stop();
+    api.close();
+  }
+}
