@@ -1,0 +1,317 @@
+package io.lxdbackup.operator.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.DiskVolumesMode;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
+import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
+import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.Snapshot;
+import io.lxdbackup.operator.testing.Fixtures;
+import io.lxdbackup.operator.testing.LxdRig;
+import io.lxdbackup.operator.testing.OperatorHarness;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** InstanceSnapshot through the operator as deployed, against the real LXD rig. */
+@Tag("lxd")
+class InstanceSnapshotControllerLxdTest {
+  static final Duration T = Duration.ofMinutes(1);
+  static LxdRig rig;
+  static OperatorHarness op;
+  static KubernetesClient kube;
+  static LxdClient lxd;
+  static final List<String> instances = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    rig = LxdRig.require();
+    lxd = rig.clientA();
+    op = new OperatorHarness().start();
+    kube = op.kube();
+    Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (op != null) {
+      op.close();
+    }
+    if (lxd != null) {
+      LxdRig.deleteQuietly(lxd, instances.toArray(String[]::new));
+      lxd.close();
+    }
+  }
+
+  static String instance(String prefix) {
+    String n = rig.createInstance(lxd, prefix);
+    instances.add(n);
+    return n;
+  }
+
+  static InstanceSnapshot snapshot(String name, String instance, String snapshotName) {
+    InstanceSnapshot s = new InstanceSnapshot();
+    s.getMetadata().setName(name);
+    s.getMetadata().setNamespace(Fixtures.NS);
+    InstanceSnapshotSpec spec = new InstanceSnapshotSpec();
+    spec.setRemoteRef(new ObjectRef("lxd-a"));
+    spec.setInstance(instance);
+    spec.setSnapshotName(snapshotName);
+    s.setSpec(spec);
+    return s;
+  }
+
+  static InstanceSnapshot get(String name) {
+    return kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName(name).get();
+  }
+
+  static InstanceSnapshot awaitStatus(String name, Predicate<InstanceSnapshotStatus> p) {
+    await().atMost(T).pollInterval(Duration.ofMillis(200)).until(() -> {
+      InstanceSnapshot s = get(name);
+      return s != null && s.getStatus() != null && p.test(s.getStatus());
+    });
+    return get(name);
+  }
+
+  static InstanceSnapshot awaitReady(String name) {
+    return awaitStatus(name, st -> st.getPhase() == InstanceSnapshotPhase.READY && Boolean.TRUE.equals(st.getReadyToUse()));
+  }
+
+  static Condition ready(InstanceSnapshot s) {
+    return s.getStatus().findCondition(Condition.READY).orElseThrow();
+  }
+
+  static InstanceSnapshot awaitReason(String name, String reason) {
+    return awaitStatus(name, st -> st.findCondition(Condition.READY).map(c -> reason.equals(c.getReason())).orElse(false));
+  }
+
+  @Test
+  void lifecycleCreateEditExpiryDelete() {
+    String inst = instance("isnap");
+    InstanceSnapshot s = snapshot("life", inst, "before-upgrade");
+    s.getSpec().setTtl("48h");
+    kube.resource(s).create();
+
+    InstanceSnapshot ready = awaitReady("life");
+    InstanceSnapshotStatus st = ready.getStatus();
+    Snapshot onServer = lxd.getSnapshot(inst, "before-upgrade");
+    assertThat(st.getSnapshotName()).isEqualTo("before-upgrade");
+    assertThat(st.getCreationTime()).isEqualTo(onServer.createdAt().truncatedTo(ChronoUnit.SECONDS).toString());
+    assertThat(onServer.expiresAt()).isCloseTo(onServer.createdAt().plus(Duration.ofHours(48)), within(2));
+    assertThat(st.getExpiresAt()).isEqualTo(onServer.expiresAt().truncatedTo(ChronoUnit.SECONDS).toString());
+    assertThat(st.getStateful()).isFalse();
+    assertThat(st.getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+    assertThat(ready(ready).getStatus()).isEqualTo("True");
+    assertThat(ready.getMetadata().getFinalizers()).isNotEmpty();
+
+    // an expiry edit is applied to the server
+    Instant at = Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS);
+    ready.getSpec().setTtl(null);
+    ready.getSpec().setExpiresAt(at.toString());
+    kube.resource(ready).update();
+    await().atMost(T).until(() -> at.equals(lxd.getSnapshot(inst, "before-upgrade").expiresAt()));
+    InstanceSnapshot edited = awaitStatus("life", x -> at.toString().equals(x.getExpiresAt()));
+    edited.getSpec().setExpiresAt(null);
+    edited.getSpec().setNoExpiry(true);
+    kube.resource(edited).update();
+    await().atMost(T).until(() -> lxd.getSnapshot(inst, "before-upgrade").expiresAt() == null);
+
+    // Delete (default policy) removes the LXD snapshot
+    kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("life").delete();
+    await().atMost(T).until(() -> get("life") == null);
+    assertThat(lxd.snapshotExists(inst, "before-upgrade")).isFalse();
+  }
+
+  @Test
+  void retainKeepsTheLxdSnapshot() {
+    String inst = instance("retain");
+    InstanceSnapshot s = snapshot("retain", inst, "keep-me");
+    s.getSpec().setDeletionPolicy(DeletionPolicy.RETAIN);
+    kube.resource(s).create();
+    awaitReady("retain");
+    kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("retain").delete();
+    await().atMost(T).until(() -> get("retain") == null);
+    assertThat(lxd.snapshotExists(inst, "keep-me")).isTrue();
+  }
+
+  @Test
+  void serverPatternNamesTheSnapshotAndTheNameIsRecorded() {
+    String inst = instance("pattern");
+    lxd.updateInstanceConfig(inst, Map.of("snapshots.pattern", "auto-%d"), null);
+    kube.resource(snapshot("pattern", inst, null)).create();
+    InstanceSnapshot ready = awaitReady("pattern");
+    assertThat(ready.getStatus().getSnapshotName()).isEqualTo("auto-0");
+    assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name).containsExactly("auto-0");
+  }
+
+  @Test
+  void existingNameIsAlreadyExistsUnlessReuse() {
+    String inst = instance("exists");
+    lxd.waitFor(lxd.createSnapshot(inst, LxdClient.SnapshotRequest.named("taken")), T);
+    Instant theirs = lxd.getSnapshot(inst, "taken").createdAt();
+
+    kube.resource(snapshot("taken", inst, "taken")).create();
+    InstanceSnapshot refused = awaitReason("taken", Reasons.ALREADY_EXISTS);
+    assertThat(refused.getStatus().getPhase()).isEqualTo(InstanceSnapshotPhase.FAILED);
+    assertThat(ready(refused).getMessage()).contains("reuse");
+    // someone else's snapshot is neither adopted nor touched, even when the CR goes away
+    kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("taken").delete();
+    await().atMost(T).until(() -> get("taken") == null);
+    assertThat(lxd.getSnapshot(inst, "taken").createdAt()).isEqualTo(theirs);
+
+    InstanceSnapshot reuse = snapshot("reuse", inst, "taken");
+    reuse.getSpec().setReuse(true);
+    kube.resource(reuse).create();
+    awaitReady("reuse");
+    assertThat(lxd.getSnapshot(inst, "taken").createdAt()).isAfter(theirs);
+    assertThat(lxd.listSnapshots(inst)).hasSize(1);
+  }
+
+  @Test
+  void deletedBehindTheOperatorsBackIsSnapshotMissing() {
+    String inst = instance("missing");
+    kube.resource(snapshot("missing", inst, "gone-soon")).create();
+    awaitReady("missing");
+    lxd.waitFor(lxd.deleteSnapshot(inst, "gone-soon"), T);
+    // the next resync notices; trigger it now with a harmless spec edit of the mutable expiry
+    InstanceSnapshot s = get("missing");
+    s.getSpec().setTtl("24h");
+    kube.resource(s).update();
+    InstanceSnapshot missing = awaitReason("missing", Reasons.SNAPSHOT_MISSING);
+    assertThat(missing.getStatus().getReadyToUse()).isFalse();
+    assertThat(ready(missing).getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void badInputTable() {
+    String inst = instance("bad");
+    InstanceSnapshot noRemote = snapshot("bad-remote", inst, "x");
+    noRemote.getSpec().setRemoteRef(new ObjectRef("nope"));
+    kube.resource(noRemote).create();
+    kube.resource(snapshot("bad-instance", "no-such-instance", "x")).create();
+    kube.resource(snapshot("bad-slash", inst, "a/b")).create();
+    kube.resource(snapshot("bad-question", inst, "a?b")).create();
+    kube.resource(snapshot("bad-amp", inst, "a&b")).create();
+    kube.resource(snapshot("bad-plus", inst, "a+b")).create();
+    InstanceSnapshot dvm = snapshot("bad-dvm", inst, "dvm");
+    dvm.getSpec().setDiskVolumesMode(DiskVolumesMode.ALL_EXCLUSIVE);
+    kube.resource(dvm).create();
+    InstanceSnapshot ttl = snapshot("bad-ttl", inst, "ttl");
+    ttl.getSpec().setTtl("7d");
+    kube.resource(ttl).create();
+    InstanceSnapshot both = snapshot("bad-both", inst, "both");
+    both.getSpec().setTtl("1h");
+    both.getSpec().setNoExpiry(true);
+    kube.resource(both).create();
+
+    assertThat(ready(awaitReason("bad-remote", Reasons.REMOTE_NOT_FOUND)).getMessage()).contains("nope");
+    assertThat(ready(awaitReason("bad-instance", Reasons.INSTANCE_NOT_FOUND)).getMessage()).contains("no-such-instance");
+    for (String n : List.of("bad-slash", "bad-question", "bad-amp", "bad-plus")) {
+      InstanceSnapshot s = awaitReason(n, Reasons.REJECTED_BY_SERVER);
+      assertThat(ready(s).getMessage()).contains("Invalid snapshot name");
+      assertThat(s.getStatus().getPhase()).isEqualTo(InstanceSnapshotPhase.FAILED);
+      assertThat(s.getStatus().getSnapshotName()).isNull();
+    }
+    assertThat(ready(awaitReason("bad-dvm", Reasons.NOT_SUPPORTED)).getMessage())
+        .contains("not supported by this server").contains("instance_snapshot_multi_volume");
+    assertThat(ready(awaitReason("bad-ttl", Reasons.INVALID_SPEC)).getMessage()).contains("7d").contains("168h");
+    assertThat(ready(awaitReason("bad-both", Reasons.INVALID_SPEC)).getMessage()).contains("at most one");
+    assertThat(lxd.listSnapshots(inst)).isEmpty();
+
+    // no crash loop, no retry storm: permanent failures wait for a change
+    int failures = get("bad-instance").getStatus().getFailures();
+    await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    assertThat(get("bad-instance").getStatus().getFailures()).isEqualTo(failures);
+    // and deleting them is immediate (nothing was created)
+    kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("bad-slash").delete();
+    await().atMost(T).until(() -> get("bad-slash") == null);
+  }
+
+  @Test
+  void restartAfterIntentBeforeLxdCallCreatesExactlyOne() {
+    String inst = instance("crash1");
+    op.stop();
+    try {
+      // As if the operator died right after recording its intent, before calling LXD.
+      InstanceSnapshot s = kube.resource(snapshot("crash1", inst, null)).create();
+      s.setStatus(intent(lxd.serverTime(), null));
+      StatusWriter.patchStatus(kube, s);
+    } finally {
+      op.start();
+    }
+    InstanceSnapshot ready = awaitReady("crash1");
+    assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name).containsExactly(ready.getStatus().getSnapshotName());
+  }
+
+  @Test
+  void restartAfterLxdCallBeforeStatusWriteAdoptsInsteadOfDuplicating() {
+    String inst = instance("crash2");
+    String inst2 = instance("crash3");
+    op.stop();
+    try {
+      // As if LXD created the snapshots but the operator died before writing the result.
+      Instant requested = lxd.serverTime();
+      InstanceSnapshot named = kube.resource(snapshot("crash2", inst, "named")).create();
+      named.setStatus(intent(requested, "named"));
+      StatusWriter.patchStatus(kube, named);
+      lxd.waitFor(lxd.createSnapshot(inst, LxdClient.SnapshotRequest.named("named")), T);
+
+      InstanceSnapshot unnamed = kube.resource(snapshot("crash3", inst2, null)).create();
+      unnamed.setStatus(intent(requested, null));
+      StatusWriter.patchStatus(kube, unnamed);
+      lxd.waitFor(lxd.createSnapshot(inst2, LxdClient.SnapshotRequest.named(null)), T);
+    } finally {
+      op.start();
+    }
+    assertThat(awaitReady("crash2").getStatus().getSnapshotName()).isEqualTo("named");
+    assertThat(lxd.listSnapshots(inst)).hasSize(1);
+    String adopted = awaitReady("crash3").getStatus().getSnapshotName();
+    assertThat(lxd.listSnapshots(inst2)).extracting(Snapshot::name).containsExactly(adopted);
+  }
+
+  @Test
+  void restartRightAfterCreateNeverDuplicates() {
+    String inst = instance("crash4");
+    for (int i = 0; i < 3; i++) {
+      kube.resource(snapshot("crash4-" + i, inst, null)).create();
+    }
+    op.restart();
+    for (int i = 0; i < 3; i++) {
+      awaitReady("crash4-" + i);
+    }
+    op.restart();
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+    List<String> names = List.of(get("crash4-0").getStatus().getSnapshotName(),
+        get("crash4-1").getStatus().getSnapshotName(), get("crash4-2").getStatus().getSnapshotName());
+    assertThat(names).doesNotHaveDuplicates();
+    assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name).containsExactlyInAnyOrderElementsOf(names);
+  }
+
+  static InstanceSnapshotStatus intent(Instant requestedAt, String name) {
+    InstanceSnapshotStatus st = new InstanceSnapshotStatus();
+    st.setPhase(InstanceSnapshotPhase.CREATING);
+    st.setSnapshotName(name);
+    st.setCreationRequestedAt(requestedAt.toString());
+    return st;
+  }
+
+  static org.assertj.core.data.TemporalUnitOffset within(long seconds) {
+    return new org.assertj.core.data.TemporalUnitWithinOffset(seconds, ChronoUnit.SECONDS);
+  }
+}
