@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian machine (as root): installs what the tests need,
+# starts the real-LXD rig (two LXD daemons), runs every test, checks that the generated CRDs
+# and the chart/deploy copies are current, and tears the rig down again.
+#
+#   sudo hack/test.sh            # everything
+#   KEEP_RIG=1 hack/test.sh      # leave the LXD daemons running afterwards
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*"; }
+
+# --- Java 21+ -------------------------------------------------------------------------
+pick_java() {
+  if [ -n "${JAVA_HOME:-}" ] && "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
+    return
+  fi
+  for d in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64 /usr/lib/jvm/java-21-openjdk-amd64; do
+    if [ -x "$d/bin/javac" ]; then export JAVA_HOME=$d; return; fi
+  done
+  log "no JDK 21+ found: installing openjdk-21-jdk-headless"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-21-jdk-headless >/dev/null
+  export JAVA_HOME=/usr/lib/jvm/java-21-openjdk-amd64
+}
+pick_java
+log "JDK: $JAVA_HOME"
+
+# --- independent S3 client for checking what the operator wrote -------------------------
+if ! command -v aws >/dev/null 2>&1 && ! command -v rclone >/dev/null 2>&1; then
+  log "installing rclone (independent S3 client used by the store tests)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null
+fi
+
+# --- the real-LXD rig ---------------------------------------------------------------------
+log "starting the LXD test rig"
+hack/lxd-test-env.sh up
+if [ -z "${KEEP_RIG:-}" ]; then
+  trap 'log "stopping the LXD test rig"; hack/lxd-test-env.sh down >/dev/null 2>&1 || true' EXIT
+fi
+
+# --- build and test ---------------------------------------------------------------------
+export LXD_RIG_REQUIRED=true
+log "building and running all tests"
+./mvnw -B -ntp verify
+
+# --- generated files must be committed --------------------------------------------------
+log "checking that crds/ is up to date"
+if ! git diff --exit-code --stat -- crds/; then
+  echo "crds/ is stale: run ./mvnw process-classes and commit crds/" >&2
+  exit 1
+fi
+if [ -n "$(git status --porcelain -- crds/)" ]; then
+  echo "crds/ has files not committed:" >&2
+  git status --porcelain -- crds/ >&2
+  exit 1
+fi
+if [ -x hack/check-generated.sh ]; then
+  hack/check-generated.sh
+fi
+log "all tests passed"
