@@ -27,6 +27,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +59,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
+  private final ConcurrentMap<String, ReentrantLock> instanceLocks = new ConcurrentHashMap<>();
 
   public InstanceSnapshotReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
       OperatorMetrics metrics, Clock clock) {
@@ -79,10 +83,25 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       ExpiryRequest expiry = validate(snap.getSpec());
       LxdClient client = connections.connect(ns(snap), snap.getSpec().getRemoteRef().getName(), snap.getSpec().getProject()).client();
       String instance = snap.getSpec().getInstance();
-      if (status.getPhase() == InstanceSnapshotPhase.CREATING || (status.getSnapshotName() == null && status.getCreationRequestedAt() != null)) {
-        resumeOrCreate(snap, client, expiry);
-      } else if (status.getSnapshotName() == null) {
-        create(snap, client, expiry);
+      boolean resume = status.getPhase() == InstanceSnapshotPhase.CREATING
+          || (status.getSnapshotName() == null && status.getCreationRequestedAt() != null);
+      if (resume || status.getSnapshotName() == null) {
+        // One creation at a time per instance: server-named snapshots are told apart by
+        // what appeared since the request, which only works if no sibling creates meanwhile.
+        ReentrantLock lock = instanceLocks.computeIfAbsent(client.endpoint().url() + "|" + client.project() + "|" + instance,
+            k -> new ReentrantLock());
+        lock.lock();
+        try {
+          if (resume) {
+            resumeOrCreate(snap, client, expiry);
+          } else {
+            create(snap, client, expiry);
+          }
+          // the name is recorded before the lock is released, so siblings see it as claimed
+          StatusWriter.patchStatus(kube, snap);
+        } finally {
+          lock.unlock();
+        }
       }
       return observe(snap, client, instance, expiry, before);
     } catch (Exception e) {
@@ -217,8 +236,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       throw f;
     }
     if (name == null) {
+      Set<String> claimed = claimedByOthers(snap);
       name = client.listSnapshots(instance).stream()
-          .filter(s -> !existing.contains(s.name()))
+          .filter(s -> !existing.contains(s.name()) && !claimed.contains(s.name()))
           .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(requestedAt.minus(CLOCK_SLACK)))
           .min(Comparator.comparing(Snapshot::createdAt))
           .map(Snapshot::name)
@@ -272,16 +292,22 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       return all.stream().filter(s -> s.name().equals(name))
           .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(since)).findFirst();
     }
-    Set<String> claimed = kube.resources(InstanceSnapshot.class).inNamespace(ns(snap)).list().getItems().stream()
-        .filter(o -> !o.getMetadata().getUid().equals(snap.getMetadata().getUid()))
-        .filter(o -> o.getSpec() != null && Objects.equals(o.getSpec().getInstance(), snap.getSpec().getInstance())
-            && o.getSpec().getRemoteRef() != null
-            && Objects.equals(o.getSpec().getRemoteRef().getName(), snap.getSpec().getRemoteRef().getName()))
-        .map(o -> o.getStatus() == null ? null : o.getStatus().getSnapshotName())
-        .filter(Objects::nonNull).collect(Collectors.toSet());
+    Set<String> claimed = claimedByOthers(snap);
     return all.stream().filter(s -> !claimed.contains(s.name()))
         .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(since))
         .min(Comparator.comparing(Snapshot::createdAt));
+  }
+
+  /** Snapshot names other InstanceSnapshots of the same remote and instance already own. */
+  private Set<String> claimedByOthers(InstanceSnapshot snap) {
+    return kube.resources(InstanceSnapshot.class).inNamespace(ns(snap)).list().getItems().stream()
+        .filter(o -> !o.getMetadata().getUid().equals(snap.getMetadata().getUid()))
+        .filter(o -> o.getSpec() != null && Objects.equals(o.getSpec().getInstance(), snap.getSpec().getInstance())
+            && o.getSpec().getRemoteRef() != null
+            && Objects.equals(o.getSpec().getRemoteRef().getName(), snap.getSpec().getRemoteRef().getName())
+            && Objects.equals(o.getSpec().getProject(), snap.getSpec().getProject()))
+        .map(o -> o.getStatus() == null ? null : o.getStatus().getSnapshotName())
+        .filter(Objects::nonNull).collect(Collectors.toSet());
   }
 
   private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, String instance,
