@@ -74,14 +74,13 @@ public final class InMemoryApiServer implements AutoCloseable {
 
   /** Canned discovery: without it kubectl cannot map kinds and short names to URLs. */
   private void expectDiscovery() {
-    server.expect().get().withPath("/api").andReturn(200, new APIVersionsBuilder()
-        .withVersions("v1").build()).always();
-    server.expect().get().withPath("/apis").andReturn(200, new APIGroupListBuilder()
+    discovery("/api", new APIVersionsBuilder().withVersions("v1").build());
+    discovery("/apis", new APIGroupListBuilder()
         .addToGroups(new APIGroupBuilder().withName("lxdbackup.io")
             .addToVersions(new GroupVersionForDiscoveryBuilder().withGroupVersion("lxdbackup.io/v1alpha1").withVersion("v1alpha1").build())
             .withNewPreferredVersion().withGroupVersion("lxdbackup.io/v1alpha1").withVersion("v1alpha1").endPreferredVersion()
             .build())
-        .build()).always();
+        .build());
     List<String> verbs = List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
     List<APIResource> resources = new ArrayList<>();
     for (CustomResourceDefinition crd : crds) {
@@ -92,14 +91,21 @@ public final class InMemoryApiServer implements AutoCloseable {
       resources.add(new APIResourceBuilder().withName(names.getPlural() + "/status").withKind(names.getKind())
           .withNamespaced(true).withVerbs("get", "patch", "update").build());
     }
-    server.expect().get().withPath("/apis/lxdbackup.io/v1alpha1").andReturn(200, new APIResourceListBuilder()
-        .withGroupVersion("lxdbackup.io/v1alpha1").withResources(resources).build()).always();
-    server.expect().get().withPath("/api/v1").andReturn(200, new APIResourceListBuilder().withGroupVersion("v1")
+    discovery("/apis/lxdbackup.io/v1alpha1", new APIResourceListBuilder()
+        .withGroupVersion("lxdbackup.io/v1alpha1").withResources(resources).build());
+    discovery("/api/v1", new APIResourceListBuilder().withGroupVersion("v1")
         .addToResources(core("secrets", "secret", "Secret", true))
         .addToResources(core("events", "event", "Event", true))
         .addToResources(core("configmaps", "configmap", "ConfigMap", true))
         .addToResources(core("namespaces", "namespace", "Namespace", false))
-        .build()).always();
+        .build());
+  }
+
+  /** kubectl adds {@code ?timeout=32s}; expectations match the whole path, so register both. */
+  private void discovery(String path, Object body) {
+    for (String p : List.of(path, path + "?timeout=32s")) {
+      server.expect().get().withPath(p).andReturn(200, body).withHeader("Content-Type", "application/json").always();
+    }
   }
 
   private static APIResource core(String plural, String singular, String kind, boolean namespaced) {
