@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Checks everything generated or packaged from the sources (CI runs it after the Maven build):
+#   a) helm lint, also --strict, with default and non-default values
+#   b) helm template with several value sets, and the rendered objects asserted by
+#      hack/check-manifests.py: hardened Deployment, PDB/ServiceMonitor/Roles only when wanted,
+#      RBAC rules exactly the operator's least-privilege set, no wildcards
+#   c) the chart's crds/ byte-identical to the top-level crds/ (written by the Maven build)
+#   d) deploy/ identical to a fresh hack/render-deploy.sh
+# Needs python3 with PyYAML (Debian: python3-yaml; installed with apt-get when missing and root).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+CHART=helm/lxd-backup-operator
+failures=0
+log() { printf '==> %s\n' "$*"; }
+problem() { printf 'FAIL: %s\n' "$*" >&2; failures=$((failures + 1)); }
+
+eval "$(hack/tools.sh)"
+
+# --- python3 with PyYAML ----------------------------------------------------------------
+PYTHON=
+for py in python3 /usr/bin/python3; do
+  if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import yaml' 2>/dev/null; then PYTHON=$py; break; fi
+done
+if [ -z "$PYTHON" ]; then
+  [ "$(id -u)" = 0 ] || { echo "FAIL: python3 with PyYAML is needed (apt-get install python3-yaml)" >&2; exit 1; }
+  log "installing python3-yaml"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-yaml >/dev/null
+  PYTHON=/usr/bin/python3
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# --- a) lint ----------------------------------------------------------------------------
+NONDEFAULT=(--set 'watchNamespaces={a,b}' --set replicas=2 --set metrics.serviceMonitor.enabled=true)
+log "helm lint $CHART"
+"$HELM" lint "$CHART" >"$tmp/lint" 2>&1 || { cat "$tmp/lint" >&2; problem "helm lint"; }
+"$HELM" lint --strict "$CHART" >"$tmp/lint" 2>&1 || { cat "$tmp/lint" >&2; problem "helm lint --strict"; }
+"$HELM" lint --strict "$CHART" "${NONDEFAULT[@]}" >"$tmp/lint" 2>&1 \
+  || { cat "$tmp/lint" >&2; problem "helm lint --strict with ${NONDEFAULT[*]}"; }
+
+# --- b) render and assert ---------------------------------------------------------------
+# render NAME CHECK-OPTIONS... -- HELM-OPTIONS...
+render() {
+  local name=$1; shift
+  local check=()
+  while [ "$1" != -- ]; do check+=("$1"); shift; done
+  shift
+  if ! "$HELM" template lxd-backup "$CHART" "$@" >"$tmp/$name.yaml" 2>"$tmp/$name.err"; then
+    cat "$tmp/$name.err" >&2
+    problem "helm template ($name) failed"
+    return
+  fi
+  "$PYTHON" hack/check-manifests.py --label "$name" "${check[@]}" <"$tmp/$name.yaml" \
+    || problem "rendered manifests ($name) are wrong (see above)"
+}
+# must_fail NAME HELM-OPTIONS...: values the chart has to refuse
+must_fail() {
+  local name=$1; shift
+  if "$HELM" template lxd-backup "$CHART" "$@" >/dev/null 2>&1; then
+    problem "helm template accepted $name ($*)"
+  fi
+}
+
+log "helm template + assertions"
+render default --release-namespace lxd-backup-operator \
+  -- --namespace lxd-backup-operator
+render namespaced-ha-monitored --release-namespace ops --watch a,b --replicas 2 --service-monitor \
+  -- --namespace ops "${NONDEFAULT[@]}"
+render no-leader-election --release-namespace ops --no-leader-election --log-level debug --metrics-port 9090 \
+  -- --namespace ops --set leaderElection.enabled=false --set logLevel=debug --set metrics.port=9090
+must_fail "replicas=2 without leader election" --set replicas=2 --set leaderElection.enabled=false
+must_fail "an unknown value (schema)" --set no.such.value=1
+must_fail "a bad logLevel (schema)" --set logLevel=loud
+must_fail "a bad watch namespace (schema)" --set 'watchNamespaces={Not_A_Namespace}'
+
+# The assertions must be able to fail: feed them a widened and a weakened render.
+if [ -s "$tmp/default.yaml" ]; then
+  sed 's/verbs: \["get", "create"\]/verbs: ["get", "create", "list"]/' "$tmp/default.yaml" \
+    | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted an extra secrets verb"
+  sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' "$tmp/default.yaml" \
+    | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted a writable root filesystem"
+fi
+
+# --- c) chart CRDs == generated CRDs ------------------------------------------------------
+log "chart crds/ == crds/"
+if ! diff -r crds "$CHART/crds" >"$tmp/crds.diff"; then
+  head -n 40 "$tmp/crds.diff" >&2
+  problem "$CHART/crds differs from crds/: run  cp crds/*.yml $CHART/crds/ && hack/render-deploy.sh"
+fi
+
+# --- d) deploy/ == fresh render -----------------------------------------------------------
+log "deploy/ == hack/render-deploy.sh"
+hack/render-deploy.sh "$tmp/deploy"
+if ! diff -r deploy "$tmp/deploy" >"$tmp/deploy.diff"; then
+  head -n 40 "$tmp/deploy.diff" >&2
+  problem "deploy/ is stale: run hack/render-deploy.sh and commit deploy/"
+fi
+"$PYTHON" hack/check-manifests.py --label deploy/operator.yaml --release-namespace lxd-backup-operator \
+  <deploy/operator.yaml || problem "deploy/operator.yaml is wrong (see above)"
+want=$(ls crds/*.yml | wc -l)
+got=$("$PYTHON" -c 'import sys, yaml; print(sum(1 for d in yaml.safe_load_all(sys.stdin) if d and d.get("kind") == "CustomResourceDefinition"))' <deploy/crds.yaml)
+[ "$got" = "$want" ] || problem "deploy/crds.yaml has $got CRDs, crds/ has $want"
+
+if [ "$failures" -gt 0 ]; then
+  echo "check-generated: $failures check(s) failed" >&2
+  exit 1
+fi
+log "generated files, chart and manifests are consistent"
