@@ -10,6 +10,7 @@ import io.lxdbackup.operator.controller.EventRecorder;
 import io.lxdbackup.operator.controller.InstanceSnapshotReconciler;
 import io.lxdbackup.operator.controller.LxdRemoteReconciler;
 import io.lxdbackup.operator.controller.RemoteConnections;
+import io.lxdbackup.operator.controller.SnapshotScheduleReconciler;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -57,7 +58,8 @@ public final class OperatorRuntime implements AutoCloseable {
   List<Reconciler<?>> reconcilers() {
     return List.of(
         new LxdRemoteReconciler(connections, events, clock),
-        new InstanceSnapshotReconciler(client, connections, events, metrics, clock));
+        new InstanceSnapshotReconciler(client, connections, events, metrics, clock),
+        new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()));
   }
 
   public OperatorRuntime start() {

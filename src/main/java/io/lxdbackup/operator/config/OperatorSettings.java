@@ -13,13 +13,22 @@ import java.util.Map;
  * @param leaseNamespace  namespace of the Lease (default: the pod's namespace)
  * @param httpPort        port of /healthz, /readyz and /metrics (0 = pick a free one)
  * @param logLevel        root log level
+ * @param scheduleMaxWait longest a schedule sleeps before deciding again (guards against clock
+ *                        jumps; tests shorten it to drive schedules with an injected clock)
  */
 public record OperatorSettings(
     List<String> namespaces,
     boolean leaderElection,
     String leaseNamespace,
     int httpPort,
-    String logLevel) {
+    String logLevel,
+    java.time.Duration scheduleMaxWait) {
+
+  public static final java.time.Duration DEFAULT_SCHEDULE_MAX_WAIT = java.time.Duration.ofMinutes(10);
+
+  public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel) {
+    this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, DEFAULT_SCHEDULE_MAX_WAIT);
+  }
 
   public static final String LEASE_NAME = "lxd-backup-operator";
 

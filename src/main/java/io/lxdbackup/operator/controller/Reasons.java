@@ -35,6 +35,11 @@ public final class Reasons {
   public static final String SNAPSHOT_MISSING = "SnapshotMissing";
   public static final String DELETING = "Deleting";
 
+  // schedules
+  public static final String INVALID_SCHEDULE = "InvalidSchedule";
+  public static final String NO_INSTANCES_SELECTED = "NoInstancesSelected";
+  public static final String DRIFT_CORRECTED = "DriftCorrected";
+
   // generic
   public static final String KUBERNETES_ERROR = "KubernetesError";
   public static final String INTERNAL_ERROR = "InternalError";

@@ -13,6 +13,51 @@ import java.util.Optional;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
 
+  @JsonPropertyDescription("RFC 3339 time the operator saw suspend turn true; runs due while suspended are not caught up.")
+  private String suspendedAt;
+
+  @JsonPropertyDescription("RFC 3339 time the operator saw suspend turn false; scheduled times before it are never run late.")
+  private String resumedAt;
+
+  @JsonPropertyDescription("Scheduled times of the latest decision that were not run (operator down past startingDeadlineSeconds, or older than the one catch-up run).")
+  private Integer missedRuns;
+
+  @JsonPropertyDescription("RFC 3339 time of the most recent scheduled time that was not run.")
+  private String lastMissedTime;
+
+  public String getSuspendedAt() {
+    return suspendedAt;
+  }
+
+  public void setSuspendedAt(String suspendedAt) {
+    this.suspendedAt = suspendedAt;
+  }
+
+  public String getResumedAt() {
+    return resumedAt;
+  }
+
+  public void setResumedAt(String resumedAt) {
+    this.resumedAt = resumedAt;
+  }
+
+  public Integer getMissedRuns() {
+    return missedRuns;
+  }
+
+  public void setMissedRuns(Integer missedRuns) {
+    this.missedRuns = missedRuns;
+  }
+
+  public String getLastMissedTime() {
+    return lastMissedTime;
+  }
+
+  public void setLastMissedTime(String lastMissedTime) {
+    this.lastMissedTime = lastMissedTime;
+  }
+
+
   @JsonPropertyDescription("RFC 3339 time the schedule last fired.")
   private String lastScheduleTime;
 

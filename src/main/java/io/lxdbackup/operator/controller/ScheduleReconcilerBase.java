@@ -1,0 +1,441 @@
+package io.lxdbackup.operator.controller;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleSpec;
+import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleStatus;
+import io.lxdbackup.operator.api.v1alpha1.ConcurrencyPolicy;
+import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus;
+import io.lxdbackup.operator.api.v1alpha1.RunResult;
+import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.schedule.ChildNames;
+import io.lxdbackup.operator.schedule.CronSchedule;
+import io.lxdbackup.operator.schedule.InvalidScheduleException;
+import io.lxdbackup.operator.schedule.RetentionCandidate;
+import io.lxdbackup.operator.schedule.RetentionResult;
+import io.lxdbackup.operator.schedule.ScheduleDecision;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The schedule engine shared by SnapshotSchedule and ExportSchedule: decide (cron, time zone,
+ * suspend, deadline — {@link ScheduleDecision}), select instances, create one child per
+ * instance named from the scheduled time (so a replay after a crash is an "already exists",
+ * never a second backup), report per-instance results, and apply retention to the schedule's
+ * own children ({@link io.lxdbackup.operator.schedule.RetentionPolicy}).
+ *
+ * @param <S> the schedule kind
+ * @param <C> the child kind (InstanceSnapshot, InstanceExport)
+ */
+public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends HasMetadata> implements Reconciler<S> {
+  private static final Logger LOG = LoggerFactory.getLogger(ScheduleReconcilerBase.class);
+  public static final String LABEL_SCHEDULE = "lxdbackup.io/schedule";
+  public static final String LABEL_INSTANCE = "lxdbackup.io/instance";
+  public static final String LABEL_REMOTE = "lxdbackup.io/remote";
+  public static final String ANNOTATION_SCHEDULED_TIME = "lxdbackup.io/scheduled-time";
+
+  protected final KubernetesClient kube;
+  protected final RemoteConnections connections;
+  protected final EventRecorder events;
+  protected final OperatorMetrics metrics;
+  protected final Clock clock;
+  private final Duration maxWait;
+
+  protected ScheduleReconcilerBase(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
+      OperatorMetrics metrics, Clock clock, Duration maxWait) {
+    this.kube = kube;
+    this.connections = connections;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.maxWait = maxWait;
+  }
+
+  /** What became of one child. */
+  public enum ChildState { RUNNING, SUCCEEDED, FAILED }
+
+  protected abstract String kind();
+
+  protected abstract Class<S> scheduleClass();
+
+  protected abstract Class<C> childClass();
+
+  protected abstract AbstractScheduleSpec spec(S schedule);
+
+  /** The status, created when missing. */
+  protected abstract AbstractScheduleStatus status(S schedule);
+
+  /** Whether stopped instances are included in a run. */
+  protected abstract boolean includeStopped(S schedule);
+
+  /** Further checks of the spec; throw a {@link Failure} for invalid input. */
+  protected void validateMore(S schedule) {}
+
+  /** The child object for one instance and scheduled time (metadata is completed by the caller). */
+  protected abstract C newChild(S schedule, String instance, ZonedDateTime scheduledTime);
+
+  protected abstract ChildState childState(C child);
+
+  /** What the child produced (snapshot name, object key), for status; may be null. */
+  protected abstract String childResult(C child);
+
+  /** The failure message of a failed child, for status. */
+  protected abstract String childMessage(C child);
+
+  /** Records the child's result name into the per-instance status. */
+  protected abstract void setLastResultName(InstanceRunStatus run, String childName, String result);
+
+  @Override
+  public List<EventSource<?, S>> prepareEventSources(EventSourceContext<S> context) {
+    InformerEventSourceConfiguration<C> cfg = InformerEventSourceConfiguration.from(childClass(), scheduleClass())
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(scheduleClass()))
+        .withLabelSelector(LABEL_SCHEDULE)
+        .withNamespacesInheritedFromController()
+        .build();
+    return List.of(new InformerEventSource<>(cfg, context));
+  }
+
+  @Override
+  public UpdateControl<S> reconcile(S schedule, Context<S> context) {
+    AbstractScheduleStatus status = status(schedule);
+    AbstractScheduleSpec spec = spec(schedule);
+    long gen = schedule.getMetadata().getGeneration() == null ? 0 : schedule.getMetadata().getGeneration();
+    Instant now = clock.instant();
+    CronSchedule cron;
+    try {
+      cron = validate(schedule);
+    } catch (Failure f) {
+      status.setPhase(SchedulePhase.INVALID);
+      status.setNextScheduleTime(null);
+      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+      if (status.getFailures() == null) {
+        events.warning(schedule, f.reason(), f.getMessage());
+      }
+      Conditions.countFailure(status);
+      return UpdateControl.patchStatus(schedule);
+    }
+    List<C> children = context.getSecondaryResources(childClass()).stream()
+        .filter(c -> isOwnedBy(c, schedule)).collect(Collectors.toList());
+
+    if (Boolean.TRUE.equals(spec.getSuspend())) {
+      if (status.getSuspendedAt() == null) {
+        status.setSuspendedAt(Conditions.timestamp(now));
+        events.normal(schedule, "Suspended", "Schedule suspended; no runs until suspend is false");
+      }
+      status.setPhase(SchedulePhase.SUSPENDED);
+      status.setNextScheduleTime(null);
+      report(schedule, status, children);
+      applyRetention(schedule, children);
+      Conditions.set(status, gen, clock, Condition.READY, true, "Suspended", "Suspended: no runs until suspend is false");
+      return UpdateControl.patchStatus(schedule);
+    }
+    if (status.getSuspendedAt() != null) {
+      status.setSuspendedAt(null);
+      status.setResumedAt(Conditions.timestamp(now));
+      events.normal(schedule, "Resumed", "Schedule resumed; runs missed while suspended are not caught up");
+    }
+
+    ScheduleDecision d = ScheduleDecision.decide(cron, now, parse(status.getLastScheduleTime()),
+        parse(schedule.getMetadata().getCreationTimestamp(), now), parse(status.getResumedAt()),
+        spec.getStartingDeadlineSeconds(), false);
+    if (d.missedRuns() > 0) {
+      status.setMissedRuns(d.missedRuns());
+      status.setLastMissedTime(d.latestMissedTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
+      events.warning(schedule, "MissedRuns", d.missedRuns() + " scheduled run(s) missed (latest "
+          + status.getLastMissedTime() + "); " + (d.shouldRun() ? "running the latest one late" : "past startingDeadlineSeconds, not run"));
+      if (!d.shouldRun() && d.latestMissedTime().isPresent()) {
+        // a run too late to start still counts as decided, so it is not reconsidered
+        status.setLastScheduleTime(Conditions.timestamp(d.latestMissedTime().get().toInstant()));
+      }
+    }
+    try {
+      boolean nothingSelected = false;
+      if (d.shouldRun()) {
+        RunOutcome<C> outcome = run(schedule, status, d.scheduledTime().get(), children);
+        children = new ArrayList<>(children);
+        children.addAll(outcome.created());
+        nothingSelected = outcome.nothingSelected();
+      }
+      report(schedule, status, children);
+      applyRetention(schedule, children);
+      status.setPhase(SchedulePhase.ACTIVE);
+      status.setNextScheduleTime(d.nextScheduleTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
+      if (!nothingSelected) {
+        Conditions.set(status, gen, clock, Condition.READY, true, "Scheduled",
+            status.getNextScheduleTime() == null ? "Schedule never fires again" : "Next run at " + status.getNextScheduleTime());
+      } else {
+        Conditions.set(status, gen, clock, Condition.READY, false, Reasons.NO_INSTANCES_SELECTED,
+            "The last run selected no instance: check instances, instanceSelector and includeStopped");
+      }
+      Duration wait = d.requeueAfter(clock.instant()).orElse(maxWait);
+      return UpdateControl.patchStatus(schedule).rescheduleAfter(wait.compareTo(maxWait) > 0 ? maxWait : wait);
+    } catch (Exception e) {
+      Failure f = Failure.from(e, kind() + " run");
+      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+      int failures = Conditions.countFailure(status);
+      if (failures == 1) {
+        events.warning(schedule, f.reason(), f.getMessage());
+      }
+      LOG.warn("{} {}/{}: {}: {}", kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(),
+          f.reason(), f.getMessage());
+      // retried while the run is still within its deadline: lastScheduleTime was not advanced
+      return UpdateControl.patchStatus(schedule).rescheduleAfter(Backoff.delay(failures, maxWait));
+    }
+  }
+
+  /** What one run did: the children it created, and whether it found nothing to back up. */
+  private record RunOutcome<C>(List<C> created, boolean nothingSelected) {}
+
+  private CronSchedule validate(S schedule) {
+    AbstractScheduleSpec spec = spec(schedule);
+    if (spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null || spec.getRemoteRef().getName().isBlank()) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
+    }
+    boolean noList = spec.getInstances() == null || spec.getInstances().isEmpty();
+    if (noList && spec.getInstanceSelector() == null) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "the selection is empty: set instances, instanceSelector, or both");
+    }
+    if (spec.getStartingDeadlineSeconds() != null && spec.getStartingDeadlineSeconds() < 0) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "startingDeadlineSeconds must be 0 or more");
+    }
+    CronSchedule cron;
+    try {
+      cron = CronSchedule.parse(spec.getSchedule(), spec.getTimeZone());
+    } catch (InvalidScheduleException e) {
+      throw Failure.permanent(Reasons.INVALID_SCHEDULE, e.getMessage());
+    }
+    try {
+      retention(spec);
+    } catch (IllegalArgumentException e) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "retention: " + e.getMessage());
+    }
+    validateMore(schedule);
+    return cron;
+  }
+
+  static io.lxdbackup.operator.schedule.RetentionPolicy retention(AbstractScheduleSpec spec) {
+    io.lxdbackup.operator.api.v1alpha1.RetentionPolicy r = spec.getRetention();
+    if (r == null) {
+      return io.lxdbackup.operator.schedule.RetentionPolicy.keepAll();
+    }
+    for (Integer v : new Integer[] {r.getKeepLast(), r.getKeepHourly(), r.getKeepDaily(), r.getKeepWeekly(),
+        r.getKeepMonthly(), r.getKeepYearly()}) {
+      if (v != null && v < 0) {
+        throw new IllegalArgumentException("keep counts must be 0 or more (got " + v + ")");
+      }
+    }
+    return new io.lxdbackup.operator.schedule.RetentionPolicy(r.getKeepLast(), r.getKeepHourly(), r.getKeepDaily(),
+        r.getKeepWeekly(), r.getKeepMonthly(), r.getKeepYearly());
+  }
+
+  private RunOutcome<C> run(S schedule, AbstractScheduleStatus status, ZonedDateTime t, List<C> children) {
+    AbstractScheduleSpec spec = spec(schedule);
+    LxdClient client = connections.connect(schedule.getMetadata().getNamespace(), spec.getRemoteRef().getName(),
+        spec.getProject()).client();
+    List<InstanceSelection.Selected> selected = InstanceSelection.select(client, spec);
+    Map<String, InstanceRunStatus> runs = runsByName(status);
+    boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;
+    int started = 0;
+    List<C> created = new ArrayList<>();
+    for (InstanceSelection.Selected s : selected) {
+      InstanceRunStatus run = runs.computeIfAbsent(s.name(), n -> {
+        InstanceRunStatus r = new InstanceRunStatus();
+        r.setName(n);
+        return r;
+      });
+      run.setLastRunTime(Conditions.timestamp(t.toInstant()));
+      if (!s.exists()) {
+        run.setLastResult(RunResult.FAILED);
+        run.setMessage("instance " + s.name() + " does not exist");
+        continue;
+      }
+      if (!s.running() && !includeStopped(schedule)) {
+        run.setLastResult(RunResult.SKIPPED);
+        run.setMessage("instance is stopped (set includeStopped: true to include it)");
+        continue;
+      }
+      if (forbid && children.stream().anyMatch(c -> s.name().equals(label(c, LABEL_INSTANCE))
+          && childState(c) == ChildState.RUNNING && !isForTime(c, t))) {
+        run.setLastResult(RunResult.SKIPPED);
+        run.setMessage("previous run still in progress (concurrencyPolicy: Forbid)");
+        continue;
+      }
+      String name = ChildNames.childName(schedule.getMetadata().getName(), s.name(), t);
+      C child = newChild(schedule, s.name(), t);
+      child.getMetadata().setName(name);
+      child.getMetadata().setNamespace(schedule.getMetadata().getNamespace());
+      Map<String, String> labels = new LinkedHashMap<>();
+      if (child.getMetadata().getLabels() != null) {
+        labels.putAll(child.getMetadata().getLabels());
+      }
+      labels.put(LABEL_SCHEDULE, schedule.getMetadata().getName());
+      labels.put(LABEL_INSTANCE, s.name());
+      labels.put(LABEL_REMOTE, spec.getRemoteRef().getName());
+      child.getMetadata().setLabels(labels);
+      child.getMetadata().setAnnotations(Map.of(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString()));
+      child.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
+          .withApiVersion(schedule.getApiVersion()).withKind(schedule.getKind())
+          .withName(schedule.getMetadata().getName()).withUid(schedule.getMetadata().getUid())
+          .withController(true).withBlockOwnerDeletion(true).build()));
+      try {
+        created.add(kube.resource(child).create());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        // created before a restart: the same scheduled time gives the same name
+      }
+      run.setLastResult(RunResult.RUNNING);
+      run.setMessage(null);
+      setLastResultName(run, name, null);
+      started++;
+    }
+    status.setInstances(new ArrayList<>(runs.values()));
+    status.setLastScheduleTime(Conditions.timestamp(t.toInstant()));
+    if (selected.isEmpty()) {
+      events.warning(schedule, Reasons.NO_INSTANCES_SELECTED, "Run at " + t.toInstant() + " selected no instance");
+    } else {
+      events.normal(schedule, "Run", "Run for " + t.toInstant() + ": started " + started + " of " + selected.size() + " instance(s)");
+    }
+    metrics.operation(kind(), "run", "success", null);
+    return new RunOutcome<>(created, selected.isEmpty());
+  }
+
+  /** Per-instance result and lastSuccessfulTime from the children. */
+  private void report(S schedule, AbstractScheduleStatus status, List<C> children) {
+    Map<String, InstanceRunStatus> runs = runsByName(status);
+    Map<String, List<C>> byInstance = children.stream().filter(c -> label(c, LABEL_INSTANCE) != null)
+        .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE), TreeMap::new, Collectors.toList()));
+    Map<Instant, Boolean> runOk = new HashMap<>();
+    List<String> active = new ArrayList<>();
+    for (Map.Entry<String, List<C>> e : byInstance.entrySet()) {
+      List<C> list = new ArrayList<>(e.getValue());
+      list.sort(Comparator.comparing(this::scheduledTime));
+      InstanceRunStatus run = runs.computeIfAbsent(e.getKey(), n -> {
+        InstanceRunStatus r = new InstanceRunStatus();
+        r.setName(n);
+        return r;
+      });
+      for (C c : list) {
+        ChildState st = childState(c);
+        runOk.merge(scheduledTime(c), st == ChildState.SUCCEEDED, Boolean::logicalAnd);
+        if (st == ChildState.RUNNING) {
+          active.add(c.getMetadata().getName());
+        }
+        if (st == ChildState.SUCCEEDED) {
+          run.setLastSuccessfulTime(Conditions.timestamp(scheduledTime(c)));
+        }
+      }
+      C newest = list.get(list.size() - 1);
+      Instant newestTime = scheduledTime(newest);
+      Instant recorded = parse(run.getLastRunTime());
+      if (recorded == null || !newestTime.isBefore(recorded)) {
+        ChildState st = childState(newest);
+        run.setLastRunTime(Conditions.timestamp(newestTime));
+        run.setLastResult(st == ChildState.SUCCEEDED ? RunResult.SUCCEEDED : st == ChildState.FAILED ? RunResult.FAILED : RunResult.RUNNING);
+        run.setMessage(st == ChildState.FAILED ? childMessage(newest) : null);
+        setLastResultName(run, newest.getMetadata().getName(), childResult(newest));
+      }
+    }
+    runOk.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).max(Comparator.naturalOrder())
+        .ifPresent(t -> status.setLastSuccessfulTime(Conditions.timestamp(t)));
+    status.setActive(active.isEmpty() ? null : active);
+    status.setInstances(runs.isEmpty() ? null : new ArrayList<>(runs.values()));
+  }
+
+  /**
+   * Retention per instance over this schedule's own children: only finished children are
+   * ever deleted, and the newest successful one is always kept.
+   */
+  private void applyRetention(S schedule, List<C> children) {
+    io.lxdbackup.operator.schedule.RetentionPolicy policy = retention(spec(schedule));
+    if (!policy.hasAnyRule()) {
+      return;
+    }
+    Map<String, List<C>> byInstance = children.stream().filter(c -> label(c, LABEL_INSTANCE) != null)
+        .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
+        .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE)));
+    CronSchedule cron = CronSchedule.parse(spec(schedule).getSchedule(), spec(schedule).getTimeZone());
+    for (List<C> list : byInstance.values()) {
+      Map<String, C> byName = new HashMap<>();
+      List<RetentionCandidate> candidates = new ArrayList<>();
+      for (C c : list) {
+        byName.put(c.getMetadata().getName(), c);
+        candidates.add(new RetentionCandidate(c.getMetadata().getName(), scheduledTime(c), childState(c) == ChildState.SUCCEEDED));
+      }
+      RetentionResult result = policy.select(candidates, cron.zone());
+      for (String id : result.removeIds()) {
+        C c = byName.get(id);
+        if (c == null || childState(c) == ChildState.RUNNING) {
+          continue;
+        }
+        kube.resource(c).delete();
+        events.normal(schedule, "Pruned", "Retention removed " + id + " (" + String.join(", ",
+            result.reasons().getOrDefault(id, List.of())) + ")");
+        metrics.operation(kind(), "prune", "success", null);
+      }
+    }
+  }
+
+  private Map<String, InstanceRunStatus> runsByName(AbstractScheduleStatus status) {
+    Map<String, InstanceRunStatus> runs = new TreeMap<>();
+    if (status.getInstances() != null) {
+      status.getInstances().forEach(r -> runs.put(r.getName(), r));
+    }
+    return runs;
+  }
+
+  private boolean isForTime(C c, ZonedDateTime t) {
+    return t.toInstant().equals(scheduledTime(c));
+  }
+
+  protected Instant scheduledTime(C c) {
+    Map<String, String> a = c.getMetadata().getAnnotations();
+    Instant t = a == null ? null : parse(a.get(ANNOTATION_SCHEDULED_TIME));
+    return t != null ? t : parse(c.getMetadata().getCreationTimestamp(), Instant.EPOCH);
+  }
+
+  static String label(HasMetadata h, String key) {
+    return h.getMetadata().getLabels() == null ? null : h.getMetadata().getLabels().get(key);
+  }
+
+  static boolean isOwnedBy(HasMetadata child, HasMetadata owner) {
+    return child.getMetadata().getOwnerReferences() != null && child.getMetadata().getOwnerReferences().stream()
+        .anyMatch(o -> Objects.equals(o.getUid(), owner.getMetadata().getUid()));
+  }
+
+  static Instant parse(String t) {
+    return t == null || t.isBlank() ? null : Instant.parse(t);
+  }
+
+  static Instant parse(String t, Instant fallback) {
+    Instant i = parse(t);
+    return i == null ? fallback : i;
+  }
+}
