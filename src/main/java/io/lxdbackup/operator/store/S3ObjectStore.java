@@ -78,6 +78,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * metadata when the upload starts, but the SHA-256 that goes into {@code x-amz-meta-sha256} is
  * only known after the last byte. The copy also means {@code key} appears at once, complete and
  * with its checksum, or not at all. Inputs smaller than one part are a single PUT.
+ *
+ * <p>The copy is server-side (no bytes pass through the operator) but costs the store a second
+ * write; on a bucket whose default Object Lock retention also locks the staging version, that
+ * version stays until its retention ends.
  */
 public final class S3ObjectStore implements ObjectStore {
   /** User metadata key holding the object's SHA-256 (hex); S3 shows it as {@code x-amz-meta-sha256}. */
@@ -588,9 +592,22 @@ public final class S3ObjectStore implements ObjectStore {
       try {
         // by version where there are versions, so no noncurrent copy of the data stays behind
         s3.deleteObject(r -> r.bucket(config.bucket()).key(staging).versionId(stagingVersion));
+        return;
       } catch (SdkException e) {
-        log.warn("could not delete staging object {}; abortStaleUploads({}) removes it: {}",
-            url(staging), key, StoreErrors.map(e, config, "delete", true).getMessage());
+        if (stagingVersion == null) {
+          log.warn("could not delete staging object {}; abortStaleUploads({}) removes it: {}",
+              url(staging), key, StoreErrors.map(e, config, "delete", true).getMessage());
+          return;
+        }
+        // no s3:DeleteObjectVersion, or the version is locked by a bucket default retention
+        log.warn("could not delete version {} of staging object {} ({}); it stays as a noncurrent version",
+            stagingVersion, url(staging), StoreErrors.map(e, config, "delete", true).getMessage());
+      }
+      try {
+        s3.deleteObject(r -> r.bucket(config.bucket()).key(staging));
+      } catch (SdkException e) {
+        log.warn("could not delete staging object {}: {}", url(staging),
+            StoreErrors.map(e, config, "delete", true).getMessage());
       }
     }
 
@@ -622,16 +639,26 @@ public final class S3ObjectStore implements ObjectStore {
 
   // ---- helpers ----
 
-  /** Confirms what the store holds now is what was read from the source. */
+  /**
+   * Confirms what the store holds now is what was read from the source; a mismatch is removed
+   * again, so that nothing wrong stays at {@code key}.
+   */
   private void verify(String key, String versionId, long size, String sha256) {
     HeadObjectResponse h = call("verify " + url(key), true,
         () -> s3.headObject(r -> r.bucket(config.bucket()).key(key).versionId(versionId)));
     String stored = h.metadata().get(SHA256_METADATA);
-    if (h.contentLength() == null || h.contentLength() != size || !sha256.equals(stored)) {
-      throw new StoreException(StoreException.Reason.STORE_ERROR, "the store holds " + h.contentLength()
-          + " bytes with sha256 " + stored + " at " + url(key) + " after uploading " + size
-          + " bytes with sha256 " + sha256, null, true);
+    if (h.contentLength() != null && h.contentLength() == size && sha256.equals(stored)) {
+      return;
     }
+    try {
+      s3.deleteObject(r -> r.bucket(config.bucket()).key(key).versionId(versionId));
+    } catch (SdkException e) {
+      log.warn("could not remove unverified object {}: {}", url(key),
+          StoreErrors.map(e, config, "delete", true).getMessage());
+    }
+    throw new StoreException(StoreException.Reason.STORE_ERROR, "the store held " + h.contentLength()
+        + " bytes with sha256 " + stored + " at " + url(key) + " after uploading " + size
+        + " bytes with sha256 " + sha256 + "; the object was removed", null, true);
   }
 
   private <T> T withRetries(String action, int retries, boolean onObject, Supplier<T> request) {

@@ -85,8 +85,8 @@ final class StoreErrors {
     Throwable io = rootIoCause(e);
     if (io instanceof SSLException) {
       return new StoreException(StoreException.Reason.UNREACHABLE, "TLS with the store failed"
-          + where(config) + " (" + sanitize(String.valueOf(io.getMessage()), config)
-          + "); if the server uses a private CA, add it as the CA bundle", e, false);
+          + where(config) + ": " + sanitize(String.valueOf(io.getMessage()), config)
+          + "; if the server uses a private CA, add it as the CA bundle", e, false);
     }
     if (io instanceof UnknownHostException || io instanceof ConnectException
         || io instanceof NoRouteToHostException || io instanceof SocketTimeoutException

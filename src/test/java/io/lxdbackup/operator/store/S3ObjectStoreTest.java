@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.SdkResponse;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -37,6 +38,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
@@ -348,6 +350,79 @@ class S3ObjectStoreTest {
     SdkHttpRequest manifest = sent.get(1);
     assertThat(manifest.firstMatchingHeader("x-amz-storage-class")).isEmpty();
     assertThat(manifest.firstMatchingHeader("x-amz-object-lock-mode")).contains("COMPLIANCE");
+  }
+
+  @Test
+  void multipartWriteOptionsGoOnTheFinalCopyOnly() throws Exception {
+    Map<String, SdkHttpRequest> sent = new java.util.concurrent.ConcurrentHashMap<>();
+    ExecutionInterceptor capture = new ExecutionInterceptor() {
+      @Override
+      public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest ctx, ExecutionAttributes attrs) {
+        String op = ctx.request().getClass().getSimpleName();
+        sent.putIfAbsent(op, ctx.httpRequest());
+        if (op.equals("CopyObjectRequest")) {
+          return ctx.httpRequest();
+        }
+        // s3proxy has no SSE: let the staging upload through without it
+        return ctx.httpRequest().toBuilder()
+            .removeHeader("x-amz-server-side-encryption")
+            .removeHeader("x-amz-server-side-encryption-aws-kms-key-id").build();
+      }
+
+      @Override
+      public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof software.amazon.awssdk.services.s3.model.CopyObjectRequest) {
+          throw SdkClientException.create("captured");
+        }
+      }
+    };
+    StoreConfig config = server.config(bucket).storageClass("GLACIER_IR")
+        .encryption(new StoreConfig.Encryption(StoreConfig.SseType.AES256, null))
+        .objectLock(new StoreConfig.ObjectLock(StoreConfig.LockMode.GOVERNANCE, 7)).build();
+    long size = 6 * MiB;
+    String key = "exports/locked.tar";
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(capture))) {
+      assertThatThrownBy(() -> store.upload(key, new TestData(9, size), -1, options()))
+          .isInstanceOf(StoreException.class).hasMessageContaining("copy");
+      assertNothingAt(store, key);
+    }
+    SdkHttpRequest staging = sent.get("CreateMultipartUploadRequest");
+    assertThat(staging.encodedPath()).endsWith(ObjectKeys.uploadingKey(key));
+    assertThat(staging.firstMatchingHeader("x-amz-server-side-encryption")).contains("AES256");
+    assertThat(staging.firstMatchingHeader("x-amz-storage-class")).isEmpty();
+    assertThat(staging.firstMatchingHeader("x-amz-object-lock-mode")).isEmpty();
+    SdkHttpRequest copy = sent.get("CopyObjectRequest");
+    assertThat(copy.encodedPath()).endsWith(key);
+    assertThat(copy.firstMatchingHeader("x-amz-metadata-directive")).contains("REPLACE");
+    assertThat(copy.firstMatchingHeader("x-amz-meta-sha256")).contains(TestData.sha256(9, size));
+    assertThat(copy.firstMatchingHeader("x-amz-storage-class")).contains("GLACIER_IR");
+    assertThat(copy.firstMatchingHeader("x-amz-server-side-encryption")).contains("AES256");
+    assertThat(copy.firstMatchingHeader("x-amz-object-lock-mode")).contains("GOVERNANCE");
+    assertThat(copy.firstMatchingHeader("x-amz-object-lock-retain-until-date")).isPresent();
+  }
+
+  @Test
+  void objectThatFailsVerificationIsRemoved() {
+    ExecutionInterceptor lyingHead = new ExecutionInterceptor() {
+      @Override
+      public SdkResponse modifyResponse(Context.ModifyResponse ctx, ExecutionAttributes attrs) {
+        if (ctx.response() instanceof HeadObjectResponse h) {
+          return h.toBuilder().contentLength(h.contentLength() + 1).build();
+        }
+        return ctx.response();
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(lyingHead))) {
+      for (long size : new long[] {100, 7 * MiB}) {
+        StoreException e = catchThrowableOfType(StoreException.class,
+            () -> store.upload("exports/v.tar", new TestData(4, size), -1, options()));
+        assertThat(e.reason()).isEqualTo(StoreException.Reason.STORE_ERROR);
+        assertThat(e.getMessage()).contains("removed");
+      }
+    }
+    assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
+    assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
   }
 
   // ---- small objects, listing, delete ----

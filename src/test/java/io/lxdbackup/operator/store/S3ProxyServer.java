@@ -1,6 +1,7 @@
 package io.lxdbackup.operator.store;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Properties;
 import java.util.function.Consumer;
 import org.gaul.s3proxy.BlobStores;
@@ -27,16 +28,29 @@ final class S3ProxyServer implements AutoCloseable {
   }
 
   static S3ProxyServer start() throws Exception {
+    return start(null, null);
+  }
+
+  /** Serves HTTPS only, with the key pair in {@code keyStore} (JKS or PKCS#12). */
+  static S3ProxyServer startTls(Path keyStore, String password) throws Exception {
+    return start(keyStore, password);
+  }
+
+  private static S3ProxyServer start(Path keyStore, String password) throws Exception {
     quietLogs();
     Properties props = new Properties();
     props.setProperty("jclouds.identity", IDENTITY);
     props.setProperty("jclouds.credential", CREDENTIAL);
     BlobStore blobs = BlobStores.create("transient", props);
-    S3Proxy proxy = S3Proxy.builder()
+    S3Proxy.Builder builder = S3Proxy.builder()
         .blobStore(blobs)
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL)
-        .build();
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, IDENTITY, CREDENTIAL);
+    if (keyStore == null) {
+      builder.endpoint(URI.create("http://127.0.0.1:0"));
+    } else {
+      builder.secureEndpoint(URI.create("https://127.0.0.1:0")).keyStore(keyStore.toString(), password);
+    }
+    S3Proxy proxy = builder.build();
     proxy.start();
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (!"STARTED".equals(proxy.getState())) {
@@ -45,7 +59,9 @@ final class S3ProxyServer implements AutoCloseable {
       }
       Thread.sleep(10);
     }
-    return new S3ProxyServer(proxy, URI.create("http://127.0.0.1:" + proxy.getPort()));
+    return new S3ProxyServer(proxy, keyStore == null
+        ? URI.create("http://127.0.0.1:" + proxy.getPort())
+        : URI.create("https://127.0.0.1:" + proxy.getSecurePort()));
   }
 
   /**
