@@ -1,0 +1,98 @@
+package io.lxdbackup.operator.store;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the operator writes beside each export object as {@code <key>.json}, so that the store
+ * alone is enough to list and restore backups after the cluster is gone.
+ *
+ * @param formatVersion     {@link #FORMAT_VERSION} when written; readers accept older versions and
+ *                          ignore unknown fields, but refuse a newer major format
+ * @param key               the export object's key (absolute within the bucket)
+ * @param size              bytes of the export object
+ * @param sha256            SHA-256 (hex) of the export object
+ * @param compression       effective LXD compression of the tarball
+ * @param snapshots         names of the instance snapshots inside the backup (empty when instanceOnly)
+ * @param exportName        name of the {@code InstanceExport} that wrote it
+ * @param exportNamespace   its namespace
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BackupManifest(
+    int formatVersion,
+    String key,
+    String instance,
+    String remote,
+    String project,
+    String lxdServerVersion,
+    String lxdServerName,
+    String compression,
+    long size,
+    String sha256,
+    boolean instanceOnly,
+    boolean optimizedStorage,
+    List<String> snapshots,
+    Instant createdAt,
+    Instant completedAt,
+    String exportName,
+    String exportNamespace) {
+
+  public static final int FORMAT_VERSION = 1;
+  public static final String CONTENT_TYPE = "application/json";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  public BackupManifest {
+    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+  }
+
+  /** The key this manifest is stored under. */
+  public String manifestKey() {
+    return ObjectKeys.manifestKey(key);
+  }
+
+  public byte[] toJson() {
+    try {
+      return MAPPER.writeValueAsBytes(this);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a manifest always serializes", e);
+    }
+  }
+
+  /** @throws IllegalArgumentException when {@code json} is not a manifest this operator can read */
+  public static BackupManifest fromJson(byte[] json) {
+    BackupManifest m;
+    try {
+      m = MAPPER.readValue(json, BackupManifest.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a backup manifest: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a backup manifest: " + e.getMessage(), e);
+    }
+    if (m == null || m.key() == null || m.formatVersion() < 1) {
+      throw new IllegalArgumentException("not a backup manifest: formatVersion or key missing");
+    }
+    if (m.formatVersion() > FORMAT_VERSION) {
+      throw new IllegalArgumentException("manifest format " + m.formatVersion()
+          + " was written by a newer operator; this one reads up to " + FORMAT_VERSION);
+    }
+    return m;
+  }
+
+  @Override
+  public String toString() {
+    return new String(toJson(), StandardCharsets.UTF_8);
+  }
+}

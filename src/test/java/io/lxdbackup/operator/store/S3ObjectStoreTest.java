@@ -1,0 +1,581 @@
+package io.lxdbackup.operator.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.SdkRequest;
+import software.amazon.awssdk.core.SdkResponse;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpRequest;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+
+class S3ObjectStoreTest {
+  private static final long MiB = 1024 * 1024;
+  private static final long PART = 5 * MiB;
+
+  private static final AtomicInteger BUCKETS = new AtomicInteger();
+
+  private static S3ProxyServer server;
+  private static S3Client raw;
+
+  private String bucket;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = S3ProxyServer.start();
+    raw = server.rawClient();
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    raw.close();
+    server.close();
+  }
+
+  @BeforeEach
+  void createBucket(TestInfo info) {
+    String name = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
+    bucket = "b" + BUCKETS.incrementAndGet() + "-" + name.substring(0, Math.min(40, name.length()));
+    raw.createBucket(r -> r.bucket(bucket));
+  }
+
+  private S3ObjectStore store() {
+    return S3ObjectStore.open(server.config(bucket).prefix("exports/").build());
+  }
+
+  private S3ObjectStore store(StoreConfig config, Consumer<ClientOverrideConfiguration.Builder> overrides) {
+    S3ObjectStore s = S3ObjectStore.open(config, server.client(config, overrides));
+    s.setRetryBaseDelay(Duration.ofMillis(20));
+    return s;
+  }
+
+  private static UploadOptions options() {
+    return UploadOptions.defaults().withPartSize(PART).withParallelism(4);
+  }
+
+  // ---- uploads ----
+
+  @ParameterizedTest(name = "{0} bytes")
+  @ValueSource(longs = {0, 1, 5 * 1024 * 1024, 23 * 1024 * 1024 + 12345})
+  void uploadOfUnknownLengthStoresExactBytesAndChecksum(long size) throws Exception {
+    String key = "exports/ns/lxd/default/web1/" + size + ".tar.zst";
+    try (S3ObjectStore store = store()) {
+      long t0 = System.nanoTime();
+      UploadResult r = store.upload(key, new TestData(size, size), -1,
+          options().withMetadata(Map.of("instance", "web1")));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      System.out.printf("upload of %d bytes in %d parts took %d ms%n", size, r.parts(), ms);
+
+      String expected = TestData.sha256(size, size);
+      assertThat(r.key()).isEqualTo(key);
+      assertThat(r.size()).isEqualTo(size);
+      assertThat(r.sha256()).isEqualTo(expected);
+      assertThat(r.etag()).isNotBlank();
+      assertThat(r.parts()).isEqualTo(size < PART ? 1 : (int) ((size + PART - 1) / PART));
+
+      ObjectInfo head = store.head(key).orElseThrow();
+      assertThat(head.size()).isEqualTo(size);
+      assertThat(head.sha256()).isEqualTo(expected);
+
+      // independent of the store: raw GET, raw metadata
+      var got = raw.getObject(b -> b.bucket(bucket).key(key));
+      assertThat(TestData.sha256(got)).isEqualTo(expected);
+      assertThat(got.response().contentLength()).isEqualTo(size);
+      assertThat(got.response().metadata()).containsEntry("sha256", expected).containsEntry("instance", "web1");
+      got.close();
+
+      try (InputStream in = store.downloadVerified(key, expected, size)) {
+        in.transferTo(OutputStreamSink.INSTANCE);
+      }
+      assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
+      assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+    }
+  }
+
+  @Test
+  void largeObjectsAreCopiedFromStagingInRanges() throws Exception {
+    long size = 17 * MiB + 3;
+    String key = "exports/big.tar";
+    try (S3ObjectStore store = store()) {
+      store.setCopyPartSize(6 * MiB);
+      UploadResult r = store.upload(key, new TestData(7, size), size, options());
+      assertThat(r.parts()).isEqualTo(4);
+      assertThat(store.head(key).orElseThrow().sha256()).isEqualTo(TestData.sha256(7, size));
+      assertThat(TestData.sha256(store.download(key))).isEqualTo(TestData.sha256(7, size));
+      assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
+    }
+  }
+
+  @Test
+  void readsAheadAtMostParallelismPlusOneParts() throws Exception {
+    int parallelism = 3;
+    AtomicLong uploaded = new AtomicLong();
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    ExecutionInterceptor slowParts = new ExecutionInterceptor() {
+      @Override
+      public void beforeExecution(Context.BeforeExecution ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof UploadPartRequest) {
+          maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        }
+      }
+
+      @Override
+      public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof UploadPartRequest) {
+          sleep(150); // a slow store, so that a fast source would race ahead if it could
+        }
+      }
+
+      @Override
+      public void afterExecution(Context.AfterExecution ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof UploadPartRequest p) {
+          uploaded.addAndGet(p.contentLength());
+          inFlight.decrementAndGet();
+        }
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    long size = 40 * MiB + 17;
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(slowParts))) {
+      TestData.ReadAhead source = new TestData.ReadAhead(new TestData(3, size), uploaded::get);
+      UploadResult r = store.upload("k", source, -1, options().withParallelism(parallelism));
+      assertThat(r.sha256()).isEqualTo(TestData.sha256(3, size));
+      System.out.printf("max read-ahead %d bytes (bound %d), max parts in flight %d%n",
+          source.maxAhead(), (parallelism + 1) * PART, maxInFlight.get());
+      assertThat(source.maxAhead()).isLessThanOrEqualTo((parallelism + 1) * PART);
+      // the bound was actually approached, and parts really went in parallel
+      assertThat(source.maxAhead()).isGreaterThan(parallelism * PART);
+      assertThat(maxInFlight.get()).isEqualTo(parallelism);
+    }
+  }
+
+  @Test
+  void bufferPoolNeverHandsOutMoreThanItsCapacity() throws Exception {
+    BufferPool pool = new BufferPool(16, 3);
+    byte[] a = pool.acquire();
+    byte[] b = pool.acquire();
+    byte[] c = pool.acquire();
+    AtomicBoolean fourth = new AtomicBoolean();
+    Thread t = new Thread(() -> {
+      try {
+        pool.release(pool.acquire());
+        fourth.set(true);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    t.start();
+    t.join(200);
+    assertThat(fourth).isFalse();
+    pool.release(b);
+    t.join(2000);
+    assertThat(fourth).isTrue();
+    pool.release(a);
+    pool.release(c);
+    assertThat(pool.peakInUse()).isEqualTo(3);
+    assertThat(pool.allocated()).isEqualTo(3);
+  }
+
+  @Test
+  void sourceFailureMidUploadAbortsAndLeavesNothing() {
+    String key = "exports/broken.tar.gz";
+    try (S3ObjectStore store = store()) {
+      IOException e = catchThrowableOfType(IOException.class,
+          () -> store.upload(key, new TestData(5, 30 * MiB, 12 * MiB), -1, options()));
+      assertThat(e).hasMessageContaining("injected");
+      assertNothingAt(store, key);
+    }
+  }
+
+  @Test
+  void sourceShorterThanDeclaredIsRefused() {
+    String key = "exports/short.tar";
+    try (S3ObjectStore store = store()) {
+      assertThatThrownBy(() -> store.upload(key, new TestData(5, 11 * MiB), 12 * MiB, options()))
+          .isInstanceOf(IOException.class).hasMessageContaining("expected");
+      assertThatThrownBy(() -> store.upload(key, new TestData(5, 100), 99, options()))
+          .isInstanceOf(IOException.class);
+      assertNothingAt(store, key);
+    }
+  }
+
+  @Test
+  void transientPartFailureIsRetriedAndTheUploadCompletes() throws Exception {
+    AtomicBoolean injected = new AtomicBoolean();
+    List<Integer> partAttempts = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor failSecondPartOnce = new ExecutionInterceptor() {
+      @Override
+      public void beforeExecution(Context.BeforeExecution ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof UploadPartRequest p) {
+          partAttempts.add(p.partNumber());
+          if (p.partNumber() == 2 && injected.compareAndSet(false, true)) {
+            throw SdkClientException.create("injected: connection reset",
+                new IOException("Connection reset (injected)"));
+          }
+        }
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    long size = 16 * MiB + 1;
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(failSecondPartOnce))) {
+      UploadResult r = store.upload("exports/retried.tar", new TestData(11, size), -1, options());
+      assertThat(injected).isTrue();
+      assertThat(partAttempts).filteredOn(n -> n == 2).hasSize(2);
+      assertThat(r.sha256()).isEqualTo(TestData.sha256(11, size));
+      assertThat(TestData.sha256(store.download("exports/retried.tar"))).isEqualTo(r.sha256());
+    }
+  }
+
+  @Test
+  void permanentPartFailureAbortsTheUpload() {
+    ExecutionInterceptor rejectThirdPart = new ExecutionInterceptor() {
+      @Override
+      public void beforeExecution(Context.BeforeExecution ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof UploadPartRequest p && p.partNumber() == 3) {
+          throw software.amazon.awssdk.services.s3.model.S3Exception.builder().statusCode(403)
+              .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                  .errorCode("AccessDenied").errorMessage("Access Denied (injected)").build())
+              .build();
+        }
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    String key = "exports/denied.tar";
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(rejectThirdPart))) {
+      StoreException e = catchThrowableOfType(StoreException.class,
+          () -> store.upload(key, new TestData(1, 30 * MiB), -1, options()));
+      assertThat(e.reason()).isEqualTo(StoreException.Reason.ACCESS_DENIED);
+      assertThat(e.conditionReason()).isEqualTo("AccessDenied");
+      assertNothingAt(store, key);
+    }
+  }
+
+  @Test
+  void abortStaleUploadsAbortsOnlyThatKeysUploads() throws Exception {
+    String key = "exports/ns/r/p/web1/crashed.tar.zst";
+    CreateMultipartUploadResponse stale = raw.createMultipartUpload(b -> b.bucket(bucket).key(key));
+    raw.uploadPart(b -> b.bucket(bucket).key(key).uploadId(stale.uploadId()).partNumber(1),
+        RequestBody.fromBytes(new byte[(int) PART]));
+    raw.createMultipartUpload(b -> b.bucket(bucket).key(ObjectKeys.uploadingKey(key)));
+    raw.createMultipartUpload(b -> b.bucket(bucket).key(key + "-other"));
+    raw.putObject(b -> b.bucket(bucket).key(ObjectKeys.uploadingKey(key)), RequestBody.fromString("left"));
+    try (S3ObjectStore store = store()) {
+      assertThat(store.abortStaleUploads(key)).isEqualTo(2);
+      assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads())
+          .extracting(MultipartUpload::key).containsExactly(key + "-other");
+      assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
+      assertThat(store.abortStaleUploads(key)).isZero();
+    }
+  }
+
+  @Test
+  void progressIsReportedUpToTheFinalSize() throws Exception {
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    long size = 21 * MiB;
+    try (S3ObjectStore store = store()) {
+      store.upload("exports/p.tar", new TestData(2, size), -1,
+          options().withProgress(seen::add, Duration.ZERO));
+    }
+    assertThat(seen).isSortedAccordingTo(Long::compare).last().isEqualTo(size);
+    assertThat(seen.size()).isBetween(2, 5);
+  }
+
+  @Test
+  void writeOptionsAreSentWithEveryWrite() throws Exception {
+    List<SdkHttpRequest> sent = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor capture = new ExecutionInterceptor() {
+      @Override
+      public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof PutObjectRequest) {
+          sent.add(ctx.httpRequest());
+          // s3proxy has no SSE or object lock: stop here, the headers are what is tested
+          throw SdkClientException.create("captured");
+        }
+      }
+    };
+    StoreConfig config = server.config(bucket).storageClass("STANDARD_IA")
+        .encryption(new StoreConfig.Encryption(StoreConfig.SseType.AWS_KMS, "key-1"))
+        .objectLock(new StoreConfig.ObjectLock(StoreConfig.LockMode.COMPLIANCE, 30)).build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(capture))) {
+      assertThatThrownBy(() -> store.upload("k", new ByteArrayInputStream(new byte[10]), 10, options()))
+          .isInstanceOf(StoreException.class);
+      assertThatThrownBy(() -> store.putSmall("k.json", "{}".getBytes(StandardCharsets.UTF_8), "application/json"))
+          .isInstanceOf(StoreException.class);
+    }
+    assertThat(sent).hasSize(2);
+    SdkHttpRequest data = sent.get(0);
+    assertThat(data.firstMatchingHeader("x-amz-storage-class")).contains("STANDARD_IA");
+    assertThat(data.firstMatchingHeader("x-amz-server-side-encryption")).contains("aws:kms");
+    assertThat(data.firstMatchingHeader("x-amz-server-side-encryption-aws-kms-key-id")).contains("key-1");
+    assertThat(data.firstMatchingHeader("x-amz-object-lock-mode")).contains("COMPLIANCE");
+    Instant until = Instant.parse(data.firstMatchingHeader("x-amz-object-lock-retain-until-date").orElseThrow());
+    assertThat(until).isBetween(Instant.now().plus(29, ChronoUnit.DAYS), Instant.now().plus(31, ChronoUnit.DAYS));
+    assertThat(data.headers().keySet()).anyMatch(h -> h.toLowerCase().startsWith("x-amz-checksum-")
+        || h.equalsIgnoreCase("x-amz-trailer") || h.equalsIgnoreCase("x-amz-sdk-checksum-algorithm"));
+    SdkHttpRequest manifest = sent.get(1);
+    assertThat(manifest.firstMatchingHeader("x-amz-storage-class")).isEmpty();
+    assertThat(manifest.firstMatchingHeader("x-amz-object-lock-mode")).contains("COMPLIANCE");
+  }
+
+  @Test
+  void multipartWriteOptionsGoOnTheFinalCopyOnly() throws Exception {
+    Map<String, SdkHttpRequest> sent = new java.util.concurrent.ConcurrentHashMap<>();
+    ExecutionInterceptor capture = new ExecutionInterceptor() {
+      @Override
+      public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest ctx, ExecutionAttributes attrs) {
+        String op = ctx.request().getClass().getSimpleName();
+        sent.putIfAbsent(op, ctx.httpRequest());
+        if (op.equals("CopyObjectRequest")) {
+          return ctx.httpRequest();
+        }
+        // s3proxy has no SSE: let the staging upload through without it
+        return ctx.httpRequest().toBuilder()
+            .removeHeader("x-amz-server-side-encryption")
+            .removeHeader("x-amz-server-side-encryption-aws-kms-key-id").build();
+      }
+
+      @Override
+      public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof software.amazon.awssdk.services.s3.model.CopyObjectRequest) {
+          throw SdkClientException.create("captured");
+        }
+      }
+    };
+    StoreConfig config = server.config(bucket).storageClass("GLACIER_IR")
+        .encryption(new StoreConfig.Encryption(StoreConfig.SseType.AES256, null))
+        .objectLock(new StoreConfig.ObjectLock(StoreConfig.LockMode.GOVERNANCE, 7)).build();
+    long size = 6 * MiB;
+    String key = "exports/locked.tar";
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(capture))) {
+      assertThatThrownBy(() -> store.upload(key, new TestData(9, size), -1, options()))
+          .isInstanceOf(StoreException.class).hasMessageContaining("copy");
+      assertNothingAt(store, key);
+    }
+    SdkHttpRequest staging = sent.get("CreateMultipartUploadRequest");
+    assertThat(staging.encodedPath()).endsWith(ObjectKeys.uploadingKey(key));
+    assertThat(staging.firstMatchingHeader("x-amz-server-side-encryption")).contains("AES256");
+    assertThat(staging.firstMatchingHeader("x-amz-storage-class")).isEmpty();
+    assertThat(staging.firstMatchingHeader("x-amz-object-lock-mode")).isEmpty();
+    SdkHttpRequest copy = sent.get("CopyObjectRequest");
+    assertThat(copy.encodedPath()).endsWith(key);
+    assertThat(copy.firstMatchingHeader("x-amz-metadata-directive")).contains("REPLACE");
+    assertThat(copy.firstMatchingHeader("x-amz-meta-sha256")).contains(TestData.sha256(9, size));
+    assertThat(copy.firstMatchingHeader("x-amz-storage-class")).contains("GLACIER_IR");
+    assertThat(copy.firstMatchingHeader("x-amz-server-side-encryption")).contains("AES256");
+    assertThat(copy.firstMatchingHeader("x-amz-object-lock-mode")).contains("GOVERNANCE");
+    assertThat(copy.firstMatchingHeader("x-amz-object-lock-retain-until-date")).isPresent();
+  }
+
+  @Test
+  void objectThatFailsVerificationIsRemoved() {
+    ExecutionInterceptor lyingHead = new ExecutionInterceptor() {
+      @Override
+      public SdkResponse modifyResponse(Context.ModifyResponse ctx, ExecutionAttributes attrs) {
+        if (ctx.response() instanceof HeadObjectResponse h) {
+          return h.toBuilder().contentLength(h.contentLength() + 1).build();
+        }
+        return ctx.response();
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(lyingHead))) {
+      for (long size : new long[] {100, 7 * MiB}) {
+        StoreException e = catchThrowableOfType(StoreException.class,
+            () -> store.upload("exports/v.tar", new TestData(4, size), -1, options()));
+        assertThat(e.reason()).isEqualTo(StoreException.Reason.STORE_ERROR);
+        assertThat(e.getMessage()).contains("removed");
+      }
+    }
+    assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
+    assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+  }
+
+  // ---- small objects, listing, delete ----
+
+  @Test
+  void smallObjectsListAndDelete() {
+    try (S3ObjectStore store = store()) {
+      byte[] json = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+      store.putSmall("exports/a.json", json, "application/json");
+      store.putSmall("exports/b/c.json", json, "application/json");
+      store.putSmall("other/d.json", json, "application/json");
+      assertThat(store.getSmall("exports/a.json")).isEqualTo(json);
+      assertThat(store.head("exports/a.json").orElseThrow().sha256()).isEqualTo(Sha256.hex(json));
+      assertThat(store.list("exports/")).extracting(ObjectInfo::key)
+          .containsExactly("exports/a.json", "exports/b/c.json");
+      assertThat(store.list("exports/")).allSatisfy(o -> {
+        assertThat(o.size()).isEqualTo(json.length);
+        assertThat(o.lastModified()).isNotNull();
+      });
+      store.delete("exports/a.json");
+      store.delete("exports/a.json"); // idempotent
+      assertThat(store.head("exports/a.json")).isEmpty();
+      StoreException missing = catchThrowableOfType(StoreException.class, () -> store.getSmall("exports/a.json"));
+      assertThat(missing.reason()).isEqualTo(StoreException.Reason.OBJECT_NOT_FOUND);
+    }
+  }
+
+  @Test
+  void listPaginates() {
+    try (S3ObjectStore store = store()) {
+      // 1,000 keys is S3's page size; a few more force a second page
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < 1003; i++) {
+        String k = "exports/many/%04d".formatted(i);
+        keys.add(k);
+        raw.putObject(b -> b.bucket(bucket).key(k), RequestBody.empty());
+      }
+      assertThat(store.list("exports/many/")).extracting(ObjectInfo::key).containsExactlyElementsOf(keys);
+    }
+  }
+
+  // ---- validate ----
+
+  @Test
+  void validateSucceedsAndLeavesNoProbe() {
+    List<String> ops = new CopyOnWriteArrayList<>();
+    StoreConfig config = server.config(bucket).prefix("exports").build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(recorder(ops)))) {
+      store.validate();
+    }
+    assertThat(ops).containsExactly("ListObjectsV2Request", "PutObjectRequest", "DeleteObjectRequest");
+    assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
+  }
+
+  @Test
+  void validateOfReadOnlyStoreWritesNothing() {
+    List<String> ops = new CopyOnWriteArrayList<>();
+    StoreConfig config = server.config(bucket).readOnly(true).build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(recorder(ops)))) {
+      store.validate();
+      assertThat(ops).containsExactly("ListObjectsV2Request");
+      StoreException e = catchThrowableOfType(StoreException.class,
+          () -> store.upload("k", new ByteArrayInputStream(new byte[1]), 1, options()));
+      assertThat(e.reason()).isEqualTo(StoreException.Reason.READ_ONLY_VIOLATION);
+      assertThat(catchThrowableOfType(StoreException.class, () -> store.delete("k")).conditionReason())
+          .isEqualTo("ReadOnlyViolation");
+      assertThat(ops).containsExactly("ListObjectsV2Request");
+    }
+  }
+
+  @Test
+  void validateReportsMissingBucket() {
+    try (S3ObjectStore store = S3ObjectStore.open(server.config("no-such-bucket-x").build())) {
+      StoreException e = catchThrowableOfType(StoreException.class, store::validate);
+      assertThat(e.reason()).isEqualTo(StoreException.Reason.BUCKET_NOT_FOUND);
+      assertThat(e.getMessage()).contains("no-such-bucket-x");
+      System.out.println("missing bucket: " + e.getMessage());
+    }
+  }
+
+  @Test
+  void validateReportsWrongSecretWithoutShowingIt() {
+    String wrongSecret = "WrongSecret-0123456789abcdef";
+    StoreConfig config = server.config(bucket).credentials(S3ProxyServer.IDENTITY, wrongSecret, null).build();
+    try (S3ObjectStore store = S3ObjectStore.open(config)) {
+      StoreException e = catchThrowableOfType(StoreException.class, store::validate);
+      System.out.println("wrong secret: " + e.conditionReason() + ": " + e.getMessage());
+      assertThat(e.reason()).isEqualTo(StoreException.Reason.INVALID_CREDENTIALS);
+      assertThat(e.isTransient()).isFalse();
+      assertThat(e.getMessage()).doesNotContain(wrongSecret).doesNotContain(S3ProxyServer.CREDENTIAL);
+      assertThat(config.toString()).doesNotContain(wrongSecret);
+    }
+    StoreConfig unknownKey = server.config(bucket).credentials("nobody", wrongSecret, null).build();
+    try (S3ObjectStore store = S3ObjectStore.open(unknownKey)) {
+      StoreException e = catchThrowableOfType(StoreException.class, store::validate);
+      System.out.println("unknown access key: " + e.conditionReason() + ": " + e.getMessage());
+      assertThat(e.reason()).isIn(StoreException.Reason.INVALID_CREDENTIALS, StoreException.Reason.ACCESS_DENIED);
+      assertThat(e.getMessage()).doesNotContain(wrongSecret);
+    }
+  }
+
+  @Test
+  void validateReportsUnreachableEndpoint() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    StoreConfig config = server.config(bucket).endpoint("http://127.0.0.1:" + port).build();
+    try (S3ObjectStore store = S3ObjectStore.open(config)) {
+      long t0 = System.nanoTime();
+      StoreException e = catchThrowableOfType(StoreException.class, store::validate);
+      System.out.printf("unreachable after %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, e.getMessage());
+      assertThat(e.reason()).isEqualTo(StoreException.Reason.UNREACHABLE);
+      assertThat(e.isTransient()).isTrue();
+      assertThat(e.getMessage()).contains("127.0.0.1:" + port).doesNotContain(S3ProxyServer.CREDENTIAL);
+    }
+  }
+
+  // ---- helpers ----
+
+  private void assertNothingAt(S3ObjectStore store, String key) {
+    assertThat(store.head(key)).isEmpty();
+    assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
+    assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+    assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
+  }
+
+  private static ExecutionInterceptor recorder(List<String> ops) {
+    return new ExecutionInterceptor() {
+      @Override
+      public void beforeExecution(Context.BeforeExecution ctx, ExecutionAttributes attrs) {
+        SdkRequest r = ctx.request();
+        ops.add(r.getClass().getSimpleName());
+      }
+    };
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Discards bytes; used to drain a verifying stream to EOF. */
+  private static final class OutputStreamSink extends java.io.OutputStream {
+    static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+    @Override
+    public void write(int b) {}
+
+    @Override
+    public void write(byte[] b, int off, int len) {}
+  }
+}
