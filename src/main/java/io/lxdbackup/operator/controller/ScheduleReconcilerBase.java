@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -123,6 +124,18 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
 
   @Override
   public UpdateControl<S> reconcile(S schedule, Context<S> context) {
+    String before = Serialization.asJson(status(schedule));
+    UpdateControl<S> control = decideAndRun(schedule, context);
+    if (control.isPatchStatus() && before.equals(Serialization.asJson(status(schedule)))) {
+      // nothing changed: do not write (thousands of schedules wake up on their own)
+      UpdateControl<S> none = UpdateControl.noUpdate();
+      control.getScheduleDelay().ifPresent(none::rescheduleAfter);
+      return none;
+    }
+    return control;
+  }
+
+  private UpdateControl<S> decideAndRun(S schedule, Context<S> context) {
     AbstractScheduleStatus status = status(schedule);
     AbstractScheduleSpec spec = spec(schedule);
     long gen = schedule.getMetadata().getGeneration() == null ? 0 : schedule.getMetadata().getGeneration();
@@ -305,22 +318,22 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
           .withController(true).withBlockOwnerDeletion(true).build()));
       try {
         created.add(kube.resource(child).create());
+        started++;
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
         }
-        // created before a restart: the same scheduled time gives the same name
+        // created before a restart (or seen from a stale cache): same scheduled time, same name
       }
       run.setLastResult(RunResult.RUNNING);
       run.setMessage(null);
       setLastResultName(run, name, null);
-      started++;
     }
     status.setInstances(new ArrayList<>(runs.values()));
     status.setLastScheduleTime(Conditions.timestamp(t.toInstant()));
     if (selected.isEmpty()) {
       events.warning(schedule, Reasons.NO_INSTANCES_SELECTED, "Run at " + t.toInstant() + " selected no instance");
-    } else {
+    } else if (started > 0) {
       events.normal(schedule, "Run", "Run for " + t.toInstant() + ": started " + started + " of " + selected.size() + " instance(s)");
     }
     metrics.operation(kind(), "run", "success", null);

@@ -16,6 +16,7 @@ public final class OperatorHarness implements AutoCloseable {
   private final InMemoryApiServer api;
   private final KubernetesClient kube;
   private final Clock clock;
+  private final java.time.Duration scheduleMaxWait;
   private KubernetesClient operatorClient;
   private OperatorRuntime runtime;
 
@@ -24,14 +25,23 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(Clock clock) {
+    this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT);
+  }
+
+  /**
+   * With an injected clock, schedules must re-decide often in real time to notice that the
+   * clock was moved: pass a short {@code scheduleMaxWait}.
+   */
+  public OperatorHarness(Clock clock, java.time.Duration scheduleMaxWait) {
     this.clock = clock;
+    this.scheduleMaxWait = scheduleMaxWait;
     api = new InMemoryApiServer(0);
     kube = api.client();
   }
 
   public OperatorHarness start() {
     operatorClient = api.newClient();
-    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info"), clock).start();
+    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info", scheduleMaxWait), clock).start();
     return this;
   }
 
