@@ -9,7 +9,9 @@ import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.controller.EventRecorder;
 import io.lxdbackup.operator.controller.InstanceSnapshotReconciler;
 import io.lxdbackup.operator.controller.LxdRemoteReconciler;
+import io.lxdbackup.operator.controller.InstanceRestoreReconciler;
 import io.lxdbackup.operator.controller.RemoteConnections;
+import io.lxdbackup.operator.controller.StoreConnections;
 import io.lxdbackup.operator.controller.SnapshotScheduleReconciler;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -38,6 +40,7 @@ public final class OperatorRuntime implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final OperatorMetrics metrics = new OperatorMetrics(registry);
   private final RemoteConnections connections;
+  private final StoreConnections stores;
   private final EventRecorder events;
   private Operator operator;
   private HealthServer health;
@@ -48,6 +51,7 @@ public final class OperatorRuntime implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.connections = new RemoteConnections(client);
+    this.stores = new StoreConnections(client);
     this.events = new EventRecorder(client, clock);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -59,7 +63,8 @@ public final class OperatorRuntime implements AutoCloseable {
     return List.of(
         new LxdRemoteReconciler(connections, events, clock),
         new InstanceSnapshotReconciler(client, connections, events, metrics, clock),
-        new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()));
+        new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
+        new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock));
   }
 
   public OperatorRuntime start() {
@@ -119,5 +124,6 @@ public final class OperatorRuntime implements AutoCloseable {
       health.stop();
     }
     connections.close();
+    stores.close();
   }
 }

@@ -2,6 +2,8 @@ package io.lxdbackup.operator.controller;
 
 import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.store.ChecksumMismatchException;
+import io.lxdbackup.operator.store.StoreException;
 
 /**
  * Why a reconcile could not finish, as a condition reason (one CamelCase word) and a message
@@ -70,6 +72,12 @@ public final class Failure extends RuntimeException {
     }
     if (e instanceof LxdException l) {
       return new Failure(Reasons.LXD_ERROR, what + " failed: " + l.getMessage(), l.isTransient());
+    }
+    if (e instanceof StoreException s) {
+      return new Failure(s.conditionReason(), what + ": " + s.getMessage(), s.isTransient());
+    }
+    if (e instanceof ChecksumMismatchException c) {
+      return permanent(Reasons.CHECKSUM_MISMATCH, what + ": " + c.getMessage());
     }
     if (e instanceof Certificates.InvalidPemException p) {
       return permanent(Reasons.KEY_UNREADABLE, p.getMessage());

@@ -40,6 +40,17 @@ public final class Reasons {
   public static final String NO_INSTANCES_SELECTED = "NoInstancesSelected";
   public static final String DRIFT_CORRECTED = "DriftCorrected";
 
+  // stores and restores
+  public static final String STORE_NOT_FOUND = "StoreNotFound";
+  public static final String STORE_UNAVAILABLE = "StoreUnavailable";
+  public static final String OBJECT_NOT_FOUND = "ObjectNotFound";
+  public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
+  public static final String CHECKSUM_UNAVAILABLE = "ChecksumUnavailable";
+  public static final String EXPORT_NOT_READY = "ExportNotReady";
+  public static final String SOURCE_NOT_FOUND = "SourceNotFound";
+  public static final String RESTORED = "Restored";
+  public static final String RESTORING = "Restoring";
+
   // generic
   public static final String KUBERNETES_ERROR = "KubernetesError";
   public static final String INTERNAL_ERROR = "InternalError";

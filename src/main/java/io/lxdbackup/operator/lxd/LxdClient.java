@@ -52,8 +52,6 @@ import okhttp3.TlsVersion;
 import okhttp3.WebSocket;
 import okhttp3.WebSocketListener;
 import okio.BufferedSink;
-import okio.Okio;
-import okio.Source;
 
 /**
  * A typed client for the LXD REST API ({@code /1.0}), modelled on LXD's own Go client.
@@ -673,6 +671,9 @@ public final class LxdClient implements AutoCloseable {
       info.require(Capabilities.EXT_IMPORT_DEVICES, "device overrides on import");
       rb.header("X-LXD-devices", encodeDevices(req.devices()));
     }
+    // A failure of the source (a checksum mismatch, a broken download) aborts the upload and
+    // is reported as such, not as a network problem with LXD.
+    IOException[] sourceError = new IOException[1];
     RequestBody body = new RequestBody() {
       @Override
       public MediaType contentType() {
@@ -691,14 +692,28 @@ public final class LxdClient implements AutoCloseable {
 
       @Override
       public void writeTo(BufferedSink sink) throws IOException {
-        try (Source src = Okio.source(data)) {
-          sink.writeAll(src);
+        byte[] buf = new byte[64 * 1024];
+        while (true) {
+          int n;
+          try {
+            n = data.read(buf);
+          } catch (IOException e) {
+            sourceError[0] = e;
+            throw e;
+          }
+          if (n < 0) {
+            return;
+          }
+          sink.write(buf, 0, n);
         }
       }
     };
     try (Response resp = execute(streaming, rb.post(body).build())) {
       return async(parse(resp));
     } catch (IOException e) {
+      if (sourceError[0] != null) {
+        throw new LxdException.SourceFailed(sourceError[0]);
+      }
       throw transportError(e);
     }
   }

@@ -137,6 +137,13 @@ public class LxdException extends RuntimeException {
     }
   }
 
+  /** The data source of an upload to LXD failed; {@link #getCause()} says how. */
+  public static class SourceFailed extends LxdException {
+    public SourceFailed(java.io.IOException cause) {
+      super(0, "reading the data to send to LXD failed: " + cause.getMessage(), cause);
+    }
+  }
+
   /** The server answered 5xx or in a way the client could not parse. */
   public static class ServerError extends LxdException {
     public ServerError(int statusCode, String message) {

@@ -15,9 +15,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * s3proxy in-process on a random loopback port with an in-memory ("transient") blob store and
  * AWS v2/v4 authentication, i.e. a real S3 wire protocol without any network.
  */
-final class S3ProxyServer implements AutoCloseable {
-  static final String IDENTITY = "lxdbackup-test";
-  static final String CREDENTIAL = "s3cr3t-Credential-9f2c1e";
+public final class S3ProxyServer implements AutoCloseable {
+  public static final String IDENTITY = "lxdbackup-test";
+  public static final String CREDENTIAL = "s3cr3t-Credential-9f2c1e";
 
   private final S3Proxy proxy;
   private final URI endpoint;
@@ -27,7 +27,7 @@ final class S3ProxyServer implements AutoCloseable {
     this.endpoint = endpoint;
   }
 
-  static S3ProxyServer start() throws Exception {
+  public static S3ProxyServer start() throws Exception {
     return start(null, null);
   }
 
@@ -78,11 +78,11 @@ final class S3ProxyServer implements AutoCloseable {
     }
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return endpoint;
   }
 
-  StoreConfig.Builder config(String bucket) {
+  public StoreConfig.Builder config(String bucket) {
     return StoreConfig.builder(bucket)
         .endpoint(endpoint)
         .region("us-east-1")
@@ -91,7 +91,7 @@ final class S3ProxyServer implements AutoCloseable {
   }
 
   /** A plain client of the same kind the store uses, for checks independent of the store's code paths. */
-  S3Client rawClient() {
+  public S3Client rawClient() {
     return S3ObjectStore.buildClient(config("unused").build(), o -> {});
   }
 

@@ -11,6 +11,40 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceRestoreStatus extends BaseStatus<InstanceRestorePhase> {
 
+  @JsonPropertyDescription("Replace: the temporary instance the import goes to before the swap; absent otherwise.")
+  private String stagingInstance;
+
+  @JsonPropertyDescription("Import: the object key restored from.")
+  private String objectKey;
+
+  @JsonPropertyDescription("Import: the SHA-256 the object was verified against.")
+  private String sha256;
+
+  public String getStagingInstance() {
+    return stagingInstance;
+  }
+
+  public void setStagingInstance(String stagingInstance) {
+    this.stagingInstance = stagingInstance;
+  }
+
+  public String getObjectKey() {
+    return objectKey;
+  }
+
+  public void setObjectKey(String objectKey) {
+    this.objectKey = objectKey;
+  }
+
+  public String getSha256() {
+    return sha256;
+  }
+
+  public void setSha256(String sha256) {
+    this.sha256 = sha256;
+  }
+
+
   @JsonPropertyDescription("RFC 3339 time the restore started.")
   private String startTime;
 
