@@ -525,8 +525,12 @@ public final class LxdClient implements AutoCloseable {
       body.put("expires_at", req.neverExpire() ? NEVER : req.expiresAt().toString());
     }
     if (req.diskVolumesMode() != null && !req.diskVolumesMode().isEmpty()) {
-      info.require(Capabilities.EXT_DISK_VOLUMES_MODE, "diskVolumesMode");
-      body.put("disk_volumes_mode", req.diskVolumesMode());
+      // "root" is what every server does anyway; only other modes need the extension
+      if (info.hasExtension(Capabilities.EXT_DISK_VOLUMES_MODE)) {
+        body.put("disk_volumes_mode", req.diskVolumesMode());
+      } else if (!"root".equals(req.diskVolumesMode())) {
+        info.require(Capabilities.EXT_DISK_VOLUMES_MODE, "diskVolumesMode " + req.diskVolumesMode());
+      }
     }
     return async(call("POST", url("1.0", "instances", instance, "snapshots"), body));
   }
