@@ -2,6 +2,8 @@ package io.lxdbackup.operator.controller;
 
 import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.store.ChecksumMismatchException;
+import io.lxdbackup.operator.store.StoreException;
 
 /**
  * Why a reconcile could not finish, as a condition reason (one CamelCase word) and a message
@@ -71,6 +73,12 @@ public final class Failure extends RuntimeException {
     if (e instanceof LxdException l) {
       return new Failure(Reasons.LXD_ERROR, what + " failed: " + l.getMessage(), l.isTransient());
     }
+    if (e instanceof StoreException s) {
+      return fromStore(s);
+    }
+    if (e instanceof ChecksumMismatchException c) {
+      return retryable(Reasons.CHECKSUM_MISMATCH, c.getMessage());
+    }
     if (e instanceof Certificates.InvalidPemException p) {
       return permanent(Reasons.KEY_UNREADABLE, p.getMessage());
     }
@@ -79,5 +87,23 @@ public final class Failure extends RuntimeException {
     }
     return retryable(Reasons.INTERNAL_ERROR, what + " failed unexpectedly: " + e.getClass().getSimpleName()
         + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+  }
+
+  /**
+   * A store failure as a condition: its message is already free of credentials and request
+   * dumps ({@link StoreException}); the reason says what to fix.
+   */
+  static Failure fromStore(StoreException s) {
+    String msg = s.getMessage();
+    return switch (s.reason()) {
+      case BUCKET_NOT_FOUND -> permanent(Reasons.BUCKET_NOT_FOUND, msg + "; create the bucket or fix spec.s3.bucket of the BackupStore");
+      case INVALID_CREDENTIALS -> permanent(Reasons.INVALID_CREDENTIALS, msg
+          + "; check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the credentials Secret");
+      case ACCESS_DENIED -> permanent(Reasons.ACCESS_DENIED, msg + "; grant the credentials access to the bucket and prefix");
+      case READ_ONLY_VIOLATION -> permanent(Reasons.READ_ONLY_STORE, msg);
+      case OBJECT_NOT_FOUND -> permanent(Reasons.OBJECT_NOT_FOUND, msg);
+      case UNREACHABLE -> retryable(Reasons.STORE_UNAVAILABLE, msg + "; check the endpoint and the network");
+      case STORE_ERROR -> new Failure(Reasons.STORE_ERROR, msg, s.isTransient());
+    };
   }
 }
