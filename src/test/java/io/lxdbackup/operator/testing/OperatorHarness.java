@@ -4,8 +4,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.OperatorRuntime;
 import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.local.InMemoryApiServer;
+import io.lxdbackup.operator.store.ObjectStore;
+import io.lxdbackup.operator.store.S3ObjectStore;
+import io.lxdbackup.operator.store.StoreConfig;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The operator as in production ({@link OperatorRuntime}) against the in-memory API server.
@@ -16,6 +20,7 @@ public final class OperatorHarness implements AutoCloseable {
   private final InMemoryApiServer api;
   private final KubernetesClient kube;
   private final Clock clock;
+  private final Function<StoreConfig, ObjectStore> storeFactory;
   private KubernetesClient operatorClient;
   private OperatorRuntime runtime;
 
@@ -24,14 +29,21 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(Clock clock) {
+    this(clock, S3ObjectStore::open);
+  }
+
+  /** @param storeFactory opens object stores; wrap {@link S3ObjectStore#open} to inject faults */
+  public OperatorHarness(Clock clock, Function<StoreConfig, ObjectStore> storeFactory) {
     this.clock = clock;
+    this.storeFactory = storeFactory;
     api = new InMemoryApiServer(0);
     kube = api.client();
   }
 
   public OperatorHarness start() {
     operatorClient = api.newClient();
-    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info"), clock).start();
+    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info"), clock,
+        storeFactory).start();
     return this;
   }
 

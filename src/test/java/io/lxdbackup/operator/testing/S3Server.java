@@ -46,12 +46,26 @@ public final class S3Server implements AutoCloseable {
 
   private static S3Server start(Path keyStore, String password) throws Exception {
     quietLogs();
+    S3Server s = new S3Server(BlobStores.create("transient", credentials()), keyStore, password);
+    s.listen(0);
+    return s;
+  }
+
+  /** Keeps objects as files under {@code dir} (for GiB-sized objects) and listens on {@code port} (0 = any). */
+  public static S3Server startOnDisk(Path dir, int port) throws Exception {
+    quietLogs();
+    Properties props = credentials();
+    props.setProperty("jclouds.filesystem.basedir", dir.toString());
+    S3Server s = new S3Server(BlobStores.create("filesystem", props), null, null);
+    s.listen(port);
+    return s;
+  }
+
+  private static Properties credentials() {
     Properties props = new Properties();
     props.setProperty("jclouds.identity", IDENTITY);
     props.setProperty("jclouds.credential", CREDENTIAL);
-    S3Server s = new S3Server(BlobStores.create("transient", props), keyStore, password);
-    s.listen(0);
-    return s;
+    return props;
   }
 
   private synchronized void listen(int port) throws Exception {
