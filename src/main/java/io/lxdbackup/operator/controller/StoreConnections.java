@@ -32,6 +32,12 @@ public final class StoreConnections implements AutoCloseable {
 
   private record Cached(String version, ObjectStore store) {}
 
+  private record Retired(ObjectStore store, long since) {}
+
+  /** Replaced stores still possibly used by a running upload, closed after {@link #RETIRE_AFTER}. */
+  private final java.util.List<Retired> retired = new java.util.ArrayList<>();
+  static final java.time.Duration RETIRE_AFTER = java.time.Duration.ofHours(2);
+
   /** A BackupStore with its live store. */
   public record Connection(BackupStore backupStore, ObjectStore store) {}
 
@@ -75,20 +81,30 @@ public final class StoreConnections implements AutoCloseable {
             + ", or remove credentialsSecretRef to use the default AWS credentials chain");
       }
     }
-    String version = bs.getMetadata().getUid() + "/" + bs.getMetadata().getGeneration() + "/"
+    // the spec itself, not its generation: readers of the informer cache and of the API see the
+    // same spec but not always the same generation, and a spurious rebuild cuts uploads short
+    String version = bs.getMetadata().getUid() + "/" + bs.getSpec().hashCode() + "/"
         + (secret == null ? "-" : secret.getMetadata().getResourceVersion());
     String key = ns + "/" + bs.getMetadata().getName();
     Cached c = cache.get(key);
     if (c != null && c.version.equals(version)) {
       return c.store;
     }
-    ObjectStore store = factory.apply(config(bs, secret));
-    Cached old = cache.put(key, new Cached(version, store));
-    if (old != null) {
-      old.store.close();
-      LOG.info("rebuilt object store connection for BackupStore {} (spec or Secret changed)", key);
+    synchronized (this) {
+      c = cache.get(key);
+      if (c != null && c.version.equals(version)) {
+        return c.store;
+      }
+      ObjectStore store = factory.apply(config(bs, secret));
+      Cached old = cache.put(key, new Cached(version, store));
+      if (old != null) {
+        // uploads started on the old store keep it until they end; it is closed later
+        retired.add(new Retired(old.store, System.nanoTime()));
+        LOG.info("rebuilt object store connection for BackupStore {} (spec or Secret changed)", key);
+      }
+      closeRetired(false);
+      return store;
     }
-    return store;
   }
 
   static StoreConfig config(BackupStore bs, Secret secret) {
@@ -127,6 +143,17 @@ public final class StoreConnections implements AutoCloseable {
     }
   }
 
+  private synchronized void closeRetired(boolean all) {
+    long now = System.nanoTime();
+    retired.removeIf(r -> {
+      if (all || now - r.since > RETIRE_AFTER.toNanos()) {
+        r.store.close();
+        return true;
+      }
+      return false;
+    });
+  }
+
   public void forget(String namespace, String name) {
     Cached c = cache.remove(namespace + "/" + name);
     if (c != null) {
@@ -138,5 +165,6 @@ public final class StoreConnections implements AutoCloseable {
   public void close() {
     cache.values().forEach(c -> c.store.close());
     cache.clear();
+    closeRetired(true);
   }
 }
