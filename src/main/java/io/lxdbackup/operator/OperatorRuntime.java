@@ -6,7 +6,10 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.lxdbackup.operator.config.OperatorSettings;
+import io.lxdbackup.operator.controller.BackupStoreReconciler;
 import io.lxdbackup.operator.controller.EventRecorder;
+import io.lxdbackup.operator.controller.ExportScheduleReconciler;
+import io.lxdbackup.operator.controller.InstanceExportReconciler;
 import io.lxdbackup.operator.controller.InstanceSnapshotReconciler;
 import io.lxdbackup.operator.controller.LxdRemoteReconciler;
 import io.lxdbackup.operator.controller.InstanceRestoreReconciler;
@@ -14,6 +17,9 @@ import io.lxdbackup.operator.controller.RemoteConnections;
 import io.lxdbackup.operator.controller.StoreConnections;
 import io.lxdbackup.operator.controller.SnapshotScheduleReconciler;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.store.ObjectStore;
+import io.lxdbackup.operator.store.S3ObjectStore;
+import io.lxdbackup.operator.store.StoreConfig;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -24,6 +30,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,16 +49,23 @@ public final class OperatorRuntime implements AutoCloseable {
   private final RemoteConnections connections;
   private final StoreConnections stores;
   private final EventRecorder events;
+  private List<Reconciler<?>> reconcilers = List.of();
   private Operator operator;
   private HealthServer health;
   private volatile boolean started;
 
   public OperatorRuntime(KubernetesClient client, OperatorSettings settings, Clock clock) {
+    this(client, settings, clock, S3ObjectStore::open);
+  }
+
+  /** @param storeFactory opens the object store of a BackupStore (tests wrap it to inject faults) */
+  public OperatorRuntime(KubernetesClient client, OperatorSettings settings, Clock clock,
+      Function<StoreConfig, ObjectStore> storeFactory) {
     this.client = client;
     this.settings = settings;
     this.clock = clock;
     this.connections = new RemoteConnections(client);
-    this.stores = new StoreConnections(client);
+    this.stores = new StoreConnections(client, storeFactory);
     this.events = new EventRecorder(client, clock);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -64,6 +78,9 @@ public final class OperatorRuntime implements AutoCloseable {
         new LxdRemoteReconciler(connections, events, clock),
         new InstanceSnapshotReconciler(client, connections, events, metrics, clock),
         new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
+        new BackupStoreReconciler(stores, events, clock),
+        new InstanceExportReconciler(client, connections, stores, events, metrics, clock),
+        new ExportScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
         new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock));
   }
 
@@ -80,7 +97,8 @@ public final class OperatorRuntime implements AutoCloseable {
       }
     });
     Set<String> namespaces = new HashSet<>(settings.namespaces());
-    for (Reconciler<?> r : reconcilers()) {
+    reconcilers = reconcilers();
+    for (Reconciler<?> r : reconcilers) {
       register(r, namespaces);
     }
     health = new HealthServer(settings.httpPort(), registry, () -> started, () -> operator.getRuntimeInfo().allEventSourcesAreHealthy());
@@ -117,6 +135,16 @@ public final class OperatorRuntime implements AutoCloseable {
   @Override
   public void close() {
     started = false;
+    // running transfers stop first, so the operator's stop does not wait for a long upload
+    for (Reconciler<?> r : reconcilers) {
+      if (r instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.warn("closing {}: {}", r.getClass().getSimpleName(), e.toString());
+        }
+      }
+    }
     if (operator != null) {
       operator.stop();
     }

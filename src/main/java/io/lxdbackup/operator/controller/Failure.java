@@ -74,9 +74,10 @@ public final class Failure extends RuntimeException {
       return new Failure(Reasons.LXD_ERROR, what + " failed: " + l.getMessage(), l.isTransient());
     }
     if (e instanceof StoreException s) {
-      return new Failure(s.conditionReason(), what + ": " + s.getMessage(), s.isTransient());
+      return fromStore(s);
     }
     if (e instanceof ChecksumMismatchException c) {
+      // the stored bytes are not what was recorded: trying again reads the same bytes
       return permanent(Reasons.CHECKSUM_MISMATCH, what + ": " + c.getMessage());
     }
     if (e instanceof Certificates.InvalidPemException p) {
@@ -87,5 +88,23 @@ public final class Failure extends RuntimeException {
     }
     return retryable(Reasons.INTERNAL_ERROR, what + " failed unexpectedly: " + e.getClass().getSimpleName()
         + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+  }
+
+  /**
+   * A store failure as a condition: its message is already free of credentials and request
+   * dumps ({@link StoreException}); the reason says what to fix.
+   */
+  static Failure fromStore(StoreException s) {
+    String msg = s.getMessage();
+    return switch (s.reason()) {
+      case BUCKET_NOT_FOUND -> permanent(Reasons.BUCKET_NOT_FOUND, msg + "; create the bucket or fix spec.s3.bucket of the BackupStore");
+      case INVALID_CREDENTIALS -> permanent(Reasons.INVALID_CREDENTIALS, msg
+          + "; check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the credentials Secret");
+      case ACCESS_DENIED -> permanent(Reasons.ACCESS_DENIED, msg + "; grant the credentials access to the bucket and prefix");
+      case READ_ONLY_VIOLATION -> permanent(Reasons.READ_ONLY_STORE, msg);
+      case OBJECT_NOT_FOUND -> permanent(Reasons.OBJECT_NOT_FOUND, msg);
+      case UNREACHABLE -> retryable(Reasons.STORE_UNAVAILABLE, msg + "; check the endpoint and the network");
+      case STORE_ERROR -> new Failure(Reasons.STORE_ERROR, msg, s.isTransient());
+    };
   }
 }

@@ -194,7 +194,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
       storeName = src.getObject().getStoreRef().getName();
       key = src.getObject().getKey();
     }
-    ObjectStore store = stores.connect(ns(r), storeName).objects();
+    ObjectStore store = stores.connect(ns(r), storeName).store();
     Optional<ObjectInfo> head = store.head(key);
     if (head.isEmpty()) {
       throw Failure.permanent(Reasons.OBJECT_NOT_FOUND, "object " + key + " does not exist in BackupStore " + storeName);

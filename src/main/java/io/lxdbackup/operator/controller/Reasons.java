@@ -35,16 +35,34 @@ public final class Reasons {
   public static final String SNAPSHOT_MISSING = "SnapshotMissing";
   public static final String DELETING = "Deleting";
 
+  // BackupStore and object storage
+  public static final String STORE_AVAILABLE = "StoreAvailable";
+  public static final String STORE_NOT_FOUND = "StoreNotFound";
+  public static final String STORE_UNAVAILABLE = "StoreUnavailable";
+  public static final String BUCKET_NOT_FOUND = "BucketNotFound";
+  public static final String INVALID_CREDENTIALS = "InvalidCredentials";
+  public static final String ACCESS_DENIED = "AccessDenied";
+  public static final String READ_ONLY_STORE = "ReadOnlyStore";
+  public static final String OBJECT_NOT_FOUND = "ObjectNotFound";
+  public static final String STORE_ERROR = "StoreError";
+
+  // InstanceExport
+  public static final String CREATING_BACKUP = "CreatingBackup";
+  public static final String UPLOADING = "Uploading";
+  public static final String BACKUP_FAILED = "BackupFailed";
+  public static final String UPLOAD_FAILED = "UploadFailed";
+  public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
+  public static final String EXPORT_COMPLETED = "ExportCompleted";
+  public static final String OBJECT_MISSING = "ObjectMissing";
+  public static final String EXPIRED = "Expired";
+  public static final String INTERRUPTED = "Interrupted";
+
   // schedules
   public static final String INVALID_SCHEDULE = "InvalidSchedule";
   public static final String NO_INSTANCES_SELECTED = "NoInstancesSelected";
   public static final String DRIFT_CORRECTED = "DriftCorrected";
 
-  // stores and restores
-  public static final String STORE_NOT_FOUND = "StoreNotFound";
-  public static final String STORE_UNAVAILABLE = "StoreUnavailable";
-  public static final String OBJECT_NOT_FOUND = "ObjectNotFound";
-  public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
+  // InstanceRestore
   public static final String CHECKSUM_UNAVAILABLE = "ChecksumUnavailable";
   public static final String EXPORT_NOT_READY = "ExportNotReady";
   public static final String SOURCE_NOT_FOUND = "SourceNotFound";

@@ -88,7 +88,9 @@ public final class RemoteConnections implements AutoCloseable {
             + ns + "; create it with keys tls.crt and tls.key, or set trustTokenSecretRef so the operator generates one");
       }
     }
-    String version = remote.getMetadata().getUid() + "/" + remote.getMetadata().getGeneration() + "/"
+    // the spec itself, not its generation: the informer cache and a fresh GET may disagree on
+    // the generation of the same spec, and a spurious rebuild closes connections in use
+    String version = remote.getMetadata().getUid() + "/" + spec.hashCode() + "/"
         + (secret == null ? "-" : secret.getMetadata().getResourceVersion());
     String key = ns + "/" + remote.getMetadata().getName();
     Cached c = cache.get(key);

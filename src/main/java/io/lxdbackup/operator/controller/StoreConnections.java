@@ -11,15 +11,19 @@ import io.lxdbackup.operator.store.StoreConfig;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One {@link ObjectStore} per {@code BackupStore}, shared by every controller, rebuilt when the
- * store's spec (generation) or its credentials Secret (resourceVersion) changes. Credentials
- * are read from the Secret and handed to the SDK only; they never reach a log line or status.
+ * One shared {@link ObjectStore} per {@code BackupStore}, for every controller; the twin of
+ * {@link RemoteConnections}. The store is rebuilt when the BackupStore's spec (generation) or
+ * its credentials Secret (resourceVersion) changes. Credentials are read from the Secret into
+ * the {@link StoreConfig} only, which never prints them; nothing here logs a Secret value.
  */
 public final class StoreConnections implements AutoCloseable {
-  public static final String ACCESS_KEY = "AWS_ACCESS_KEY_ID";
-  public static final String SECRET_KEY = "AWS_SECRET_ACCESS_KEY";
+  private static final Logger LOG = LoggerFactory.getLogger(StoreConnections.class);
+  public static final String ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID";
+  public static final String SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY";
   public static final String SESSION_TOKEN = "AWS_SESSION_TOKEN";
 
   private final KubernetesClient kube;
@@ -28,19 +32,26 @@ public final class StoreConnections implements AutoCloseable {
 
   private record Cached(String version, ObjectStore store) {}
 
-  /** A store with its live connection. */
-  public record Connection(BackupStore store, ObjectStore objects) {}
+  private record Retired(ObjectStore store, long since) {}
+
+  /** Replaced stores still possibly used by a running upload, closed after {@link #RETIRE_AFTER}. */
+  private final java.util.List<Retired> retired = new java.util.ArrayList<>();
+  static final java.time.Duration RETIRE_AFTER = java.time.Duration.ofHours(2);
+
+  /** A BackupStore with its live store. */
+  public record Connection(BackupStore backupStore, ObjectStore store) {}
 
   public StoreConnections(KubernetesClient kube) {
     this(kube, S3ObjectStore::open);
   }
 
-  /** {@code factory} lets tests wrap the real store to inject faults. */
+  /** @param factory opens a store for a configuration (tests wrap it to inject faults) */
   public StoreConnections(KubernetesClient kube, Function<StoreConfig, ObjectStore> factory) {
     this.kube = kube;
     this.factory = factory;
   }
 
+  /** Looks up the named BackupStore in {@code namespace} and returns its store. */
   public Connection connect(String namespace, String storeName) {
     if (storeName == null || storeName.isBlank()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "storeRef.name is required");
@@ -53,87 +64,107 @@ public final class StoreConnections implements AutoCloseable {
     return new Connection(bs, storeFor(bs));
   }
 
+  /** The store of a BackupStore, built or rebuilt as needed. */
   public ObjectStore storeFor(BackupStore bs) {
+    String ns = bs.getMetadata().getNamespace();
     S3Store s3 = bs.getSpec() == null ? null : bs.getSpec().getS3();
     if (s3 == null || s3.getBucket() == null || s3.getBucket().isBlank()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.s3.bucket is required");
     }
-    String ns = bs.getMetadata().getNamespace();
     Secret secret = null;
     if (s3.getCredentialsSecretRef() != null && s3.getCredentialsSecretRef().getName() != null) {
-      secret = kube.secrets().inNamespace(ns).withName(s3.getCredentialsSecretRef().getName()).get();
+      String name = s3.getCredentialsSecretRef().getName();
+      secret = kube.secrets().inNamespace(ns).withName(name).get();
       if (secret == null) {
-        throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + s3.getCredentialsSecretRef().getName()
-            + " (S3 credentials) does not exist in namespace " + ns + "; create it with keys "
-            + ACCESS_KEY + " and " + SECRET_KEY);
+        throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + name + " (S3 credentials) does not exist in namespace "
+            + ns + "; create it with keys " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY
+            + ", or remove credentialsSecretRef to use the default AWS credentials chain");
       }
     }
-    String version = bs.getMetadata().getUid() + "/" + bs.getMetadata().getGeneration() + "/"
+    // the spec itself, not its generation: readers of the informer cache and of the API see the
+    // same spec but not always the same generation, and a spurious rebuild cuts uploads short
+    String version = bs.getMetadata().getUid() + "/" + bs.getSpec().hashCode() + "/"
         + (secret == null ? "-" : secret.getMetadata().getResourceVersion());
     String key = ns + "/" + bs.getMetadata().getName();
     Cached c = cache.get(key);
     if (c != null && c.version.equals(version)) {
       return c.store;
     }
-    ObjectStore store = factory.apply(config(bs, secret));
-    Cached old = cache.put(key, new Cached(version, store));
-    if (old != null) {
-      closeQuietly(old.store);
+    synchronized (this) {
+      c = cache.get(key);
+      if (c != null && c.version.equals(version)) {
+        return c.store;
+      }
+      ObjectStore store = factory.apply(config(bs, secret));
+      Cached old = cache.put(key, new Cached(version, store));
+      if (old != null) {
+        // uploads started on the old store keep it until they end; it is closed later
+        retired.add(new Retired(old.store, System.nanoTime()));
+        LOG.info("rebuilt object store connection for BackupStore {} (spec or Secret changed)", key);
+      }
+      closeRetired(false);
+      return store;
     }
-    return store;
   }
 
   static StoreConfig config(BackupStore bs, Secret secret) {
     S3Store s3 = bs.getSpec().getS3();
-    StoreConfig.Builder b = StoreConfig.builder(s3.getBucket())
-        .region(s3.getRegion() == null ? StoreConfig.DEFAULT_REGION : s3.getRegion())
-        .prefix(s3.getPrefix() == null ? "" : s3.getPrefix())
-        .forcePathStyle(Boolean.TRUE.equals(s3.getForcePathStyle()))
-        .readOnly(bs.getSpec().getAccessMode() == AccessMode.READ_ONLY);
-    if (s3.getEndpoint() != null && !s3.getEndpoint().isBlank()) {
-      b.endpoint(s3.getEndpoint());
-    }
-    if (secret != null) {
-      String id = RemoteConnections.secretValue(secret, ACCESS_KEY);
-      String key = RemoteConnections.secretValue(secret, SECRET_KEY);
-      if (id == null || key == null) {
-        throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + secret.getMetadata().getName() + " must hold keys "
-            + ACCESS_KEY + " and " + SECRET_KEY);
-      }
-      b.credentials(id.trim(), key.trim(), trimOrNull(RemoteConnections.secretValue(secret, SESSION_TOKEN)));
-    }
-    if (s3.getCaBundle() != null && !s3.getCaBundle().isBlank()) {
-      b.caBundlePem(s3.getCaBundle());
-    }
-    if (s3.getStorageClass() != null && !s3.getStorageClass().isBlank()) {
-      b.storageClass(s3.getStorageClass());
-    }
-    if (s3.getServerSideEncryption() != null && s3.getServerSideEncryption().getType() != null) {
-      b.encryption(new StoreConfig.Encryption(StoreConfig.SseType.fromWire(s3.getServerSideEncryption().getType().value()),
-          s3.getServerSideEncryption().getKmsKeyId()));
-    }
-    if (s3.getObjectLock() != null && s3.getObjectLock().getMode() != null) {
-      b.objectLock(new StoreConfig.ObjectLock(StoreConfig.LockMode.fromWire(s3.getObjectLock().getMode().value()),
-          s3.getObjectLock().getRetainDays() == null ? 0 : s3.getObjectLock().getRetainDays()));
-    }
-    return b.build();
-  }
-
-  private static String trimOrNull(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
-  }
-
-  private static void closeQuietly(ObjectStore s) {
     try {
-      s.close();
-    } catch (Exception e) {
-      // closing an old client is best effort
+      StoreConfig.Builder b = StoreConfig.builder(s3.getBucket())
+          .endpoint(s3.getEndpoint())
+          .region(s3.getRegion())
+          .prefix(s3.getPrefix())
+          .forcePathStyle(Boolean.TRUE.equals(s3.getForcePathStyle()))
+          .caBundlePem(s3.getCaBundle())
+          .storageClass(s3.getStorageClass())
+          .readOnly(bs.getSpec().getAccessMode() == AccessMode.READ_ONLY);
+      if (secret != null) {
+        String id = RemoteConnections.secretValue(secret, ACCESS_KEY_ID);
+        String key = RemoteConnections.secretValue(secret, SECRET_ACCESS_KEY);
+        if (id == null || id.isBlank() || key == null || key.isBlank()) {
+          throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + secret.getMetadata().getName()
+              + " must hold keys " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY + " (and optionally " + SESSION_TOKEN + ")");
+        }
+        String token = RemoteConnections.secretValue(secret, SESSION_TOKEN);
+        b.credentials(id.trim(), key.trim(), token == null ? null : token.trim());
+      }
+      if (s3.getServerSideEncryption() != null && s3.getServerSideEncryption().getType() != null) {
+        b.encryption(new StoreConfig.Encryption(
+            StoreConfig.SseType.fromWire(s3.getServerSideEncryption().getType().value()),
+            s3.getServerSideEncryption().getKmsKeyId()));
+      }
+      if (s3.getObjectLock() != null && s3.getObjectLock().getMode() != null) {
+        b.objectLock(new StoreConfig.ObjectLock(StoreConfig.LockMode.fromWire(s3.getObjectLock().getMode().value()),
+            s3.getObjectLock().getRetainDays() == null ? 0 : s3.getObjectLock().getRetainDays()));
+      }
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.s3: " + e.getMessage());
+    }
+  }
+
+  private synchronized void closeRetired(boolean all) {
+    long now = System.nanoTime();
+    retired.removeIf(r -> {
+      if (all || now - r.since > RETIRE_AFTER.toNanos()) {
+        r.store.close();
+        return true;
+      }
+      return false;
+    });
+  }
+
+  public void forget(String namespace, String name) {
+    Cached c = cache.remove(namespace + "/" + name);
+    if (c != null) {
+      c.store.close();
     }
   }
 
   @Override
   public void close() {
-    cache.values().forEach(c -> closeQuietly(c.store));
+    cache.values().forEach(c -> c.store.close());
     cache.clear();
+    closeRetired(true);
   }
 }

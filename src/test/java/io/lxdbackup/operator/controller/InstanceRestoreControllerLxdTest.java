@@ -27,7 +27,7 @@ import io.lxdbackup.operator.store.ManifestCatalog;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.S3ObjectStore;
-import io.lxdbackup.operator.store.S3ProxyServer;
+import io.lxdbackup.operator.testing.S3Server;
 import io.lxdbackup.operator.store.UploadOptions;
 import io.lxdbackup.operator.store.UploadResult;
 import io.lxdbackup.operator.testing.Fixtures;
@@ -61,7 +61,7 @@ class InstanceRestoreControllerLxdTest {
   static KubernetesClient kube;
   static LxdClient a;
   static LxdClient b;
-  static S3ProxyServer s3;
+  static S3Server s3;
   static ObjectStore store;
   static final byte[] PAYLOAD = new byte[200_000];
   static final java.util.concurrent.atomic.AtomicInteger EXPORTS = new java.util.concurrent.atomic.AtomicInteger();
@@ -74,7 +74,7 @@ class InstanceRestoreControllerLxdTest {
     a = rig.clientA();
     b = rig.clientB();
     new Random(7).nextBytes(PAYLOAD);
-    s3 = S3ProxyServer.start();
+    s3 = S3Server.start();
     try (var raw = s3.rawClient()) {
       raw.createBucket(CreateBucketRequest.builder().bucket(BUCKET).build());
     }
@@ -108,7 +108,7 @@ class InstanceRestoreControllerLxdTest {
   static void createStore(KubernetesClient k, String name) {
     k.secrets().inNamespace(Fixtures.NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
         .withNewMetadata().withName("s3-creds").withNamespace(Fixtures.NS).endMetadata()
-        .withStringData(Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.IDENTITY, "AWS_SECRET_ACCESS_KEY", S3ProxyServer.CREDENTIAL))
+        .withStringData(Map.of("AWS_ACCESS_KEY_ID", S3Server.IDENTITY, "AWS_SECRET_ACCESS_KEY", S3Server.CREDENTIAL))
         .build()).createOr(r -> r.update());
     BackupStore bs = new BackupStore();
     bs.getMetadata().setName(name);

@@ -1,5 +1,6 @@
 package io.lxdbackup.operator.store;
 
+import io.lxdbackup.operator.testing.S3Server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -21,7 +22,7 @@ class CaBundleTest {
   @TempDir
   static Path dir;
 
-  private static S3ProxyServer server;
+  private static S3Server server;
   private static String certificatePem;
 
   @BeforeAll
@@ -35,7 +36,7 @@ class CaBundleTest {
     keytool(keytool, "-exportcert", "-rfc", "-alias", "s3proxy", "-keystore", keyStore.toString(),
         "-storetype", "PKCS12", "-storepass", PASSWORD, "-file", pem.toString());
     certificatePem = Files.readString(pem);
-    server = S3ProxyServer.startTls(keyStore, PASSWORD);
+    server = S3Server.startTls(keyStore, PASSWORD);
     try (S3ObjectStore store = S3ObjectStore.open(server.config("tls").caBundlePem(certificatePem).build());
         var raw = S3ObjectStore.buildClient(store.config(), o -> {})) {
       raw.createBucket(b -> b.bucket("tls"));

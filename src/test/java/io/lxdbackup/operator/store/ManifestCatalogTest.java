@@ -1,5 +1,6 @@
 package io.lxdbackup.operator.store;
 
+import io.lxdbackup.operator.testing.S3Server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,11 +15,11 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 class ManifestCatalogTest {
-  private static S3ProxyServer server;
+  private static S3Server server;
 
   @BeforeAll
   static void start() throws Exception {
-    server = S3ProxyServer.start();
+    server = S3Server.start();
   }
 
   @AfterAll

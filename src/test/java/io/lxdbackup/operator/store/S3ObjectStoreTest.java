@@ -1,5 +1,6 @@
 package io.lxdbackup.operator.store;
 
+import io.lxdbackup.operator.testing.S3Server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -49,14 +50,14 @@ class S3ObjectStoreTest {
 
   private static final AtomicInteger BUCKETS = new AtomicInteger();
 
-  private static S3ProxyServer server;
+  private static S3Server server;
   private static S3Client raw;
 
   private String bucket;
 
   @BeforeAll
   static void startServer() throws Exception {
-    server = S3ProxyServer.start();
+    server = S3Server.start();
     raw = server.rawClient();
   }
 
@@ -506,13 +507,13 @@ class S3ObjectStoreTest {
   @Test
   void validateReportsWrongSecretWithoutShowingIt() {
     String wrongSecret = "WrongSecret-0123456789abcdef";
-    StoreConfig config = server.config(bucket).credentials(S3ProxyServer.IDENTITY, wrongSecret, null).build();
+    StoreConfig config = server.config(bucket).credentials(S3Server.IDENTITY, wrongSecret, null).build();
     try (S3ObjectStore store = S3ObjectStore.open(config)) {
       StoreException e = catchThrowableOfType(StoreException.class, store::validate);
       System.out.println("wrong secret: " + e.conditionReason() + ": " + e.getMessage());
       assertThat(e.reason()).isEqualTo(StoreException.Reason.INVALID_CREDENTIALS);
       assertThat(e.isTransient()).isFalse();
-      assertThat(e.getMessage()).doesNotContain(wrongSecret).doesNotContain(S3ProxyServer.CREDENTIAL);
+      assertThat(e.getMessage()).doesNotContain(wrongSecret).doesNotContain(S3Server.CREDENTIAL);
       assertThat(config.toString()).doesNotContain(wrongSecret);
     }
     StoreConfig unknownKey = server.config(bucket).credentials("nobody", wrongSecret, null).build();
@@ -537,7 +538,7 @@ class S3ObjectStoreTest {
       System.out.printf("unreachable after %d ms: %s%n", (System.nanoTime() - t0) / 1_000_000, e.getMessage());
       assertThat(e.reason()).isEqualTo(StoreException.Reason.UNREACHABLE);
       assertThat(e.isTransient()).isTrue();
-      assertThat(e.getMessage()).contains("127.0.0.1:" + port).doesNotContain(S3ProxyServer.CREDENTIAL);
+      assertThat(e.getMessage()).contains("127.0.0.1:" + port).doesNotContain(S3Server.CREDENTIAL);
     }
   }
 

@@ -3,9 +3,14 @@ package io.lxdbackup.operator.testing;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lxdbackup.operator.api.v1alpha1.AccessMode;
+import io.lxdbackup.operator.api.v1alpha1.BackupStore;
+import io.lxdbackup.operator.api.v1alpha1.BackupStoreSpec;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.api.v1alpha1.S3Store;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -41,6 +46,29 @@ public final class Fixtures {
     spec.setProbeInterval(probeInterval);
     r.setSpec(spec);
     return kube.resource(r).create();
+  }
+
+  /** A credentials Secret and a BackupStore for {@code bucket} on an s3proxy endpoint. */
+  public static BackupStore backupStore(KubernetesClient kube, String name, URI endpoint, String bucket, String prefix,
+      String accessKey, String secretKey, AccessMode mode) {
+    String secret = name + "-creds";
+    kube.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(secret).withNamespace(NS).endMetadata()
+        .withData(Map.of("AWS_ACCESS_KEY_ID", b64(accessKey), "AWS_SECRET_ACCESS_KEY", b64(secretKey))).build())
+        .createOr(r -> r.update());
+    BackupStore bs = new BackupStore();
+    bs.getMetadata().setName(name);
+    bs.getMetadata().setNamespace(NS);
+    S3Store s3 = new S3Store();
+    s3.setEndpoint(endpoint.toString());
+    s3.setBucket(bucket);
+    s3.setPrefix(prefix);
+    s3.setForcePathStyle(true);
+    s3.setCredentialsSecretRef(new ObjectRef(secret));
+    BackupStoreSpec spec = new BackupStoreSpec();
+    spec.setS3(s3);
+    spec.setAccessMode(mode);
+    bs.setSpec(spec);
+    return kube.resource(bs).create();
   }
 
   static String b64(String s) {

@@ -4,8 +4,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.OperatorRuntime;
 import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.local.InMemoryApiServer;
+import io.lxdbackup.operator.store.ObjectStore;
+import io.lxdbackup.operator.store.S3ObjectStore;
+import io.lxdbackup.operator.store.StoreConfig;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The operator as in production ({@link OperatorRuntime}) against the in-memory API server.
@@ -17,6 +21,7 @@ public final class OperatorHarness implements AutoCloseable {
   private final KubernetesClient kube;
   private final Clock clock;
   private final java.time.Duration scheduleMaxWait;
+  private final Function<StoreConfig, ObjectStore> storeFactory;
   private KubernetesClient operatorClient;
   private OperatorRuntime runtime;
 
@@ -25,7 +30,7 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(Clock clock) {
-    this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT);
+    this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT, S3ObjectStore::open);
   }
 
   /**
@@ -33,15 +38,26 @@ public final class OperatorHarness implements AutoCloseable {
    * clock was moved: pass a short {@code scheduleMaxWait}.
    */
   public OperatorHarness(Clock clock, java.time.Duration scheduleMaxWait) {
+    this(clock, scheduleMaxWait, S3ObjectStore::open);
+  }
+
+  /** @param storeFactory opens object stores; wrap {@link S3ObjectStore#open} to inject faults */
+  public OperatorHarness(Clock clock, Function<StoreConfig, ObjectStore> storeFactory) {
+    this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT, storeFactory);
+  }
+
+  public OperatorHarness(Clock clock, java.time.Duration scheduleMaxWait, Function<StoreConfig, ObjectStore> storeFactory) {
     this.clock = clock;
     this.scheduleMaxWait = scheduleMaxWait;
+    this.storeFactory = storeFactory;
     api = new InMemoryApiServer(0);
     kube = api.client();
   }
 
   public OperatorHarness start() {
     operatorClient = api.newClient();
-    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info", scheduleMaxWait), clock).start();
+    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info", scheduleMaxWait),
+        clock, storeFactory).start();
     return this;
   }
 

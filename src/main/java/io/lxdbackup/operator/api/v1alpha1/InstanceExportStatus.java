@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import io.fabric8.generator.annotation.Min;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,8 +13,15 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
 
-  @JsonPropertyDescription("Name of the temporary LXD backup (deleted after the upload).")
+  @JsonPropertyDescription("Name of the temporary LXD backup while it may exist on the server; cleared once it is deleted.")
   private String backupName;
+
+  @JsonPropertyDescription("LXD operation creating the backup, recorded so a restarted operator can wait for it.")
+  private String backupOperation;
+
+  @JsonPropertyDescription("Upload attempts made so far.")
+  @Min(0)
+  private Integer attempts;
 
   @JsonPropertyDescription("Compression actually used.")
   private Compression compression;
@@ -41,6 +49,22 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
 
   @JsonPropertyDescription("RFC 3339 time the object and this object are deleted (from spec.ttl).")
   private String expiration;
+
+  public String getBackupOperation() {
+    return backupOperation;
+  }
+
+  public void setBackupOperation(String backupOperation) {
+    this.backupOperation = backupOperation;
+  }
+
+  public Integer getAttempts() {
+    return attempts;
+  }
+
+  public void setAttempts(Integer attempts) {
+    this.attempts = attempts;
+  }
 
   public String getBackupName() {
     return backupName;
@@ -140,7 +164,9 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
         && Objects.equals(progress, that.progress)
         && Objects.equals(startTime, that.startTime)
         && Objects.equals(completionTime, that.completionTime)
-        && Objects.equals(expiration, that.expiration);
+        && Objects.equals(expiration, that.expiration)
+        && Objects.equals(backupOperation, that.backupOperation)
+        && Objects.equals(attempts, that.attempts);
   }
 
   @Override
@@ -156,7 +182,9 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
         progress,
         startTime,
         completionTime,
-        expiration);
+        expiration,
+        backupOperation,
+        attempts);
   }
 
   @Override
@@ -170,6 +198,8 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
         + ", progress=" + progress
         + ", startTime=" + startTime
         + ", completionTime=" + completionTime
-        + ", expiration=" + expiration + ", " + super.toString() + "}";
+        + ", expiration=" + expiration
+        + ", backupOperation=" + backupOperation
+        + ", attempts=" + attempts + ", " + super.toString() + "}";
   }
 }

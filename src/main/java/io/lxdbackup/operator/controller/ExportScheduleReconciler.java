@@ -1,0 +1,135 @@
+package io.lxdbackup.operator.controller;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleSpec;
+import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleStatus;
+import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.ExportSchedule;
+import io.lxdbackup.operator.api.v1alpha1.ExportScheduleStatus;
+import io.lxdbackup.operator.api.v1alpha1.ExportTemplate;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus;
+import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.schedule.GoDuration;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+
+/**
+ * Periodic exports: the schedule engine of {@link ScheduleReconcilerBase} with one
+ * {@link InstanceExport} per selected instance and run, built from {@code spec.exportTemplate}.
+ * Exports work on stopped instances as well, so every selected instance is included. Retention
+ * deletes old InstanceExports; the template's deletionPolicy (default Delete) then decides
+ * whether their objects go too.
+ */
+@ControllerConfiguration(name = "exportschedule")
+public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSchedule, InstanceExport> {
+
+  public ExportScheduleReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
+      OperatorMetrics metrics, Clock clock, Duration maxWait) {
+    super(kube, connections, events, metrics, clock, maxWait);
+  }
+
+  @Override
+  protected String kind() {
+    return "ExportSchedule";
+  }
+
+  @Override
+  protected Class<ExportSchedule> scheduleClass() {
+    return ExportSchedule.class;
+  }
+
+  @Override
+  protected Class<InstanceExport> childClass() {
+    return InstanceExport.class;
+  }
+
+  @Override
+  protected AbstractScheduleSpec spec(ExportSchedule s) {
+    return s.getSpec();
+  }
+
+  @Override
+  protected AbstractScheduleStatus status(ExportSchedule s) {
+    if (s.getStatus() == null) {
+      s.setStatus(new ExportScheduleStatus());
+    }
+    return s.getStatus();
+  }
+
+  @Override
+  protected boolean includeStopped(ExportSchedule s) {
+    return true;
+  }
+
+  @Override
+  protected void validateMore(ExportSchedule s) {
+    ExportTemplate t = s.getSpec().getExportTemplate();
+    if (t == null || t.getStoreRef() == null || t.getStoreRef().getName() == null || t.getStoreRef().getName().isBlank()) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.exportTemplate.storeRef.name is required");
+    }
+    if (t.getTtl() != null) {
+      try {
+        GoDuration.parse(t.getTtl());
+      } catch (IllegalArgumentException e) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "exportTemplate.ttl: " + e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  protected InstanceExport newChild(ExportSchedule s, String instance, ZonedDateTime scheduledTime) {
+    ExportTemplate t = s.getSpec().getExportTemplate();
+    InstanceExportSpec cs = new InstanceExportSpec();
+    cs.setRemoteRef(new ObjectRef(s.getSpec().getRemoteRef().getName()));
+    cs.setInstance(instance);
+    cs.setProject(s.getSpec().getProject());
+    cs.setStoreRef(new ObjectRef(t.getStoreRef().getName()));
+    cs.setCompression(t.getCompression());
+    cs.setInstanceOnly(t.getInstanceOnly());
+    cs.setOptimizedStorage(t.getOptimizedStorage());
+    cs.setExportVersion(t.getExportVersion());
+    cs.setTtl(t.getTtl());
+    cs.setDeletionPolicy(t.getDeletionPolicy() == null ? DeletionPolicy.DELETE : t.getDeletionPolicy());
+    InstanceExport child = new InstanceExport();
+    child.setSpec(cs);
+    return child;
+  }
+
+  @Override
+  protected ChildState childState(InstanceExport c) {
+    if (c.getStatus() == null || c.getStatus().getPhase() == null) {
+      return ChildState.RUNNING;
+    }
+    InstanceExportPhase p = c.getStatus().getPhase();
+    if (p == InstanceExportPhase.COMPLETED || p == InstanceExportPhase.DELETING) {
+      return ChildState.SUCCEEDED;
+    }
+    return p == InstanceExportPhase.FAILED ? ChildState.FAILED : ChildState.RUNNING;
+  }
+
+  @Override
+  protected String childResult(InstanceExport c) {
+    return c.getStatus() == null || c.getStatus().getObject() == null ? null : c.getStatus().getObject().getKey();
+  }
+
+  @Override
+  protected String childMessage(InstanceExport c) {
+    return c.getStatus() == null ? null
+        : c.getStatus().findCondition(Condition.COMPLETE).map(Condition::getMessage).orElse(null);
+  }
+
+  @Override
+  protected void setLastResultName(InstanceRunStatus run, String childName, String result) {
+    run.setLastExport(childName);
+    if (result != null) {
+      run.setLastObject(result);
+    }
+  }
+}

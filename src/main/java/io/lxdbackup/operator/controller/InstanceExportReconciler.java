@@ -1,0 +1,776 @@
+package io.lxdbackup.operator.controller;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.lxdbackup.operator.api.v1alpha1.Compression;
+import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportStatus;
+import io.lxdbackup.operator.api.v1alpha1.ObjectInfo;
+import io.lxdbackup.operator.api.v1alpha1.Progress;
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.Operation;
+import io.lxdbackup.operator.lxd.ServerInfo;
+import io.lxdbackup.operator.lxd.Snapshot;
+import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.schedule.GoDuration;
+import io.lxdbackup.operator.store.BackupManifest;
+import io.lxdbackup.operator.store.ChecksumMismatchException;
+import io.lxdbackup.operator.store.ObjectKeys;
+import io.lxdbackup.operator.store.ObjectStore;
+import io.lxdbackup.operator.store.UploadOptions;
+import io.lxdbackup.operator.store.UploadResult;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exports an instance to a BackupStore: an LXD-side backup named from the resource, streamed
+ * from LXD straight into a multipart upload (SHA-256 on the way, no temporary file), confirmed
+ * in the store, described by a manifest beside it, and the LXD backup deleted afterwards.
+ *
+ * <p>Crash safety. Each external step is preceded by a status patch saying what is about to
+ * happen, and every name is fixed before it is used:
+ * <ol>
+ *   <li>{@code CreatingBackup}: the backup name ({@code lxdbackup-<uid>}), the compression tried
+ *       and the snapshots included are written, then the backup is created with a server-side
+ *       {@code expires_at} ({@link #BACKUP_EXPIRY}) as a safety net; its operation id is written
+ *       next. A restart waits for that operation, or replaces a backup of unknown completeness.
+ *   <li>{@code Uploading}: the object key is written with the phase, before the first byte. A
+ *       restart aborts the multipart uploads left for that key and streams again from the LXD
+ *       backup (recreated if it expired), so the key never changes and no second object appears.
+ *   <li>After the upload the store is asked again ({@code head}: size and SHA-256); the verified
+ *       object and the manifest key are recorded, then the manifest is written, then the LXD
+ *       backup is deleted, and only then {@code Complete=True}.
+ * </ol>
+ * A permanent failure (bucket missing, credentials, instance gone, LXD refusing the backup)
+ * deletes the LXD backup and leaves no object; a transient one (store or LXD unreachable,
+ * broken stream) is retried with back-off from the same LXD backup, at most
+ * {@link #MAX_FAILURES} times.
+ */
+@ControllerConfiguration(name = "instanceexport")
+public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cleaner<InstanceExport>, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(InstanceExportReconciler.class);
+  static final String KIND = "InstanceExport";
+  static final String BACKUP_NAME_PREFIX = "lxdbackup-";
+  /** Server-side expiry of the LXD backup: removes it even if the operator never comes back. */
+  static final Duration BACKUP_EXPIRY = Duration.ofHours(6);
+  static final Duration OPERATION_TIMEOUT = Duration.ofHours(2);
+  /** Minimum time between two progress patches of one export. */
+  static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
+  static final Duration RESYNC = Duration.ofMinutes(10);
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /** Consecutive transient failures after which an export is given up (and cleaned up). */
+  static final int MAX_FAILURES = 12;
+
+  private final KubernetesClient kube;
+  private final RemoteConnections connections;
+  private final StoreConnections stores;
+  private final EventRecorder events;
+  private final OperatorMetrics metrics;
+  private final Clock clock;
+  private final UploadOptions uploadOptions;
+  /** Streams being uploaded, by resource uid, so deletion or shutdown can stop them. */
+  private final Map<String, CancellableStream> active = new ConcurrentHashMap<>();
+  private volatile boolean closing;
+
+  public InstanceExportReconciler(KubernetesClient kube, RemoteConnections connections, StoreConnections stores,
+      EventRecorder events, OperatorMetrics metrics, Clock clock) {
+    this(kube, connections, stores, events, metrics, clock, UploadOptions.defaults());
+  }
+
+  public InstanceExportReconciler(KubernetesClient kube, RemoteConnections connections, StoreConnections stores,
+      EventRecorder events, OperatorMetrics metrics, Clock clock, UploadOptions uploadOptions) {
+    this.kube = kube;
+    this.connections = connections;
+    this.stores = stores;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.uploadOptions = uploadOptions;
+  }
+
+  /** The LXD-side backup name of an export: stable across restarts, unique per resource. */
+  static String backupName(InstanceExport e) {
+    return BACKUP_NAME_PREFIX + e.getMetadata().getUid();
+  }
+
+  /** A compression to ask LXD for ({@code wire} null = server default) and what it yields. */
+  record Candidate(String wire, Compression effective) {}
+
+  /** What the spec asks for, checked. */
+  record Settings(Duration ttl, Compression compression, Integer version) {}
+
+  @Override
+  public UpdateControl<InstanceExport> reconcile(InstanceExport e, Context<InstanceExport> context) {
+    InstanceExportStatus status = e.getStatus() != null ? e.getStatus() : new InstanceExportStatus();
+    e.setStatus(status);
+    if (status.getPhase() == null) {
+      status.setPhase(InstanceExportPhase.PENDING);
+    }
+    InstanceExportPhase before = status.getPhase();
+    if (before == InstanceExportPhase.COMPLETED || before == InstanceExportPhase.DELETING) {
+      return completed(e);
+    }
+    if (before == InstanceExportPhase.FAILED) {
+      // terminal; only a leftover LXD backup (cleanup failed earlier) is still worth a call
+      if (status.getBackupName() != null) {
+        deleteBackupAfterFailure(e);
+        return UpdateControl.patchStatus(e);
+      }
+      return UpdateControl.noUpdate();
+    }
+    long t0 = System.nanoTime();
+    try {
+      Settings settings = validate(e.getSpec());
+      InstanceExportSpec spec = e.getSpec();
+      LxdClient client = connections.connect(ns(e), spec.getRemoteRef().getName(), spec.getProject()).client();
+      ObjectStore store = stores.connect(ns(e), spec.getStoreRef().getName()).store();
+      if (store.config().readOnly()) {
+        throw Failure.permanent(Reasons.READ_ONLY_STORE, "BackupStore " + spec.getStoreRef().getName()
+            + " has accessMode ReadOnly; exports need a ReadWrite store");
+      }
+      if (status.getPhase() == InstanceExportPhase.PENDING) {
+        // fail before anything is created when the store cannot take the export
+        store.validate();
+      }
+      if (status.getPhase() != InstanceExportPhase.UPLOADING) {
+        ensureBackup(e, client, store, settings);
+      }
+      upload(e, client, store, settings);
+      metrics.operation(KIND, "export", "success", Duration.ofNanos(System.nanoTime() - t0));
+      return UpdateControl.patchStatus(e).rescheduleAfter(nextCheck(e));
+    } catch (Exception ex) {
+      if (closing || isCancelled(e)) {
+        // shutdown or deletion stopped the transfer: the recorded intent is resumed or cleaned up
+        return UpdateControl.noUpdate();
+      }
+      Failure f = Failure.from(ex, "export of " + (e.getSpec() == null ? "?" : e.getSpec().getInstance()));
+      int failures = status.getFailures() == null ? 1 : status.getFailures() + 1;
+      boolean giveUp = !f.isTransient() || failures >= MAX_FAILURES;
+      String message = f.getMessage();
+      if (giveUp) {
+        if (f.isTransient()) {
+          message = "gave up after " + failures + " attempts: " + message;
+        }
+        status.setPhase(InstanceExportPhase.FAILED);
+        cleanUpAfterFailure(e);
+      }
+      Conditions.set(status, generation(e), clock, Condition.COMPLETE, false, f.reason(), message);
+      Conditions.countFailure(status);
+      if (before != status.getPhase() || failures == 1) {
+        events.warning(e, f.reason(), message);
+        LOG.warn("InstanceExport {}/{}: {}: {}", ns(e), e.getMetadata().getName(), f.reason(), message);
+      }
+      metrics.operation(KIND, "export", f.reason(), null);
+      if (giveUp) {
+        return UpdateControl.patchStatus(e);
+      }
+      return UpdateControl.patchStatus(e).rescheduleAfter(Backoff.delay(failures, MAX_BACKOFF));
+    } finally {
+      active.remove(e.getMetadata().getUid());
+    }
+  }
+
+  static Settings validate(InstanceExportSpec spec) {
+    if (spec == null || spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
+    }
+    if (spec.getInstance() == null || spec.getInstance().isBlank()) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
+    }
+    if (spec.getStoreRef() == null || spec.getStoreRef().getName() == null) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.storeRef.name is required");
+    }
+    Duration ttl = null;
+    if (spec.getTtl() != null) {
+      try {
+        ttl = GoDuration.parse(spec.getTtl());
+      } catch (IllegalArgumentException ex) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "spec.ttl: " + ex.getMessage());
+      }
+    }
+    Integer version = spec.getExportVersion();
+    if (version != null && (version < 0 || version > 2)) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.exportVersion must be 0, 1 or 2");
+    }
+    String key = spec.getKey();
+    if (key != null && !key.isBlank() && (key.startsWith("/") || key.endsWith("/")
+        || ObjectKeys.isManifestKey(key) || key.endsWith(ObjectKeys.UPLOADING_SUFFIX))) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.key \"" + key + "\" must not start or end with '/' and must not end in "
+          + ObjectKeys.MANIFEST_SUFFIX + " or " + ObjectKeys.UPLOADING_SUFFIX);
+    }
+    return new Settings(ttl, spec.getCompression() == null ? Compression.AUTO : spec.getCompression(), version);
+  }
+
+  /**
+   * {@code auto}: zstd (the fastest LXD offers by far: about 8x gzip) where the server lets a
+   * backup choose, then gzip; without that extension the server's own default. An explicit
+   * choice is used as is.
+   */
+  static List<Candidate> candidates(Compression wanted, ServerInfo server) {
+    boolean choosable = server.capabilities().backupCompressionAlgorithm();
+    if (!choosable) {
+      Compression serverDefault = Compression.GZIP;
+      String configured = server.config().get("backups.compression_algorithm");
+      if (configured != null && !configured.isBlank()) {
+        try {
+          serverDefault = Compression.fromValue(configured.trim().toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException ex) {
+          // an algorithm with arguments ("zstd -3"): take its first word
+          serverDefault = Compression.fromValue(configured.trim().split("\\s+")[0].toLowerCase(Locale.ROOT));
+        }
+      }
+      if (wanted != Compression.AUTO && wanted != serverDefault) {
+        throw Failure.permanent(Reasons.NOT_SUPPORTED, "this LXD server cannot choose a backup's compression "
+            + "(API extension backup_compression_algorithm missing); use compression: auto or " + serverDefault.value());
+      }
+      return List.of(new Candidate(null, serverDefault));
+    }
+    if (wanted == Compression.AUTO) {
+      return List.of(new Candidate("zstd", Compression.ZSTD), new Candidate("gzip", Compression.GZIP));
+    }
+    return List.of(new Candidate(wanted.value(), wanted));
+  }
+
+  // ------------------------------------------------------------------ LXD backup
+
+  private void ensureBackup(InstanceExport e, LxdClient client, ObjectStore store, Settings settings) {
+    InstanceExportSpec spec = e.getSpec();
+    InstanceExportStatus status = e.getStatus();
+    String instance = spec.getInstance();
+    String name = backupName(e);
+    ServerInfo server = client.server();
+    if (status.getPhase() == InstanceExportPhase.CREATING_BACKUP && adoptInterruptedBackup(e, client, name)) {
+      startUploading(e, client, store);
+      return;
+    }
+    try {
+      client.getInstance(instance);
+    } catch (LxdException.NotFound ex) {
+      throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + instance + " does not exist in project "
+          + client.project() + " on " + spec.getRemoteRef().getName() + "; check spec.instance and spec.project");
+    }
+    List<Candidate> candidates = candidates(settings.compression(), server);
+    for (int i = 0; i < candidates.size(); i++) {
+      Candidate c = candidates.get(i);
+      boolean last = i == candidates.size() - 1;
+      // intent: name, compression and contents are recorded before LXD is asked
+      status.setPhase(InstanceExportPhase.CREATING_BACKUP);
+      status.setBackupName(name);
+      status.setBackupOperation(null);
+      status.setCompression(c.effective());
+      status.setLxdVersion(server.serverVersion());
+      status.setSnapshots(Boolean.TRUE.equals(spec.getInstanceOnly()) ? null
+          : client.listSnapshots(instance).stream().map(Snapshot::name).toList());
+      if (status.getStartTime() == null) {
+        status.setStartTime(Conditions.timestamp(clock.instant()));
+      }
+      Conditions.set(status, generation(e), clock, Condition.COMPLETE, false, Reasons.CREATING_BACKUP,
+          "Creating LXD backup " + name + " of " + instance + " (" + c.effective().value() + ")");
+      StatusWriter.patchStatus(kube, e);
+      long t0 = System.nanoTime();
+      try {
+        Operation op = client.createBackup(instance, new LxdClient.BackupRequest(name,
+            client.serverTime().plus(BACKUP_EXPIRY), Boolean.TRUE.equals(spec.getInstanceOnly()),
+            Boolean.TRUE.equals(spec.getOptimizedStorage()), c.wire(), settings.version()));
+        if (op != null) {
+          status.setBackupOperation(op.id());
+          StatusWriter.patchStatus(kube, e);
+        }
+        client.waitFor(op, OPERATION_TIMEOUT);
+        metrics.operation(KIND, "createBackup", "success", Duration.ofNanos(System.nanoTime() - t0));
+        events.normal(e, "BackupCreated", "Created LXD backup " + name + " of " + instance
+            + " (" + c.effective().value() + ")");
+        startUploading(e, client, store);
+        return;
+      } catch (LxdException.AlreadyExists ex) {
+        // left by an attempt whose outcome is unknown: replace it rather than trust it
+        deleteBackupQuietly(client, instance, name);
+        throw Failure.retryable(Reasons.BACKUP_FAILED, "an earlier LXD backup " + name + " of unknown state was removed; "
+            + "creating it again");
+      } catch (LxdException.BadRequest | LxdException.OperationFailed ex) {
+        metrics.operation(KIND, "createBackup", Reasons.BACKUP_FAILED, Duration.ofNanos(System.nanoTime() - t0));
+        deleteBackupQuietly(client, instance, name);
+        if (!last) {
+          events.warning(e, "CompressionFallback", "LXD could not create a " + c.effective().value()
+              + " backup (" + ex.getMessage() + "); trying " + candidates.get(i + 1).effective().value());
+          continue;
+        }
+        status.setBackupName(null);
+        status.setBackupOperation(null);
+        throw Failure.permanent(Reasons.BACKUP_FAILED, "LXD could not create the backup of " + instance + ": "
+            + ex.getMessage());
+      } catch (LxdException.NotFound ex) {
+        status.setBackupName(null);
+        throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + instance + " disappeared before its backup: "
+            + ex.getMessage());
+      } catch (LxdException.NotSupported ex) {
+        status.setBackupName(null);
+        throw Failure.permanent(Reasons.NOT_SUPPORTED, ex.getMessage());
+      }
+    }
+  }
+
+  /**
+   * After a restart in {@code CreatingBackup}: true when the backup our earlier attempt asked
+   * for exists and is complete. One of unknown completeness (no operation recorded, or the
+   * operation failed) is deleted so it is created again.
+   */
+  private boolean adoptInterruptedBackup(InstanceExport e, LxdClient client, String name) {
+    String instance = e.getSpec().getInstance();
+    String opId = e.getStatus().getBackupOperation();
+    if (opId != null) {
+      try {
+        client.waitFor(client.getOperation(opId), OPERATION_TIMEOUT);
+      } catch (LxdException.NotFound ex) {
+        // LXD forgets finished operations after a few seconds: the backup itself tells
+      } catch (LxdException.OperationFailed | LxdException.BadRequest ex) {
+        deleteBackupQuietly(client, instance, name);
+        return false;
+      }
+      try {
+        client.getBackup(instance, name);
+        LOG.info("InstanceExport {}/{}: adopted LXD backup {} created before a restart", ns(e), e.getMetadata().getName(), name);
+        return true;
+      } catch (LxdException.NotFound ex) {
+        return false;
+      }
+    }
+    deleteBackupQuietly(client, instance, name);
+    return false;
+  }
+
+  /** Fixes the object key and records phase Uploading: the intent of the upload. */
+  private void startUploading(InstanceExport e, LxdClient client, ObjectStore store) {
+    InstanceExportStatus status = e.getStatus();
+    status.setBackupOperation(null);
+    if (status.getObject() == null || status.getObject().getKey() == null) {
+      ObjectInfo o = new ObjectInfo();
+      o.setBucket(store.config().bucket());
+      o.setKey(objectKey(e, client, store));
+      status.setObject(o);
+    }
+    status.setPhase(InstanceExportPhase.UPLOADING);
+    StatusWriter.patchStatus(kube, e);
+  }
+
+  private static String objectKey(InstanceExport e, LxdClient client, ObjectStore store) {
+    InstanceExportSpec spec = e.getSpec();
+    String prefix = store.config().prefix();
+    if (spec.getKey() != null && !spec.getKey().isBlank()) {
+      return prefix + spec.getKey();
+    }
+    try {
+      return ObjectKeys.exportKey(prefix, ns(e), spec.getRemoteRef().getName(), client.project(), spec.getInstance(),
+          e.getMetadata().getName(), e.getStatus().getCompression().value());
+    } catch (IllegalArgumentException ex) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, ex.getMessage());
+    }
+  }
+
+  // ------------------------------------------------------------------ upload
+
+  private void upload(InstanceExport e, LxdClient client, ObjectStore store, Settings settings) throws IOException {
+    InstanceExportSpec spec = e.getSpec();
+    InstanceExportStatus status = e.getStatus();
+    String instance = spec.getInstance();
+    String key = status.getObject().getKey();
+    String name = status.getBackupName() != null ? status.getBackupName() : backupName(e);
+    if (status.getManifestKey() != null && status.getObject().getSha256() != null
+        && verifiedInStore(store, status.getObject())) {
+      // verified and described before a restart: only the LXD backup is left to remove
+      finish(e, client, settings);
+      return;
+    }
+    // intent: a new attempt at this key (the key itself was fixed with phase Uploading)
+    status.setAttempts(status.getAttempts() == null ? 1 : status.getAttempts() + 1);
+    status.getObject().setSize(null);
+    status.getObject().setSha256(null);
+    status.setManifestKey(null);
+    Conditions.set(status, generation(e), clock, Condition.COMPLETE, false, Reasons.UPLOADING,
+        "Uploading backup of " + instance + " to s3://" + store.config().bucket() + "/" + key);
+    StatusWriter.patchStatus(kube, e);
+    int aborted = store.abortStaleUploads(key);
+    if (aborted > 0) {
+      events.normal(e, "StaleUploadsAborted", "Aborted " + aborted + " unfinished upload(s) of " + key + " from an earlier attempt");
+    }
+    try {
+      client.getBackup(instance, name);
+    } catch (LxdException.NotFound ex) {
+      // expired or removed while we were away: make it again under the same name and key
+      status.setPhase(InstanceExportPhase.CREATING_BACKUP);
+      status.setBackupOperation(null);
+      LOG.info("InstanceExport {}/{}: LXD backup {} is gone; creating it again", ns(e), e.getMetadata().getName(), name);
+      ensureBackup(e, client, store, settings);
+      name = status.getBackupName();
+    }
+    long t0 = System.nanoTime();
+    UploadResult result;
+    LxdClient.Download download = client.downloadBackup(instance, name);
+    CancellableStream in = new CancellableStream(download.stream());
+    active.put(e.getMetadata().getUid(), in);
+    long total = download.contentLength();
+    setProgress(status, 0, total);
+    try (download) {
+      if (closing) {
+        in.cancel();
+      }
+      UploadOptions options = uploadOptions.withContentType(contentType(status.getCompression()))
+          .withMetadata(Map.of("instance", instance, "export", e.getMetadata().getName()))
+          .withProgress(bytes -> reportProgress(e, bytes, total), PROGRESS_INTERVAL);
+      result = store.upload(key, in, total, options);
+    } catch (ChecksumMismatchException ex) {
+      throw Failure.retryable(Reasons.CHECKSUM_MISMATCH, ex.getMessage());
+    } catch (IOException ex) {
+      if (in.cancelled()) {
+        throw ex;
+      }
+      throw Failure.retryable(Reasons.UPLOAD_FAILED, "streaming the backup from LXD to the store failed ("
+          + ex.getMessage() + "); the partial upload was aborted and is retried");
+    }
+    metrics.operation(KIND, "upload", "success", Duration.ofNanos(System.nanoTime() - t0));
+    metrics.bytes(KIND, "upload", result.size());
+    // Confirm with the store, independently of what the upload itself reported.
+    io.lxdbackup.operator.store.ObjectInfo head = store.head(key).orElseThrow(() -> Failure.retryable(
+        Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
+    boolean sizeOk = head.size() == result.size() && (total < 0 || total == result.size());
+    if (!sizeOk || !result.sha256().equals(head.sha256())) {
+      store.delete(key);
+      throw Failure.retryable(Reasons.CHECKSUM_MISMATCH, "the stored object does not match what was read from LXD (size "
+          + head.size() + " vs " + result.size() + (total < 0 ? "" : "/" + total) + ", sha256 " + head.sha256() + " vs "
+          + result.sha256() + "); it was removed and the upload is retried");
+    }
+    status.getObject().setSize(result.size());
+    status.getObject().setSha256(result.sha256());
+    ServerInfo server = client.server();
+    BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, key, instance,
+        spec.getRemoteRef().getName(), client.project(), server.serverVersion(), server.serverName(),
+        status.getCompression().value(), result.size(), result.sha256(), Boolean.TRUE.equals(spec.getInstanceOnly()),
+        Boolean.TRUE.equals(spec.getOptimizedStorage()), status.getSnapshots(), parse(status.getStartTime()),
+        clock.instant(), e.getMetadata().getName(), ns(e));
+    // recorded before it is written: a restart then finds the pair and only finishes
+    status.setManifestKey(manifest.manifestKey());
+    setProgress(status, result.size(), result.size());
+    StatusWriter.patchStatus(kube, e);
+    store.putSmall(manifest.manifestKey(), manifest.toJson(), BackupManifest.CONTENT_TYPE);
+    finish(e, client, settings);
+  }
+
+  private static boolean verifiedInStore(ObjectStore store, ObjectInfo recorded) {
+    Optional<io.lxdbackup.operator.store.ObjectInfo> head = store.head(recorded.getKey());
+    return head.isPresent() && recorded.getSize() != null && head.get().size() == recorded.getSize()
+        && recorded.getSha256().equals(head.get().sha256())
+        && store.head(ObjectKeys.manifestKey(recorded.getKey())).isPresent();
+  }
+
+  /** Deletes the LXD backup, then declares the export complete. */
+  private void finish(InstanceExport e, LxdClient client, Settings settings) {
+    InstanceExportStatus status = e.getStatus();
+    String name = status.getBackupName() != null ? status.getBackupName() : backupName(e);
+    deleteBackup(client, e.getSpec().getInstance(), name);
+    status.setBackupName(null);
+    status.setBackupOperation(null);
+    Instant now = clock.instant();
+    status.setPhase(InstanceExportPhase.COMPLETED);
+    status.setCompletionTime(Conditions.timestamp(now));
+    status.setExpiration(settings.ttl() == null ? null : Conditions.timestamp(now.plus(settings.ttl())));
+    String msg = "Exported " + e.getSpec().getInstance() + " to s3://" + status.getObject().getBucket() + "/"
+        + status.getObject().getKey() + " (" + status.getObject().getSize() + " bytes, " + status.getCompression().value()
+        + ", sha256 verified in the store)";
+    Conditions.set(status, generation(e), clock, Condition.COMPLETE, true, Reasons.EXPORT_COMPLETED, msg);
+    events.normal(e, Reasons.EXPORT_COMPLETED, msg);
+    metrics.lastSuccess(KIND, ns(e), e.getSpec().getRemoteRef().getName(), e.getSpec().getInstance(), now);
+  }
+
+  private void setProgress(InstanceExportStatus status, long done, long total) {
+    Progress p = new Progress();
+    p.setBytesDone(done);
+    if (total > 0) {
+      p.setTotalBytes(total);
+      p.setPercent((int) Math.min(100, done * 100 / total));
+    }
+    status.setProgress(p);
+  }
+
+  /**
+   * Called by the upload at most every {@link #PROGRESS_INTERVAL}: patches the progress, and
+   * stops the transfer when the resource is being deleted (seen in the patch's answer).
+   */
+  private void reportProgress(InstanceExport e, long bytes, long total) {
+    synchronized (e) {
+      setProgress(e.getStatus(), bytes, total);
+      try {
+        InstanceExport updated = StatusWriter.patchStatus(kube, e);
+        if (updated != null && updated.getMetadata().getDeletionTimestamp() != null) {
+          CancellableStream s = active.get(e.getMetadata().getUid());
+          if (s != null) {
+            LOG.info("InstanceExport {}/{} is being deleted: stopping its upload", ns(e), e.getMetadata().getName());
+            s.cancel();
+          }
+        }
+      } catch (RuntimeException ex) {
+        LOG.debug("progress of InstanceExport {}/{} not written: {}", ns(e), e.getMetadata().getName(), ex.toString());
+      }
+    }
+  }
+
+  private boolean isCancelled(InstanceExport e) {
+    CancellableStream s = active.get(e.getMetadata().getUid());
+    return s != null && s.cancelled();
+  }
+
+  private static String contentType(Compression c) {
+    return switch (c) {
+      case GZIP -> "application/gzip";
+      case ZSTD -> "application/zstd";
+      case NONE -> "application/x-tar";
+      default -> UploadOptions.DEFAULT_CONTENT_TYPE;
+    };
+  }
+
+  // ------------------------------------------------------------------ completed, ttl
+
+  private UpdateControl<InstanceExport> completed(InstanceExport e) {
+    InstanceExportStatus status = e.getStatus();
+    try {
+      Duration ttl = validate(e.getSpec()).ttl();
+      Instant done = parse(status.getCompletionTime());
+      // ttl may change after completion: the expiration follows it
+      status.setExpiration(ttl == null || done == null ? null : Conditions.timestamp(done.plus(ttl)));
+      Instant expiration = parse(status.getExpiration());
+      if (status.getPhase() == InstanceExportPhase.DELETING || (expiration != null && !clock.instant().isBefore(expiration))) {
+        if (status.getPhase() != InstanceExportPhase.DELETING) {
+          status.setPhase(InstanceExportPhase.DELETING);
+          StatusWriter.patchStatus(kube, e);
+        }
+        ObjectStore store = stores.connect(ns(e), e.getSpec().getStoreRef().getName()).store();
+        deleteObject(store, status);
+        events.normal(e, Reasons.EXPIRED, "ttl " + e.getSpec().getTtl() + " passed: deleted " + status.getObject().getKey()
+            + " and its manifest; deleting this InstanceExport");
+        kube.resources(InstanceExport.class).inNamespace(ns(e)).withName(e.getMetadata().getName()).delete();
+        return UpdateControl.noUpdate();
+      }
+      return UpdateControl.patchStatus(e).rescheduleAfter(nextCheck(e));
+    } catch (Exception ex) {
+      Failure f = Failure.from(ex, "expiring export " + e.getMetadata().getName());
+      int failures = Conditions.countFailure(status);
+      if (failures == 1) {
+        events.warning(e, f.reason(), "Cannot remove the expired export yet (will retry): " + f.getMessage());
+      }
+      return UpdateControl.patchStatus(e).rescheduleAfter(Backoff.delay(failures, MAX_BACKOFF));
+    }
+  }
+
+  private Duration nextCheck(InstanceExport e) {
+    Instant expiration = parse(e.getStatus().getExpiration());
+    if (expiration == null) {
+      return RESYNC;
+    }
+    Duration until = Duration.between(clock.instant(), expiration);
+    if (until.isNegative() || until.isZero()) {
+      return Duration.ofSeconds(1);
+    }
+    return until.compareTo(RESYNC) < 0 ? until.plusMillis(500) : RESYNC;
+  }
+
+  private static void deleteObject(ObjectStore store, InstanceExportStatus status) {
+    if (status.getObject() == null || status.getObject().getKey() == null || store.config().readOnly()) {
+      return;
+    }
+    String key = status.getObject().getKey();
+    store.delete(ObjectKeys.manifestKey(key));
+    store.delete(key);
+  }
+
+  // ------------------------------------------------------------------ failure and deletion
+
+  /** After a permanent failure: no LXD backup and no partial upload may stay behind. */
+  private void cleanUpAfterFailure(InstanceExport e) {
+    deleteBackupAfterFailure(e);
+    InstanceExportStatus status = e.getStatus();
+    if (status.getObject() != null && status.getObject().getKey() != null) {
+      try {
+        ObjectStore store = stores.connect(ns(e), e.getSpec().getStoreRef().getName()).store();
+        if (!store.config().readOnly()) {
+          store.abortStaleUploads(status.getObject().getKey());
+          deleteObject(store, status);
+        }
+      } catch (RuntimeException ex) {
+        LOG.warn("InstanceExport {}/{}: cannot clean up the store after a failure: {}", ns(e), e.getMetadata().getName(),
+            Failure.from(ex, "store clean-up").getMessage());
+      }
+      status.getObject().setSize(null);
+      status.getObject().setSha256(null);
+      status.setManifestKey(null);
+    }
+  }
+
+  private void deleteBackupAfterFailure(InstanceExport e) {
+    InstanceExportStatus status = e.getStatus();
+    if (status.getBackupName() == null) {
+      return;
+    }
+    try {
+      LxdClient client = connections.connect(ns(e), e.getSpec().getRemoteRef().getName(), e.getSpec().getProject()).client();
+      deleteBackup(client, e.getSpec().getInstance(), status.getBackupName());
+      status.setBackupName(null);
+      status.setBackupOperation(null);
+    } catch (RuntimeException ex) {
+      Failure f = Failure.from(ex, "deleting LXD backup " + status.getBackupName());
+      if (Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
+        status.setBackupName(null);
+        return;
+      }
+      // kept in status: retried at the next reconcile; expires_at removes it at the latest
+      LOG.warn("InstanceExport {}/{}: LXD backup {} not deleted yet: {}", ns(e), e.getMetadata().getName(),
+          status.getBackupName(), f.getMessage());
+    }
+  }
+
+  private void deleteBackup(LxdClient client, String instance, String name) {
+    try {
+      client.waitFor(client.deleteBackup(instance, name), OPERATION_TIMEOUT);
+      metrics.operation(KIND, "deleteBackup", "success", null);
+    } catch (LxdException.NotFound ex) {
+      // already gone (instance or backup)
+    }
+  }
+
+  private static void deleteBackupQuietly(LxdClient client, String instance, String name) {
+    try {
+      client.waitFor(client.deleteBackup(instance, name), OPERATION_TIMEOUT);
+    } catch (LxdException.NotFound ex) {
+      // nothing there
+    }
+  }
+
+  @Override
+  public DeleteControl cleanup(InstanceExport e, Context<InstanceExport> context) {
+    InstanceExportStatus status = e.getStatus();
+    InstanceExportSpec spec = e.getSpec();
+    if (status == null || spec == null) {
+      return DeleteControl.defaultDelete();
+    }
+    List<String> pending = new ArrayList<>();
+    Failure last = null;
+    if (status.getBackupName() != null || status.getPhase() == InstanceExportPhase.CREATING_BACKUP
+        || status.getPhase() == InstanceExportPhase.UPLOADING) {
+      try {
+        LxdClient client = connections.connect(ns(e), spec.getRemoteRef().getName(), spec.getProject()).client();
+        deleteBackup(client, spec.getInstance(), status.getBackupName() != null ? status.getBackupName() : backupName(e));
+      } catch (RuntimeException ex) {
+        Failure f = Failure.from(ex, "deleting the LXD backup");
+        if (!Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
+          pending.add("LXD backup");
+          last = f;
+        }
+      }
+    }
+    if (status.getObject() != null && status.getObject().getKey() != null) {
+      boolean completed = status.getPhase() == InstanceExportPhase.COMPLETED || status.getPhase() == InstanceExportPhase.DELETING;
+      boolean delete = !completed || spec.getDeletionPolicy() == DeletionPolicy.DELETE;
+      try {
+        ObjectStore store = stores.connect(ns(e), spec.getStoreRef().getName()).store();
+        if (!store.config().readOnly()) {
+          if (!completed) {
+            store.abortStaleUploads(status.getObject().getKey());
+          }
+          if (delete) {
+            deleteObject(store, status);
+            if (completed) {
+              events.normal(e, "Deleted", "Deleted " + status.getObject().getKey() + " and its manifest (deletionPolicy: Delete)");
+            }
+          }
+        }
+      } catch (RuntimeException ex) {
+        Failure f = Failure.from(ex, "deleting the export object");
+        if (!Reasons.STORE_NOT_FOUND.equals(f.reason())) {
+          pending.add("object " + status.getObject().getKey());
+          last = f;
+        }
+      }
+    }
+    if (pending.isEmpty()) {
+      return DeleteControl.defaultDelete();
+    }
+    int failures = status.getFailures() == null ? 1 : status.getFailures() + 1;
+    status.setFailures(failures);
+    events.warning(e, last.reason(), "Cannot delete " + String.join(" and ", pending) + " yet (will retry): " + last.getMessage());
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(failures, MAX_BACKOFF).toMillis());
+  }
+
+  /** Stops running transfers at shutdown; their exports resume from the recorded intent. */
+  @Override
+  public void close() {
+    closing = true;
+    active.values().forEach(CancellableStream::cancel);
+  }
+
+  private static Instant parse(String t) {
+    return t == null ? null : Instant.parse(t);
+  }
+
+  static String ns(InstanceExport e) {
+    return e.getMetadata().getNamespace();
+  }
+
+  static long generation(InstanceExport e) {
+    return e.getMetadata().getGeneration() == null ? 0 : e.getMetadata().getGeneration();
+  }
+
+  /** The LXD download, stoppable from another thread (deletion, shutdown). */
+  static final class CancellableStream extends FilterInputStream {
+    private volatile boolean cancelled;
+
+    CancellableStream(InputStream in) {
+      super(in);
+    }
+
+    void cancel() {
+      cancelled = true;
+    }
+
+    boolean cancelled() {
+      return cancelled;
+    }
+
+    private void check() throws IOException {
+      if (cancelled) {
+        throw new IOException("transfer stopped");
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      check();
+      return super.read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      check();
+      return super.read(b, off, len);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.lxdbackup.operator.bench;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.lxdbackup.operator.api.v1alpha1.AccessMode;
+import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
+import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.testing.Fixtures;
+import io.lxdbackup.operator.testing.LxdRig;
+import io.lxdbackup.operator.testing.OperatorHarness;
+import io.lxdbackup.operator.testing.S3Server;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Driver of {@code bench/export-bench.sh} (not a test):
+ * <ul>
+ *   <li>{@code s3proxy <port> <dir>}: an s3proxy keeping objects on disk, until killed;
+ *   <li>{@code export <endpoint> <bucket> <instance> <runs>}: the operator (as in production, on
+ *       the in-memory API) exports the instance {@code runs} times; per run one line
+ *       {@code RESULT seconds=.. rssBaseMiB=.. rssPeakMiB=.. heapPeakMiB=.. size=.. compression=..}.
+ * </ul>
+ * RSS is read from {@code /proc/self/status} and heap from the MemoryMXBean every 50 ms while
+ * an export runs.
+ */
+public final class ExportBench {
+  private ExportBench() {}
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "s3proxy" -> {
+        S3Server s = S3Server.startOnDisk(Path.of(args[2]), Integer.parseInt(args[1]));
+        System.out.println("s3proxy listening on " + s.endpoint());
+        Thread.currentThread().join();
+      }
+      case "export" -> export(URI.create(args[1]), args[2], args[3], Integer.parseInt(args[4]));
+      default -> throw new IllegalArgumentException("usage: s3proxy <port> <dir> | export <endpoint> <bucket> <instance> <runs>");
+    }
+  }
+
+  static void export(URI endpoint, String bucket, String instance, int runs) throws Exception {
+    S3Server.quietLogs();
+    LxdRig rig = LxdRig.require();
+    try (OperatorHarness op = new OperatorHarness().start()) {
+      KubernetesClient kube = op.kube();
+      Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
+      Fixtures.backupStore(kube, "bench", endpoint, bucket, "bench/", S3Server.IDENTITY, S3Server.CREDENTIAL,
+          AccessMode.READ_WRITE);
+      for (int run = 1; run <= runs; run++) {
+        String name = "bench-" + run;
+        System.gc();
+        Thread.sleep(500);
+        long rssBase = rssBytes();
+        AtomicLong rssPeak = new AtomicLong(rssBase);
+        AtomicLong heapPeak = new AtomicLong();
+        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+          while (!Thread.currentThread().isInterrupted()) {
+            rssPeak.accumulateAndGet(rssBytes(), Math::max);
+            heapPeak.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+            try {
+              Thread.sleep(50);
+            } catch (InterruptedException e) {
+              return;
+            }
+          }
+        });
+        InstanceExport e = new InstanceExport();
+        e.getMetadata().setName(name);
+        e.getMetadata().setNamespace(Fixtures.NS);
+        InstanceExportSpec spec = new InstanceExportSpec();
+        spec.setRemoteRef(new ObjectRef("lxd-a"));
+        spec.setInstance(instance);
+        spec.setStoreRef(new ObjectRef("bench"));
+        spec.setDeletionPolicy(DeletionPolicy.DELETE);
+        e.setSpec(spec);
+        long t0 = System.nanoTime();
+        kube.resource(e).create();
+        InstanceExport done;
+        while (true) {
+          done = kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).get();
+          if (done.getStatus() != null && (done.getStatus().getPhase() == InstanceExportPhase.COMPLETED
+              || done.getStatus().getPhase() == InstanceExportPhase.FAILED)) {
+            break;
+          }
+          Thread.sleep(20);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        sampler.interrupt();
+        sampler.join();
+        if (done.getStatus().getPhase() == InstanceExportPhase.FAILED) {
+          throw new IllegalStateException("export failed: " + done.getStatus().findCondition(Condition.COMPLETE).orElse(null));
+        }
+        System.out.printf(Locale.ROOT, "RESULT seconds=%.2f rssBaseMiB=%d rssPeakMiB=%d heapPeakMiB=%d size=%d compression=%s%n",
+            seconds, rssBase >> 20, rssPeak.get() >> 20, heapPeak.get() >> 20, done.getStatus().getObject().getSize(),
+            done.getStatus().getCompression().value());
+        kube.resource(done).delete();
+        while (kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).get() != null) {
+          Thread.sleep(100);
+        }
+      }
+    }
+  }
+
+  static long rssBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (Exception e) {
+      // not Linux: no figure
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,168 @@
+package io.lxdbackup.operator.testing;
+
+import io.lxdbackup.operator.store.ObjectInfo;
+import io.lxdbackup.operator.store.ObjectStore;
+import io.lxdbackup.operator.store.S3ObjectStore;
+import io.lxdbackup.operator.store.StoreConfig;
+import io.lxdbackup.operator.store.UploadOptions;
+import io.lxdbackup.operator.store.UploadResult;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * A store factory whose stores behave like {@link S3ObjectStore} except that, once armed, the
+ * next upload pauses after reading {@code afterBytes} of its source until released: the moment
+ * "in the middle of an upload" a fault test needs, without timing guesses.
+ */
+public final class GatedStores implements Function<StoreConfig, ObjectStore> {
+  private volatile Gate gate;
+
+  /** One paused upload. */
+  public static final class Gate {
+    final long afterBytes;
+    final CountDownLatch reached = new CountDownLatch(1);
+    final CountDownLatch released = new CountDownLatch(1);
+
+    Gate(long afterBytes) {
+      this.afterBytes = afterBytes;
+    }
+
+    /** Waits until an upload is paused at the gate. */
+    public boolean awaitReached(long seconds) throws InterruptedException {
+      return reached.await(seconds, TimeUnit.SECONDS);
+    }
+
+    public void release() {
+      released.countDown();
+    }
+  }
+
+  /** The next upload (of any store made here) pauses after {@code afterBytes}. */
+  public Gate arm(long afterBytes) {
+    Gate g = new Gate(afterBytes);
+    gate = g;
+    return g;
+  }
+
+  @Override
+  public ObjectStore apply(StoreConfig config) {
+    return new Gated(S3ObjectStore.open(config));
+  }
+
+  private final class Gated implements ObjectStore {
+    private final ObjectStore delegate;
+
+    Gated(ObjectStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public StoreConfig config() {
+      return delegate.config();
+    }
+
+    @Override
+    public void validate() {
+      delegate.validate();
+    }
+
+    @Override
+    public UploadResult upload(String key, InputStream data, long expectedSize, UploadOptions options) throws IOException {
+      Gate g = gate;
+      gate = null;
+      return delegate.upload(key, g == null ? data : new GatedStream(data, g), expectedSize, options);
+    }
+
+    @Override
+    public int abortStaleUploads(String key) {
+      return delegate.abortStaleUploads(key);
+    }
+
+    @Override
+    public InputStream download(String key) {
+      return delegate.download(key);
+    }
+
+    @Override
+    public Optional<ObjectInfo> head(String key) {
+      return delegate.head(key);
+    }
+
+    @Override
+    public void delete(String key) {
+      delegate.delete(key);
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) {
+      return delegate.list(prefix);
+    }
+
+    @Override
+    public void putSmall(String key, byte[] body, String contentType) {
+      delegate.putSmall(key, body, contentType);
+    }
+
+    @Override
+    public byte[] getSmall(String key) {
+      return delegate.getSmall(key);
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  private static final class GatedStream extends FilterInputStream {
+    private final Gate gate;
+    private long read;
+
+    GatedStream(InputStream in, Gate gate) {
+      super(in);
+      this.gate = gate;
+    }
+
+    private void maybeWait() throws IOException {
+      if (read >= gate.afterBytes && gate.released.getCount() > 0) {
+        gate.reached.countDown();
+        try {
+          if (!gate.released.await(5, TimeUnit.MINUTES)) {
+            throw new IOException("gate never released");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException();
+        }
+      }
+    }
+
+    @Override
+    public int read() throws IOException {
+      maybeWait();
+      int b = super.read();
+      if (b >= 0) {
+        read++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      maybeWait();
+      int limit = read < gate.afterBytes ? (int) Math.min(len, gate.afterBytes - read) : len;
+      int n = super.read(b, off, limit);
+      if (n > 0) {
+        read += n;
+      }
+      return n;
+    }
+  }
+}
