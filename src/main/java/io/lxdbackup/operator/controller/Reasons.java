@@ -10,7 +10,6 @@ public final class Reasons {
   // LxdRemote and connections
   public static final String CONNECTED = "Connected";
   public static final String REMOTE_NOT_FOUND = "RemoteNotFound";
-  public static final String REMOTE_NOT_READY = "RemoteNotReady";
   public static final String SECRET_MISSING = "SecretMissing";
   public static final String KEY_UNREADABLE = "KeyUnreadable";
   public static final String SERVER_UNREACHABLE = "ServerUnreachable";
@@ -33,7 +32,6 @@ public final class Reasons {
   public static final String CREATING = "Creating";
   public static final String SNAPSHOT_READY = "SnapshotReady";
   public static final String SNAPSHOT_MISSING = "SnapshotMissing";
-  public static final String DELETING = "Deleting";
 
   // BackupStore and object storage
   public static final String STORE_AVAILABLE = "StoreAvailable";
@@ -53,9 +51,7 @@ public final class Reasons {
   public static final String UPLOAD_FAILED = "UploadFailed";
   public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
   public static final String EXPORT_COMPLETED = "ExportCompleted";
-  public static final String OBJECT_MISSING = "ObjectMissing";
   public static final String EXPIRED = "Expired";
-  public static final String INTERRUPTED = "Interrupted";
 
   // schedules
   public static final String INVALID_SCHEDULE = "InvalidSchedule";
