@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.controller.EventRecorder;
+import io.lxdbackup.operator.controller.InstanceCopyReconciler;
 import io.lxdbackup.operator.controller.InstanceSnapshotReconciler;
 import io.lxdbackup.operator.controller.LxdRemoteReconciler;
 import io.lxdbackup.operator.controller.RemoteConnections;
@@ -57,7 +58,8 @@ public final class OperatorRuntime implements AutoCloseable {
   List<Reconciler<?>> reconcilers() {
     return List.of(
         new LxdRemoteReconciler(connections, events, clock),
-        new InstanceSnapshotReconciler(client, connections, events, metrics, clock));
+        new InstanceSnapshotReconciler(client, connections, events, metrics, clock),
+        new InstanceCopyReconciler(client, connections, events, metrics, clock));
   }
 
   public OperatorRuntime start() {

@@ -35,6 +35,16 @@ public final class Reasons {
   public static final String SNAPSHOT_MISSING = "SnapshotMissing";
   public static final String DELETING = "Deleting";
 
+  // InstanceCopy
+  public static final String COPYING = "Copying";
+  public static final String SYNCED = "Synced";
+  public static final String SUSPENDED = "Suspended";
+  public static final String SOURCE_UNREACHABLE = "SourceUnreachable";
+  public static final String TARGET_UNREACHABLE = "TargetUnreachable";
+  public static final String INCOMPATIBLE_MODE = "IncompatibleMode";
+  public static final String COPY_FAILED = "CopyFailed";
+  public static final String REFRESH_INCOMPLETE = "RefreshIncomplete";
+
   // generic
   public static final String KUBERNETES_ERROR = "KubernetesError";
   public static final String INTERNAL_ERROR = "InternalError";
