@@ -9,6 +9,7 @@ import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.controller.BackupStoreReconciler;
 import io.lxdbackup.operator.controller.EventRecorder;
 import io.lxdbackup.operator.controller.ExportScheduleReconciler;
+import io.lxdbackup.operator.controller.InstanceCopyReconciler;
 import io.lxdbackup.operator.controller.InstanceExportReconciler;
 import io.lxdbackup.operator.controller.InstanceSnapshotReconciler;
 import io.lxdbackup.operator.controller.LxdRemoteReconciler;
@@ -81,7 +82,8 @@ public final class OperatorRuntime implements AutoCloseable {
         new BackupStoreReconciler(stores, events, clock),
         new InstanceExportReconciler(client, connections, stores, events, metrics, clock),
         new ExportScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
-        new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock));
+        new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock),
+        new InstanceCopyReconciler(client, connections, events, metrics, clock));
   }
 
   public OperatorRuntime start() {

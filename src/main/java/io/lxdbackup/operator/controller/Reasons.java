@@ -65,6 +65,16 @@ public final class Reasons {
   public static final String RESTORED = "Restored";
   public static final String RESTORING = "Restoring";
 
+  // InstanceCopy
+  public static final String COPYING = "Copying";
+  public static final String SYNCED = "Synced";
+  public static final String SUSPENDED = "Suspended";
+  public static final String SOURCE_UNREACHABLE = "SourceUnreachable";
+  public static final String TARGET_UNREACHABLE = "TargetUnreachable";
+  public static final String INCOMPATIBLE_MODE = "IncompatibleMode";
+  public static final String COPY_FAILED = "CopyFailed";
+  public static final String REFRESH_INCOMPLETE = "RefreshIncomplete";
+
   // generic
   public static final String KUBERNETES_ERROR = "KubernetesError";
   public static final String INTERNAL_ERROR = "InternalError";

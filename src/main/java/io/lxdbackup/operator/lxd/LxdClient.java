@@ -44,6 +44,7 @@ import okhttp3.ConnectionSpec;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -132,7 +133,11 @@ public final class LxdClient implements AutoCloseable {
       base = HttpUrl.get(endpoint.url());
     }
     OkHttpClient http = b.build();
+    // HTTP/1.1 for streams: over HTTP/2 OkHttp reads ahead into memory up to its 16 MiB
+    // connection window whenever the consumer is slower than the server (a relay whose upload
+    // is slower than its download); HTTP/1.1 leaves the back-pressure to TCP.
     OkHttpClient streaming = http.newBuilder()
+        .protocols(List.of(Protocol.HTTP_1_1))
         .callTimeout(Duration.ZERO)
         .readTimeout(Duration.ofMinutes(5))
         .writeTimeout(Duration.ofMinutes(5))
@@ -311,6 +316,28 @@ public final class LxdClient implements AutoCloseable {
     return parseOperation(call("GET", url("1.0", "operations", id), null).metadata);
   }
 
+  /** Every operation the server knows in this project: running ones and those finished in the last seconds. */
+  public List<Operation> listOperations() {
+    JsonNode md = call("GET", url("1.0", "operations").newBuilder().addQueryParameter("recursion", "1").build(), null).metadata;
+    List<Operation> out = new ArrayList<>();
+    md.fields().forEachRemaining(e -> e.getValue().forEach(n -> out.add(parseOperation(n))));
+    return out;
+  }
+
+  /** Running operations that name the instance among their resources (a copy into it, a backup of it, ...). */
+  public List<Operation> runningOperationsOn(String instance) {
+    Set<String> paths = Set.of("/1.0/instances/" + instance, "/1.0/containers/" + instance,
+        "/1.0/virtual-machines/" + instance);
+    List<Operation> out = new ArrayList<>();
+    for (Operation op : listOperations()) {
+      if (!op.isDone() && op.resources().values().stream().flatMap(List::stream)
+          .map(r -> r.contains("?") ? r.substring(0, r.indexOf('?')) : r).anyMatch(paths::contains)) {
+        out.add(op);
+      }
+    }
+    return out;
+  }
+
   /** Asks LXD to cancel an operation; already finished or forgotten operations are ignored. */
   public void cancelOperation(String id) {
     try {
@@ -406,6 +433,26 @@ public final class LxdClient implements AutoCloseable {
     if (config != null) {
       config.forEach(cfg::put);
     }
+    return async(call("POST", url("1.0", "instances"), body));
+  }
+
+  /**
+   * Copies an instance within this server ({@code lxc copy a b} on one remote). The new
+   * instance is not started.
+   */
+  public Operation copyLocal(String source, String target, boolean instanceOnly) {
+    Instance inst = getInstance(source);
+    ObjectNode body = obj().put("name", target);
+    ObjectNode cfg = body.putObject("config");
+    inst.config().forEach((k, v) -> {
+      if (!k.startsWith("volatile.") || k.equals("volatile.base_image")) {
+        cfg.put(k, v);
+      }
+    });
+    body.set("devices", MAPPER.valueToTree(inst.devices()));
+    body.set("profiles", MAPPER.valueToTree(inst.profiles()));
+    body.putObject("source").put("type", "copy").put("source", source)
+        .put("instance_only", instanceOnly).put("container_only", instanceOnly);
     return async(call("POST", url("1.0", "instances"), body));
   }
 
@@ -746,9 +793,18 @@ public final class LxdClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- copy
 
-  /** What to copy where, like {@code lxc copy src:name dst:target}. */
+  /**
+   * What to copy where, like {@code lxc copy src:name dst:target}. {@code config} holds keys
+   * added to the new instance's config on top of the source's (ignored by a refresh of an
+   * existing instance, whose config LXD leaves as it is).
+   */
   public record CopyRequest(String sourceInstance, String targetInstance, boolean instanceOnly, boolean refresh,
-      String targetPool) {}
+      String targetPool, Map<String, String> config) {
+    public CopyRequest(String sourceInstance, String targetInstance, boolean instanceOnly, boolean refresh,
+        String targetPool) {
+      this(sourceInstance, targetInstance, instanceOnly, refresh, targetPool, Map.of());
+    }
+  }
 
   /**
    * Copies an instance from {@code source} into this client's server in pull mode: the source
@@ -758,52 +814,29 @@ public final class LxdClient implements AutoCloseable {
    * Returns the target's operation; the source operation is cancelled if the target refuses.
    */
   public Operation copyFrom(LxdClient source, CopyRequest req) {
+    return pullFrom(source, req).target();
+  }
+
+  /** Both sides of a running copy: the target's operation ends when the copy is complete. */
+  public record CopyOperations(Operation source, Operation target) {}
+
+  /**
+   * {@link #copyFrom} returning both operations: the source's migration operation can be
+   * cancelled ({@link #cancelOperation}) to abort the transfer, which LXD does not allow on
+   * the target's side.
+   */
+  public CopyOperations pullFrom(LxdClient source, CopyRequest req) {
     if (source.endpoint.isUnix()) {
       throw new IllegalArgumentException("a pull copy needs the source server's HTTPS address, not a unix socket");
     }
     ServerInfo srcInfo = source.server();
     Instance inst = source.getInstance(req.sourceInstance());
-    ObjectNode migrate = obj().put("migration", true).put("live", false)
-        .put("instance_only", req.instanceOnly()).put("container_only", req.instanceOnly());
-    Operation srcOp = async(source.call("POST", source.url("1.0", "instances", req.sourceInstance()), migrate));
+    Operation srcOp = async(source.call("POST", source.url("1.0", "instances", req.sourceInstance()), migrationSource(req)));
     try {
-      ObjectNode body = obj().put("name", req.targetInstance())
-          .put("type", inst.type())
-          .put("architecture", inst.architecture())
-          .put("ephemeral", inst.ephemeral());
-      ObjectNode cfg = body.putObject("config");
-      inst.config().forEach((k, v) -> {
-        // Volatile keys describe the source host (MACs, idmaps, power state); the target makes its own.
-        if (!k.startsWith("volatile.") || k.equals("volatile.base_image")) {
-          cfg.put(k, v);
-        }
-      });
-      ObjectNode devs = MAPPER.valueToTree(inst.devices());
-      if (req.targetPool() != null && !req.targetPool().isEmpty()) {
-        ObjectNode root = null;
-        for (Map.Entry<String, Map<String, String>> d : inst.expandedDevices().entrySet()) {
-          if ("disk".equals(d.getValue().get("type")) && "/".equals(d.getValue().get("path"))) {
-            root = MAPPER.valueToTree(d.getValue());
-            root.put("pool", req.targetPool());
-            devs.set(d.getKey(), root);
-          }
-        }
-        if (root == null) {
-          devs.putObject("root").put("type", "disk").put("path", "/").put("pool", req.targetPool());
-        }
-      }
-      body.set("devices", devs);
-      body.set("profiles", MAPPER.valueToTree(inst.profiles()));
-      ObjectNode src = body.putObject("source").put("type", "migration").put("mode", "pull")
-          .put("operation", source.base.newBuilder().addPathSegments("1.0/operations/" + srcOp.id()).build().toString())
-          .put("certificate", srcInfo.certificatePem())
-          .put("instance_only", req.instanceOnly())
-          .put("container_only", req.instanceOnly())
-          .put("refresh", req.refresh())
-          .put("live", false);
-      if (inst.config().get("volatile.base_image") != null) {
-        src.put("base-image", inst.config().get("volatile.base_image"));
-      }
+      ObjectNode body = migrationTarget(inst, req, "pull");
+      ObjectNode src = (ObjectNode) body.get("source");
+      src.put("operation", source.base.newBuilder().addPathSegments("1.0/operations/" + srcOp.id()).build().toString())
+          .put("certificate", srcInfo.certificatePem());
       ObjectNode secrets = src.putObject("secrets");
       if (srcOp.metadata() != null) {
         srcOp.metadata().fields().forEachRemaining(e -> secrets.put(e.getKey(), e.getValue().asText()));
@@ -811,11 +844,90 @@ public final class LxdClient implements AutoCloseable {
       if (!source.project().equals("default")) {
         src.put("project", source.project());
       }
-      return async(call("POST", url("1.0", "instances"), body));
+      return new CopyOperations(srcOp, async(call("POST", url("1.0", "instances"), body)));
     } catch (RuntimeException e) {
       source.cancelOperation(srcOp.id());
       throw e;
     }
+  }
+
+  /**
+   * Copies an instance of this client's server to {@code target} in push mode, like
+   * {@code lxc copy --mode=push}: the target opens a migration sink, this (source) server
+   * connects to it and sends the data, so only the source needs to reach the target. Refresh
+   * works as in {@link #copyFrom}: the sink decides which snapshots it still needs.
+   * Returns both operations; the target's ends when the sink has everything, and it is the
+   * one to cancel. The target operation is cancelled if the source refuses.
+   */
+  public CopyOperations pushTo(LxdClient target, CopyRequest req) {
+    if (target.endpoint.isUnix()) {
+      throw new IllegalArgumentException("a push copy needs the target server's HTTPS address, not a unix socket");
+    }
+    ServerInfo targetInfo = target.server();
+    Instance inst = getInstance(req.sourceInstance());
+    Operation sinkOp = target.async(target.call("POST", target.url("1.0", "instances"), migrationTarget(inst, req, "push")));
+    try {
+      ObjectNode body = migrationSource(req);
+      ObjectNode t = body.putObject("target")
+          .put("certificate", targetInfo.certificatePem())
+          .put("operation", target.base.newBuilder().addPathSegments("1.0/operations/" + sinkOp.id()).build().toString());
+      ObjectNode secrets = t.putObject("secrets");
+      if (sinkOp.metadata() != null) {
+        sinkOp.metadata().fields().forEachRemaining(e -> secrets.put(e.getKey(), e.getValue().asText()));
+      }
+      return new CopyOperations(async(call("POST", url("1.0", "instances", req.sourceInstance()), body)), sinkOp);
+    } catch (RuntimeException e) {
+      target.cancelOperation(sinkOp.id());
+      throw e;
+    }
+  }
+
+  private static ObjectNode migrationSource(CopyRequest req) {
+    return obj().put("migration", true).put("live", false)
+        .put("instance_only", req.instanceOnly()).put("container_only", req.instanceOnly());
+  }
+
+  /** The body of the target's {@code POST /1.0/instances} for a migration in {@code mode}. */
+  private static ObjectNode migrationTarget(Instance inst, CopyRequest req, String mode) {
+    ObjectNode body = obj().put("name", req.targetInstance())
+        .put("type", inst.type())
+        .put("architecture", inst.architecture())
+        .put("ephemeral", inst.ephemeral());
+    ObjectNode cfg = body.putObject("config");
+    inst.config().forEach((k, v) -> {
+      // Volatile keys describe the source host (MACs, idmaps, power state); the target makes its own.
+      if (!k.startsWith("volatile.") || k.equals("volatile.base_image")) {
+        cfg.put(k, v);
+      }
+    });
+    if (req.config() != null) {
+      req.config().forEach(cfg::put);
+    }
+    ObjectNode devs = MAPPER.valueToTree(inst.devices());
+    if (req.targetPool() != null && !req.targetPool().isEmpty()) {
+      ObjectNode root = null;
+      for (Map.Entry<String, Map<String, String>> d : inst.expandedDevices().entrySet()) {
+        if ("disk".equals(d.getValue().get("type")) && "/".equals(d.getValue().get("path"))) {
+          root = MAPPER.valueToTree(d.getValue());
+          root.put("pool", req.targetPool());
+          devs.set(d.getKey(), root);
+        }
+      }
+      if (root == null) {
+        devs.putObject("root").put("type", "disk").put("path", "/").put("pool", req.targetPool());
+      }
+    }
+    body.set("devices", devs);
+    body.set("profiles", MAPPER.valueToTree(inst.profiles()));
+    ObjectNode src = body.putObject("source").put("type", "migration").put("mode", mode)
+        .put("instance_only", req.instanceOnly())
+        .put("container_only", req.instanceOnly())
+        .put("refresh", req.refresh())
+        .put("live", false);
+    if (inst.config().get("volatile.base_image") != null) {
+      src.put("base-image", inst.config().get("volatile.base_image"));
+    }
+    return body;
   }
 
   // ---------------------------------------------------------------- events

@@ -320,6 +320,30 @@ class LxdClientLxdTest {
     assertThat(new String(b.readFile(target, "/root/f.txt"), StandardCharsets.UTF_8)).isEqualTo("second version");
   }
 
+  @Test
+  void pushCopyThenRefreshAndBothOperationsAreReported() {
+    String inst = newInstance("push");
+    a.writeFile(inst, "/root/f.txt", "one".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s1")), T);
+    String target = inst + "-bk";
+    createdOnB.add(target);
+
+    LxdClient.CopyOperations ops = a.pushTo(b, new LxdClient.CopyRequest(inst, target, false, false, null,
+        Map.of("user.copied-by", "test")));
+    assertThat(ops.source()).isNotNull();
+    b.waitFor(ops.target(), T);
+    assertThat(b.getInstance(target).isRunning()).isFalse();
+    assertThat(b.getInstance(target).config()).containsEntry("user.copied-by", "test");
+    assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("s1");
+
+    a.writeFile(inst, "/root/f.txt", "two".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s2")), T);
+    b.waitFor(a.pushTo(b, new LxdClient.CopyRequest(inst, target, false, true, null)).target(), T);
+    assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("s1", "s2");
+    assertThat(new String(b.readFile(target, "/root/f.txt"), StandardCharsets.UTF_8)).isEqualTo("two");
+    assertThat(b.runningOperationsOn(target)).isEmpty();
+  }
+
   // ------------------------------------------------------------------ operations, events
 
   @Test

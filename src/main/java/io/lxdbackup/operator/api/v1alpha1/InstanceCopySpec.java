@@ -8,10 +8,15 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.Objects;
 
 /** Desired state of an InstanceCopy. */
+@ValidationRule(
+    value = "!has(self.schedule) || !has(self.refresh) || self.refresh",
+    message = "a schedule repeats the copy onto the same target instance, which needs refresh: true",
+    reason = "FieldValueInvalid")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceCopySpec {
@@ -53,7 +58,11 @@ public class InstanceCopySpec {
   @Default("true")
   private Boolean refresh;
 
-  @JsonPropertyDescription("Transfer mode: pull, push or relay; default pull.")
+  @JsonPropertyDescription("How an existing copy is refreshed: Staging (refresh a local copy of it and swap it in on success; the target is never left half-updated) or InPlace (cheaper on storage without copy-on-write, but a failed refresh can leave the target's root volume half-updated until the next successful one); default Staging.")
+  @Default("Staging")
+  private RefreshStrategy refreshStrategy;
+
+  @JsonPropertyDescription("Transfer mode: pull (the target server pulls from the source), push (the source server sends to the target) or relay (the operator carries the data: for servers that cannot reach each other; always a full copy); default pull.")
   @Default("pull")
   private CopyMode mode;
 
@@ -146,6 +155,14 @@ public class InstanceCopySpec {
     this.refresh = refresh;
   }
 
+  public RefreshStrategy getRefreshStrategy() {
+    return refreshStrategy;
+  }
+
+  public void setRefreshStrategy(RefreshStrategy refreshStrategy) {
+    this.refreshStrategy = refreshStrategy;
+  }
+
   public CopyMode getMode() {
     return mode;
   }
@@ -204,6 +221,7 @@ public class InstanceCopySpec {
         && Objects.equals(targetStoragePool, that.targetStoragePool)
         && Objects.equals(instanceOnly, that.instanceOnly)
         && Objects.equals(refresh, that.refresh)
+        && Objects.equals(refreshStrategy, that.refreshStrategy)
         && Objects.equals(mode, that.mode)
         && Objects.equals(schedule, that.schedule)
         && Objects.equals(timeZone, that.timeZone)
@@ -223,6 +241,7 @@ public class InstanceCopySpec {
         targetStoragePool,
         instanceOnly,
         refresh,
+        refreshStrategy,
         mode,
         schedule,
         timeZone,
@@ -241,6 +260,7 @@ public class InstanceCopySpec {
         + ", targetStoragePool=" + targetStoragePool
         + ", instanceOnly=" + instanceOnly
         + ", refresh=" + refresh
+        + ", refreshStrategy=" + refreshStrategy
         + ", mode=" + mode
         + ", schedule=" + schedule
         + ", timeZone=" + timeZone

@@ -21,11 +21,50 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
   @JsonPropertyDescription("RFC 3339 time of the next scheduled copy; absent without schedule or while suspended.")
   private String nextSyncTime;
 
+  @JsonPropertyDescription("RFC 3339 time a failed copy is tried again; absent when the last copy did not fail.")
+  private String nextRetryTime;
+
+  @JsonPropertyDescription("RFC 3339 scheduled time of the last copy the schedule started (the start time for the first copy, which does not wait for the schedule).")
+  private String lastScheduleTime;
+
+  @JsonPropertyDescription("RFC 3339 time suspend was last turned off; scheduled times before it are not caught up.")
+  private String resumeTime;
+
+  @JsonPropertyDescription("What the last successful copy transferred: Full or Incremental (relay copies are always Full).")
+  private SyncKind lastSyncKind;
+
   @JsonPropertyDescription("Snapshot names of the instance on the source after the last copy.")
   private List<String> snapshotsOnSource;
 
   @JsonPropertyDescription("Snapshot names of the instance on the target after the last copy.")
   private List<String> snapshotsOnTarget;
+
+  @JsonPropertyDescription("Snapshots the last successful copy brought to the target (all of them for a Full copy, only the new ones for an Incremental one).")
+  private List<String> transferredSnapshots;
+
+  @JsonPropertyDescription("Snapshots the last successful copy removed from the target because they no longer exist on the source (LXD refresh mirrors the source's snapshot list).")
+  private List<String> removedSnapshots;
+
+  @JsonPropertyDescription("Identifies the copy in progress; the target instance carries it in config key user.lxdbackup.sync once that copy is complete. Absent when no copy is running.")
+  private String syncId;
+
+  @JsonPropertyDescription("RFC 3339 time the copy in progress was started; absent when no copy is running.")
+  private String copyRequestedAt;
+
+  @JsonPropertyDescription("Instance on the target server the copy in progress writes to before it is renamed to the target name; absent when none.")
+  private String stagingInstance;
+
+  @JsonPropertyDescription("LXD operation on the target server that completes the copy in progress; lets a restarted operator wait for it instead of copying twice.")
+  private String operationId;
+
+  @JsonPropertyDescription("LXD migration operation on the source server of the copy in progress; cancelled when the copy is abandoned.")
+  private String sourceOperationId;
+
+  @JsonPropertyDescription("Relay mode: LXD-side backup on the source being streamed; always deleted afterwards.")
+  private String backupName;
+
+  @JsonPropertyDescription("Last progress report of the copy in progress.")
+  private String progress;
 
   public String getLastSyncTime() {
     return lastSyncTime;
@@ -51,6 +90,38 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
     this.nextSyncTime = nextSyncTime;
   }
 
+  public String getNextRetryTime() {
+    return nextRetryTime;
+  }
+
+  public void setNextRetryTime(String nextRetryTime) {
+    this.nextRetryTime = nextRetryTime;
+  }
+
+  public String getLastScheduleTime() {
+    return lastScheduleTime;
+  }
+
+  public void setLastScheduleTime(String lastScheduleTime) {
+    this.lastScheduleTime = lastScheduleTime;
+  }
+
+  public String getResumeTime() {
+    return resumeTime;
+  }
+
+  public void setResumeTime(String resumeTime) {
+    this.resumeTime = resumeTime;
+  }
+
+  public SyncKind getLastSyncKind() {
+    return lastSyncKind;
+  }
+
+  public void setLastSyncKind(SyncKind lastSyncKind) {
+    this.lastSyncKind = lastSyncKind;
+  }
+
   public List<String> getSnapshotsOnSource() {
     return snapshotsOnSource;
   }
@@ -67,6 +138,78 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
     this.snapshotsOnTarget = snapshotsOnTarget;
   }
 
+  public List<String> getTransferredSnapshots() {
+    return transferredSnapshots;
+  }
+
+  public void setTransferredSnapshots(List<String> transferredSnapshots) {
+    this.transferredSnapshots = transferredSnapshots;
+  }
+
+  public List<String> getRemovedSnapshots() {
+    return removedSnapshots;
+  }
+
+  public void setRemovedSnapshots(List<String> removedSnapshots) {
+    this.removedSnapshots = removedSnapshots;
+  }
+
+  public String getSyncId() {
+    return syncId;
+  }
+
+  public void setSyncId(String syncId) {
+    this.syncId = syncId;
+  }
+
+  public String getCopyRequestedAt() {
+    return copyRequestedAt;
+  }
+
+  public void setCopyRequestedAt(String copyRequestedAt) {
+    this.copyRequestedAt = copyRequestedAt;
+  }
+
+  public String getStagingInstance() {
+    return stagingInstance;
+  }
+
+  public void setStagingInstance(String stagingInstance) {
+    this.stagingInstance = stagingInstance;
+  }
+
+  public String getOperationId() {
+    return operationId;
+  }
+
+  public void setOperationId(String operationId) {
+    this.operationId = operationId;
+  }
+
+  public String getSourceOperationId() {
+    return sourceOperationId;
+  }
+
+  public void setSourceOperationId(String sourceOperationId) {
+    this.sourceOperationId = sourceOperationId;
+  }
+
+  public String getBackupName() {
+    return backupName;
+  }
+
+  public void setBackupName(String backupName) {
+    this.backupName = backupName;
+  }
+
+  public String getProgress() {
+    return progress;
+  }
+
+  public void setProgress(String progress) {
+    this.progress = progress;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -79,8 +222,21 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
     return Objects.equals(lastSyncTime, that.lastSyncTime)
         && Objects.equals(lastSuccessfulSyncTime, that.lastSuccessfulSyncTime)
         && Objects.equals(nextSyncTime, that.nextSyncTime)
+        && Objects.equals(nextRetryTime, that.nextRetryTime)
+        && Objects.equals(lastScheduleTime, that.lastScheduleTime)
+        && Objects.equals(resumeTime, that.resumeTime)
+        && Objects.equals(lastSyncKind, that.lastSyncKind)
         && Objects.equals(snapshotsOnSource, that.snapshotsOnSource)
-        && Objects.equals(snapshotsOnTarget, that.snapshotsOnTarget);
+        && Objects.equals(snapshotsOnTarget, that.snapshotsOnTarget)
+        && Objects.equals(transferredSnapshots, that.transferredSnapshots)
+        && Objects.equals(removedSnapshots, that.removedSnapshots)
+        && Objects.equals(syncId, that.syncId)
+        && Objects.equals(copyRequestedAt, that.copyRequestedAt)
+        && Objects.equals(stagingInstance, that.stagingInstance)
+        && Objects.equals(operationId, that.operationId)
+        && Objects.equals(sourceOperationId, that.sourceOperationId)
+        && Objects.equals(backupName, that.backupName)
+        && Objects.equals(progress, that.progress);
   }
 
   @Override
@@ -90,8 +246,21 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
         lastSyncTime,
         lastSuccessfulSyncTime,
         nextSyncTime,
+        nextRetryTime,
+        lastScheduleTime,
+        resumeTime,
+        lastSyncKind,
         snapshotsOnSource,
-        snapshotsOnTarget);
+        snapshotsOnTarget,
+        transferredSnapshots,
+        removedSnapshots,
+        syncId,
+        copyRequestedAt,
+        stagingInstance,
+        operationId,
+        sourceOperationId,
+        backupName,
+        progress);
   }
 
   @Override
@@ -99,7 +268,21 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
     return "InstanceCopyStatus{" + "lastSyncTime=" + lastSyncTime
         + ", lastSuccessfulSyncTime=" + lastSuccessfulSyncTime
         + ", nextSyncTime=" + nextSyncTime
+        + ", nextRetryTime=" + nextRetryTime
+        + ", lastScheduleTime=" + lastScheduleTime
+        + ", resumeTime=" + resumeTime
+        + ", lastSyncKind=" + lastSyncKind
         + ", snapshotsOnSource=" + snapshotsOnSource
-        + ", snapshotsOnTarget=" + snapshotsOnTarget + ", " + super.toString() + "}";
+        + ", snapshotsOnTarget=" + snapshotsOnTarget
+        + ", transferredSnapshots=" + transferredSnapshots
+        + ", removedSnapshots=" + removedSnapshots
+        + ", syncId=" + syncId
+        + ", copyRequestedAt=" + copyRequestedAt
+        + ", stagingInstance=" + stagingInstance
+        + ", operationId=" + operationId
+        + ", sourceOperationId=" + sourceOperationId
+        + ", backupName=" + backupName
+        + ", progress=" + progress
+        + ", " + super.toString() + "}";
   }
 }

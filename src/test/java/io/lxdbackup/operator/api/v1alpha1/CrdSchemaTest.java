@@ -261,6 +261,13 @@ class CrdSchemaTest {
     assertThat(at("instancecopies", "spec.mode").getEnum()).extracting(n -> n.asText())
         .containsExactlyInAnyOrder("pull", "push", "relay");
     assertThat(at("instancecopies", "spec.mode").getDefault().asText()).isEqualTo("pull");
+    assertThat(at("instancecopies", "spec.refreshStrategy").getEnum()).extracting(n -> n.asText())
+        .containsExactlyInAnyOrder("Staging", "InPlace");
+    assertThat(at("instancecopies", "spec.refreshStrategy").getDefault().asText()).isEqualTo("Staging");
+    assertThat(rules(at("instancecopies", "spec"))).containsExactly("!has(self.schedule) || !has(self.refresh) || self.refresh");
+    assertThat(at("instancecopies", "status.lastSyncKind").getEnum()).extracting(n -> n.asText())
+        .containsExactlyInAnyOrder("Full", "Incremental");
+    assertThat(at("instancecopies", "status.transferredSnapshots").getType()).isEqualTo("array");
     assertThat(at("lxdremotes", "spec.probeInterval").getDefault().asText()).isEqualTo("5m");
     assertThat(at("lxdremotes", "status.capabilities.compressionAlgorithms").getType()).isEqualTo("array");
   }

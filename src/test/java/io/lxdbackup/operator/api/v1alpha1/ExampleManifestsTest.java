@@ -251,6 +251,7 @@ class ExampleManifestsTest {
     assertThat(c.getSpec().getTargetProject()).isEqualTo("default");
     assertThat(c.getSpec().getRefresh()).isTrue();
     assertThat(c.getSpec().getMode()).isEqualTo(CopyMode.PULL);
+    assertThat(c.getSpec().getRefreshStrategy()).isEqualTo(RefreshStrategy.STAGING);
     assertThat(c.getSpec().getSchedule()).isEqualTo("@hourly");
     assertThat(c.getSpec().getStartingDeadlineSeconds()).isEqualTo(600L);
   }
@@ -292,7 +293,7 @@ class ExampleManifestsTest {
         SchedulePhase.class, Compression.class, LxdRemotePhase.class, BackupStorePhase.class, AccessMode.class,
         ServerSideEncryptionType.class, ObjectLockMode.class, InstanceSnapshotPhase.class, DiskVolumesMode.class,
         SnapshotScheduleMode.class, InstanceExportPhase.class, InstanceRestorePhase.class,
-        ExistingInstancePolicy.class, InstanceCopyPhase.class, CopyMode.class);
+        ExistingInstancePolicy.class, InstanceCopyPhase.class, CopyMode.class, RefreshStrategy.class, SyncKind.class);
     for (Class<? extends Enum<?>> type : enums) {
       for (Enum<?> constant : type.getEnumConstants()) {
         String json = Serialization.asJson(constant);
