@@ -152,7 +152,8 @@ class InstanceCopyControllerLxdTest {
     a.writeFile(inst, "/root/data.bin", two, 0644);
     snapshot(inst, "s2");
     touch("first");
-    InstanceCopyStatus refreshed = awaitStatus("first", s -> synced(s) && !lastSync.equals(s.getLastSuccessfulSyncTime()))
+    long genFirst = get("first").getMetadata().getGeneration();
+    InstanceCopyStatus refreshed = awaitStatus("first", s -> synced(s) && s.getObservedGeneration() != null && s.getObservedGeneration() >= genFirst)
         .getStatus();
     assertThat(refreshed.getLastSyncKind()).isEqualTo(SyncKind.INCREMENTAL);
     assertThat(refreshed.getTransferredSnapshots()).containsExactly("s2");
@@ -186,7 +187,8 @@ class InstanceCopyControllerLxdTest {
     a.waitFor(a.deleteSnapshot(inst, "s2"), T);
     snapshot(inst, "s3");
     touch("inplace");
-    InstanceCopyStatus st = awaitStatus("inplace", s -> synced(s) && !lastSync.equals(s.getLastSuccessfulSyncTime()))
+    long genInplace = get("inplace").getMetadata().getGeneration();
+    InstanceCopyStatus st = awaitStatus("inplace", s -> synced(s) && s.getObservedGeneration() != null && s.getObservedGeneration() >= genInplace)
         .getStatus();
     assertThat(st.getLastSyncKind()).isEqualTo(SyncKind.INCREMENTAL);
     assertThat(st.getTransferredSnapshots()).containsExactly("s3");
@@ -261,7 +263,8 @@ class InstanceCopyControllerLxdTest {
     snapshot(inst, "s2");
     String lastSync = synced.getStatus().getLastSuccessfulSyncTime();
     touch("relay");
-    InstanceCopyStatus again = awaitStatus("relay", s -> synced(s) && !lastSync.equals(s.getLastSuccessfulSyncTime()))
+    long genRelay = get("relay").getMetadata().getGeneration();
+    InstanceCopyStatus again = awaitStatus("relay", s -> synced(s) && s.getObservedGeneration() != null && s.getObservedGeneration() >= genRelay)
         .getStatus();
     assertThat(again.getLastSyncKind()).isEqualTo(SyncKind.FULL);
     assertThat(again.getTransferredSnapshots()).containsExactly("s1", "s2");
