@@ -67,7 +67,11 @@ public final class OperatorRuntime implements AutoCloseable {
       o.withKubernetesClient(client)
           .withUseSSAToPatchPrimaryResource(false)
           .withCloseClientOnStop(false)
-          .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(registry).build())
+          // per controller, not per resource: schedules create a new child (a new name) at every
+          // run, and per-resource meters (timers with histograms, kept until 5 minutes after the
+          // resource is deleted) grew the heap by tens of KiB per run and gave Prometheus a new
+          // series set for every child (see docs/benchmarks.md)
+          .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build())
           .withReconciliationTerminationTimeout(Duration.ofSeconds(30))
           .withStopOnInformerErrorDuringStartup(false);
       if (settings.leaderElection()) {

@@ -1,9 +1,12 @@
 package io.lxdbackup.operator.controller;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
  * Writes a status in the middle of a reconcile, before an external action, so that the intent
@@ -25,5 +28,26 @@ public final class StatusWriter {
       resource.getMetadata().setResourceVersion(rv);
       throw e;
     }
+  }
+
+  /**
+   * Writes the whole status as computed by this reconcile: one JSON Patch {@code add /status}
+   * operation (which replaces an existing status), with no resourceVersion. Unlike JOSDK's
+   * non-SSA status patch, which sends a JSON Patch diff against the copy the reconcile started
+   * from (array indices, {@code copy} and {@code remove} operations), the result does not depend
+   * on that copy being current: with a cached copy older than the server's (the informer
+   * racing JOSDK's own cache of its last write), a diff fails ("index out of bounds") or, worse,
+   * edits the wrong array element. Fields the reconcile cleared are removed, which a merge
+   * patch of the object would not do (null fields are not serialized).
+   */
+  public static <R extends HasMetadata> R replaceStatus(KubernetesClient client, R resource, Object status) {
+    ArrayNode patch = Serialization.jsonMapper().createArrayNode();
+    ObjectNode op = patch.addObject();
+    op.put("op", "add");
+    op.put("path", "/status");
+    op.set("value", Serialization.jsonMapper().valueToTree(status));
+    R updated = client.resource(resource).subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
+    resource.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
+    return updated;
   }
 }
