@@ -2,7 +2,7 @@ package io.lxdbackup.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.lxdbackup.operator.config.OperatorSettings;
@@ -42,6 +42,7 @@ public final class OperatorRuntime implements AutoCloseable {
   private Operator operator;
   private HealthServer health;
   private volatile boolean started;
+  private boolean exitOnStopLeading = true;
 
   public OperatorRuntime(KubernetesClient client, OperatorSettings settings, Clock clock) {
     this.client = client;
@@ -62,6 +63,15 @@ public final class OperatorRuntime implements AutoCloseable {
         new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()));
   }
 
+  /**
+   * Whether losing (or giving up) the Lease ends the process, as a deployed replica must so that
+   * a standby takes over; tests that stop and start operators in one JVM turn it off.
+   */
+  public OperatorRuntime exitOnStopLeading(boolean exit) {
+    this.exitOnStopLeading = exit;
+    return this;
+  }
+
   public OperatorRuntime start() {
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
@@ -75,7 +85,8 @@ public final class OperatorRuntime implements AutoCloseable {
           .withReconciliationTerminationTimeout(Duration.ofSeconds(30))
           .withStopOnInformerErrorDuringStartup(false);
       if (settings.leaderElection()) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(OperatorSettings.LEASE_NAME, settings.leaseNamespace()));
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorSettings.LEASE_NAME)
+            .withLeaseNamespace(settings.leaseNamespace()).withExitOnStopLeading(exitOnStopLeading).build());
       }
     });
     Set<String> namespaces = new HashSet<>(settings.namespaces());

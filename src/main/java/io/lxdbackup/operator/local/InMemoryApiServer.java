@@ -53,6 +53,7 @@ public final class InMemoryApiServer implements AutoCloseable {
         new KubernetesMixedDispatcher(responses), false);
     crds = loadCrds();
     expectDiscovery();
+    expectRulesReview();
     server.init(InetAddress.getLoopbackAddress(), port);
     server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor("32").withGitVersion("v1.32.0-inmemory").build());
     client = server.createClient();
@@ -125,6 +126,20 @@ public final class InMemoryApiServer implements AutoCloseable {
         .addToResources(core("configmaps", "configmap", "ConfigMap", true))
         .addToResources(core("namespaces", "namespace", "Namespace", false))
         .build());
+  }
+
+  /**
+   * JOSDK asks, before leader election, whether it may use Leases (a SelfSubjectRulesReview,
+   * which every authenticated user may create). The in-memory API has no authorization: it
+   * answers that everything is allowed, so the operator can run with leader election here.
+   */
+  private void expectRulesReview() {
+    Map<String, Object> all = Map.of("apiGroups", List.of("*"), "resources", List.of("*"), "verbs", List.of("*"));
+    Map<String, Object> review = Map.of("apiVersion", "authorization.k8s.io/v1", "kind", "SelfSubjectRulesReview",
+        "metadata", Map.of(), "spec", Map.of("namespace", "default"),
+        "status", Map.of("resourceRules", List.of(all), "nonResourceRules", List.of(), "incomplete", false));
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, review).withHeader("Content-Type", "application/json").always();
   }
 
   /** kubectl adds {@code ?timeout=32s}; expectations match the whole path, so register both. */

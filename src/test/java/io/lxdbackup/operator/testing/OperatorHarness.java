@@ -58,7 +58,7 @@ public final class OperatorHarness implements AutoCloseable {
   public OperatorHarness start() {
     operatorClient = api.newClient(clientCustomizer);
     runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), leaseNamespace != null, leaseNamespace, 0,
-        "info", scheduleMaxWait), clock).start();
+        "info", scheduleMaxWait), clock).exitOnStopLeading(false).start();
     return this;
   }
 
