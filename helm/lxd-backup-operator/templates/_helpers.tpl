@@ -59,7 +59,7 @@ What the operator does in a watched namespace, and nothing more:
   retention deletes them), status writes, finalizers;
 - Secrets: read credentials and TLS material; create the client certificate Secret generated
   for enrolment with an LXD server;
-- Events: record what happened on the resources.
+- Events: record what happened on the resources (each one created, never patched).
 The Lease for leader election is granted separately, in the release namespace only.
 */}}
 {{- define "lxd-backup-operator.rules" -}}
@@ -87,7 +87,7 @@ The Lease for leader election is granted separately, in the release namespace on
   verbs: ["get", "create"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create"]
 {{- end }}
 
 {{/* Refuses combinations that cannot work. */}}

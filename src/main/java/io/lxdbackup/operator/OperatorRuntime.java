@@ -2,7 +2,7 @@ package io.lxdbackup.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.lxdbackup.operator.config.OperatorSettings;
@@ -54,6 +54,7 @@ public final class OperatorRuntime implements AutoCloseable {
   private Operator operator;
   private HealthServer health;
   private volatile boolean started;
+  private boolean exitOnStopLeading = true;
 
   public OperatorRuntime(KubernetesClient client, OperatorSettings settings, Clock clock) {
     this(client, settings, clock, S3ObjectStore::open);
@@ -86,16 +87,30 @@ public final class OperatorRuntime implements AutoCloseable {
         new InstanceCopyReconciler(client, connections, events, metrics, clock));
   }
 
+  /**
+   * Whether losing (or giving up) the Lease ends the process, as a deployed replica must so that
+   * a standby takes over; tests that stop and start operators in one JVM turn it off.
+   */
+  public OperatorRuntime exitOnStopLeading(boolean exit) {
+    this.exitOnStopLeading = exit;
+    return this;
+  }
+
   public OperatorRuntime start() {
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withUseSSAToPatchPrimaryResource(false)
           .withCloseClientOnStop(false)
-          .withMetrics(MicrometerMetrics.newPerResourceCollectingMicrometerMetricsBuilder(registry).build())
+          // per controller, not per resource: schedules create a new child (a new name) at every
+          // run, and per-resource meters (timers with histograms, kept until 5 minutes after the
+          // resource is deleted) grew the heap by tens of KiB per run and gave Prometheus a new
+          // series set for every child (see docs/benchmarks.md)
+          .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build())
           .withReconciliationTerminationTimeout(Duration.ofSeconds(30))
           .withStopOnInformerErrorDuringStartup(false);
       if (settings.leaderElection()) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(OperatorSettings.LEASE_NAME, settings.leaseNamespace()));
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorSettings.LEASE_NAME)
+            .withLeaseNamespace(settings.leaseNamespace()).withExitOnStopLeading(exitOnStopLeading).build());
       }
     });
     Set<String> namespaces = new HashSet<>(settings.namespaces());

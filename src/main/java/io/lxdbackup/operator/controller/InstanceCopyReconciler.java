@@ -91,7 +91,7 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Status writes</h2>
  * A copy writes its status several times per reconcile, so every write goes through
- * {@link StatusWriter#writeStatus} (fields cleared are removed on the server) and reconcile
+ * {@link StatusWriter#replaceStatus} (fields cleared are removed on the server) and reconcile
  * returns {@code noUpdate}. Each reconcile starts from the resource as the API server has it, not
  * the informer cache, so it never acts on a status older than its own last write.
  */
@@ -360,7 +360,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       Conditions.set(st, generation(copy), clock, Condition.SYNCED, false, Reasons.COPYING,
           describe(plan, path) + " of " + plan.instance() + " to " + sides.targetRemote() + "/" + plan.target() + " is running");
     }
-    StatusWriter.writeStatus(kube, copy);
+    StatusWriter.replaceStatus(kube, copy, copy.getStatus());
     events.normal(copy, "CopyStarted", describe(plan, path) + " of " + plan.instance() + " to " + sides.targetRemote() + "/"
         + plan.target() + " (" + trigger.why() + ")");
     LOG.info("InstanceCopy {}/{}: {} of {} to {}/{} ({})", ns(copy), name(copy), describe(plan, path), plan.instance(),
@@ -439,7 +439,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         });
       } else if (path == Path.STAGED_REFRESH) {
         st.setProgress(describe(plan, path) + ": copying " + plan.target() + " to " + into + " on the target server");
-        StatusWriter.writeStatus(kube, copy);
+        StatusWriter.replaceStatus(kube, copy, copy.getStatus());
         long t0 = System.nanoTime();
         onTarget(sides, () -> sides.target().waitFor(sides.target().copyLocal(plan.target(), into, false), OPERATION_TIMEOUT));
         metrics.operation(KIND, "local-copy", "success", Duration.ofNanos(System.nanoTime() - t0));
@@ -457,7 +457,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     st.setOperationId(ops.target() == null ? null : ops.target().id());
     st.setSourceOperationId(ops.source() == null ? null : ops.source().id());
     st.setProgress(describe(plan, path) + ": transferring");
-    StatusWriter.writeStatus(kube, copy);
+    StatusWriter.replaceStatus(kube, copy, copy.getStatus());
     if (ops.target() == null) {
       return complete(copy, plan, sides, path);
     }
@@ -467,7 +467,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
   private UpdateControl<InstanceCopy> relay(InstanceCopy copy, Plan plan, Sides sides, Path path) {
     InstanceCopyStatus st = copy.getStatus();
     st.setProgress(describe(plan, path) + ": backup on the source, streamed through the operator into the target");
-    StatusWriter.writeStatus(kube, copy);
+    StatusWriter.replaceStatus(kube, copy, copy.getStatus());
     long t0 = System.nanoTime();
     RelayCopy.Result r;
     try {
@@ -510,7 +510,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         }
       }));
     } catch (LxdException.OperationTimeout e) {
-      StatusWriter.writeStatus(kube, copy);
+      StatusWriter.replaceStatus(kube, copy, copy.getStatus());
       return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     } catch (LxdException.NotFound e) {
       return outcomeUnknown(copy, plan, sides);
@@ -578,7 +578,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     if (!running.isEmpty()) {
       st.setProgress("waiting for LXD operation " + running.get(0).id() + " (" + running.get(0).description() + ") on "
           + into + ", started before an interruption, to end");
-      StatusWriter.writeStatus(kube, copy);
+      StatusWriter.replaceStatus(kube, copy, copy.getStatus());
       return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(WAIT_SLICE);
     }
     // Unfinished and not running: what it left is never trusted. Throw it away and copy again.
@@ -592,7 +592,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       st.setBackupName("lxdbackup-copy-" + st.getSyncId());
     }
     st.setProgress(describe(plan, path) + ": starting again after an interruption");
-    StatusWriter.writeStatus(kube, copy);
+    StatusWriter.replaceStatus(kube, copy, copy.getStatus());
     LOG.info("InstanceCopy {}/{}: the interrupted copy did not finish; {} again", ns(copy), name(copy), describe(plan, path));
     return transfer(copy, plan, sides, path);
   }
@@ -815,7 +815,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
 
   private UpdateControl<InstanceCopy> write(InstanceCopy copy, InstanceCopyStatus was, Duration requeue) {
     if (was == null || !was.equals(copy.getStatus())) {
-      StatusWriter.writeStatus(kube, copy);
+      StatusWriter.replaceStatus(kube, copy, copy.getStatus());
     }
     UpdateControl<InstanceCopy> u = UpdateControl.noUpdate();
     return requeue == null ? u : u.rescheduleAfter(requeue);
@@ -823,7 +823,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
 
   private void writeQuietly(InstanceCopy copy) {
     try {
-      StatusWriter.writeStatus(kube, copy);
+      StatusWriter.replaceStatus(kube, copy, copy.getStatus());
     } catch (KubernetesClientException e) {
       LOG.warn("InstanceCopy {}/{}: cannot write status (HTTP {}); will retry", ns(copy), name(copy), e.getCode());
     }

@@ -126,13 +126,17 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
   public UpdateControl<S> reconcile(S schedule, Context<S> context) {
     String before = Serialization.asJson(status(schedule));
     UpdateControl<S> control = decideAndRun(schedule, context);
-    if (control.isPatchStatus() && before.equals(Serialization.asJson(status(schedule)))) {
-      // nothing changed: do not write (thousands of schedules wake up on their own)
-      UpdateControl<S> none = UpdateControl.noUpdate();
-      control.getScheduleDelay().ifPresent(none::rescheduleAfter);
-      return none;
+    if (!control.isPatchStatus()) {
+      return control;
     }
-    return control;
+    if (!before.equals(Serialization.asJson(status(schedule)))) {
+      // the whole status, not a diff against the (possibly stale) cached copy: see StatusWriter
+      StatusWriter.replaceStatus(kube, schedule, status(schedule));
+    }
+    // unchanged: no write at all (thousands of schedules wake up on their own)
+    UpdateControl<S> none = UpdateControl.noUpdate();
+    control.getScheduleDelay().ifPresent(none::rescheduleAfter);
+    return none;
   }
 
   private UpdateControl<S> decideAndRun(S schedule, Context<S> context) {

@@ -1,12 +1,12 @@
 package io.lxdbackup.operator.controller;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
  * Writes a status in the middle of a reconcile, before an external action, so that the intent
@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
  * the same on every API server.
  */
 public final class StatusWriter {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private StatusWriter() {}
 
@@ -33,18 +32,22 @@ public final class StatusWriter {
   }
 
   /**
-   * Replaces the whole status: fields the object leaves unset are gone on the server afterwards.
-   * For reconcilers that write their status several times in one reconcile, where neither
-   * works: a merge patch never removes a field, and JOSDK's closing status patch is a diff
-   * against the resource as the reconcile received it, which cannot remove a field written
-   * since. The write is one JSON Patch operation, {@code add /status} (which replaces an existing
-   * status), without a resourceVersion. Such a reconciler returns {@code UpdateControl.noUpdate()}.
+   * Writes the whole status as computed by this reconcile: one JSON Patch {@code add /status}
+   * operation (which replaces an existing status), with no resourceVersion. Unlike JOSDK's
+   * non-SSA status patch, which sends a JSON Patch diff against the copy the reconcile started
+   * from (array indices, {@code copy} and {@code remove} operations), the result does not depend
+   * on that copy being current: with a cached copy older than the server's (the informer
+   * racing JOSDK's own cache of its last write), a diff fails ("index out of bounds") or, worse,
+   * edits the wrong array element. Fields the reconcile cleared are removed, which a merge
+   * patch of the object would not do (null fields are not serialized).
    */
-  public static <R extends CustomResource<?, ?>> R writeStatus(KubernetesClient client, R resource) {
-    ObjectNode op = MAPPER.createObjectNode().put("op", "add").put("path", "/status");
-    op.set("value", MAPPER.valueToTree(resource.getStatus()));
-    R updated = client.resource(resource).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON), MAPPER.createArrayNode().add(op).toString());
+  public static <R extends HasMetadata> R replaceStatus(KubernetesClient client, R resource, Object status) {
+    ArrayNode patch = Serialization.jsonMapper().createArrayNode();
+    ObjectNode op = patch.addObject();
+    op.put("op", "add");
+    op.put("path", "/status");
+    op.set("value", Serialization.jsonMapper().valueToTree(status));
+    R updated = client.resource(resource).subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
     resource.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
     return updated;
   }

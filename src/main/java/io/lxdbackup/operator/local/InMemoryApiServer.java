@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -26,6 +27,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * An in-memory Kubernetes API (fabric8's CRUD mock server) with this operator's CRDs installed
@@ -40,6 +45,7 @@ public final class InMemoryApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final List<CustomResourceDefinition> crds;
   private final KubernetesClient client;
+  private final ScheduledExecutorService journalDrain;
 
   public InMemoryApiServer(int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
@@ -47,11 +53,32 @@ public final class InMemoryApiServer implements AutoCloseable {
         new KubernetesMixedDispatcher(responses), false);
     crds = loadCrds();
     expectDiscovery();
+    expectRulesReview();
     server.init(InetAddress.getLoopbackAddress(), port);
     server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor("32").withGitVersion("v1.32.0-inmemory").build());
     client = server.createClient();
     for (CustomResourceDefinition crd : crds) {
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+    }
+    // The mock server keeps every request it served (with its body) for takeRequest(): nothing
+    // here reads them, and a long-running local operator or benchmark would grow without bound.
+    journalDrain = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "in-memory-api-journal-drain");
+      t.setDaemon(true);
+      return t;
+    });
+    journalDrain.scheduleWithFixedDelay(this::drainJournal, 5, 5, TimeUnit.SECONDS);
+  }
+
+  private void drainJournal() {
+    try {
+      while (server.takeRequest(1, TimeUnit.MILLISECONDS) != null) {
+        // discard
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      // keep draining at the next tick
     }
   }
 
@@ -101,6 +128,20 @@ public final class InMemoryApiServer implements AutoCloseable {
         .build());
   }
 
+  /**
+   * JOSDK asks, before leader election, whether it may use Leases (a SelfSubjectRulesReview,
+   * which every authenticated user may create). The in-memory API has no authorization: it
+   * answers that everything is allowed, so the operator can run with leader election here.
+   */
+  private void expectRulesReview() {
+    Map<String, Object> all = Map.of("apiGroups", List.of("*"), "resources", List.of("*"), "verbs", List.of("*"));
+    Map<String, Object> review = Map.of("apiVersion", "authorization.k8s.io/v1", "kind", "SelfSubjectRulesReview",
+        "metadata", Map.of(), "spec", Map.of("namespace", "default"),
+        "status", Map.of("resourceRules", List.of(all), "nonResourceRules", List.of(), "incomplete", false));
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, review).withHeader("Content-Type", "application/json").always();
+  }
+
   /** kubectl adds {@code ?timeout=32s}; expectations match the whole path, so register both. */
   private void discovery(String path, Object body) {
     for (String p : List.of(path, path + "?timeout=32s")) {
@@ -120,6 +161,11 @@ public final class InMemoryApiServer implements AutoCloseable {
   /** A new client of this server (as a separate process would have). */
   public KubernetesClient newClient() {
     return server.createClient();
+  }
+
+  /** A new client of this server, built with extra settings (e.g. an HTTP interceptor). */
+  public KubernetesClient newClient(Consumer<KubernetesClientBuilder> customizer) {
+    return server.createClient(customizer);
   }
 
   public int port() {
@@ -155,6 +201,7 @@ public final class InMemoryApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    journalDrain.shutdownNow();
     client.close();
     server.destroy();
   }

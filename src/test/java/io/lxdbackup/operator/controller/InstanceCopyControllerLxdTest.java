@@ -479,7 +479,7 @@ class InstanceCopyControllerLxdTest {
       st.setCopyRequestedAt(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
       st.setStagingInstance(staging);
       c.setStatus(st);
-      StatusWriter.writeStatus(kube, c);
+      StatusWriter.replaceStatus(kube, c, c.getStatus());
     } finally {
       op.start();
     }

@@ -1,6 +1,7 @@
 package io.lxdbackup.operator.testing;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.lxdbackup.operator.OperatorRuntime;
 import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.local.InMemoryApiServer;
@@ -9,6 +10,7 @@ import io.lxdbackup.operator.store.S3ObjectStore;
 import io.lxdbackup.operator.store.StoreConfig;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -24,6 +26,8 @@ public final class OperatorHarness implements AutoCloseable {
   private final Function<StoreConfig, ObjectStore> storeFactory;
   private KubernetesClient operatorClient;
   private OperatorRuntime runtime;
+  private Consumer<KubernetesClientBuilder> clientCustomizer = b -> {};
+  private String leaseNamespace;
 
   public OperatorHarness() {
     this(Clock.systemUTC());
@@ -54,10 +58,22 @@ public final class OperatorHarness implements AutoCloseable {
     kube = api.client();
   }
 
+  /** Builds the operator's client with extra settings (e.g. an HTTP interceptor); call before {@link #start()}. */
+  public OperatorHarness withOperatorClient(Consumer<KubernetesClientBuilder> customizer) {
+    this.clientCustomizer = customizer;
+    return this;
+  }
+
+  /** Runs the operator with leader election, its Lease in {@code namespace}; call before {@link #start()}. */
+  public OperatorHarness withLeaderElection(String namespace) {
+    this.leaseNamespace = namespace;
+    return this;
+  }
+
   public OperatorHarness start() {
-    operatorClient = api.newClient();
-    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), false, null, 0, "info", scheduleMaxWait),
-        clock, storeFactory).start();
+    operatorClient = api.newClient(clientCustomizer);
+    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), leaseNamespace != null, leaseNamespace, 0,
+        "info", scheduleMaxWait), clock, storeFactory).exitOnStopLeading(false).start();
     return this;
   }
 
