@@ -301,6 +301,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         }
         client.waitFor(op, OPERATION_TIMEOUT);
         metrics.operation(KIND, "createBackup", "success", Duration.ofNanos(System.nanoTime() - t0));
+        LOG.debug("InstanceExport {}/{}: timing createBackup {} ms", ns(e), e.getMetadata().getName(),
+            (System.nanoTime() - t0) / 1_000_000);
         events.normal(e, "BackupCreated", "Created LXD backup " + name + " of " + instance
             + " (" + c.effective().value() + ")");
         startUploading(e, client, store);
@@ -412,6 +414,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     Conditions.set(status, generation(e), clock, Condition.COMPLETE, false, Reasons.UPLOADING,
         "Uploading backup of " + instance + " to s3://" + store.config().bucket() + "/" + key);
     StatusWriter.patchStatus(kube, e);
+    long tStart = System.nanoTime();
     int aborted = store.abortStaleUploads(key);
     if (aborted > 0) {
       events.normal(e, "StaleUploadsAborted", "Aborted " + aborted + " unfinished upload(s) of " + key + " from an earlier attempt");
@@ -427,6 +430,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       name = status.getBackupName();
     }
     long t0 = System.nanoTime();
+    long prepareMs = (t0 - tStart) / 1_000_000;
     UploadResult result;
     LxdClient.Download download = client.downloadBackup(instance, name);
     CancellableStream in = new CancellableStream(download.stream());
@@ -452,6 +456,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
     metrics.operation(KIND, "upload", "success", Duration.ofNanos(System.nanoTime() - t0));
     metrics.bytes(KIND, "upload", result.size());
+    long tUploaded = System.nanoTime();
     // Confirm with the store, independently of what the upload itself reported, without reading
     // the object back: its size, and the ETag the upload checked against the MD5s of what was
     // sent (UploadResult.verification says whether the store's ETags allowed that). The SHA-256
@@ -482,8 +487,14 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     status.setManifestKey(manifest.manifestKey());
     setProgress(status, result.size(), result.size());
     StatusWriter.patchStatus(kube, e);
+    long tChecked = System.nanoTime();
     store.putSmall(manifest.manifestKey(), manifest.toJson(), BackupManifest.CONTENT_TYPE);
+    long tManifest = System.nanoTime();
     finish(e, client, settings);
+    LOG.debug("InstanceExport {}/{}: timing prepare (abort stale, check backup) {} ms, upload {} ms, "
+        + "check {} ms, manifest {} ms, finish (delete LXD backup) {} ms", ns(e), e.getMetadata().getName(), prepareMs,
+        (tUploaded - t0) / 1_000_000, (tChecked - tUploaded) / 1_000_000, (tManifest - tChecked) / 1_000_000,
+        (System.nanoTime() - tManifest) / 1_000_000);
   }
 
   /** The object has the recorded size, and its manifest records the same size and SHA-256. */

@@ -348,6 +348,8 @@ public final class S3ObjectStore implements ObjectStore {
     private final AtomicLong confirmed = new AtomicLong();
     private final Progress progress;
     private final ExecutorService workers;
+    private final long started = System.nanoTime();
+    private long bufferWaitNanos;
 
     StreamingUpload(String key, InputStream data, long expectedSize, UploadOptions options,
         BufferPool pool, int partSize, MessageDigest digest) {
@@ -393,7 +395,9 @@ public final class S3ObjectStore implements ObjectStore {
         List<Future<Part>> parts = new ArrayList<>();
         parts.add(submit(uploadId, 1, first, first.length));
         while (partFailure.get() == null) {
+          long w = System.nanoTime();
           byte[] buf = acquire(pool);
+          bufferWaitNanos += System.nanoTime() - w;
           if (partFailure.get() != null) {
             pool.release(buf);
             break;
@@ -431,13 +435,21 @@ public final class S3ObjectStore implements ObjectStore {
         done.sort(Comparator.comparingInt(p -> p.completed().partNumber()));
         List<CompletedPart> completedParts = done.stream().map(Part::completed).toList();
         String expectedEtag = Md5.multipartEtag(done.stream().map(Part::md5).toList());
+        long tComplete = System.nanoTime();
         CompleteMultipartUploadResponse complete = call("complete multipart upload of " + url(key), true,
             () -> s3.completeMultipartUpload(r -> r.bucket(config.bucket()).key(key)
                 .uploadId(uploadId).multipartUpload(m -> m.parts(completedParts))));
         completed = true;
         String etag = unquote(complete.eTag());
+        long tVerify = System.nanoTime();
         UploadResult.Verification v = verify(key, complete.versionId(), total, expectedEtag, etag, true);
         String sha256 = HexFormat.of().formatHex(digest.digest());
+        if (log.isDebugEnabled()) {
+          long end = System.nanoTime();
+          log.debug("{}: timing {} parts of {} bytes: stream {} ms (reader waited for a free buffer {} ms), "
+              + "complete {} ms, verify {} ms", url(key), done.size(), partSize, (tComplete - started) / 1_000_000,
+              bufferWaitNanos / 1_000_000, (tVerify - tComplete) / 1_000_000, (end - tVerify) / 1_000_000);
+        }
         progress.report(total, true);
         return new UploadResult(key, total, sha256, etag, complete.versionId(), done.size(), v);
       } catch (InterruptedException e) {

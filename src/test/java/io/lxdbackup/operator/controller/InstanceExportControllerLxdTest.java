@@ -65,7 +65,7 @@ class InstanceExportControllerLxdTest {
   static IndependentS3Client aws;
   static final List<String> instances = new CopyOnWriteArrayList<>();
   static final List<String> instancesB = new CopyOnWriteArrayList<>();
-  /** 40 MiB random (incompressible, so the export spans three 16 MiB parts) + 8 MiB of text. */
+  /** 40 MiB random (incompressible, so the export spans several 8 MiB parts) + 8 MiB of text. */
   static final byte[] RANDOM = new byte[40 * 1024 * 1024];
   static final byte[] TEXT;
 
