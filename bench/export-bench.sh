@@ -10,6 +10,7 @@
 #
 #   bench/export-bench.sh                 # SIZES="256 1024" RUNS=3
 #   SIZES=256 RUNS=3 bench/export-bench.sh
+#   BENCH_LOGS=/tmp/bench-logs bench/export-bench.sh   # keep the operator's log (step timings)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -27,6 +28,7 @@ work=$(mktemp -d /var/tmp/export-bench.XXXXXX)
 s3pid=
 instance=
 cleanup() {
+  if [ -n "${BENCH_LOGS:-}" ]; then mkdir -p "$BENCH_LOGS" && cp "$work"/*.log "$work"/c-*.txt "$BENCH_LOGS"/ 2>/dev/null || true; fi
   [ -n "$s3pid" ] && kill "$s3pid" 2>/dev/null || true
   [ -n "$instance" ] && lxc delete -f "$instance" >/dev/null 2>&1 || true
   rm -rf "$work"

@@ -26,6 +26,7 @@ import io.lxdbackup.operator.schedule.GoDuration;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
 import io.lxdbackup.operator.store.ObjectKeys;
+import io.lxdbackup.operator.store.StoreException;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.UploadOptions;
 import io.lxdbackup.operator.store.UploadResult;
@@ -216,9 +217,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
     String key = spec.getKey();
     if (key != null && !key.isBlank() && (key.startsWith("/") || key.endsWith("/")
-        || ObjectKeys.isManifestKey(key) || key.endsWith(ObjectKeys.UPLOADING_SUFFIX))) {
+        || ObjectKeys.isManifestKey(key))) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.key \"" + key + "\" must not start or end with '/' and must not end in "
-          + ObjectKeys.MANIFEST_SUFFIX + " or " + ObjectKeys.UPLOADING_SUFFIX);
+          + ObjectKeys.MANIFEST_SUFFIX);
     }
     return new Settings(ttl, spec.getCompression() == null ? Compression.AUTO : spec.getCompression(), version);
   }
@@ -300,6 +301,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         }
         client.waitFor(op, OPERATION_TIMEOUT);
         metrics.operation(KIND, "createBackup", "success", Duration.ofNanos(System.nanoTime() - t0));
+        LOG.debug("InstanceExport {}/{}: timing createBackup {} ms", ns(e), e.getMetadata().getName(),
+            (System.nanoTime() - t0) / 1_000_000);
         events.normal(e, "BackupCreated", "Created LXD backup " + name + " of " + instance
             + " (" + c.effective().value() + ")");
         startUploading(e, client, store);
@@ -411,6 +414,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     Conditions.set(status, generation(e), clock, Condition.COMPLETE, false, Reasons.UPLOADING,
         "Uploading backup of " + instance + " to s3://" + store.config().bucket() + "/" + key);
     StatusWriter.patchStatus(kube, e);
+    long tStart = System.nanoTime();
     int aborted = store.abortStaleUploads(key);
     if (aborted > 0) {
       events.normal(e, "StaleUploadsAborted", "Aborted " + aborted + " unfinished upload(s) of " + key + " from an earlier attempt");
@@ -426,6 +430,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       name = status.getBackupName();
     }
     long t0 = System.nanoTime();
+    long prepareMs = (t0 - tStart) / 1_000_000;
     UploadResult result;
     LxdClient.Download download = client.downloadBackup(instance, name);
     CancellableStream in = new CancellableStream(download.stream());
@@ -451,16 +456,25 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
     metrics.operation(KIND, "upload", "success", Duration.ofNanos(System.nanoTime() - t0));
     metrics.bytes(KIND, "upload", result.size());
-    // Confirm with the store, independently of what the upload itself reported.
+    long tUploaded = System.nanoTime();
+    // Confirm with the store, independently of what the upload itself reported, without reading
+    // the object back: its size, and the ETag the upload checked against the MD5s of what was
+    // sent (UploadResult.verification says whether the store's ETags allowed that). The SHA-256
+    // of the stream goes into the manifest, the object's checksum record; restores verify it.
     io.lxdbackup.operator.store.ObjectInfo head = store.head(key).orElseThrow(() -> Failure.retryable(
         Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
     boolean sizeOk = head.size() == result.size() && (total < 0 || total == result.size());
-    if (!sizeOk || !result.sha256().equals(head.sha256())) {
+    boolean etagOk = result.etag() == null || result.etag().equals(head.etag());
+    // single-PUT objects also carry the SHA-256 as metadata
+    boolean shaOk = head.sha256() == null || result.sha256().equals(head.sha256());
+    if (!sizeOk || !etagOk || !shaOk) {
       store.delete(key);
       throw Failure.retryable(Reasons.CHECKSUM_MISMATCH, "the stored object does not match what was read from LXD (size "
-          + head.size() + " vs " + result.size() + (total < 0 ? "" : "/" + total) + ", sha256 " + head.sha256() + " vs "
-          + result.sha256() + "); it was removed and the upload is retried");
+          + head.size() + " vs " + result.size() + (total < 0 ? "" : "/" + total) + ", ETag " + head.etag() + " vs "
+          + result.etag() + ", sha256 " + head.sha256() + " vs " + result.sha256() + "); it was removed and the upload is retried");
     }
+    LOG.debug("InstanceExport {}/{}: {} uploaded in {} part(s), {} bytes, verified by {}", ns(e), e.getMetadata().getName(),
+        key, result.parts(), result.size(), result.verification());
     status.getObject().setSize(result.size());
     status.getObject().setSha256(result.sha256());
     ServerInfo server = client.server();
@@ -473,15 +487,35 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     status.setManifestKey(manifest.manifestKey());
     setProgress(status, result.size(), result.size());
     StatusWriter.patchStatus(kube, e);
+    long tChecked = System.nanoTime();
     store.putSmall(manifest.manifestKey(), manifest.toJson(), BackupManifest.CONTENT_TYPE);
+    long tManifest = System.nanoTime();
     finish(e, client, settings);
+    LOG.debug("InstanceExport {}/{}: timing prepare (abort stale, check backup) {} ms, upload {} ms, "
+        + "check {} ms, manifest {} ms, finish (delete LXD backup) {} ms", ns(e), e.getMetadata().getName(), prepareMs,
+        (tUploaded - t0) / 1_000_000, (tChecked - tUploaded) / 1_000_000, (tManifest - tChecked) / 1_000_000,
+        (System.nanoTime() - tManifest) / 1_000_000);
   }
 
+  /** The object has the recorded size, and its manifest records the same size and SHA-256. */
   private static boolean verifiedInStore(ObjectStore store, ObjectInfo recorded) {
     Optional<io.lxdbackup.operator.store.ObjectInfo> head = store.head(recorded.getKey());
-    return head.isPresent() && recorded.getSize() != null && head.get().size() == recorded.getSize()
-        && recorded.getSha256().equals(head.get().sha256())
-        && store.head(ObjectKeys.manifestKey(recorded.getKey())).isPresent();
+    if (head.isEmpty() || recorded.getSize() == null || head.get().size() != recorded.getSize()
+        || (head.get().sha256() != null && !recorded.getSha256().equals(head.get().sha256()))) {
+      return false;
+    }
+    try {
+      BackupManifest m = BackupManifest.fromJson(store.getSmall(ObjectKeys.manifestKey(recorded.getKey())));
+      return recorded.getSha256().equals(m.sha256()) && m.size() == recorded.getSize();
+    } catch (StoreException ex) {
+      if (ex.reason() == StoreException.Reason.OBJECT_NOT_FOUND) {
+        return false;
+      }
+      throw ex;
+    } catch (RuntimeException ex) {
+      LOG.debug("manifest of {} unreadable: {}", recorded.getKey(), ex.toString());
+      return false;
+    }
   }
 
   /** Deletes the LXD backup, then declares the export complete. */
@@ -497,7 +531,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     status.setExpiration(settings.ttl() == null ? null : Conditions.timestamp(now.plus(settings.ttl())));
     String msg = "Exported " + e.getSpec().getInstance() + " to s3://" + status.getObject().getBucket() + "/"
         + status.getObject().getKey() + " (" + status.getObject().getSize() + " bytes, " + status.getCompression().value()
-        + ", sha256 verified in the store)";
+        + ", sha256 " + status.getObject().getSha256() + " in " + status.getManifestKey() + ")";
     Conditions.set(status, generation(e), clock, Condition.COMPLETE, true, Reasons.EXPORT_COMPLETED, msg);
     events.normal(e, Reasons.EXPORT_COMPLETED, msg);
     metrics.lastSuccess(KIND, ns(e), e.getSpec().getRemoteRef().getName(), e.getSpec().getInstance(), now);

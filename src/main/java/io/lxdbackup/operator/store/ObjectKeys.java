@@ -12,11 +12,6 @@ public final class ObjectKeys {
   public static final String MANIFEST_SUFFIX = ".json";
   /** Name start of the objects written by {@link ObjectStore#validate()}; never a backup. */
   public static final String PROBE_NAME_PREFIX = ".lxdbackup-probe-";
-  /**
-   * Multipart uploads land here first and are copied to the real key together with their
-   * SHA-256 metadata, which is only known once the last byte was read.
-   */
-  public static final String UPLOADING_SUFFIX = ".uploading";
 
   private ObjectKeys() {}
 
@@ -75,10 +70,6 @@ public final class ObjectKeys {
 
   public static boolean isManifestKey(String key) {
     return key.endsWith(MANIFEST_SUFFIX);
-  }
-
-  public static String uploadingKey(String key) {
-    return key + UPLOADING_SUFFIX;
   }
 
   /** Whether the last path segment of {@code key} marks a validation probe. */

@@ -22,8 +22,11 @@ public interface ObjectStore extends AutoCloseable {
 
   /**
    * Streams {@code data} to {@code key} in a single pass, computing its SHA-256 on the way, and
-   * returns only after the store confirmed the size. Nothing is visible at {@code key} unless the
-   * whole upload succeeded. Does not close {@code data}.
+   * returns only after the store confirmed the size and, where its ETags are MD5-based, the ETag
+   * expected from what was sent (see {@link UploadResult.Verification}). Nothing is visible at
+   * {@code key} unless the whole upload succeeded. The SHA-256 is returned; it is in the object's
+   * metadata only when the upload was a single PUT, so the caller records it (the manifest).
+   * Does not close {@code data}.
    *
    * @param expectedSize the length when known (checked, and used to size parts), else -1
    * @throws IOException when reading {@code data} fails or it does not have {@code expectedSize}
@@ -34,7 +37,7 @@ public interface ObjectStore extends AutoCloseable {
 
   /**
    * Aborts multipart uploads left for {@code key} by an interrupted {@link #upload} (operator
-   * crash) and removes its leftover staging object.
+   * crash).
    *
    * @return the number of multipart uploads aborted
    */

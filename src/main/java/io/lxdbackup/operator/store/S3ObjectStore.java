@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -57,12 +58,9 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
-import software.amazon.awssdk.services.s3.model.CopyObjectResponse;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
-import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
@@ -73,15 +71,20 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * {@link ObjectStore} on the AWS SDK v2 synchronous client, for AWS S3 and S3-compatible
  * servers (MinIO, Ceph RGW, s3proxy, ...).
  *
- * <p>Uploads of unknown length go through a multipart upload to a staging key
- * ({@code <key>.uploading}) and are then copied server-side to {@code key}: S3 fixes an object's
- * metadata when the upload starts, but the SHA-256 that goes into {@code x-amz-meta-sha256} is
- * only known after the last byte. The copy also means {@code key} appears at once, complete and
- * with its checksum, or not at all. Inputs smaller than one part are a single PUT.
+ * <p>Uploads of unknown length go through a multipart upload straight to the key: S3 shows
+ * nothing there until CompleteMultipartUpload, so the key appears complete or not at all, and a
+ * failed upload is aborted. Inputs smaller than one part are a single PUT.
  *
- * <p>The copy is server-side (no bytes pass through the operator) but costs the store a second
- * write; on a bucket whose default Object Lock retention also locks the staging version, that
- * version stays until its retention ends.
+ * <p>Verification needs no re-read: each part is sent with its {@code Content-MD5} (the store
+ * refuses a part that arrives different), and the object's ETag, from CompleteMultipartUpload
+ * and again from a HEAD, must equal {@code hex(md5(md5(part 1) || ... ))-<parts>} (for a single
+ * PUT: the body's MD5). Where ETags are not MD5-based (SSE-KMS; detected from the configuration
+ * or from the ETag's form) only the size is compared.
+ *
+ * <p>The SHA-256 of the whole stream is computed on the way and returned. A single PUT also
+ * stores it as {@code x-amz-meta-sha256}; a multipart upload cannot (S3 fixes metadata when the
+ * upload starts, the SHA-256 is known after the last byte), so its record is the caller's
+ * manifest.
  */
 public final class S3ObjectStore implements ObjectStore {
   /** User metadata key holding the object's SHA-256 (hex); S3 shows it as {@code x-amz-meta-sha256}. */
@@ -100,9 +103,6 @@ public final class S3ObjectStore implements ObjectStore {
   private final StoreConfig config;
   private final S3Client s3;
   private final boolean ownsClient;
-  // bigger objects are copied from staging in ranges: one CopyObject of several GiB can outlast
-  // proxies' idle timeouts, and ranges copy in parallel
-  private volatile long copyPartSize = 512L * 1024 * 1024;
   private volatile Duration retryBaseDelay = Duration.ofSeconds(1);
 
   private S3ObjectStore(StoreConfig config, S3Client s3, boolean ownsClient) {
@@ -198,7 +198,7 @@ public final class S3ObjectStore implements ObjectStore {
     if (n < partSize) {
       try {
         checkLength(expectedSize, n);
-        return putSingle(key, first, n, HexFormat.of().formatHex(digest.digest()), options);
+        return putSingle(key, first, n, HexFormat.of().formatHex(digest.digest()), Md5.of(first, 0, n), options);
       } finally {
         pool.release(first);
       }
@@ -209,7 +209,6 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public int abortStaleUploads(String key) {
     requireWritable("abort uploads for", key);
-    String staging = ObjectKeys.uploadingKey(key);
     int aborted = 0;
     String keyMarker = null;
     String uploadIdMarker = null;
@@ -221,7 +220,7 @@ public final class S3ObjectStore implements ObjectStore {
               .keyMarker(km).uploadIdMarker(um)));
       for (MultipartUpload u : page.uploads()) {
         // the prefix also matches longer keys (web1.tar.gz vs web1.tar.gz2): only ours go
-        if (u.key().equals(key) || u.key().equals(staging)) {
+        if (u.key().equals(key)) {
           call("abort multipart upload of " + url(u.key()), true,
               () -> s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(u.key()).uploadId(u.uploadId())));
           aborted++;
@@ -230,9 +229,6 @@ public final class S3ObjectStore implements ObjectStore {
       keyMarker = Boolean.TRUE.equals(page.isTruncated()) ? page.nextKeyMarker() : null;
       uploadIdMarker = Boolean.TRUE.equals(page.isTruncated()) ? page.nextUploadIdMarker() : null;
     } while (keyMarker != null);
-    if (head(staging).isPresent()) {
-      delete(staging);
-    }
     return aborted;
   }
 
@@ -309,14 +305,6 @@ public final class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** Test hook: objects above this size are copied from staging in ranges of this size. */
-  void setCopyPartSize(long copyPartSize) {
-    if (copyPartSize < UploadOptions.MIN_PART_SIZE) {
-      throw new IllegalArgumentException("copy parts must be at least 5 MiB");
-    }
-    this.copyPartSize = copyPartSize;
-  }
-
   /** Test hook: first pause of the per-part retry backoff. */
   void setRetryBaseDelay(Duration retryBaseDelay) {
     this.retryBaseDelay = retryBaseDelay;
@@ -324,9 +312,11 @@ public final class S3ObjectStore implements ObjectStore {
 
   // ---- single PUT ----
 
-  private UploadResult putSingle(String key, byte[] buf, int len, String sha256, UploadOptions options) {
+  private UploadResult putSingle(String key, byte[] buf, int len, String sha256, byte[] md5,
+      UploadOptions options) {
     PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(config.bucket()).key(key)
         .contentType(options.contentType()).contentLength((long) len)
+        .contentMD5(Base64.getEncoder().encodeToString(md5))
         .metadata(withSha256(options.metadata(), sha256));
     if (config.storageClass() != null) {
       put.storageClass(config.storageClass());
@@ -337,9 +327,10 @@ public final class S3ObjectStore implements ObjectStore {
     PutObjectResponse response = withRetries("upload " + url(key), options.partRetries(), true,
         () -> s3.putObject(request, RequestBody.fromContentProvider(
             () -> new ByteArrayInputStream(buf, 0, len), len, options.contentType())));
-    verify(key, response.versionId(), len, sha256);
+    String etag = unquote(response.eTag());
+    UploadResult.Verification v = verify(key, response.versionId(), len, Md5.singleEtag(md5), etag, false);
     reportFinal(options, len);
-    return new UploadResult(key, len, sha256, unquote(response.eTag()), response.versionId(), 1);
+    return new UploadResult(key, len, sha256, etag, response.versionId(), 1, v);
   }
 
   // ---- multipart ----
@@ -347,7 +338,6 @@ public final class S3ObjectStore implements ObjectStore {
   /** State of one multipart upload; used once. */
   private final class StreamingUpload {
     private final String key;
-    private final String staging;
     private final InputStream data;
     private final long expectedSize;
     private final UploadOptions options;
@@ -358,11 +348,12 @@ public final class S3ObjectStore implements ObjectStore {
     private final AtomicLong confirmed = new AtomicLong();
     private final Progress progress;
     private final ExecutorService workers;
+    private final long started = System.nanoTime();
+    private long bufferWaitNanos;
 
     StreamingUpload(String key, InputStream data, long expectedSize, UploadOptions options,
         BufferPool pool, int partSize, MessageDigest digest) {
       this.key = key;
-      this.staging = ObjectKeys.uploadingKey(key);
       this.data = data;
       this.expectedSize = expectedSize;
       this.options = options;
@@ -378,14 +369,20 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     UploadResult run(byte[] first) throws IOException {
+      // everything the object carries is fixed here; nothing is visible at key before completion
       CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
-          .bucket(config.bucket()).key(staging).contentType(options.contentType());
-      // storage class and retention go on the final copy only: a staging object in an archive
-      // class could not be copied, and a locked one could not be deleted
+          .bucket(config.bucket()).key(key).contentType(options.contentType()).metadata(options.metadata());
+      if (config.storageClass() != null) {
+        create.storageClass(config.storageClass());
+      }
       applyEncryption(create);
+      if (config.objectLock() != null) {
+        create.objectLockMode(config.objectLock().mode().name());
+        create.objectLockRetainUntilDate(retainUntil());
+      }
       String uploadId;
       try {
-        uploadId = call("start multipart upload of " + url(staging), true,
+        uploadId = call("start multipart upload of " + url(key), true,
             () -> s3.createMultipartUpload(create.build())).uploadId();
       } catch (RuntimeException e) {
         pool.release(first);
@@ -395,10 +392,12 @@ public final class S3ObjectStore implements ObjectStore {
       boolean completed = false;
       try {
         long total = first.length;
-        List<Future<CompletedPart>> parts = new ArrayList<>();
+        List<Future<Part>> parts = new ArrayList<>();
         parts.add(submit(uploadId, 1, first, first.length));
         while (partFailure.get() == null) {
+          long w = System.nanoTime();
           byte[] buf = acquire(pool);
+          bufferWaitNanos += System.nanoTime() - w;
           if (partFailure.get() != null) {
             pool.release(buf);
             break;
@@ -427,43 +426,57 @@ public final class S3ObjectStore implements ObjectStore {
             break;
           }
         }
-        List<CompletedPart> done = new ArrayList<>(parts.size());
-        for (Future<CompletedPart> f : parts) {
+        List<Part> done = new ArrayList<>(parts.size());
+        for (Future<Part> f : parts) {
           done.add(await(f));
         }
         rethrowPartFailure();
         checkLength(expectedSize, total);
-        done.sort(Comparator.comparingInt(CompletedPart::partNumber));
-        CompleteMultipartUploadResponse complete = call("complete multipart upload of " + url(staging), true,
-            () -> s3.completeMultipartUpload(r -> r.bucket(config.bucket()).key(staging)
-                .uploadId(uploadId).multipartUpload(m -> m.parts(done))));
+        done.sort(Comparator.comparingInt(p -> p.completed().partNumber()));
+        List<CompletedPart> completedParts = done.stream().map(Part::completed).toList();
+        String expectedEtag = Md5.multipartEtag(done.stream().map(Part::md5).toList());
+        long tComplete = System.nanoTime();
+        CompleteMultipartUploadResponse complete = call("complete multipart upload of " + url(key), true,
+            () -> s3.completeMultipartUpload(r -> r.bucket(config.bucket()).key(key)
+                .uploadId(uploadId).multipartUpload(m -> m.parts(completedParts))));
         completed = true;
+        String etag = unquote(complete.eTag());
+        long tVerify = System.nanoTime();
+        UploadResult.Verification v = verify(key, complete.versionId(), total, expectedEtag, etag, true);
         String sha256 = HexFormat.of().formatHex(digest.digest());
-        UploadResult result = publish(complete.versionId(), total, sha256, done.size());
+        if (log.isDebugEnabled()) {
+          long end = System.nanoTime();
+          log.debug("{}: timing {} parts of {} bytes: stream {} ms (reader waited for a free buffer {} ms), "
+              + "complete {} ms, verify {} ms", url(key), done.size(), partSize, (tComplete - started) / 1_000_000,
+              bufferWaitNanos / 1_000_000, (tVerify - tComplete) / 1_000_000, (end - tVerify) / 1_000_000);
+        }
         progress.report(total, true);
-        return result;
+        return new UploadResult(key, total, sha256, etag, complete.versionId(), done.size(), v);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("upload of " + url(key) + " interrupted");
       } finally {
         stopWorkers();
         if (!completed) {
-          abort(uploadId);
+          abortQuietly(key, uploadId);
         }
       }
     }
 
-    private Future<CompletedPart> submit(String uploadId, int partNumber, byte[] buf, int len) {
+    private Future<Part> submit(String uploadId, int partNumber, byte[] buf, int len) {
       return workers.submit(() -> {
         try {
-          String etag = withRetries("upload part " + partNumber + " of " + url(staging),
+          // on the worker, so that MD5s of several parts are computed in parallel
+          byte[] md5 = Md5.of(buf, 0, len);
+          String contentMd5 = Base64.getEncoder().encodeToString(md5);
+          String etag = withRetries("upload part " + partNumber + " of " + url(key),
               options.partRetries(), true,
-              () -> s3.uploadPart(r -> r.bucket(config.bucket()).key(staging).uploadId(uploadId)
-                      .partNumber(partNumber).contentLength((long) len),
+              () -> s3.uploadPart(r -> r.bucket(config.bucket()).key(key).uploadId(uploadId)
+                      .partNumber(partNumber).contentLength((long) len).contentMD5(contentMd5),
                   RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
                       UploadOptions.DEFAULT_CONTENT_TYPE))).eTag();
           progress.report(confirmed.addAndGet(len), false);
-          return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
+          return new Part(CompletedPart.builder().partNumber(partNumber).eTag(etag).build(), md5);
         } catch (Throwable t) {
           partFailure.compareAndSet(null, t);
           throw t;
@@ -474,7 +487,7 @@ public final class S3ObjectStore implements ObjectStore {
       });
     }
 
-    private CompletedPart await(Future<CompletedPart> f) throws InterruptedException {
+    private Part await(Future<Part> f) throws InterruptedException {
       try {
         return f.get();
       } catch (ExecutionException e) {
@@ -497,136 +510,21 @@ public final class S3ObjectStore implements ObjectStore {
       }
     }
 
-    /** Copies staging to the real key with its checksum, verifies, and removes staging. */
-    private UploadResult publish(String stagingVersion, long size, String sha256, int partCount) {
-      Map<String, String> metadata = withSha256(options.metadata(), sha256);
-      String etag;
-      String versionId;
-      try {
-        if (size <= copyPartSize) {
-          CopyObjectRequest.Builder copy = CopyObjectRequest.builder()
-              .sourceBucket(config.bucket()).sourceKey(staging).sourceVersionId(stagingVersion)
-              .destinationBucket(config.bucket()).destinationKey(key)
-              .metadataDirective(MetadataDirective.REPLACE).metadata(metadata)
-              .contentType(options.contentType());
-          if (config.storageClass() != null) {
-            copy.storageClass(config.storageClass());
-          }
-          if (config.encryption() != null) {
-            copy.serverSideEncryption(config.encryption().type().wireValue());
-            copy.ssekmsKeyId(config.encryption().kmsKeyId());
-          }
-          if (config.objectLock() != null) {
-            copy.objectLockMode(config.objectLock().mode().name());
-            copy.objectLockRetainUntilDate(retainUntil());
-          }
-          CopyObjectResponse r = call("copy " + url(staging) + " to " + url(key), true,
-              () -> s3.copyObject(copy.build()));
-          etag = unquote(r.copyObjectResult().eTag());
-          versionId = r.versionId();
-        } else {
-          String[] ev = copyInRanges(stagingVersion, size, metadata);
-          etag = ev[0];
-          versionId = ev[1];
-        }
-        verify(key, versionId, size, sha256);
-      } finally {
-        deleteStaging(stagingVersion);
-      }
-      return new UploadResult(key, size, sha256, etag, versionId, partCount);
-    }
-
-    private String[] copyInRanges(String stagingVersion, long size, Map<String, String> metadata) {
-      CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
-          .bucket(config.bucket()).key(key).contentType(options.contentType()).metadata(metadata);
-      if (config.storageClass() != null) {
-        create.storageClass(config.storageClass());
-      }
-      applyEncryption(create);
-      if (config.objectLock() != null) {
-        create.objectLockMode(config.objectLock().mode().name());
-        create.objectLockRetainUntilDate(retainUntil());
-      }
-      String uploadId = call("start multipart copy to " + url(key), true,
-          () -> s3.createMultipartUpload(create.build())).uploadId();
-      boolean done = false;
-      try {
-        long range = copyPartSize;
-        int count = (int) ((size + range - 1) / range);
-        List<Future<CompletedPart>> parts = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-          int partNumber = i + 1;
-          long from = i * range;
-          long to = Math.min(size, from + range) - 1;
-          parts.add(workers.submit(() -> {
-            String etag = withRetries("copy part " + partNumber + " to " + url(key),
-                options.partRetries(), true,
-                () -> s3.uploadPartCopy(r -> r.sourceBucket(config.bucket()).sourceKey(staging)
-                    .sourceVersionId(stagingVersion).copySourceRange("bytes=" + from + "-" + to)
-                    .destinationBucket(config.bucket()).destinationKey(key)
-                    .uploadId(uploadId).partNumber(partNumber))).copyPartResult().eTag();
-            return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
-          }));
-        }
-        List<CompletedPart> completed = new ArrayList<>(count);
-        for (Future<CompletedPart> f : parts) {
-          completed.add(await(f));
-        }
-        CompleteMultipartUploadResponse r = call("complete multipart copy to " + url(key), true,
-            () -> s3.completeMultipartUpload(c -> c.bucket(config.bucket()).key(key).uploadId(uploadId)
-                .multipartUpload(m -> m.parts(completed))));
-        done = true;
-        return new String[] {unquote(r.eTag()), r.versionId()};
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StoreException(StoreException.Reason.STORE_ERROR, "copy to " + url(key) + " interrupted",
-            e, true);
-      } finally {
-        if (!done) {
-          abortQuietly(key, uploadId);
-        }
-      }
-    }
-
-    private void deleteStaging(String stagingVersion) {
-      try {
-        // by version where there are versions, so no noncurrent copy of the data stays behind
-        s3.deleteObject(r -> r.bucket(config.bucket()).key(staging).versionId(stagingVersion));
-        return;
-      } catch (SdkException e) {
-        if (stagingVersion == null) {
-          log.warn("could not delete staging object {}; abortStaleUploads({}) removes it: {}",
-              url(staging), key, StoreErrors.map(e, config, "delete", true).getMessage());
-          return;
-        }
-        // no s3:DeleteObjectVersion, or the version is locked by a bucket default retention
-        log.warn("could not delete version {} of staging object {} ({}); it stays as a noncurrent version",
-            stagingVersion, url(staging), StoreErrors.map(e, config, "delete", true).getMessage());
-      }
-      try {
-        s3.deleteObject(r -> r.bucket(config.bucket()).key(staging));
-      } catch (SdkException e) {
-        log.warn("could not delete staging object {}: {}", url(staging),
-            StoreErrors.map(e, config, "delete", true).getMessage());
-      }
-    }
-
     private void stopWorkers() {
       workers.shutdownNow();
       try {
         // parts still on the wire after an abort could be stored again; wait for them first
         if (!workers.awaitTermination(2, TimeUnit.MINUTES)) {
-          log.warn("part uploads of {} did not stop within 2 minutes", url(staging));
+          log.warn("part uploads of {} did not stop within 2 minutes", url(key));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-
-    private void abort(String uploadId) {
-      abortQuietly(staging, uploadId);
-    }
   }
+
+  /** One part as sent: what CompleteMultipartUpload needs, and its MD5 for the expected ETag. */
+  private record Part(CompletedPart completed, byte[] md5) {}
 
   private void abortQuietly(String key, String uploadId) {
     try {
@@ -640,15 +538,34 @@ public final class S3ObjectStore implements ObjectStore {
   // ---- helpers ----
 
   /**
-   * Confirms what the store holds now is what was read from the source; a mismatch is removed
-   * again, so that nothing wrong stays at {@code key}.
+   * Confirms, without reading the object back, that what the store holds now is what was sent:
+   * its size, and its ETag (as returned by the write and by a HEAD) against {@code expectedEtag}
+   * computed from the MD5s of the bytes sent. A mismatch is removed again, so that nothing wrong
+   * stays at {@code key}.
    */
-  private void verify(String key, String versionId, long size, String sha256) {
+  private UploadResult.Verification verify(String key, String versionId, long size, String expectedEtag,
+      String writeEtag, boolean multipart) {
     HeadObjectResponse h = call("verify " + url(key), true,
         () -> s3.headObject(r -> r.bucket(config.bucket()).key(key).versionId(versionId)));
-    String stored = h.metadata().get(SHA256_METADATA);
-    if (h.contentLength() != null && h.contentLength() == size && sha256.equals(stored)) {
-      return;
+    String headEtag = unquote(h.eTag());
+    String problem = null;
+    UploadResult.Verification v = UploadResult.Verification.SIZE_ONLY;
+    if (h.contentLength() == null || h.contentLength() != size) {
+      problem = h.contentLength() + " bytes";
+    } else if (etagsCanBeMd5() && Md5.isMd5Form(writeEtag, multipart) && Md5.isMd5Form(headEtag, multipart)) {
+      if (expectedEtag.equalsIgnoreCase(writeEtag) && expectedEtag.equalsIgnoreCase(headEtag)) {
+        v = UploadResult.Verification.SIZE_AND_MD5_ETAG;
+      } else {
+        problem = "ETag " + writeEtag + " (HEAD: " + headEtag + ")";
+      }
+    } else {
+      // SSE-KMS (or SSE-C) ETags are not an MD5 of the data, and a few S3-compatible stores use
+      // other ETags: there only the size can be checked without reading the object back; the
+      // parts' Content-MD5 was still checked by the store on arrival
+      log.debug("{}: ETag {} is not MD5-based; verified the size only", url(key), headEtag);
+    }
+    if (problem == null) {
+      return v;
     }
     try {
       s3.deleteObject(r -> r.bucket(config.bucket()).key(key).versionId(versionId));
@@ -656,9 +573,13 @@ public final class S3ObjectStore implements ObjectStore {
       log.warn("could not remove unverified object {}: {}", url(key),
           StoreErrors.map(e, config, "delete", true).getMessage());
     }
-    throw new StoreException(StoreException.Reason.STORE_ERROR, "the store held " + h.contentLength()
-        + " bytes with sha256 " + stored + " at " + url(key) + " after uploading " + size
-        + " bytes with sha256 " + sha256 + "; the object was removed", null, true);
+    throw new StoreException(StoreException.Reason.STORE_ERROR, "the store held " + problem + " at " + url(key)
+        + " after uploading " + size + " bytes with ETag " + expectedEtag + "; the object was removed", null, true);
+  }
+
+  /** False where the configuration makes the store's ETags something other than MD5s. */
+  private boolean etagsCanBeMd5() {
+    return config.encryption() == null || config.encryption().type() != StoreConfig.SseType.AWS_KMS;
   }
 
   private <T> T withRetries(String action, int retries, boolean onObject, Supplier<T> request) {

@@ -16,6 +16,7 @@ import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -47,6 +48,11 @@ public final class ExportBench {
 
   static void export(URI endpoint, String bucket, String instance, int runs) throws Exception {
     S3Server.quietLogs();
+    // timestamps of the export's steps (stderr, kept with BENCH_LOGS=<dir>)
+    for (Class<?> c : List.of(io.lxdbackup.operator.controller.InstanceExportReconciler.class,
+        io.lxdbackup.operator.store.S3ObjectStore.class)) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c)).setLevel(ch.qos.logback.classic.Level.DEBUG);
+    }
     LxdRig rig = LxdRig.require();
     try (OperatorHarness op = new OperatorHarness().start()) {
       KubernetesClient kube = op.kube();

@@ -65,7 +65,7 @@ class InstanceExportControllerLxdTest {
   static IndependentS3Client aws;
   static final List<String> instances = new CopyOnWriteArrayList<>();
   static final List<String> instancesB = new CopyOnWriteArrayList<>();
-  /** 40 MiB random (incompressible, so the export spans three 16 MiB parts) + 8 MiB of text. */
+  /** 40 MiB random (incompressible, so the export spans several 8 MiB parts) + 8 MiB of text. */
   static final byte[] RANDOM = new byte[40 * 1024 * 1024];
   static final byte[] TEXT;
 
@@ -168,7 +168,10 @@ class InstanceExportControllerLxdTest {
     String key = st.getObject().getKey();
     IndependentS3Client.Head head = aws.head(BUCKET, key).orElseThrow();
     assertThat(head.size()).isEqualTo(st.getObject().getSize());
-    assertThat(head.sha256()).isEqualTo(st.getObject().getSha256());
+    // sha256 metadata only on single-PUT objects; the manifest (below) is the checksum record
+    if (head.sha256() != null) {
+      assertThat(head.sha256()).isEqualTo(st.getObject().getSha256());
+    }
     MessageDigest d = MessageDigest.getInstance("SHA-256");
     long[] n = new long[1];
     aws.read(BUCKET, key, in -> {
@@ -323,7 +326,7 @@ class InstanceExportControllerLxdTest {
     String key = get("restart").getStatus().getObject().getKey();
     // what a killed operator leaves behind: a multipart upload nobody completes
     try (S3Client raw = s3.rawClient()) {
-      raw.createMultipartUpload(b -> b.bucket(BUCKET).key(key + ".uploading"));
+      raw.createMultipartUpload(b -> b.bucket(BUCKET).key(key));
     }
     // stop as a crash would, while the upload is in flight: the transfer is cut, then the
     // gate opens so the stopping reconcile can notice

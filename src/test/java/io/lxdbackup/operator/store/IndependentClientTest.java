@@ -51,7 +51,12 @@ class IndependentClientTest {
     System.out.println("independent client: " + client.name());
     IndependentS3Client.Head head = client.head(BUCKET, KEY).orElseThrow();
     assertThat(head.size()).isEqualTo(SIZE);
-    assertThat(head.sha256()).isEqualTo(expected);
+    // a multipart upload: the SHA-256 is not metadata (the caller's manifest records it); the
+    // ETag the upload verified is what others see
+    assertThat(head.sha256()).isNull();
+    if (client.name().contains("aws")) {
+      assertThat(head.etag()).isEqualTo(r.etag());
+    }
     String[] streamed = new String[1];
     client.read(BUCKET, KEY, in -> streamed[0] = TestData.sha256(in));
     assertThat(streamed[0]).isEqualTo(expected);

@@ -38,7 +38,12 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -107,37 +112,78 @@ class S3ObjectStoreTest {
       assertThat(r.sha256()).isEqualTo(expected);
       assertThat(r.etag()).isNotBlank();
       assertThat(r.parts()).isEqualTo(size < PART ? 1 : (int) ((size + PART - 1) / PART));
+      boolean single = size < PART;
+      // verified by ETag: MD5 of the body, or of the parts' MD5s with the part count
+      assertThat(r.etag()).isEqualTo(expectedEtag(size, size, PART));
+      assertThat(r.etag()).matches(single ? "[0-9a-f]{32}" : "[0-9a-f]{32}-" + r.parts());
+      assertThat(r.verification()).isEqualTo(UploadResult.Verification.SIZE_AND_MD5_ETAG);
 
       ObjectInfo head = store.head(key).orElseThrow();
       assertThat(head.size()).isEqualTo(size);
-      assertThat(head.sha256()).isEqualTo(expected);
+      assertThat(head.etag()).isEqualTo(r.etag());
+      // the SHA-256 is metadata only where it was known before the request: a single PUT
+      assertThat(head.sha256()).isEqualTo(single ? expected : null);
 
       // independent of the store: raw GET, raw metadata
       var got = raw.getObject(b -> b.bucket(bucket).key(key));
       assertThat(TestData.sha256(got)).isEqualTo(expected);
       assertThat(got.response().contentLength()).isEqualTo(size);
-      assertThat(got.response().metadata()).containsEntry("sha256", expected).containsEntry("instance", "web1");
+      assertThat(got.response().metadata()).containsEntry("instance", "web1");
+      if (single) {
+        assertThat(got.response().metadata()).containsEntry("sha256", expected);
+      } else {
+        assertThat(got.response().metadata()).doesNotContainKey("sha256");
+      }
       got.close();
 
       try (InputStream in = store.downloadVerified(key, expected, size)) {
         in.transferTo(OutputStreamSink.INSTANCE);
       }
-      assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
       assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+      assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).extracting(o -> o.key()).containsExactly(key);
     }
   }
 
   @Test
-  void largeObjectsAreCopiedFromStagingInRanges() throws Exception {
+  void multipartGoesToTheKeyAndIsInvisibleUntilCompleted() throws Exception {
     long size = 17 * MiB + 3;
     String key = "exports/big.tar";
-    try (S3ObjectStore store = store()) {
-      store.setCopyPartSize(6 * MiB);
+    List<String> seenBeforeComplete = new CopyOnWriteArrayList<>();
+    List<String> contentMd5s = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor probe = new ExecutionInterceptor() {
+      @Override
+      public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof UploadPartRequest) {
+          contentMd5s.add(ctx.httpRequest().firstMatchingHeader("Content-MD5").orElse("none"));
+        }
+        if (ctx.request() instanceof CompleteMultipartUploadRequest) {
+          // the last moment before completion: all parts are stored, nothing is visible
+          raw.listObjectsV2(b -> b.bucket(bucket)).contents().forEach(o -> seenBeforeComplete.add(o.key()));
+          try {
+            raw.headObject(b -> b.bucket(bucket).key(key));
+            seenBeforeComplete.add("head:" + key);
+          } catch (NoSuchKeyException e) {
+            // expected
+          } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() != 404) {
+              throw e;
+            }
+          }
+          assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads())
+              .extracting(MultipartUpload::key).containsExactly(key);
+        }
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(probe))) {
       UploadResult r = store.upload(key, new TestData(7, size), size, options());
       assertThat(r.parts()).isEqualTo(4);
-      assertThat(store.head(key).orElseThrow().sha256()).isEqualTo(TestData.sha256(7, size));
-      assertThat(TestData.sha256(store.download(key))).isEqualTo(TestData.sha256(7, size));
-      assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
+      assertThat(seenBeforeComplete).isEmpty();
+      // every part was sent with its MD5, which the store checks on arrival
+      assertThat(contentMd5s).hasSize(4).doesNotContain("none");
+      assertThat(r.etag()).isEqualTo(expectedEtag(7, size, PART));
+      assertThat(TestData.sha256(store.download(key))).isEqualTo(TestData.sha256(7, size)).isEqualTo(r.sha256());
+      assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).extracting(o -> o.key()).containsExactly(key);
     }
   }
 
@@ -292,14 +338,12 @@ class S3ObjectStoreTest {
     CreateMultipartUploadResponse stale = raw.createMultipartUpload(b -> b.bucket(bucket).key(key));
     raw.uploadPart(b -> b.bucket(bucket).key(key).uploadId(stale.uploadId()).partNumber(1),
         RequestBody.fromBytes(new byte[(int) PART]));
-    raw.createMultipartUpload(b -> b.bucket(bucket).key(ObjectKeys.uploadingKey(key)));
+    raw.createMultipartUpload(b -> b.bucket(bucket).key(key));
     raw.createMultipartUpload(b -> b.bucket(bucket).key(key + "-other"));
-    raw.putObject(b -> b.bucket(bucket).key(ObjectKeys.uploadingKey(key)), RequestBody.fromString("left"));
     try (S3ObjectStore store = store()) {
       assertThat(store.abortStaleUploads(key)).isEqualTo(2);
       assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads())
           .extracting(MultipartUpload::key).containsExactly(key + "-other");
-      assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
       assertThat(store.abortStaleUploads(key)).isZero();
     }
   }
@@ -354,25 +398,14 @@ class S3ObjectStoreTest {
   }
 
   @Test
-  void multipartWriteOptionsGoOnTheFinalCopyOnly() throws Exception {
+  void multipartWriteOptionsGoOnTheUpload() throws Exception {
     Map<String, SdkHttpRequest> sent = new java.util.concurrent.ConcurrentHashMap<>();
     ExecutionInterceptor capture = new ExecutionInterceptor() {
       @Override
-      public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest ctx, ExecutionAttributes attrs) {
-        String op = ctx.request().getClass().getSimpleName();
-        sent.putIfAbsent(op, ctx.httpRequest());
-        if (op.equals("CopyObjectRequest")) {
-          return ctx.httpRequest();
-        }
-        // s3proxy has no SSE: let the staging upload through without it
-        return ctx.httpRequest().toBuilder()
-            .removeHeader("x-amz-server-side-encryption")
-            .removeHeader("x-amz-server-side-encryption-aws-kms-key-id").build();
-      }
-
-      @Override
       public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
-        if (ctx.request() instanceof software.amazon.awssdk.services.s3.model.CopyObjectRequest) {
+        if (ctx.request() instanceof CreateMultipartUploadRequest) {
+          sent.put("create", ctx.httpRequest());
+          // s3proxy has no SSE, storage classes or object lock: the headers are what is tested
           throw SdkClientException.create("captured");
         }
       }
@@ -384,22 +417,81 @@ class S3ObjectStoreTest {
     String key = "exports/locked.tar";
     try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(capture))) {
       assertThatThrownBy(() -> store.upload(key, new TestData(9, size), -1, options()))
-          .isInstanceOf(StoreException.class).hasMessageContaining("copy");
+          .isInstanceOf(StoreException.class).hasMessageContaining("start multipart upload");
       assertNothingAt(store, key);
     }
-    SdkHttpRequest staging = sent.get("CreateMultipartUploadRequest");
-    assertThat(staging.encodedPath()).endsWith(ObjectKeys.uploadingKey(key));
-    assertThat(staging.firstMatchingHeader("x-amz-server-side-encryption")).contains("AES256");
-    assertThat(staging.firstMatchingHeader("x-amz-storage-class")).isEmpty();
-    assertThat(staging.firstMatchingHeader("x-amz-object-lock-mode")).isEmpty();
-    SdkHttpRequest copy = sent.get("CopyObjectRequest");
-    assertThat(copy.encodedPath()).endsWith(key);
-    assertThat(copy.firstMatchingHeader("x-amz-metadata-directive")).contains("REPLACE");
-    assertThat(copy.firstMatchingHeader("x-amz-meta-sha256")).contains(TestData.sha256(9, size));
-    assertThat(copy.firstMatchingHeader("x-amz-storage-class")).contains("GLACIER_IR");
-    assertThat(copy.firstMatchingHeader("x-amz-server-side-encryption")).contains("AES256");
-    assertThat(copy.firstMatchingHeader("x-amz-object-lock-mode")).contains("GOVERNANCE");
-    assertThat(copy.firstMatchingHeader("x-amz-object-lock-retain-until-date")).isPresent();
+    SdkHttpRequest create = sent.get("create");
+    assertThat(create.encodedPath()).endsWith(key);
+    assertThat(create.firstMatchingHeader("x-amz-meta-sha256")).isEmpty();
+    assertThat(create.firstMatchingHeader("x-amz-storage-class")).contains("GLACIER_IR");
+    assertThat(create.firstMatchingHeader("x-amz-server-side-encryption")).contains("AES256");
+    assertThat(create.firstMatchingHeader("x-amz-object-lock-mode")).contains("GOVERNANCE");
+    assertThat(create.firstMatchingHeader("x-amz-object-lock-retain-until-date")).isPresent();
+  }
+
+  @ParameterizedTest(name = "{0} bytes")
+  @ValueSource(longs = {100, 7 * 1024 * 1024})
+  void objectWhoseEtagDoesNotMatchWhatWasSentIsRemoved(long size) {
+    // an MD5-form ETag that is not the MD5 of what was sent: the store holds other bytes
+    ExecutionInterceptor wrongEtag = new ExecutionInterceptor() {
+      @Override
+      public SdkResponse modifyResponse(Context.ModifyResponse ctx, ExecutionAttributes attrs) {
+        if (ctx.response() instanceof CompleteMultipartUploadResponse c) {
+          return c.toBuilder().eTag("\"0123456789abcdef0123456789abcdef-2\"").build();
+        }
+        if (ctx.response() instanceof PutObjectResponse p) {
+          return p.toBuilder().eTag("\"0123456789abcdef0123456789abcdef\"").build();
+        }
+        return ctx.response();
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(wrongEtag))) {
+      StoreException e = catchThrowableOfType(StoreException.class,
+          () -> store.upload("exports/e.tar", new TestData(4, size), -1, options()));
+      assertThat(e.reason()).isEqualTo(StoreException.Reason.STORE_ERROR);
+      assertThat(e.getMessage()).contains("ETag").contains("removed");
+      assertNothingAt(store, "exports/e.tar");
+    }
+  }
+
+  @Test
+  void storesWithoutMd5EtagsAreVerifiedBySizeOnly() throws Exception {
+    long size = 11 * MiB;
+    // SSE-KMS configured: ETags are not MD5s, whatever they look like (s3proxy ignores SSE,
+    // so the headers are dropped on the way)
+    ExecutionInterceptor noSse = new ExecutionInterceptor() {
+      @Override
+      public SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest ctx, ExecutionAttributes attrs) {
+        return ctx.httpRequest().toBuilder().removeHeader("x-amz-server-side-encryption")
+            .removeHeader("x-amz-server-side-encryption-aws-kms-key-id").build();
+      }
+    };
+    StoreConfig kms = server.config(bucket)
+        .encryption(new StoreConfig.Encryption(StoreConfig.SseType.AWS_KMS, "key-1")).build();
+    try (S3ObjectStore store = store(kms, o -> o.addExecutionInterceptor(noSse))) {
+      UploadResult r = store.upload("exports/kms.tar", new TestData(6, size), -1, options());
+      assertThat(r.verification()).isEqualTo(UploadResult.Verification.SIZE_ONLY);
+      assertThat(r.sha256()).isEqualTo(TestData.sha256(6, size));
+    }
+    // a store whose ETags are not of the MD5 form
+    ExecutionInterceptor opaqueEtags = new ExecutionInterceptor() {
+      @Override
+      public SdkResponse modifyResponse(Context.ModifyResponse ctx, ExecutionAttributes attrs) {
+        if (ctx.response() instanceof CompleteMultipartUploadResponse c) {
+          return c.toBuilder().eTag("\"opaque-etag\"").build();
+        }
+        if (ctx.response() instanceof HeadObjectResponse h) {
+          return h.toBuilder().eTag("\"opaque-etag\"").build();
+        }
+        return ctx.response();
+      }
+    };
+    try (S3ObjectStore store = store(server.config(bucket).build(), o -> o.addExecutionInterceptor(opaqueEtags))) {
+      UploadResult r = store.upload("exports/opaque.tar", new TestData(6, size), -1, options());
+      assertThat(r.verification()).isEqualTo(UploadResult.Verification.SIZE_ONLY);
+      assertThat(TestData.sha256(store.download("exports/opaque.tar"))).isEqualTo(r.sha256());
+    }
   }
 
   @Test
@@ -546,9 +638,20 @@ class S3ObjectStoreTest {
 
   private void assertNothingAt(S3ObjectStore store, String key) {
     assertThat(store.head(key)).isEmpty();
-    assertThat(store.head(ObjectKeys.uploadingKey(key))).isEmpty();
     assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
     assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
+  }
+
+  /** The ETag S3 gives TestData(seed, size) uploaded in parts of {@code part} bytes. */
+  private static String expectedEtag(long seed, long size, long part) throws IOException {
+    List<byte[]> md5s = new ArrayList<>();
+    try (TestData in = new TestData(seed, size)) {
+      do {
+        byte[] chunk = in.readNBytes((int) part);
+        md5s.add(Md5.of(chunk, 0, chunk.length));
+      } while (md5s.size() * part < size);
+    }
+    return md5s.size() == 1 && size < part ? Md5.singleEtag(md5s.get(0)) : Md5.multipartEtag(md5s);
   }
 
   private static ExecutionInterceptor recorder(List<String> ops) {

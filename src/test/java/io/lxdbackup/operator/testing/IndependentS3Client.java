@@ -30,8 +30,11 @@ public final class IndependentS3Client {
   private final String identity;
   private final String credential;
 
-  /** What the client sees of one object; {@code sha256} from the object's user metadata. */
-  public record Head(long size, String sha256) {}
+  /**
+   * What the client sees of one object; {@code sha256} from the object's user metadata,
+   * {@code etag} unquoted.
+   */
+  public record Head(long size, String sha256, String etag) {}
 
   private IndependentS3Client(Path aws, Path rclone, URI endpoint, Path tmp, String identity, String credential) {
     this.aws = aws;
@@ -70,14 +73,16 @@ public final class IndependentS3Client {
         throw new AssertionError("aws head-object exited " + r.exit + ": " + r.stderr);
       }
       JsonNode head = new ObjectMapper().readTree(r.stdout);
-      return Optional.of(new Head(head.path("ContentLength").asLong(), head.path("Metadata").path("sha256").asText(null)));
+      return Optional.of(new Head(head.path("ContentLength").asLong(), head.path("Metadata").path("sha256").asText(null),
+          head.path("ETag").asText("").replace("\"", "")));
     }
     Result r = run(rcloneEnv(), null, rclone.toString(), "lsjson", "--metadata", ":s3:" + bucket + "/" + key);
     JsonNode list = new ObjectMapper().readTree(r.stdout.isBlank() ? "[]" : r.stdout);
     if (r.exit != 0 || list.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(new Head(list.get(0).path("Size").asLong(), list.get(0).path("Metadata").path("sha256").asText(null)));
+    return Optional.of(new Head(list.get(0).path("Size").asLong(), list.get(0).path("Metadata").path("sha256").asText(null),
+        list.get(0).path("Hashes").path("md5").asText(null)));
   }
 
   /** Every key under {@code prefix}. */
