@@ -24,6 +24,10 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -60,6 +64,8 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   private final OperatorMetrics metrics;
   private final Clock clock;
   private final ConcurrentMap<String, ReentrantLock> instanceLocks = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Map<String, String>> recentClaims = new ConcurrentHashMap<>();
+  private volatile IndexedResourceCache<InstanceSnapshot> primaryCache;
 
   public InstanceSnapshotReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
       OperatorMetrics metrics, Clock clock) {
@@ -99,6 +105,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
           }
           // the name is recorded before the lock is released, so siblings see it as claimed
           StatusWriter.patchStatus(kube, snap);
+          if (snap.getStatus().getSnapshotName() != null) {
+            rememberClaim(snap);
+          }
         } finally {
           lock.unlock();
         }
@@ -298,16 +307,59 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         .min(Comparator.comparing(Snapshot::createdAt));
   }
 
-  /** Snapshot names other InstanceSnapshots of the same remote and instance already own. */
+  /**
+   * Snapshot names other InstanceSnapshots of the same remote and instance already own: those
+   * in the informer cache, plus the names this process recorded under the instance lock that
+   * the cache may not show yet. Reading the cache keeps this free of API calls, which matters
+   * when a schedule creates thousands of children.
+   */
   private Set<String> claimedByOthers(InstanceSnapshot snap) {
-    return kube.resources(InstanceSnapshot.class).inNamespace(ns(snap)).list().getItems().stream()
+    IndexedResourceCache<InstanceSnapshot> cache = primaryCache;
+    java.util.stream.Stream<InstanceSnapshot> all = cache != null ? cache.list(ns(snap))
+        : kube.resources(InstanceSnapshot.class).inNamespace(ns(snap)).list().getItems().stream();
+    Set<String> claimed = all
         .filter(o -> !o.getMetadata().getUid().equals(snap.getMetadata().getUid()))
         .filter(o -> o.getSpec() != null && Objects.equals(o.getSpec().getInstance(), snap.getSpec().getInstance())
             && o.getSpec().getRemoteRef() != null
             && Objects.equals(o.getSpec().getRemoteRef().getName(), snap.getSpec().getRemoteRef().getName())
             && Objects.equals(o.getSpec().getProject(), snap.getSpec().getProject()))
         .map(o -> o.getStatus() == null ? null : o.getStatus().getSnapshotName())
-        .filter(Objects::nonNull).collect(Collectors.toSet());
+        .filter(Objects::nonNull).collect(Collectors.toCollection(java.util.HashSet::new));
+    Map<String, String> recent = recentClaims.get(claimKey(snap));
+    if (recent != null) {
+      synchronized (recent) {
+        recent.forEach((uid, name) -> {
+          if (!uid.equals(snap.getMetadata().getUid())) {
+            claimed.add(name);
+          }
+        });
+      }
+    }
+    return claimed;
+  }
+
+  private static String claimKey(InstanceSnapshot snap) {
+    return ns(snap) + "|" + snap.getSpec().getRemoteRef().getName() + "|" + snap.getSpec().getProject() + "|"
+        + snap.getSpec().getInstance();
+  }
+
+  /** Remembers which resource took which name, newest last, a bounded number per instance. */
+  private void rememberClaim(InstanceSnapshot snap) {
+    Map<String, String> recent = recentClaims.computeIfAbsent(claimKey(snap), k -> new java.util.LinkedHashMap<>() {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+        return size() > 256;
+      }
+    });
+    synchronized (recent) {
+      recent.put(snap.getMetadata().getUid(), snap.getStatus().getSnapshotName());
+    }
+  }
+
+  @Override
+  public List<EventSource<?, InstanceSnapshot>> prepareEventSources(EventSourceContext<InstanceSnapshot> context) {
+    primaryCache = context.getPrimaryCache();
+    return List.of();
   }
 
   private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, String instance,
