@@ -89,8 +89,9 @@ class RbacAuditLxdTest {
   static Map<String, String> notExercised() {
     Map<String, String> m = new LinkedHashMap<>();
     for (String k : KINDS_WITHOUT_STEPS) {
-      for (String v : List.of("get", "list", "watch", "create", "update", "patch", "delete")) {
-        m.put(GROUP + "/" + k + ":" + v, "no scenario step for this kind yet (its controller is being written)");
+      // list and watch are used by every controller's informer at start-up, step or not
+      for (String v : List.of("get", "create", "update", "patch", "delete")) {
+        m.put(GROUP + "/" + k + ":" + v, "no scenario step for this kind yet");
       }
       for (String v : List.of("get", "update", "patch")) {
         m.put(GROUP + "/" + k + "/status:" + v, "no scenario step for this kind yet");
