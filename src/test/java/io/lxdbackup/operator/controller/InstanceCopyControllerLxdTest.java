@@ -183,7 +183,7 @@ class InstanceCopyControllerLxdTest {
     Instant s1Created = b.getSnapshot(target, "s1").createdAt();
     String lastSync = get("inplace").getStatus().getLastSuccessfulSyncTime();
 
-    a.writeFile(inst, "/root/data.txt", bytes("two"), 0644);
+    a.writeFile(inst, "/root/data.txt", bytes("second version"), 0644);
     a.waitFor(a.deleteSnapshot(inst, "s2"), T);
     snapshot(inst, "s3");
     touch("inplace");
@@ -197,7 +197,7 @@ class InstanceCopyControllerLxdTest {
     assertThat(names(b.listSnapshots(target))).containsExactly("s1", "s3");
     assertThat(Files.getAttribute(s1File, "unix:ino")).isEqualTo(s1Inode);
     assertThat(b.getSnapshot(target, "s1").createdAt()).isEqualTo(s1Created);
-    assertThat(new String(b.readFile(target, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("two");
+    assertThat(new String(b.readFile(target, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("second version");
     assertThat(b.getInstance(target).config().get(CopyNames.SYNC_KEY)).doesNotStartWith("refreshing:");
     assertThat(b.getInstance(target).isRunning()).isFalse();
   }
