@@ -513,9 +513,11 @@ public final class S3ObjectStore implements ObjectStore {
     private void stopWorkers() {
       workers.shutdownNow();
       try {
-        // parts still on the wire after an abort could be stored again; wait for them first
-        if (!workers.awaitTermination(2, TimeUnit.MINUTES)) {
-          log.warn("part uploads of {} did not stop within 2 minutes", url(key));
+        // parts still on the wire after an abort could be stored again; wait for them first,
+        // but not for long: the upload is never completed, so nothing becomes visible, and
+        // abortStaleUploads removes what an abort missed when the export resumes
+        if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+          log.warn("part uploads of {} did not stop within 30 seconds", url(key));
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -528,7 +530,8 @@ public final class S3ObjectStore implements ObjectStore {
 
   private void abortQuietly(String key, String uploadId) {
     try {
-      s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(key).uploadId(uploadId));
+      s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(key).uploadId(uploadId)
+          .overrideConfiguration(o -> o.apiCallTimeout(java.time.Duration.ofSeconds(30))));
     } catch (SdkException e) {
       log.warn("could not abort multipart upload of {}; abortStaleUploads removes it later: {}",
           url(key), StoreErrors.map(e, config, "abort", true).getMessage());
