@@ -18,19 +18,23 @@ import java.util.function.Function;
 
 /**
  * A store factory whose stores behave like {@link S3ObjectStore} except that, once armed, the
- * next upload pauses after reading {@code afterBytes} of its source until released: the moment
- * "in the middle of an upload" a fault test needs, without timing guesses.
+ * next upload to a matching key pauses after reading {@code afterBytes} of its source until
+ * released: the moment "in the middle of an upload" a fault test needs, without timing guesses.
+ * Matching by key keeps uploads of other tests' resources (a schedule's next run, say) from
+ * taking the gate.
  */
 public final class GatedStores implements Function<StoreConfig, ObjectStore> {
-  private volatile Gate gate;
+  private Gate gate;
 
   /** One paused upload. */
   public static final class Gate {
+    final String keyContains;
     final long afterBytes;
     final CountDownLatch reached = new CountDownLatch(1);
     final CountDownLatch released = new CountDownLatch(1);
 
-    Gate(long afterBytes) {
+    Gate(String keyContains, long afterBytes) {
+      this.keyContains = keyContains;
       this.afterBytes = afterBytes;
     }
 
@@ -44,9 +48,9 @@ public final class GatedStores implements Function<StoreConfig, ObjectStore> {
     }
   }
 
-  /** The next upload (of any store made here) pauses after {@code afterBytes}. */
-  public Gate arm(long afterBytes) {
-    Gate g = new Gate(afterBytes);
+  /** The next upload (of any store made here) to a key containing {@code keyContains} pauses after {@code afterBytes}. */
+  public synchronized Gate arm(String keyContains, long afterBytes) {
+    Gate g = new Gate(keyContains, afterBytes);
     gate = g;
     return g;
   }
@@ -54,6 +58,15 @@ public final class GatedStores implements Function<StoreConfig, ObjectStore> {
   @Override
   public ObjectStore apply(StoreConfig config) {
     return new Gated(S3ObjectStore.open(config));
+  }
+
+  private synchronized Gate take(String key) {
+    Gate g = gate;
+    if (g == null || !key.contains(g.keyContains)) {
+      return null;
+    }
+    gate = null;
+    return g;
   }
 
   private final class Gated implements ObjectStore {
@@ -75,8 +88,7 @@ public final class GatedStores implements Function<StoreConfig, ObjectStore> {
 
     @Override
     public UploadResult upload(String key, InputStream data, long expectedSize, UploadOptions options) throws IOException {
-      Gate g = gate;
-      gate = null;
+      Gate g = take(key);
       return delegate.upload(key, g == null ? data : new GatedStream(data, g), expectedSize, options);
     }
 
