@@ -5,7 +5,8 @@
 #   (a) lxc export (server default compression) to a file, then aws s3 cp to s3proxy
 #   (b) lxc export --compression=zstd to a file, then aws s3 cp
 #   (c) an InstanceExport from creation to Completed (the operator as in production, in a JVM
-#       limited like the chart's 512Mi container: -XX:MaxRAM=512m), with peak RSS and heap
+#       sized like the chart's 512Mi container with its JAVA_TOOL_OPTIONS: -XX:MaxRAM=512m
+#       -XX:MaxRAMPercentage=75, override with OPERATOR_JVM), with peak RSS and heap
 # then c/a and c/b. Targets: c <= 1.1 b, c <= 0.4 a, RSS growth during an export < 128 MiB.
 #
 #   bench/export-bench.sh                 # SIZES="256 1024" RUNS=3
@@ -17,6 +18,8 @@ cd "$root"
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 SIZES=${SIZES:-"256 1024"}
 RUNS=${RUNS:-3}
+# the chart's container: 512Mi memory limit and the chart's JAVA_TOOL_OPTIONS
+OPERATOR_JVM=${OPERATOR_JVM:-"-XX:MaxRAM=512m -XX:MaxRAMPercentage=75"}
 RIG=${LXD_RIG_DIR:-/var/tmp/lxd-rig}/rig.properties
 [ -r "$RIG" ] || { echo "no LXD rig ($RIG); run: sudo hack/lxd-test-env.sh up" >&2; exit 1; }
 prop() { sed -n "s/^$1=//p" "$RIG"; }
@@ -94,7 +97,7 @@ for mib in $SIZES; do
     done
   done
   rm -f "$work/export.tar"*
-  "$JAVA" -XX:MaxRAM=512m -cp "$CP" io.lxdbackup.operator.bench.ExportBench export "$ENDPOINT" bench "$instance" "$RUNS" \
+  "$JAVA" $OPERATOR_JVM -cp "$CP" io.lxdbackup.operator.bench.ExportBench export "$ENDPOINT" bench "$instance" "$RUNS" \
     2>"$work/operator-$mib.log" | tee "$work/c-$mib.txt" | sed 's/^RESULT/    (c)/'
   tc=$(sed -n 's/^RESULT seconds=\([0-9.]*\).*/\1/p' "$work/c-$mib.txt")
   base=$(sed -n 's/.*rssBaseMiB=\([0-9]*\).*/\1/p' "$work/c-$mib.txt" | sort -n | head -1)

@@ -43,6 +43,21 @@ final class Md5 {
     return HexFormat.of().formatHex(d.digest()) + "-" + partMd5s.size();
   }
 
+  /**
+   * The ETag S3 gives an object completed from parts with these ETags (unquoted, in part
+   * order), or null when a part ETag is not an MD5 (SSE-KMS, other stores).
+   */
+  static String multipartEtagOfParts(List<String> partEtags) {
+    List<byte[]> md5s = new java.util.ArrayList<>(partEtags.size());
+    for (String etag : partEtags) {
+      if (!isMd5Form(etag, false)) {
+        return null;
+      }
+      md5s.add(HexFormat.of().parseHex(etag.toLowerCase(java.util.Locale.ROOT)));
+    }
+    return multipartEtag(md5s);
+  }
+
   /** Whether {@code etag} (unquoted) has the form of an MD5-based ETag of the given kind. */
   static boolean isMd5Form(String etag, boolean multipart) {
     return etag != null && (multipart ? MULTIPART : SINGLE).matcher(etag.toLowerCase(java.util.Locale.ROOT)).matches();

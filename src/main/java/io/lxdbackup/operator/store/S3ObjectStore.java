@@ -52,9 +52,12 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
+import software.amazon.awssdk.http.auth.spi.scheme.AuthSchemeOption;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -75,11 +78,16 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * nothing there until CompleteMultipartUpload, so the key appears complete or not at all, and a
  * failed upload is aborted. Inputs smaller than one part are a single PUT.
  *
- * <p>Verification needs no re-read: each part is sent with its {@code Content-MD5} (the store
- * refuses a part that arrives different), and the object's ETag, from CompleteMultipartUpload
- * and again from a HEAD, must equal {@code hex(md5(md5(part 1) || ... ))-<parts>} (for a single
- * PUT: the body's MD5). Where ETags are not MD5-based (SSE-KMS; detected from the configuration
- * or from the ETag's form) only the size is compared.
+ * <p>Verification needs no re-read. Every request body is signed with its SHA-256
+ * (SigV4 signed payload, also over HTTPS, as one hash per part rather than aws-chunked
+ * signatures): the store recomputes it and refuses a part that arrives different. The object's
+ * ETag, from CompleteMultipartUpload and again from a HEAD, must then equal
+ * {@code hex(md5(etag(part 1) || ... ))-<parts>} over the part ETags the store acknowledged, in
+ * order: the object is exactly the parts that were checked on arrival. A single PUT also sends
+ * its {@code Content-MD5} and its ETag must be the body's MD5. Where ETags are not MD5-based
+ * (SSE-KMS; detected from the configuration or from the ETag's form) only the size is compared.
+ * (Computing each part's MD5 here as well cost more CPU than the rest of the upload together,
+ * and checks nothing the signed SHA-256 does not.)
  *
  * <p>The SHA-256 of the whole stream is computed on the way and returned. A single PUT also
  * stores it as {@code x-amz-meta-sha256}; a multipart upload cannot (S3 fixes metadata when the
@@ -129,6 +137,16 @@ public final class S3ObjectStore implements ObjectStore {
    * @param overrides extra client configuration, e.g. execution interceptors
    */
   public static S3Client buildClient(StoreConfig config, Consumer<ClientOverrideConfiguration.Builder> overrides) {
+    return buildClient(config, overrides, null);
+  }
+
+  /**
+   * As {@link #buildClient(StoreConfig, Consumer)}, with the HTTP transport wrapped by
+   * {@code transport} (fault injection below the signer, e.g. bytes changed on the wire). The
+   * wrapped client is not closed with the S3 client.
+   */
+  public static S3Client buildClient(StoreConfig config, Consumer<ClientOverrideConfiguration.Builder> overrides,
+      java.util.function.UnaryOperator<software.amazon.awssdk.http.SdkHttpClient> transport) {
     Apache5HttpClient.Builder http = Apache5HttpClient.builder()
         .connectionTimeout(CONNECT_TIMEOUT)
         .socketTimeout(SOCKET_TIMEOUT)
@@ -145,16 +163,39 @@ public final class S3ObjectStore implements ObjectStore {
         .credentialsProvider(credentialsProvider(config))
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .httpClientBuilder(http)
+        .authSchemeProvider(signedPayloads(S3AuthSchemeProvider.defaultProvider()))
         .overrideConfiguration(o -> {
           o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
               .maxAttempts(SDK_MAX_ATTEMPTS).build());
           overrides.accept(o);
         });
+    if (transport == null) {
+      b.httpClientBuilder(http);
+    } else {
+      b.httpClient(transport.apply(http.build()));
+    }
     if (config.endpoint() != null) {
       b.endpointOverride(config.endpoint());
     }
     return b.build();
+  }
+
+  /**
+   * Every request body signed with one SHA-256 (the store checks it on arrival), on HTTP and
+   * HTTPS alike, and no aws-chunked encoding: one hash per part instead of one HMAC chain per
+   * 128 KiB chunk, with its allocations, on both sides.
+   */
+  static S3AuthSchemeProvider signedPayloads(S3AuthSchemeProvider delegate) {
+    return params -> {
+      List<AuthSchemeOption> options = new ArrayList<>();
+      for (AuthSchemeOption o : delegate.resolveAuthScheme(params)) {
+        options.add(o.toBuilder()
+            .putSignerProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, true)
+            .putSignerProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false)
+            .build());
+      }
+      return options;
+    };
   }
 
   @Override
@@ -434,7 +475,8 @@ public final class S3ObjectStore implements ObjectStore {
         checkLength(expectedSize, total);
         done.sort(Comparator.comparingInt(p -> p.completed().partNumber()));
         List<CompletedPart> completedParts = done.stream().map(Part::completed).toList();
-        String expectedEtag = Md5.multipartEtag(done.stream().map(Part::md5).toList());
+        // null where the store's part ETags are not MD5s (SSE-KMS): then the size is checked
+        String expectedEtag = Md5.multipartEtagOfParts(completedParts.stream().map(p -> unquote(p.eTag())).toList());
         long tComplete = System.nanoTime();
         CompleteMultipartUploadResponse complete = call("complete multipart upload of " + url(key), true,
             () -> s3.completeMultipartUpload(r -> r.bucket(config.bucket()).key(key)
@@ -466,17 +508,16 @@ public final class S3ObjectStore implements ObjectStore {
     private Future<Part> submit(String uploadId, int partNumber, byte[] buf, int len) {
       return workers.submit(() -> {
         try {
-          // on the worker, so that MD5s of several parts are computed in parallel
-          byte[] md5 = Md5.of(buf, 0, len);
-          String contentMd5 = Base64.getEncoder().encodeToString(md5);
+          // the SDK signs the part with its SHA-256 (see signedPayloads), on this worker thread,
+          // so several parts are hashed in parallel; the store refuses a part that differs
           String etag = withRetries("upload part " + partNumber + " of " + url(key),
               options.partRetries(), true,
               () -> s3.uploadPart(r -> r.bucket(config.bucket()).key(key).uploadId(uploadId)
-                      .partNumber(partNumber).contentLength((long) len).contentMD5(contentMd5),
+                      .partNumber(partNumber).contentLength((long) len),
                   RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
                       UploadOptions.DEFAULT_CONTENT_TYPE))).eTag();
           progress.report(confirmed.addAndGet(len), false);
-          return new Part(CompletedPart.builder().partNumber(partNumber).eTag(etag).build(), md5);
+          return new Part(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
         } catch (Throwable t) {
           partFailure.compareAndSet(null, t);
           throw t;
@@ -525,8 +566,8 @@ public final class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** One part as sent: what CompleteMultipartUpload needs, and its MD5 for the expected ETag. */
-  private record Part(CompletedPart completed, byte[] md5) {}
+  /** One part as the store acknowledged it: number and ETag, what CompleteMultipartUpload needs. */
+  private record Part(CompletedPart completed) {}
 
   private void abortQuietly(String key, String uploadId) {
     try {
@@ -543,8 +584,9 @@ public final class S3ObjectStore implements ObjectStore {
   /**
    * Confirms, without reading the object back, that what the store holds now is what was sent:
    * its size, and its ETag (as returned by the write and by a HEAD) against {@code expectedEtag}
-   * computed from the MD5s of the bytes sent. A mismatch is removed again, so that nothing wrong
-   * stays at {@code key}.
+   * (the body's MD5 for a single PUT; for a multipart upload computed from the part ETags the
+   * store acknowledged after checking each part's signed SHA-256; null when those are not MD5s).
+   * A mismatch is removed again, so that nothing wrong stays at {@code key}.
    */
   private UploadResult.Verification verify(String key, String versionId, long size, String expectedEtag,
       String writeEtag, boolean multipart) {
@@ -555,7 +597,8 @@ public final class S3ObjectStore implements ObjectStore {
     UploadResult.Verification v = UploadResult.Verification.SIZE_ONLY;
     if (h.contentLength() == null || h.contentLength() != size) {
       problem = h.contentLength() + " bytes";
-    } else if (etagsCanBeMd5() && Md5.isMd5Form(writeEtag, multipart) && Md5.isMd5Form(headEtag, multipart)) {
+    } else if (expectedEtag != null && etagsCanBeMd5() && Md5.isMd5Form(writeEtag, multipart)
+        && Md5.isMd5Form(headEtag, multipart)) {
       if (expectedEtag.equalsIgnoreCase(writeEtag) && expectedEtag.equalsIgnoreCase(headEtag)) {
         v = UploadResult.Verification.SIZE_AND_MD5_ETAG;
       } else {

@@ -25,7 +25,9 @@ final class StoreErrors {
       "AccountProblem", "NotSignedUp");
   private static final Set<String> TRANSIENT_CODES = Set.of("InternalError", "SlowDown",
       "ServiceUnavailable", "RequestTimeout", "RequestTimeTooSkewed", "OperationAborted",
-      "Throttling", "ThrottlingException");
+      "Throttling", "ThrottlingException",
+      // the body arrived different from its signed SHA-256 or Content-MD5: sent again
+      "XAmzContentSHA256Mismatch", "BadDigest");
   // presigned URLs and Authorization headers can show up in low-level exception texts
   private static final Pattern SIGNING_PARTS = Pattern.compile(
       "(?i)(x-amz-signature|x-amz-security-token|x-amz-credential|signature|credential)([=:])\\s*[^&\\s,;\"']+");

@@ -16,7 +16,11 @@ public record UploadResult(String key, long size, String sha256, String etag, St
     Verification verification) {
 
   public enum Verification {
-    /** Size, and ETag equal to the MD5 of the body (single PUT) or of the part MD5s (multipart). */
+    /**
+     * Size, and ETag equal to the MD5 of the body (single PUT) or to the MD5 of the part ETags
+     * the store acknowledged, each part having been checked against its signed SHA-256 on
+     * arrival (multipart).
+     */
     SIZE_AND_MD5_ETAG,
     /** Size only: the store's ETags are not MD5-based (SSE-KMS, or a store with other ETags). */
     SIZE_ONLY

@@ -36,6 +36,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.ExecutableHttpRequest;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
@@ -149,12 +153,12 @@ class S3ObjectStoreTest {
     long size = 17 * MiB + 3;
     String key = "exports/big.tar";
     List<String> seenBeforeComplete = new CopyOnWriteArrayList<>();
-    List<String> contentMd5s = new CopyOnWriteArrayList<>();
+    Map<Integer, String> payloadHashes = new java.util.concurrent.ConcurrentHashMap<>();
     ExecutionInterceptor probe = new ExecutionInterceptor() {
       @Override
       public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
-        if (ctx.request() instanceof UploadPartRequest) {
-          contentMd5s.add(ctx.httpRequest().firstMatchingHeader("Content-MD5").orElse("none"));
+        if (ctx.request() instanceof UploadPartRequest p) {
+          payloadHashes.put(p.partNumber(), ctx.httpRequest().firstMatchingHeader("x-amz-content-sha256").orElse("none"));
         }
         if (ctx.request() instanceof CompleteMultipartUploadRequest) {
           // the last moment before completion: all parts are stored, nothing is visible
@@ -179,8 +183,9 @@ class S3ObjectStoreTest {
       UploadResult r = store.upload(key, new TestData(7, size), size, options());
       assertThat(r.parts()).isEqualTo(4);
       assertThat(seenBeforeComplete).isEmpty();
-      // every part was sent with its MD5, which the store checks on arrival
-      assertThat(contentMd5s).hasSize(4).doesNotContain("none");
+      // every part was signed with its own SHA-256 (not UNSIGNED-PAYLOAD, not aws-chunked),
+      // which the store checks on arrival
+      assertThat(payloadHashes).isEqualTo(partSha256s(7, size, PART));
       assertThat(r.etag()).isEqualTo(expectedEtag(7, size, PART));
       assertThat(TestData.sha256(store.download(key))).isEqualTo(TestData.sha256(7, size)).isEqualTo(r.sha256());
       assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).extracting(o -> o.key()).containsExactly(key);
@@ -429,6 +434,105 @@ class S3ObjectStoreTest {
     assertThat(create.firstMatchingHeader("x-amz-object-lock-retain-until-date")).isPresent();
   }
 
+  /** A transport that changes one byte of the body of chosen requests, after they were signed. */
+  private static final class BitFlippingTransport implements SdkHttpClient {
+    private final SdkHttpClient delegate;
+    private final java.util.function.Predicate<SdkHttpRequest> corrupt;
+    final AtomicInteger flipped = new AtomicInteger();
+
+    BitFlippingTransport(SdkHttpClient delegate, java.util.function.Predicate<SdkHttpRequest> corrupt) {
+      this.delegate = delegate;
+      this.corrupt = corrupt;
+    }
+
+    @Override
+    public ExecutableHttpRequest prepareRequest(HttpExecuteRequest r) {
+      if (r.contentStreamProvider().isEmpty() || !corrupt.test(r.httpRequest())) {
+        return delegate.prepareRequest(r);
+      }
+      flipped.incrementAndGet();
+      ContentStreamProvider body = r.contentStreamProvider().get();
+      ContentStreamProvider changed = () -> new java.io.FilterInputStream(body.newStream()) {
+        private long pos;
+
+        @Override
+        public int read() throws IOException {
+          int b = super.read();
+          if (b >= 0 && pos++ == 1000) {
+            b ^= 0x01;
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+          int n = super.read(buf, off, len);
+          if (n > 0 && pos <= 1000 && pos + n > 1000) {
+            buf[off + (int) (1000 - pos)] ^= 0x01;
+          }
+          if (n > 0) {
+            pos += n;
+          }
+          return n;
+        }
+      };
+      return delegate.prepareRequest(HttpExecuteRequest.builder().request(r.httpRequest())
+          .contentStreamProvider(changed).build());
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+
+  private static boolean isPart(SdkHttpRequest r, int partNumber) {
+    return r.rawQueryParameters().getOrDefault("partNumber", List.of()).contains(String.valueOf(partNumber));
+  }
+
+  @Test
+  void partChangedOnTheWireIsRefusedByTheStoreAndSentAgain() throws Exception {
+    long size = 17 * MiB + 3;
+    String key = "exports/flip.tar";
+    AtomicBoolean once = new AtomicBoolean();
+    StoreConfig config = server.config(bucket).build();
+    BitFlippingTransport[] transport = new BitFlippingTransport[1];
+    S3Client client = S3ObjectStore.buildClient(config, o -> {}, http -> transport[0] =
+        new BitFlippingTransport(http, r -> isPart(r, 2) && once.compareAndSet(false, true)));
+    try (S3ObjectStore store = S3ObjectStore.open(config, client)) {
+      store.setRetryBaseDelay(Duration.ofMillis(20));
+      UploadResult r = store.upload(key, new TestData(8, size), size, options());
+      assertThat(transport[0].flipped).hasValue(1);
+      // the store refused the changed part (its SHA-256 did not match the signed one); the
+      // retry sent the buffer again, and what is stored is exactly the source
+      assertThat(r.verification()).isEqualTo(UploadResult.Verification.SIZE_AND_MD5_ETAG);
+      assertThat(r.etag()).isEqualTo(expectedEtag(8, size, PART));
+      assertThat(TestData.sha256(store.download(key))).isEqualTo(TestData.sha256(8, size)).isEqualTo(r.sha256());
+      assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+    } finally {
+      transport[0].close();
+    }
+  }
+
+  @Test
+  void partAlwaysChangedOnTheWireFailsTheUploadAndLeavesNothing() {
+    String key = "exports/flip-always.tar";
+    StoreConfig config = server.config(bucket).build();
+    BitFlippingTransport[] transport = new BitFlippingTransport[1];
+    S3Client client = S3ObjectStore.buildClient(config, o -> {}, http -> transport[0] =
+        new BitFlippingTransport(http, r -> isPart(r, 3)));
+    try (S3ObjectStore store = S3ObjectStore.open(config, client)) {
+      store.setRetryBaseDelay(Duration.ofMillis(20));
+      StoreException e = catchThrowableOfType(StoreException.class,
+          () -> store.upload(key, new TestData(9, 17 * MiB), 17 * MiB, options()));
+      assertThat(e.getMessage()).contains("upload part 3");
+      assertThat(transport[0].flipped.get()).isEqualTo(1 + UploadOptions.DEFAULT_PART_RETRIES);
+      assertNothingAt(store, key);
+    } finally {
+      transport[0].close();
+    }
+  }
+
   @ParameterizedTest(name = "{0} bytes")
   @ValueSource(longs = {100, 7 * 1024 * 1024})
   void objectWhoseEtagDoesNotMatchWhatWasSentIsRemoved(long size) {
@@ -640,6 +744,17 @@ class S3ObjectStoreTest {
     assertThat(store.head(key)).isEmpty();
     assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
     assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
+  }
+
+  /** The SHA-256 (hex) of each part of TestData(seed, size) in parts of {@code part} bytes. */
+  private static Map<Integer, String> partSha256s(long seed, long size, long part) throws IOException {
+    Map<Integer, String> out = new java.util.HashMap<>();
+    try (TestData in = new TestData(seed, size)) {
+      for (int n = 1; (long) (n - 1) * part < size; n++) {
+        out.put(n, TestData.sha256(new ByteArrayInputStream(in.readNBytes((int) part))));
+      }
+    }
+    return out;
   }
 
   /** The ETag S3 gives TestData(seed, size) uploaded in parts of {@code part} bytes. */
