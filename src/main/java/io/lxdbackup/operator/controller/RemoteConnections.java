@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * rebuilt when the remote's spec (generation) or its client certificate Secret
  * (resourceVersion) changes, so a rotated Secret takes effect at the next reconcile without a
  * restart. References are namespace-local: a resource can only use a remote of its own
- * namespace.
+ * namespace. The remote and its Secret are read through {@link RecentReads}: a burst of
+ * reconciles of one remote's resources reads them once, and changes show up within seconds.
  */
 public final class RemoteConnections implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RemoteConnections.class);
@@ -30,6 +31,7 @@ public final class RemoteConnections implements AutoCloseable {
   public static final String DEFAULT_TOKEN_KEY = "token";
 
   private final KubernetesClient kube;
+  private final RecentReads reads;
   private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(String version, LxdClient client) {}
@@ -38,7 +40,13 @@ public final class RemoteConnections implements AutoCloseable {
   public record Connection(LxdRemote remote, LxdClient client) {}
 
   public RemoteConnections(KubernetesClient kube) {
+    this(kube, RecentReads.DEFAULT_TTL);
+  }
+
+  /** @param readTtl how long a read of a remote or Secret is reused (zero: every lookup reads) */
+  public RemoteConnections(KubernetesClient kube, java.time.Duration readTtl) {
     this.kube = kube;
+    this.reads = new RecentReads(readTtl);
   }
 
   /** Looks up the named remote in {@code namespace} and returns its connection in {@code project}. */
@@ -46,7 +54,8 @@ public final class RemoteConnections implements AutoCloseable {
     if (remoteName == null || remoteName.isBlank()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "remoteRef.name is required");
     }
-    LxdRemote remote = kube.resources(LxdRemote.class).inNamespace(namespace).withName(remoteName).get();
+    LxdRemote remote = reads.get("LxdRemote/" + namespace + "/" + remoteName,
+        () -> kube.resources(LxdRemote.class).inNamespace(namespace).withName(remoteName).get());
     if (remote == null) {
       throw Failure.permanent(Reasons.REMOTE_NOT_FOUND, "LxdRemote " + remoteName + " does not exist in namespace "
           + namespace + "; create it, or fix remoteRef.name (remotes are looked up in the resource's own namespace)");
@@ -79,9 +88,11 @@ public final class RemoteConnections implements AutoCloseable {
         throw Failure.permanent(Reasons.INVALID_SPEC, "spec.clientCertificateSecretRef is required for an https:// URL");
       }
       String secretName = spec.getClientCertificateSecretRef().getName();
-      secret = kube.secrets().inNamespace(ns).withName(secretName).get();
+      String secretKey = "Secret/" + ns + "/" + secretName;
+      secret = reads.get(secretKey, () -> kube.secrets().inNamespace(ns).withName(secretName).get());
       if (secret == null && createMissingSecret) {
         secret = createClientSecret(remote, secretName);
+        reads.invalidate(secretKey);
       }
       if (secret == null) {
         throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + secretName + " (client certificate) does not exist in namespace "

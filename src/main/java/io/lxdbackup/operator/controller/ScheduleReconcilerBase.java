@@ -272,10 +272,13 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
   }
 
   private RunOutcome<C> run(S schedule, AbstractScheduleStatus status, ZonedDateTime t, List<C> children) {
+    long reconcileStart = System.currentTimeMillis();
     AbstractScheduleSpec spec = spec(schedule);
     LxdClient client = connections.connect(schedule.getMetadata().getNamespace(), spec.getRemoteRef().getName(),
         spec.getProject()).client();
+    long connected = System.currentTimeMillis();
     List<InstanceSelection.Selected> selected = InstanceSelection.select(client, spec);
+    long selectedAt = System.currentTimeMillis();
     Map<String, InstanceRunStatus> runs = runsByName(status);
     boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;
     int started = 0;
@@ -332,6 +335,14 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       run.setLastResult(RunResult.RUNNING);
       run.setMessage(null);
       setLastResultName(run, name, null);
+    }
+    if (LOG.isDebugEnabled()) {
+      // where a late run's time went (docs/benchmarks.md): waiting to be reconciled, the
+      // remote lookup, LXD's instance list, creating the children
+      LOG.debug("{} {}/{}: run for {} started {} ms after its time; remote {} ms, selection {} ms, {} children in {} ms",
+          kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(), t.toInstant(),
+          reconcileStart - t.toInstant().toEpochMilli(), connected - reconcileStart, selectedAt - connected, created.size(),
+          System.currentTimeMillis() - selectedAt);
     }
     status.setInstances(new ArrayList<>(runs.values()));
     status.setLastScheduleTime(Conditions.timestamp(t.toInstant()));

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  * {@link RemoteConnections}. The store is rebuilt when the BackupStore's spec (generation) or
  * its credentials Secret (resourceVersion) changes. Credentials are read from the Secret into
  * the {@link StoreConfig} only, which never prints them; nothing here logs a Secret value.
+ * The BackupStore and its Secret are read through {@link RecentReads}, like remotes.
  */
 public final class StoreConnections implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreConnections.class);
@@ -28,6 +29,7 @@ public final class StoreConnections implements AutoCloseable {
 
   private final KubernetesClient kube;
   private final Function<StoreConfig, ObjectStore> factory;
+  private final RecentReads reads = new RecentReads(RecentReads.DEFAULT_TTL);
   private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(String version, ObjectStore store) {}
@@ -56,7 +58,8 @@ public final class StoreConnections implements AutoCloseable {
     if (storeName == null || storeName.isBlank()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "storeRef.name is required");
     }
-    BackupStore bs = kube.resources(BackupStore.class).inNamespace(namespace).withName(storeName).get();
+    BackupStore bs = reads.get("BackupStore/" + namespace + "/" + storeName,
+        () -> kube.resources(BackupStore.class).inNamespace(namespace).withName(storeName).get());
     if (bs == null) {
       throw Failure.permanent(Reasons.STORE_NOT_FOUND, "BackupStore " + storeName + " does not exist in namespace "
           + namespace + "; create it, or fix storeRef.name (stores are looked up in the resource's own namespace)");
@@ -74,7 +77,7 @@ public final class StoreConnections implements AutoCloseable {
     Secret secret = null;
     if (s3.getCredentialsSecretRef() != null && s3.getCredentialsSecretRef().getName() != null) {
       String name = s3.getCredentialsSecretRef().getName();
-      secret = kube.secrets().inNamespace(ns).withName(name).get();
+      secret = reads.get("Secret/" + ns + "/" + name, () -> kube.secrets().inNamespace(ns).withName(name).get());
       if (secret == null) {
         throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + name + " (S3 credentials) does not exist in namespace "
             + ns + "; create it with keys " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY

@@ -74,6 +74,8 @@ public final class ScheduleBench {
   final int instances;
   final int simHours;
   final int realMinutes;
+  /** Real-time phase: schedule i fires at minutes congruent to i mod realSpread (1 = all every minute). */
+  final int realSpread;
   final Duration maxWait;
   final String phase;
   final Duration stepTimeout;
@@ -86,6 +88,7 @@ public final class ScheduleBench {
     instances = Integer.parseInt(opts.getOrDefault("instances", "100"));
     simHours = Integer.parseInt(opts.getOrDefault("sim-hours", "24"));
     realMinutes = Integer.parseInt(opts.getOrDefault("real-minutes", "3"));
+    realSpread = Integer.parseInt(opts.getOrDefault("real-spread", "1"));
     maxWait = Duration.ofMillis(Long.parseLong(opts.getOrDefault("max-wait-ms", "1000")));
     phase = opts.getOrDefault("phase", "all");
     stepTimeout = Duration.ofMinutes(Long.parseLong(opts.getOrDefault("step-timeout-minutes", "10")));
@@ -101,7 +104,7 @@ public final class ScheduleBench {
     for (String a : args) {
       if (!a.startsWith("--") || !a.contains("=")) {
         System.err.println("usage: ScheduleBench [--schedules=1000] [--instances=100] [--sim-hours=24] "
-            + "[--real-minutes=3] [--max-wait-ms=1000] [--phase=all|sim|real]");
+            + "[--real-minutes=3] [--real-spread=1] [--max-wait-ms=1000] [--phase=all|sim|real]");
         System.exit(2);
       }
       opts.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
@@ -286,14 +289,16 @@ public final class ScheduleBench {
   // ------------------------------------------------------------------ phase 2: real time
 
   boolean realTime() throws InterruptedException {
-    System.out.printf("== Phase 2: real time (system clock, default scheduleMaxWait), %d schedules \"* * * * *\", %d minutes%n",
-        schedules, realMinutes);
+    System.out.printf("== Phase 2: real time (system clock, default scheduleMaxWait), %d schedules %s, %d minutes%n",
+        schedules, realSpread <= 1 ? "\"* * * * *\"" : "\"<i mod " + realSpread + ">/" + realSpread + " * * * *\" (1/"
+            + realSpread + " of them each minute)", realMinutes);
     try (OperatorHarness op = new OperatorHarness(Clock.systemUTC(), OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT).start()) {
       KubernetesClient kube = op.kube();
       remote(kube);
       Random rnd = new Random(7);
       for (int i = 0; i < schedules; i++) {
-        kube.resource(schedule(String.format(Locale.ROOT, "m%04d", i), "* * * * *", pickInstances(rnd))).create();
+        String cron = realSpread <= 1 ? "* * * * *" : (i % realSpread) + "/" + realSpread + " * * * *";
+        kube.resource(schedule(String.format(Locale.ROOT, "m%04d", i), cron, pickInstances(rnd))).create();
       }
       KubernetesClient watcher = op.api().newClient();
       SharedIndexInformer<SnapshotSchedule> sInf = watcher.resources(SnapshotSchedule.class).inNamespace(NS).inform();
@@ -338,7 +343,15 @@ public final class ScheduleBench {
         Thread.sleep(1000);
       }
       double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
-      long expectedRuns = sInf.getStore().list().stream().mapToLong(s -> s.getSpec().getInstances().size()).sum() * realMinutes;
+      long expectedRuns = 0;
+      for (SnapshotSchedule s : sInf.getStore().list()) {
+        int offset = Integer.parseInt(s.getMetadata().getName().substring(1)) % Math.max(1, realSpread);
+        for (Instant m = from; m.isBefore(until); m = m.plus(Duration.ofMinutes(1))) {
+          if (realSpread <= 1 || m.atZone(java.time.ZoneOffset.UTC).getMinute() % realSpread == offset) {
+            expectedRuns += s.getSpec().getInstances().size();
+          }
+        }
+      }
       System.out.printf("%n%-22s | %6s | %8s | %8s | %8s%n", "minute (scheduled)", "runs", "p50 ms", "p99 ms", "max ms");
       Map<Long, List<Long>> byMinute = new java.util.TreeMap<>();
       childDelays.forEach(d -> byMinute.computeIfAbsent(d[0], k -> new ArrayList<>()).add(d[1]));
