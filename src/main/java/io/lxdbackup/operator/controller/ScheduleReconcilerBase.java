@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.ReconcilerUtils;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -319,6 +320,9 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       labels.put(LABEL_REMOTE, spec.getRemoteRef().getName());
       child.getMetadata().setLabels(labels);
       child.getMetadata().setAnnotations(Map.of(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString()));
+      // born with the finalizer its controller would add: saves that controller a write and a
+      // reconcile round per child, which counts when a thousand schedules fire at once
+      child.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(childClass())));
       child.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
           .withApiVersion(schedule.getApiVersion()).withKind(schedule.getKind())
           .withName(schedule.getMetadata().getName()).withUid(schedule.getMetadata().getUid())

@@ -141,6 +141,23 @@ class SnapshotScheduleControllerLxdTest {
     assertThat(active.getStatus().getNextScheduleTime()).isNotNull();
     assertThat(children("hourly")).isEmpty();
 
+    // how each child looked when it first appeared: created with its controller's finalizer,
+    // so that controller does not need a write and a round of its own to add it
+    List<List<String>> finalizersAtCreation = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var watch = kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS)
+        .withLabel(ScheduleReconcilerBase.LABEL_SCHEDULE, "hourly")
+        .inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+          @Override
+          public void onAdd(InstanceSnapshot c) {
+            finalizersAtCreation.add(c.getMetadata().getFinalizers() == null ? List.of() : c.getMetadata().getFinalizers());
+          }
+
+          @Override
+          public void onUpdate(InstanceSnapshot o, InstanceSnapshot n) {}
+
+          @Override
+          public void onDelete(InstanceSnapshot c, boolean unknown) {}
+        });
     List<String> runTimes = new java.util.ArrayList<>();
     for (int run = 1; run <= 3; run++) {
       clock.advance(Duration.ofHours(1));
@@ -150,6 +167,9 @@ class SnapshotScheduleControllerLxdTest {
       // after run 3, retention (keepLast 2) removes run 1's children
       awaitChildrenReady("hourly", Math.min(run, 2) * 2);
     }
+    watch.close();
+    assertThat(finalizersAtCreation).hasSize(6)
+        .allSatisfy(f -> assertThat(f).containsExactly("instancesnapshots.lxdbackup.io/finalizer"));
     String stamp2 = runTimes.get(1).replaceAll("[-T:]", "").substring(0, 12);
     String stamp3 = runTimes.get(2).replaceAll("[-T:]", "").substring(0, 12);
     assertThat(children("hourly")).extracting(c -> c.getMetadata().getName().substring(c.getMetadata().getName().length() - 12))
