@@ -168,6 +168,7 @@ public final class OperatorRuntime implements AutoCloseable {
     if (health != null) {
       health.stop();
     }
+    events.close();
     connections.close();
     stores.close();
   }

@@ -87,11 +87,12 @@ class LxdRemoteControllerLxdTest {
     Condition c = ready(r);
     assertThat(c.getStatus()).isEqualTo("True");
     assertThat(c.getReason()).isEqualTo(Reasons.CONNECTED);
-    assertThat(kube.v1().events().inNamespace(Fixtures.NS).list().getItems())
+    // events are written in the background
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(kube.v1().events().inNamespace(Fixtures.NS).list().getItems())
         .anySatisfy(e -> {
           assertThat(e.getInvolvedObject().getName()).isEqualTo("ready-a");
           assertThat(e.getReason()).isEqualTo("Connected");
-        });
+        }));
   }
 
   @Test

@@ -194,8 +194,9 @@ class SnapshotScheduleControllerLxdTest {
     }
     assertThat(after.getStatus().getLastScheduleTime()).isNotNull();
     assertThat(after.getStatus().getLastSuccessfulTime()).isEqualTo(after.getStatus().getLastScheduleTime());
-    assertThat(kube.v1().events().inNamespace(Fixtures.NS).list().getItems())
-        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Pruned"));
+    // events are written in the background
+    await().atMost(T).untilAsserted(() -> assertThat(kube.v1().events().inNamespace(Fixtures.NS).list().getItems())
+        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("Pruned")));
     kube.resource(after).delete();
   }
 
