@@ -41,7 +41,8 @@ public final class EventRecorder implements AutoCloseable {
   public EventRecorder(KubernetesClient client, Clock clock) {
     this.client = client;
     this.clock = clock;
-    this.writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE_CAPACITY), r -> {
+    // the writer thread ends after a minute without events (and starts again with the next)
+    this.writer = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE_CAPACITY), r -> {
       Thread t = new Thread(r, "event-writer");
       t.setDaemon(true);
       return t;
@@ -50,6 +51,7 @@ public final class EventRecorder implements AutoCloseable {
         LOG.warn("{} event(s) waiting to be written; dropping new ones ({} dropped so far)", QUEUE_CAPACITY, dropped.get());
       }
     });
+    writer.allowCoreThreadTimeOut(true);
   }
 
   public void normal(HasMetadata about, String reason, String message) {

@@ -31,7 +31,7 @@ public final class RemoteConnections implements AutoCloseable {
   public static final String DEFAULT_TOKEN_KEY = "token";
 
   private final KubernetesClient kube;
-  private final RecentReads reads;
+  private final RecentReads reads = new RecentReads(RecentReads.DEFAULT_TTL);
   private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
 
   private record Cached(String version, LxdClient client) {}
@@ -40,13 +40,7 @@ public final class RemoteConnections implements AutoCloseable {
   public record Connection(LxdRemote remote, LxdClient client) {}
 
   public RemoteConnections(KubernetesClient kube) {
-    this(kube, RecentReads.DEFAULT_TTL);
-  }
-
-  /** @param readTtl how long a read of a remote or Secret is reused (zero: every lookup reads) */
-  public RemoteConnections(KubernetesClient kube, java.time.Duration readTtl) {
     this.kube = kube;
-    this.reads = new RecentReads(readTtl);
   }
 
   /** Looks up the named remote in {@code namespace} and returns its connection in {@code project}. */

@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -433,7 +432,7 @@ public final class S3ObjectStore implements ObjectStore {
       boolean completed = false;
       try {
         long total = first.length;
-        List<Future<Part>> parts = new ArrayList<>();
+        List<Future<CompletedPart>> parts = new ArrayList<>();
         parts.add(submit(uploadId, 1, first, first.length));
         while (partFailure.get() == null) {
           long w = System.nanoTime();
@@ -467,14 +466,13 @@ public final class S3ObjectStore implements ObjectStore {
             break;
           }
         }
-        List<Part> done = new ArrayList<>(parts.size());
-        for (Future<Part> f : parts) {
-          done.add(await(f));
+        // submitted in part-number order, so collected in it
+        List<CompletedPart> completedParts = new ArrayList<>(parts.size());
+        for (Future<CompletedPart> f : parts) {
+          completedParts.add(await(f));
         }
         rethrowPartFailure();
         checkLength(expectedSize, total);
-        done.sort(Comparator.comparingInt(p -> p.completed().partNumber()));
-        List<CompletedPart> completedParts = done.stream().map(Part::completed).toList();
         // null where the store's part ETags are not MD5s (SSE-KMS): then the size is checked
         String expectedEtag = Md5.multipartEtagOfParts(completedParts.stream().map(p -> unquote(p.eTag())).toList());
         long tComplete = System.nanoTime();
@@ -489,11 +487,11 @@ public final class S3ObjectStore implements ObjectStore {
         if (log.isDebugEnabled()) {
           long end = System.nanoTime();
           log.debug("{}: timing {} parts of {} bytes: stream {} ms (reader waited for a free buffer {} ms), "
-              + "complete {} ms, verify {} ms", url(key), done.size(), partSize, (tComplete - started) / 1_000_000,
+              + "complete {} ms, verify {} ms", url(key), completedParts.size(), partSize, (tComplete - started) / 1_000_000,
               bufferWaitNanos / 1_000_000, (tVerify - tComplete) / 1_000_000, (end - tVerify) / 1_000_000);
         }
         progress.report(total, true);
-        return new UploadResult(key, total, sha256, etag, complete.versionId(), done.size(), v);
+        return new UploadResult(key, total, sha256, etag, complete.versionId(), completedParts.size(), v);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("upload of " + url(key) + " interrupted");
@@ -505,7 +503,7 @@ public final class S3ObjectStore implements ObjectStore {
       }
     }
 
-    private Future<Part> submit(String uploadId, int partNumber, byte[] buf, int len) {
+    private Future<CompletedPart> submit(String uploadId, int partNumber, byte[] buf, int len) {
       return workers.submit(() -> {
         try {
           // the SDK signs the part with its SHA-256 (see signedPayloads), on this worker thread,
@@ -517,7 +515,7 @@ public final class S3ObjectStore implements ObjectStore {
                   RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buf, 0, len), len,
                       UploadOptions.DEFAULT_CONTENT_TYPE))).eTag();
           progress.report(confirmed.addAndGet(len), false);
-          return new Part(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
+          return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
         } catch (Throwable t) {
           partFailure.compareAndSet(null, t);
           throw t;
@@ -528,7 +526,7 @@ public final class S3ObjectStore implements ObjectStore {
       });
     }
 
-    private Part await(Future<Part> f) throws InterruptedException {
+    private CompletedPart await(Future<CompletedPart> f) throws InterruptedException {
       try {
         return f.get();
       } catch (ExecutionException e) {
@@ -566,8 +564,6 @@ public final class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** One part as the store acknowledged it: number and ETag, what CompleteMultipartUpload needs. */
-  private record Part(CompletedPart completed) {}
 
   private void abortQuietly(String key, String uploadId) {
     try {
