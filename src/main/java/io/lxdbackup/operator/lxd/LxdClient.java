@@ -84,6 +84,14 @@ public final class LxdClient implements AutoCloseable {
   /** State shared by the project/target views of one connection. */
   private static final class Shared {
     volatile ServerInfo server;
+    /** Whether {@code /wait} is served: null until known (tried first), false to poll. */
+    volatile Boolean waitEndpoint;
+    /** GETs of an operation made by the polling wait, for tests. */
+    final java.util.concurrent.atomic.AtomicLong operationPolls = new java.util.concurrent.atomic.AtomicLong();
+    /** The TLS version and cipher suite of the last handshake, for diagnostics and tests. */
+    volatile okhttp3.Handshake lastHandshake;
+    /** Test hook run between reading an instance and writing its config back (attempt, instance). */
+    volatile java.util.function.BiConsumer<Integer, String> beforeConfigWrite;
   }
 
   private LxdClient(LxdEndpoint endpoint, OkHttpClient http, OkHttpClient streaming, HttpUrl base,
@@ -353,11 +361,21 @@ public final class LxdClient implements AutoCloseable {
   }
 
   /**
-   * Waits for an operation to end, long-polling {@code /wait} in short slices so that
-   * {@code progress} sees the operation's metadata as it changes. Throws
-   * {@link LxdException.OperationFailed} (or {@link LxdException.AlreadyExists} for a name
-   * clash) when it fails, {@link LxdException.OperationTimeout} when it outlives
-   * {@code timeout}, and {@link LxdException.NotFound} when LXD already forgot it.
+   * Waits for an operation to end. Where the server serves {@code GET /1.0/operations/{id}/wait}
+   * the wait is a long poll in slices (short ones when {@code progress} wants the operation's
+   * metadata as it changes); otherwise the client polls {@code GET /1.0/operations/{id}} with a
+   * backoff from {@value #POLL_FIRST_MS} ms up to {@value #POLL_MAX_MS} ms.
+   *
+   * <p>Throws {@link LxdException.OperationCancelled} when it was cancelled,
+   * {@link LxdException.OperationFailed} when it failed (or {@link LxdException.AlreadyExists}
+   * for a name clash, {@link LxdException.BadRequest} for a value LXD refused inside the
+   * operation), {@link LxdException.OperationTimeout} when it outlives {@code timeout} (the
+   * operation itself goes on), and {@link LxdException.NotFound} when LXD no longer knows it.
+   *
+   * <p>LXD forgets a finished operation about five seconds after it ends, so NotFound does not
+   * say whether it succeeded. A caller that may have missed the end (a restart, a long pause)
+   * confirms the outcome from the object the operation was to produce or change (the snapshot,
+   * the backup, the copied instance) and repeats the request only when that object is missing.
    */
   public Operation waitFor(Operation op, Duration timeout, Consumer<Operation> progress) {
     if (op == null) {
@@ -368,16 +386,34 @@ public final class LxdClient implements AutoCloseable {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     Operation current = op;
+    long pollMs = POLL_FIRST_MS;
     while (true) {
-      long remainingSeconds = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
-      if (remainingSeconds <= 0) {
+      long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (remainingMs <= 0) {
         throw new LxdException.OperationTimeout("operation " + op.id() + " (" + op.description()
             + ") did not finish within " + timeout.toSeconds() + "s");
       }
-      long slice = Math.min(remainingSeconds, progress == null ? 30 : 2);
-      HttpUrl waitUrl = url("1.0", "operations", op.id(), "wait").newBuilder()
-          .addQueryParameter("timeout", Long.toString(slice)).build();
-      current = parseOperation(call("GET", waitUrl, null, Duration.ofSeconds(slice + 30)).metadata);
+      if (usesWaitEndpoint()) {
+        long slice = Math.max(1, Math.min(TimeUnit.MILLISECONDS.toSeconds(remainingMs), progress == null ? 30 : 1));
+        HttpUrl waitUrl = url("1.0", "operations", op.id(), "wait").newBuilder()
+            .addQueryParameter("timeout", Long.toString(slice)).build();
+        try {
+          current = parseOperation(call("GET", waitUrl, null, Duration.ofSeconds(slice + 30)).metadata);
+        } catch (LxdException.NotFound e) {
+          ServerInfo info = shared.server;
+          if (info != null && info.capabilities().operationWait()) {
+            throw e;
+          }
+          // Either the operation is gone or this server has no /wait: only GET can tell.
+          current = getOperation(op.id());
+          shared.waitEndpoint = Boolean.FALSE;
+        }
+      } else {
+        sleepMillis(Math.min(pollMs, remainingMs));
+        pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
+        shared.operationPolls.incrementAndGet();
+        current = getOperation(op.id());
+      }
       if (current.isDone()) {
         return checkResult(current);
       }
@@ -387,11 +423,46 @@ public final class LxdClient implements AutoCloseable {
     }
   }
 
+  static final long POLL_FIRST_MS = 100;
+  static final long POLL_MAX_MS = 2000;
+
+  /**
+   * Whether to long-poll {@code /wait}. The {@code operation_wait} extension announces it, but
+   * servers before that extension (LXD 5.0.2 among them) serve {@code /wait} too, so it is
+   * tried until it answers 404 for an operation that GET still finds.
+   */
+  private boolean usesWaitEndpoint() {
+    return !Boolean.FALSE.equals(shared.waitEndpoint);
+  }
+
+  /** Forces (true) polling of {@code GET /1.0/operations/{id}}, or goes back to detecting /wait. */
+  void forcePolling(boolean polling) {
+    shared.waitEndpoint = polling ? Boolean.FALSE : null;
+  }
+
+  /** How many times the polling wait asked for an operation on this connection. */
+  long operationPolls() {
+    return shared.operationPolls.get();
+  }
+
+  private static void sleepMillis(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LxdException.OperationTimeout("interrupted while waiting for an LXD operation");
+    }
+  }
+
   private Operation checkResult(Operation op) {
     if (op.isSuccess()) {
       return op;
     }
     String err = op.err() == null || op.err().isBlank() ? op.status() : op.err();
+    if (op.statusCode() == 401) {
+      throw new LxdException.OperationCancelled(op.id(), "operation " + op.id() + " (" + op.description()
+          + ") was cancelled" + (err == null || err.equals(op.status()) ? "" : ": " + err));
+    }
     if (err != null && err.toLowerCase().contains("already exists")) {
       throw new LxdException.AlreadyExists(err);
     }
