@@ -115,6 +115,7 @@ public final class LxdClient implements AutoCloseable {
         .followRedirects(false);
     HttpUrl base;
     PinningTrustManager tm = null;
+    Shared shared = new Shared();
     if (endpoint.isUnix()) {
       b.socketFactory(new UnixSocketFactory(Path.of(endpoint.socketPath())))
           .dns(host -> List.of(java.net.InetAddress.getLoopbackAddress()));
@@ -136,8 +137,17 @@ public final class LxdClient implements AutoCloseable {
       b.sslSocketFactory(ssl.getSocketFactory(), tm)
           // LXD certificates name the host, not the address we dial; identity is the pin.
           .hostnameVerifier((host, session) -> true)
+          // TLS 1.3 only: LXD (Go's TLS stack) offers it, and nothing older is negotiated.
           .connectionSpecs(List.of(new ConnectionSpec.Builder(ConnectionSpec.RESTRICTED_TLS)
-              .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2).build()));
+              .tlsVersions(TlsVersion.TLS_1_3).build()))
+          .eventListener(new okhttp3.EventListener() {
+            @Override
+            public void secureConnectEnd(okhttp3.Call call, okhttp3.Handshake handshake) {
+              if (handshake != null) {
+                shared.lastHandshake = handshake;
+              }
+            }
+          });
       base = HttpUrl.get(endpoint.url());
     }
     OkHttpClient http = b.build();
@@ -151,7 +161,7 @@ public final class LxdClient implements AutoCloseable {
         .writeTimeout(Duration.ofMinutes(5))
         .pingInterval(Duration.ofSeconds(30))
         .build();
-    return new LxdClient(endpoint, http, streaming, base, tm, new Shared());
+    return new LxdClient(endpoint, http, streaming, base, tm, shared);
   }
 
   private static SSLContext sslContext(Certificates.ClientIdentity identity, PinningTrustManager tm) {
@@ -164,7 +174,7 @@ public final class LxdClient implements AutoCloseable {
         ks.setKeyEntry("client", identity.key(), pw, identity.chain().toArray(new Certificate[0]));
       }
       kmf.init(ks, pw);
-      SSLContext ctx = SSLContext.getInstance("TLS");
+      SSLContext ctx = SSLContext.getInstance("TLSv1.3");
       ctx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {tm}, new SecureRandom());
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
@@ -261,6 +271,15 @@ public final class LxdClient implements AutoCloseable {
     } catch (IOException e) {
       throw transportError(e);
     }
+  }
+
+  /**
+   * The TLS version ({@code TLSv1.3}) negotiated in this connection's last handshake, or null
+   * before the first one and over the unix socket.
+   */
+  public String negotiatedTlsVersion() {
+    okhttp3.Handshake h = shared.lastHandshake;
+    return h == null ? null : h.tlsVersion().javaName();
   }
 
   /** The fingerprint of the certificate the server presented in the last TLS handshake. */
@@ -1154,8 +1173,11 @@ public final class LxdClient implements AutoCloseable {
     String where = endpoint.isUnix() ? endpoint.socketPath() : base.host() + ":" + base.port();
     if (e instanceof SSLHandshakeException || e instanceof SSLPeerUnverifiedException) {
       String seen = trustManager == null ? null : trustManager.lastSeenFingerprint();
-      return new LxdException.TlsFailure("TLS handshake with " + where + " failed: " + rootMessage(e)
-          + (seen != null ? " (server certificate fingerprint " + seen + ")" : ""), null);
+      String root = rootMessage(e);
+      String hint = root.contains("protocol_version") || root.contains("No appropriate protocol")
+          ? "; this client speaks TLS 1.3 only, which the server must offer" : "";
+      return new LxdException.TlsFailure("TLS handshake with " + where + " failed: " + root
+          + (seen != null ? " (server certificate fingerprint " + seen + ")" : "") + hint, null);
     }
     if (e instanceof SSLException) {
       return new LxdException.TlsFailure("TLS error talking to " + where + ": " + rootMessage(e), null);

@@ -84,6 +84,69 @@ class LxdClientLxdTest {
   }
 
   @Test
+  void wrongPemPinIsRefusedAndPemDisagreeingWithFingerprintIsRejected() {
+    // B's certificate pinned while dialling A
+    LxdEndpoint wrongPem = new LxdEndpoint(rig.get("a.url"), null, null, rig.trustedIdentity(), rig.read("b.certificate"),
+        null, false, null, null);
+    try (LxdClient c = LxdClient.create(wrongPem)) {
+      assertThatThrownBy(c::refreshServer)
+          .isInstanceOfSatisfying(LxdException.CertificateMismatch.class, e -> {
+            assertThat(e.expectedFingerprint()).isEqualTo(rig.get("b.fingerprint"));
+            assertThat(e.actualFingerprint()).isEqualTo(rig.get("a.fingerprint"));
+          });
+    }
+    LxdEndpoint disagree = new LxdEndpoint(rig.get("a.url"), null, null, rig.trustedIdentity(), rig.read("a.certificate"),
+        rig.get("b.fingerprint"), false, null, null);
+    assertThatThrownBy(() -> LxdClient.create(disagree))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(rig.get("a.fingerprint")).hasMessageContaining(rig.get("b.fingerprint"))
+        .hasMessageContaining("disagree");
+    // the same certificate given both ways is fine
+    LxdEndpoint agree = new LxdEndpoint(rig.get("a.url"), null, null, rig.trustedIdentity(), rig.read("a.certificate"),
+        rig.get("a.fingerprint").toUpperCase(), false, null, null);
+    try (LxdClient c = LxdClient.create(agree)) {
+      assertThat(c.refreshServer().trusted()).isTrue();
+    }
+  }
+
+  @Test
+  void onlyTls13IsNegotiated() throws Exception {
+    try (LxdClient c = rig.clientA()) {
+      assertThat(c.negotiatedTlsVersion()).isNull();
+      c.refreshServer();
+      assertThat(c.negotiatedTlsVersion()).isEqualTo("TLSv1.3");
+    }
+    // a server that offers TLS 1.2 at most is refused
+    Certificates.ClientIdentity serverId = rig.untrustedIdentity();
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("server", serverId.key(), new char[0], serverId.chain().toArray(new java.security.cert.Certificate[0]));
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, new char[0]);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.2");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    try (javax.net.ssl.SSLServerSocket ss = (javax.net.ssl.SSLServerSocket) ctx.getServerSocketFactory()
+        .createServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      ss.setEnabledProtocols(new String[] {"TLSv1.2"});
+      Thread server = Thread.ofVirtual().start(() -> {
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ss.accept()) {
+          s.startHandshake();
+        } catch (java.io.IOException e) {
+          // the client refuses the handshake: expected
+        }
+      });
+      String fp = Certificates.fingerprint(serverId.chain().get(0));
+      try (LxdClient c = LxdClient.create(LxdEndpoint.https("https://127.0.0.1:" + ss.getLocalPort(), rig.trustedIdentity(), fp))) {
+        assertThatThrownBy(c::refreshServer).isExactlyInstanceOf(LxdException.TlsFailure.class)
+            .hasMessageContaining("TLS 1.3 only");
+        assertThat(c.negotiatedTlsVersion()).isNull();
+      }
+      server.join(10_000);
+    }
+  }
+
+  @Test
   void unixSocket() {
     try (LxdClient c = LxdClient.create(LxdEndpoint.unix(rig.get("a.socket")))) {
       ServerInfo info = c.refreshServer();
