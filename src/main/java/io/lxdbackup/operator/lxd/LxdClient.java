@@ -337,6 +337,26 @@ public final class LxdClient implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- projects
+
+  /**
+   * Creates a project ({@code POST /1.0/projects}). {@code config} holds its {@code features.*}
+   * and limits; features left out take the server's defaults.
+   */
+  public void createProject(String name, Map<String, String> config) {
+    ObjectNode body = obj().put("name", name);
+    ObjectNode cfg = body.putObject("config");
+    if (config != null) {
+      config.forEach(cfg::put);
+    }
+    call("POST", base.newBuilder().addPathSegments("1.0/projects").build(), body);
+  }
+
+  /** Deletes an empty project; LXD refuses one that still holds instances. */
+  public void deleteProject(String name) {
+    call("DELETE", base.newBuilder().addPathSegments("1.0/projects").addPathSegment(name).build(), null);
+  }
+
   // ---------------------------------------------------------------- operations
 
   public Operation getOperation(String id) {

@@ -408,6 +408,82 @@ class LxdClientLxdTest {
     assertThat(b.runningOperationsOn(target)).isEmpty();
   }
 
+  @Test
+  void instanceOnlyCopyLeavesSnapshotsBehindAndCopiesTheFiles() throws Exception {
+    String inst = newInstance("ionly");
+    byte[] payload = new byte[200_000];
+    new java.util.Random(7).nextBytes(payload);
+    a.writeFile(inst, "/root/payload.bin", payload, 0600);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s1")), T);
+    a.writeFile(inst, "/root/f.txt", "after s1".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s2")), T);
+    String target = inst + "-io";
+    createdOnB.add(target);
+
+    b.waitFor(b.copyFrom(a, new LxdClient.CopyRequest(inst, target, true, false, null)), T);
+
+    assertThat(a.listSnapshots(inst)).extracting(Snapshot::name).containsExactly("s1", "s2");
+    assertThat(b.listSnapshots(target)).isEmpty();
+    for (String file : List.of("/root/payload.bin", "/root/f.txt", "/bin/busybox", "/etc/passwd")) {
+      assertThat(sha256(b.readFile(target, file))).as(file).isEqualTo(sha256(a.readFile(inst, file)));
+    }
+    assertThat(b.readFile(target, "/root/payload.bin")).isEqualTo(payload);
+  }
+
+  // ------------------------------------------------------------------ projects and targets
+
+  @Test
+  void everyCallHonoursTheProject() throws Exception {
+    String project = LxdRig.uniqueName("prj");
+    a.createProject(project, Map.of("features.images", "false", "features.profiles", "false"));
+    LxdClient ap = a.inProject(project);
+    String inst = null;
+    String target = null;
+    try {
+      assertThat(ap.project()).isEqualTo(project);
+      inst = rig.createInstance(ap, "inprj");
+      ap.writeFile(inst, "/root/f.txt", "in a project".getBytes(StandardCharsets.UTF_8), 0644);
+      ap.waitFor(ap.createSnapshot(inst, LxdClient.SnapshotRequest.named("ps1")), T);
+      ap.waitFor(ap.createBackup(inst, new LxdClient.BackupRequest("pb1", null, false, false, "gzip", null)), T);
+      byte[] tar;
+      try (LxdClient.Download d = ap.downloadBackup(inst, "pb1")) {
+        tar = d.stream().readAllBytes();
+      }
+      assertThat(HexFormat.of().formatHex(tar, 0, 2)).isEqualTo("1f8b"); // gzip
+
+      // the objects are in the project and nowhere else
+      assertThat(ap.getInstance(inst).project()).isEqualTo(project);
+      assertThat(ap.listInstances()).extracting(Instance::name).containsExactly(inst);
+      assertThat(ap.listSnapshots(inst)).extracting(Snapshot::name).containsExactly("ps1");
+      assertThat(ap.listBackups(inst)).extracting(Backup::name).containsExactly("pb1");
+      String name = inst;
+      assertThat(a.listInstances()).extracting(Instance::name).doesNotContain(inst);
+      assertThatThrownBy(() -> a.getInstance(name)).isInstanceOf(LxdException.NotFound.class);
+      assertThatThrownBy(() -> a.listSnapshots(name)).isInstanceOf(LxdException.NotFound.class);
+      assertThatThrownBy(() -> a.getBackup(name, "pb1")).isInstanceOf(LxdException.NotFound.class);
+
+      // pull copy from the project on A into B's default project
+      target = inst + "-bk";
+      createdOnB.add(target);
+      b.waitFor(b.copyFrom(ap, new LxdClient.CopyRequest(inst, target, false, false, null)), T);
+      assertThat(b.getInstance(target).project()).isEqualTo("default");
+      assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("ps1");
+      assertThat(new String(b.readFile(target, "/root/f.txt"), StandardCharsets.UTF_8)).isEqualTo("in a project");
+      String t = target;
+      assertThatThrownBy(() -> ap.getInstance(t)).isInstanceOf(LxdException.NotFound.class);
+
+      ap.waitFor(ap.deleteBackup(inst, "pb1"), T);
+      assertThat(ap.listBackups(inst)).isEmpty();
+    } finally {
+      if (inst != null) {
+        LxdRig.deleteQuietly(ap, inst);
+      }
+      a.deleteProject(project);
+    }
+    // deleting it again shows it is gone
+    assertThatThrownBy(() -> a.deleteProject(project)).isExactlyInstanceOf(LxdException.NotFound.class);
+  }
+
   // ------------------------------------------------------------------ operations, events
 
   @Test
