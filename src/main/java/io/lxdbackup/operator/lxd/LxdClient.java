@@ -596,6 +596,10 @@ public final class LxdClient implements AutoCloseable {
       if (remove != null) {
         remove.forEach(cfg::remove);
       }
+      java.util.function.BiConsumer<Integer, String> hook = shared.beforeConfigWrite;
+      if (hook != null) {
+        hook.accept(attempt, name);
+      }
       try {
         Result r = call("PUT", url("1.0", "instances", name), put, null, current.etag());
         Operation op = async(r);
@@ -604,12 +608,18 @@ public final class LxdClient implements AutoCloseable {
         }
         return;
       } catch (LxdException e) {
+        // 412: the instance changed since it was read (its ETag moved on); read it again
         if (e.statusCode() == 412 && attempt < 5) {
           continue;
         }
         throw e;
       }
     }
+  }
+
+  /** Installs the test hook run before each config write of {@link #updateInstanceConfig}. */
+  void beforeConfigWrite(java.util.function.BiConsumer<Integer, String> hook) {
+    shared.beforeConfigWrite = hook;
   }
 
   private static ObjectNode writableInstance(ObjectNode raw) {

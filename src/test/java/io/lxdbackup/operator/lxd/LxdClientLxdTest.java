@@ -304,6 +304,29 @@ class LxdClientLxdTest {
         .isInstanceOf(LxdException.BadRequest.class);
   }
 
+  @Test
+  void configUpdateWithAStaleEtagIsRetriedAndKeepsTheOtherChange() {
+    String inst = newInstance("etag");
+    List<Integer> attempts = new CopyOnWriteArrayList<>();
+    try (LxdClient other = rig.clientA()) {
+      // between our read and our write, someone else changes another key: our ETag is stale
+      a.beforeConfigWrite((attempt, name) -> {
+        attempts.add(attempt);
+        if (attempt == 0 && name.equals(inst)) {
+          other.updateInstanceConfig(inst, Map.of("user.other-writer", "kept"), null);
+        }
+      });
+      a.updateInstanceConfig(inst, Map.of("snapshots.expiry", "2d"), null);
+    } finally {
+      a.beforeConfigWrite(null);
+    }
+    // the first write was refused with 412 and the second, on a fresh read, went through
+    assertThat(attempts).containsExactly(0, 1);
+    assertThat(a.getInstance(inst).config())
+        .containsEntry("snapshots.expiry", "2d")
+        .containsEntry("user.other-writer", "kept");
+  }
+
   // ------------------------------------------------------------------ backups, import
 
   @Test
