@@ -1054,6 +1054,13 @@ public final class LxdClient implements AutoCloseable {
 
   /** A running event subscription; close it to stop. */
   public interface EventSubscription extends AutoCloseable {
+    /**
+     * Waits until the websocket is open, and returns false when it did not open within
+     * {@code timeout} (it failed, or is slow). LXD registers the listener as it accepts the
+     * websocket, so events of actions started after this returned true are delivered.
+     */
+    boolean awaitOpen(Duration timeout) throws InterruptedException;
+
     @Override
     void close();
   }
@@ -1068,7 +1075,13 @@ public final class LxdClient implements AutoCloseable {
       ub.addQueryParameter("type", String.join(",", types));
     }
     Request req = new Request.Builder().url(ub.build()).build();
+    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
     WebSocket ws = streaming.newWebSocket(req, new WebSocketListener() {
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        open.countDown();
+      }
+
       @Override
       public void onMessage(WebSocket webSocket, String text) {
         try {
@@ -1094,7 +1107,17 @@ public final class LxdClient implements AutoCloseable {
         }
       }
     });
-    return () -> ws.close(1000, "done");
+    return new EventSubscription() {
+      @Override
+      public boolean awaitOpen(Duration timeout) throws InterruptedException {
+        return open.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
+
+      @Override
+      public void close() {
+        ws.close(1000, "done");
+      }
+    };
   }
 
   // ---------------------------------------------------------------- transport

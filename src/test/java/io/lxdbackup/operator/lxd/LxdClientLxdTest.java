@@ -11,7 +11,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -514,12 +513,9 @@ class LxdClientLxdTest {
     String inst = newInstance("evt");
     List<LxdEvent> events = new CopyOnWriteArrayList<>();
     try (LxdClient.EventSubscription sub = a.events(Set.of("lifecycle"), events::add, null)) {
-      Thread.sleep(500); // let the websocket connect before the action
+      assertThat(sub.awaitOpen(Duration.ofSeconds(10))).isTrue();
       a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("ev1")), T);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline && events.stream().noneMatch(e -> "instance-snapshot-created".equals(e.action()))) {
-        Thread.sleep(100);
-      }
+      awaitEvent(events, e -> "instance-snapshot-created".equals(e.action()));
     }
     assertThat(events).anySatisfy(e -> {
       assertThat(e.type()).isEqualTo("lifecycle");
@@ -529,16 +525,161 @@ class LxdClientLxdTest {
   }
 
   @Test
-  void unknownOperationIsNotFoundAndProgressIsReported() {
+  void operationEventsFollowAnOperationToItsEnd() throws Exception {
+    String inst = newInstance("opevt");
+    List<LxdEvent> events = new CopyOnWriteArrayList<>();
+    try (LxdClient.EventSubscription sub = a.events(Set.of("operation"), events::add, null)) {
+      assertThat(sub.awaitOpen(Duration.ofSeconds(10))).isTrue();
+      Operation op = a.createSnapshot(inst, LxdClient.SnapshotRequest.named("ev2"));
+      a.waitFor(op, T);
+      awaitEvent(events, e -> op.id().equals(e.metadata().path("id").asText()) && "Success".equals(e.metadata().path("status").asText()));
+      assertThat(events).allSatisfy(e -> assertThat(e.type()).isEqualTo("operation"));
+      assertThat(events).filteredOn(e -> op.id().equals(e.metadata().path("id").asText()))
+          .extracting(e -> e.metadata().path("status").asText())
+          .contains("Running", "Success");
+    }
+  }
+
+  static void awaitEvent(List<LxdEvent> events, java.util.function.Predicate<LxdEvent> p) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline && events.stream().noneMatch(p)) {
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void unknownOperationIsNotFound() {
     assertThatThrownBy(() -> a.getOperation("00000000-0000-0000-0000-000000000000"))
-        .isInstanceOf(LxdException.NotFound.class);
-    String inst = newInstance("op");
-    List<String> statuses = new ArrayList<>();
-    Operation done = a.waitFor(a.createBackup(inst, new LxdClient.BackupRequest("opb", null, true, false, "gzip", null)),
-        T, op -> statuses.add(op.status()));
-    assertThat(done.isSuccess()).isTrue();
+        .isExactlyInstanceOf(LxdException.NotFound.class);
+  }
+
+  /** Writes {@code mib} MiB of random data into a stopped container's rootfs on daemon A's dir pool. */
+  static void fillRootfs(String project, String inst, int mib) throws Exception {
+    String dirName = project == null ? inst : project + "_" + inst;
+    java.nio.file.Path file = java.nio.file.Path.of("/var/lib/lxd-rig-a/storage-pools/default/containers",
+        dirName, "rootfs", "root", "big.bin");
+    Process p = new ProcessBuilder("sh", "-c", "head -c " + mib + "M /dev/urandom > " + file).inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+  }
+
+  @Test
+  void timeoutThenProgressOfALongBackup() throws Exception {
+    String inst = newInstance("prog");
+    // large enough to outlast the 1 s timeout plus a progress slice even on a fast machine
+    fillRootfs(null, inst, 256);
+    Operation op = a.createBackup(inst, new LxdClient.BackupRequest("prog", null, true, false, "gzip", null));
+    // the wait gives up, the operation goes on
+    long t0 = System.nanoTime();
+    assertThatThrownBy(() -> a.waitFor(op, Duration.ofSeconds(1)))
+        .isExactlyInstanceOf(LxdException.OperationTimeout.class)
+        .hasMessageContaining(op.id());
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(waitedMs).isBetween(900L, 5_000L);
+    List<String> progress = new CopyOnWriteArrayList<>();
+    long t1 = System.nanoTime();
+    Operation done = a.waitFor(op, T, o -> progress.add(o.metadataText("create_backup_progress")));
+    System.out.printf("256 MiB gzip backup: 1 s wait timed out after %d ms; finished %d ms later, progress reports %s%n",
+        waitedMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1), progress);
     assertThat(done.status()).isEqualTo("Success");
-    a.waitFor(a.deleteBackup(inst, "opb"), T);
+    assertThat(progress).isNotEmpty().allSatisfy(p -> assertThat(p).matches("[0-9.]+[kMG]?B \\(.*/s\\)"));
+    a.waitFor(a.deleteBackup(inst, "prog"), T);
+  }
+
+  @Test
+  void pollingFallbackWaitsReportsProgressAndFails() throws Exception {
+    String inst = newInstance("poll");
+    fillRootfs(null, inst, 64);
+    try (LxdClient c = rig.clientA()) {
+      c.forcePolling(true);
+      long pollsBefore = c.operationPolls();
+      List<String> progress = new CopyOnWriteArrayList<>();
+      Operation done = c.waitFor(c.createBackup(inst, new LxdClient.BackupRequest("pb", null, true, false, "gzip", null)),
+          T, o -> progress.add(o.metadataText("create_backup_progress")));
+      assertThat(done.status()).isEqualTo("Success");
+      // a report for every poll that found it running; the first ones come before LXD has any progress text
+      assertThat(progress).isNotEmpty();
+      long polls = c.operationPolls() - pollsBefore;
+      assertThat(polls).isGreaterThan(progress.size());
+      System.out.printf("polling fallback: 64 MiB gzip backup took %d polls, progress reports %s%n", polls, progress);
+      // failures are typed the same way as with /wait
+      c.waitFor(c.createSnapshot(inst, LxdClient.SnapshotRequest.named("dup")), T);
+      assertThatThrownBy(() -> c.waitFor(c.createSnapshot(inst, LxdClient.SnapshotRequest.named("dup")), T))
+          .isExactlyInstanceOf(LxdException.AlreadyExists.class);
+      c.waitFor(c.deleteBackup(inst, "pb"), T);
+      assertThat(c.operationPolls()).isGreaterThan(pollsBefore + polls);
+    }
+  }
+
+  @Test
+  void forgottenOperationIsNotFoundForGetAndWait() throws Exception {
+    String inst = newInstance("forget");
+    Operation running = a.createSnapshot(inst, LxdClient.SnapshotRequest.named("f1"));
+    Operation done = a.waitFor(running, T);
+    assertThat(done.isSuccess()).isTrue();
+    long t0 = System.nanoTime();
+    long deadline = t0 + TimeUnit.SECONDS.toNanos(30);
+    boolean forgotten = false;
+    while (!forgotten && System.nanoTime() < deadline) {
+      try {
+        assertThat(a.getOperation(running.id()).status()).isEqualTo("Success");
+        Thread.sleep(250);
+      } catch (LxdException.NotFound e) {
+        forgotten = true;
+      }
+    }
+    System.out.printf("LXD forgot a finished operation after %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    assertThat(forgotten).isTrue();
+    assertThatThrownBy(() -> a.getOperation(running.id())).isExactlyInstanceOf(LxdException.NotFound.class);
+    assertThatThrownBy(() -> a.waitFor(running, T)).isExactlyInstanceOf(LxdException.NotFound.class);
+    try (LxdClient c = rig.clientA()) {
+      c.forcePolling(true);
+      assertThatThrownBy(() -> c.waitFor(running, T)).isExactlyInstanceOf(LxdException.NotFound.class);
+    }
+    // what callers do next: the object the operation made tells the outcome
+    assertThat(a.snapshotExists(inst, "f1")).isTrue();
+  }
+
+  @Test
+  void cancellingARunningOperationEndsTheWaitWithOperationCancelled() throws Exception {
+    // a trust token is an operation that runs until the token is used or revoked
+    String token = a.createTrustToken(LxdRig.uniqueName("cancel"));
+    String secret = LxdClient.trustTokenSecret(token);
+    Operation op = a.listOperations().stream()
+        .filter(o -> o.metadata() != null && secret.equals(o.metadataText("secret")))
+        .findFirst().orElseThrow();
+    assertThat(op.isDone()).isFalse();
+    assertThat(op.mayCancel()).isTrue();
+    assertThatThrownBy(() -> a.waitFor(op, Duration.ofSeconds(1))).isExactlyInstanceOf(LxdException.OperationTimeout.class);
+
+    java.util.concurrent.CompletableFuture<Throwable> waited = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        a.waitFor(op, T);
+        return null;
+      } catch (Throwable t) {
+        return t;
+      }
+    });
+    Thread.sleep(500);
+    long t0 = System.nanoTime();
+    a.cancelOperation(op.id());
+    Throwable t = waited.get(30, TimeUnit.SECONDS);
+    long afterCancelMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(t).isExactlyInstanceOf(LxdException.OperationCancelled.class)
+        .isInstanceOf(LxdException.OperationFailed.class)
+        .hasMessageContaining(op.id()).hasMessageContaining("cancelled");
+    assertThat(((LxdException.OperationFailed) t).operationId()).isEqualTo(op.id());
+    assertThat(afterCancelMs).isLessThan(10_000);
+    // the same through the polling fallback
+    String token2 = a.createTrustToken(LxdRig.uniqueName("cancel"));
+    String secret2 = LxdClient.trustTokenSecret(token2);
+    Operation op2 = a.listOperations().stream()
+        .filter(o -> o.metadata() != null && secret2.equals(o.metadataText("secret")))
+        .findFirst().orElseThrow();
+    a.cancelOperation(op2.id());
+    try (LxdClient c = rig.clientA()) {
+      c.forcePolling(true);
+      assertThatThrownBy(() -> c.waitFor(op2, T)).isExactlyInstanceOf(LxdException.OperationCancelled.class);
+    }
   }
 
   static org.assertj.core.data.TemporalUnitOffset within(Duration d) {
