@@ -1055,9 +1055,10 @@ public final class LxdClient implements AutoCloseable {
   /** A running event subscription; close it to stop. */
   public interface EventSubscription extends AutoCloseable {
     /**
-     * Waits until the websocket is open, and returns false when it did not open within
-     * {@code timeout} (it failed, or is slow). LXD registers the listener as it accepts the
-     * websocket, so events of actions started after this returned true are delivered.
+     * Waits until the websocket is open. Returns false when it failed to open (the failure
+     * went to {@code onClose}) or did not open within {@code timeout}. LXD registers the
+     * listener as it accepts the websocket, so events of actions started after this returned
+     * true are delivered.
      */
     boolean awaitOpen(Duration timeout) throws InterruptedException;
 
@@ -1075,11 +1076,13 @@ public final class LxdClient implements AutoCloseable {
       ub.addQueryParameter("type", String.join(",", types));
     }
     Request req = new Request.Builder().url(ub.build()).build();
-    java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean opened = new java.util.concurrent.atomic.AtomicBoolean();
     WebSocket ws = streaming.newWebSocket(req, new WebSocketListener() {
       @Override
       public void onOpen(WebSocket webSocket, Response response) {
-        open.countDown();
+        opened.set(true);
+        settled.countDown();
       }
 
       @Override
@@ -1095,9 +1098,22 @@ public final class LxdClient implements AutoCloseable {
 
       @Override
       public void onFailure(WebSocket webSocket, Throwable t, Response response) {
-        if (onClose != null) {
-          onClose.accept(t instanceof IOException io ? transportError(io) : t);
+        settled.countDown();
+        if (onClose == null) {
+          return;
         }
+        if (!opened.get() && response != null && response.code() != 101) {
+          // refused before the upgrade (untrusted, unknown project): LXD's own answer
+          JsonNode n;
+          try {
+            n = readJson(response);
+          } catch (IOException | IllegalStateException e) {
+            n = obj();
+          }
+          onClose.accept(errorFrom(response.code(), n));
+          return;
+        }
+        onClose.accept(t instanceof IOException io ? transportError(io) : t);
       }
 
       @Override
@@ -1110,7 +1126,7 @@ public final class LxdClient implements AutoCloseable {
     return new EventSubscription() {
       @Override
       public boolean awaitOpen(Duration timeout) throws InterruptedException {
-        return open.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return settled.await(timeout.toMillis(), TimeUnit.MILLISECONDS) && opened.get();
       }
 
       @Override

@@ -545,6 +545,17 @@ class LxdClientLxdTest {
     }
   }
 
+  @Test
+  void eventsRefusedToAnUntrustedClientReportForbidden() throws Exception {
+    java.util.concurrent.CompletableFuture<Throwable> closed = new java.util.concurrent.CompletableFuture<>();
+    try (LxdClient c = LxdClient.create(LxdEndpoint.https(rig.get("a.url"), rig.untrustedIdentity(), rig.get("a.fingerprint")));
+        LxdClient.EventSubscription sub = c.events(Set.of("lifecycle"), e -> { }, closed::complete)) {
+      assertThat(sub.awaitOpen(Duration.ofSeconds(10))).isFalse();
+      assertThat(closed.get(10, TimeUnit.SECONDS)).isInstanceOfSatisfying(LxdException.Forbidden.class,
+          e -> assertThat(e.statusCode()).isEqualTo(403));
+    }
+  }
+
   static void awaitEvent(List<LxdEvent> events, java.util.function.Predicate<LxdEvent> p) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline && events.stream().noneMatch(p)) {
