@@ -556,6 +556,22 @@ class LxdClientLxdTest {
     }
   }
 
+  @Test
+  void cancellingTheSourceOfACopyFailsBothSides() throws Exception {
+    String inst = newInstance("ccopy");
+    fillRootfs(null, inst, 128);
+    String target = inst + "-bk";
+    createdOnB.add(target);
+    LxdClient.CopyOperations ops = b.pullFrom(a, new LxdClient.CopyRequest(inst, target, false, false, null));
+    assertThat(ops.source().mayCancel()).isTrue();
+    a.cancelOperation(ops.source().id());
+    assertThatThrownBy(() -> a.waitFor(ops.source(), T)).isExactlyInstanceOf(LxdException.OperationCancelled.class);
+    // the target loses its source: a failed operation, and no half-copied instance is left
+    assertThatThrownBy(() -> b.waitFor(ops.target(), T)).isInstanceOf(LxdException.OperationFailed.class)
+        .satisfies(e -> assertThat(((LxdException.OperationFailed) e).operationId()).isEqualTo(ops.target().id()));
+    assertThat(b.instanceExists(target)).isFalse();
+  }
+
   static void awaitEvent(List<LxdEvent> events, java.util.function.Predicate<LxdEvent> p) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline && events.stream().noneMatch(p)) {
