@@ -359,6 +359,10 @@ public final class LxdClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- operations
 
+  /**
+   * {@code GET /1.0/operations/{id}}. NotFound once LXD has forgotten the operation (about five
+   * seconds after it ended); see {@link #waitFor(Operation, Duration, Consumer)} for what then.
+   */
   public Operation getOperation(String id) {
     return parseOperation(call("GET", url("1.0", "operations", id), null).metadata);
   }
