@@ -32,11 +32,12 @@ if ! command -v aws >/dev/null 2>&1 && ! command -v rclone >/dev/null 2>&1; then
 fi
 
 # --- the real-LXD rig ---------------------------------------------------------------------
-log "starting the LXD test rig"
-hack/lxd-test-env.sh up
+# The trap comes first: a rig that fails half way through 'up' is torn down too.
 if [ -z "${KEEP_RIG:-}" ]; then
   trap 'log "stopping the LXD test rig"; hack/lxd-test-env.sh down >/dev/null 2>&1 || true' EXIT
 fi
+log "starting the LXD test rig"
+hack/lxd-test-env.sh up
 
 # --- build and test ---------------------------------------------------------------------
 export LXD_RIG_REQUIRED=true

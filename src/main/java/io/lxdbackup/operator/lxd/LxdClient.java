@@ -84,6 +84,14 @@ public final class LxdClient implements AutoCloseable {
   /** State shared by the project/target views of one connection. */
   private static final class Shared {
     volatile ServerInfo server;
+    /** Whether {@code /wait} is served: null until known (tried first), false to poll. */
+    volatile Boolean waitEndpoint;
+    /** GETs of an operation made by the polling wait, for tests. */
+    final java.util.concurrent.atomic.AtomicLong operationPolls = new java.util.concurrent.atomic.AtomicLong();
+    /** The TLS version and cipher suite of the last handshake, for diagnostics and tests. */
+    volatile okhttp3.Handshake lastHandshake;
+    /** Test hook run between reading an instance and writing its config back (attempt, instance). */
+    volatile java.util.function.BiConsumer<Integer, String> beforeConfigWrite;
   }
 
   private LxdClient(LxdEndpoint endpoint, OkHttpClient http, OkHttpClient streaming, HttpUrl base,
@@ -107,6 +115,7 @@ public final class LxdClient implements AutoCloseable {
         .followRedirects(false);
     HttpUrl base;
     PinningTrustManager tm = null;
+    Shared shared = new Shared();
     if (endpoint.isUnix()) {
       b.socketFactory(new UnixSocketFactory(Path.of(endpoint.socketPath())))
           .dns(host -> List.of(java.net.InetAddress.getLoopbackAddress()));
@@ -128,8 +137,17 @@ public final class LxdClient implements AutoCloseable {
       b.sslSocketFactory(ssl.getSocketFactory(), tm)
           // LXD certificates name the host, not the address we dial; identity is the pin.
           .hostnameVerifier((host, session) -> true)
+          // TLS 1.3 only: LXD (Go's TLS stack) offers it, and nothing older is negotiated.
           .connectionSpecs(List.of(new ConnectionSpec.Builder(ConnectionSpec.RESTRICTED_TLS)
-              .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2).build()));
+              .tlsVersions(TlsVersion.TLS_1_3).build()))
+          .eventListener(new okhttp3.EventListener() {
+            @Override
+            public void secureConnectEnd(okhttp3.Call call, okhttp3.Handshake handshake) {
+              if (handshake != null) {
+                shared.lastHandshake = handshake;
+              }
+            }
+          });
       base = HttpUrl.get(endpoint.url());
     }
     OkHttpClient http = b.build();
@@ -143,7 +161,7 @@ public final class LxdClient implements AutoCloseable {
         .writeTimeout(Duration.ofMinutes(5))
         .pingInterval(Duration.ofSeconds(30))
         .build();
-    return new LxdClient(endpoint, http, streaming, base, tm, new Shared());
+    return new LxdClient(endpoint, http, streaming, base, tm, shared);
   }
 
   private static SSLContext sslContext(Certificates.ClientIdentity identity, PinningTrustManager tm) {
@@ -156,7 +174,7 @@ public final class LxdClient implements AutoCloseable {
         ks.setKeyEntry("client", identity.key(), pw, identity.chain().toArray(new Certificate[0]));
       }
       kmf.init(ks, pw);
-      SSLContext ctx = SSLContext.getInstance("TLS");
+      SSLContext ctx = SSLContext.getInstance("TLSv1.3");
       ctx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {tm}, new SecureRandom());
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
@@ -255,6 +273,15 @@ public final class LxdClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The TLS version ({@code TLSv1.3}) negotiated in this connection's last handshake, or null
+   * before the first one and over the unix socket.
+   */
+  public String negotiatedTlsVersion() {
+    okhttp3.Handshake h = shared.lastHandshake;
+    return h == null ? null : h.tlsVersion().javaName();
+  }
+
   /** The fingerprint of the certificate the server presented in the last TLS handshake. */
   public String presentedServerFingerprint() {
     return trustManager == null ? null : trustManager.lastSeenFingerprint();
@@ -310,8 +337,32 @@ public final class LxdClient implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- projects
+
+  /**
+   * Creates a project ({@code POST /1.0/projects}). {@code config} holds its {@code features.*}
+   * and limits; features left out take the server's defaults.
+   */
+  public void createProject(String name, Map<String, String> config) {
+    ObjectNode body = obj().put("name", name);
+    ObjectNode cfg = body.putObject("config");
+    if (config != null) {
+      config.forEach(cfg::put);
+    }
+    call("POST", base.newBuilder().addPathSegments("1.0/projects").build(), body);
+  }
+
+  /** Deletes an empty project; LXD refuses one that still holds instances. */
+  public void deleteProject(String name) {
+    call("DELETE", base.newBuilder().addPathSegments("1.0/projects").addPathSegment(name).build(), null);
+  }
+
   // ---------------------------------------------------------------- operations
 
+  /**
+   * {@code GET /1.0/operations/{id}}. NotFound once LXD has forgotten the operation (about five
+   * seconds after it ended); see {@link #waitFor(Operation, Duration, Consumer)} for what then.
+   */
   public Operation getOperation(String id) {
     return parseOperation(call("GET", url("1.0", "operations", id), null).metadata);
   }
@@ -353,11 +404,21 @@ public final class LxdClient implements AutoCloseable {
   }
 
   /**
-   * Waits for an operation to end, long-polling {@code /wait} in short slices so that
-   * {@code progress} sees the operation's metadata as it changes. Throws
-   * {@link LxdException.OperationFailed} (or {@link LxdException.AlreadyExists} for a name
-   * clash) when it fails, {@link LxdException.OperationTimeout} when it outlives
-   * {@code timeout}, and {@link LxdException.NotFound} when LXD already forgot it.
+   * Waits for an operation to end. Where the server serves {@code GET /1.0/operations/{id}/wait}
+   * the wait is a long poll in slices (short ones when {@code progress} wants the operation's
+   * metadata as it changes); otherwise the client polls {@code GET /1.0/operations/{id}} with a
+   * backoff from {@value #POLL_FIRST_MS} ms up to {@value #POLL_MAX_MS} ms.
+   *
+   * <p>Throws {@link LxdException.OperationCancelled} when it was cancelled,
+   * {@link LxdException.OperationFailed} when it failed (or {@link LxdException.AlreadyExists}
+   * for a name clash, {@link LxdException.BadRequest} for a value LXD refused inside the
+   * operation), {@link LxdException.OperationTimeout} when it outlives {@code timeout} (the
+   * operation itself goes on), and {@link LxdException.NotFound} when LXD no longer knows it.
+   *
+   * <p>LXD forgets a finished operation about five seconds after it ends, so NotFound does not
+   * say whether it succeeded. A caller that may have missed the end (a restart, a long pause)
+   * confirms the outcome from the object the operation was to produce or change (the snapshot,
+   * the backup, the copied instance) and repeats the request only when that object is missing.
    */
   public Operation waitFor(Operation op, Duration timeout, Consumer<Operation> progress) {
     if (op == null) {
@@ -368,16 +429,34 @@ public final class LxdClient implements AutoCloseable {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     Operation current = op;
+    long pollMs = POLL_FIRST_MS;
     while (true) {
-      long remainingSeconds = TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime());
-      if (remainingSeconds <= 0) {
+      long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (remainingMs <= 0) {
         throw new LxdException.OperationTimeout("operation " + op.id() + " (" + op.description()
             + ") did not finish within " + timeout.toSeconds() + "s");
       }
-      long slice = Math.min(remainingSeconds, progress == null ? 30 : 2);
-      HttpUrl waitUrl = url("1.0", "operations", op.id(), "wait").newBuilder()
-          .addQueryParameter("timeout", Long.toString(slice)).build();
-      current = parseOperation(call("GET", waitUrl, null, Duration.ofSeconds(slice + 30)).metadata);
+      if (usesWaitEndpoint()) {
+        long slice = Math.max(1, Math.min(TimeUnit.MILLISECONDS.toSeconds(remainingMs), progress == null ? 30 : 1));
+        HttpUrl waitUrl = url("1.0", "operations", op.id(), "wait").newBuilder()
+            .addQueryParameter("timeout", Long.toString(slice)).build();
+        try {
+          current = parseOperation(call("GET", waitUrl, null, Duration.ofSeconds(slice + 30)).metadata);
+        } catch (LxdException.NotFound e) {
+          ServerInfo info = shared.server;
+          if (info != null && info.capabilities().operationWait()) {
+            throw e;
+          }
+          // Either the operation is gone or this server has no /wait: only GET can tell.
+          current = getOperation(op.id());
+          shared.waitEndpoint = Boolean.FALSE;
+        }
+      } else {
+        sleepMillis(Math.min(pollMs, remainingMs));
+        pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
+        shared.operationPolls.incrementAndGet();
+        current = getOperation(op.id());
+      }
       if (current.isDone()) {
         return checkResult(current);
       }
@@ -387,11 +466,46 @@ public final class LxdClient implements AutoCloseable {
     }
   }
 
+  static final long POLL_FIRST_MS = 100;
+  static final long POLL_MAX_MS = 2000;
+
+  /**
+   * Whether to long-poll {@code /wait}. The {@code operation_wait} extension announces it, but
+   * servers before that extension (LXD 5.0.2 among them) serve {@code /wait} too, so it is
+   * tried until it answers 404 for an operation that GET still finds.
+   */
+  private boolean usesWaitEndpoint() {
+    return !Boolean.FALSE.equals(shared.waitEndpoint);
+  }
+
+  /** Forces (true) polling of {@code GET /1.0/operations/{id}}, or goes back to detecting /wait. */
+  void forcePolling(boolean polling) {
+    shared.waitEndpoint = polling ? Boolean.FALSE : null;
+  }
+
+  /** How many times the polling wait asked for an operation on this connection. */
+  long operationPolls() {
+    return shared.operationPolls.get();
+  }
+
+  private static void sleepMillis(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new LxdException.OperationTimeout("interrupted while waiting for an LXD operation");
+    }
+  }
+
   private Operation checkResult(Operation op) {
     if (op.isSuccess()) {
       return op;
     }
     String err = op.err() == null || op.err().isBlank() ? op.status() : op.err();
+    if (op.statusCode() == 401) {
+      throw new LxdException.OperationCancelled(op.id(), "operation " + op.id() + " (" + op.description()
+          + ") was cancelled" + (err == null || err.equals(op.status()) ? "" : ": " + err));
+    }
     if (err != null && err.toLowerCase().contains("already exists")) {
       throw new LxdException.AlreadyExists(err);
     }
@@ -486,6 +600,10 @@ public final class LxdClient implements AutoCloseable {
       if (remove != null) {
         remove.forEach(cfg::remove);
       }
+      java.util.function.BiConsumer<Integer, String> hook = shared.beforeConfigWrite;
+      if (hook != null) {
+        hook.accept(attempt, name);
+      }
       try {
         Result r = call("PUT", url("1.0", "instances", name), put, null, current.etag());
         Operation op = async(r);
@@ -494,12 +612,18 @@ public final class LxdClient implements AutoCloseable {
         }
         return;
       } catch (LxdException e) {
+        // 412: the instance changed since it was read (its ETag moved on); read it again
         if (e.statusCode() == 412 && attempt < 5) {
           continue;
         }
         throw e;
       }
     }
+  }
+
+  /** Installs the test hook run before each config write of {@link #updateInstanceConfig}. */
+  void beforeConfigWrite(java.util.function.BiConsumer<Integer, String> hook) {
+    shared.beforeConfigWrite = hook;
   }
 
   private static ObjectNode writableInstance(ObjectNode raw) {
@@ -934,6 +1058,14 @@ public final class LxdClient implements AutoCloseable {
 
   /** A running event subscription; close it to stop. */
   public interface EventSubscription extends AutoCloseable {
+    /**
+     * Waits until the websocket is open. Returns false when it failed to open (the failure
+     * went to {@code onClose}) or did not open within {@code timeout}. LXD registers the
+     * listener as it accepts the websocket, so events of actions started after this returned
+     * true are delivered.
+     */
+    boolean awaitOpen(Duration timeout) throws InterruptedException;
+
     @Override
     void close();
   }
@@ -948,7 +1080,15 @@ public final class LxdClient implements AutoCloseable {
       ub.addQueryParameter("type", String.join(",", types));
     }
     Request req = new Request.Builder().url(ub.build()).build();
+    java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean opened = new java.util.concurrent.atomic.AtomicBoolean();
     WebSocket ws = streaming.newWebSocket(req, new WebSocketListener() {
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        opened.set(true);
+        settled.countDown();
+      }
+
       @Override
       public void onMessage(WebSocket webSocket, String text) {
         try {
@@ -962,9 +1102,22 @@ public final class LxdClient implements AutoCloseable {
 
       @Override
       public void onFailure(WebSocket webSocket, Throwable t, Response response) {
-        if (onClose != null) {
-          onClose.accept(t instanceof IOException io ? transportError(io) : t);
+        settled.countDown();
+        if (onClose == null) {
+          return;
         }
+        if (!opened.get() && response != null && response.code() != 101) {
+          // refused before the upgrade (untrusted, unknown project): LXD's own answer
+          JsonNode n;
+          try {
+            n = readJson(response);
+          } catch (IOException | IllegalStateException e) {
+            n = obj();
+          }
+          onClose.accept(errorFrom(response.code(), n));
+          return;
+        }
+        onClose.accept(t instanceof IOException io ? transportError(io) : t);
       }
 
       @Override
@@ -974,7 +1127,17 @@ public final class LxdClient implements AutoCloseable {
         }
       }
     });
-    return () -> ws.close(1000, "done");
+    return new EventSubscription() {
+      @Override
+      public boolean awaitOpen(Duration timeout) throws InterruptedException {
+        return settled.await(timeout.toMillis(), TimeUnit.MILLISECONDS) && opened.get();
+      }
+
+      @Override
+      public void close() {
+        ws.close(1000, "done");
+      }
+    };
   }
 
   // ---------------------------------------------------------------- transport
@@ -1083,8 +1246,11 @@ public final class LxdClient implements AutoCloseable {
     String where = endpoint.isUnix() ? endpoint.socketPath() : base.host() + ":" + base.port();
     if (e instanceof SSLHandshakeException || e instanceof SSLPeerUnverifiedException) {
       String seen = trustManager == null ? null : trustManager.lastSeenFingerprint();
-      return new LxdException.TlsFailure("TLS handshake with " + where + " failed: " + rootMessage(e)
-          + (seen != null ? " (server certificate fingerprint " + seen + ")" : ""), null);
+      String root = rootMessage(e);
+      String hint = root.contains("protocol_version") || root.contains("No appropriate protocol")
+          ? "; this client speaks TLS 1.3 only, which the server must offer" : "";
+      return new LxdException.TlsFailure("TLS handshake with " + where + " failed: " + root
+          + (seen != null ? " (server certificate fingerprint " + seen + ")" : "") + hint, null);
     }
     if (e instanceof SSLException) {
       return new LxdException.TlsFailure("TLS error talking to " + where + ": " + rootMessage(e), null);

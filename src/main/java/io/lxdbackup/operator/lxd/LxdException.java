@@ -84,6 +84,13 @@ public class LxdException extends RuntimeException {
     }
   }
 
+  /** A background operation was cancelled (LXD status 401 "Cancelled") before it finished. */
+  public static class OperationCancelled extends OperationFailed {
+    public OperationCancelled(String operationId, String message) {
+      super(operationId, message);
+    }
+  }
+
   /** Waiting for a background operation took longer than the caller allowed. */
   public static class OperationTimeout extends LxdException {
     public OperationTimeout(String message) {
