@@ -71,6 +71,12 @@ render namespaced-ha-monitored --release-namespace ops --watch a,b --replicas 2 
   -- --namespace ops "${NONDEFAULT[@]}"
 render no-leader-election --release-namespace ops --no-leader-election --log-level debug --metrics-port 9090 \
   -- --namespace ops --set leaderElection.enabled=false --set logLevel=debug --set metrics.port=9090
+render scheduling-and-env --release-namespace ops --extra-env HTTPS_PROXY=http://proxy:3128 \
+  --node-selector kubernetes.io/arch=amd64 --toleration dedicated=backup:NoSchedule \
+  -- --namespace ops --set 'extraEnv[0].name=HTTPS_PROXY' --set 'extraEnv[0].value=http://proxy:3128' \
+  --set 'nodeSelector.kubernetes\.io/arch=amd64' \
+  --set 'tolerations[0].key=dedicated' --set 'tolerations[0].operator=Equal' \
+  --set 'tolerations[0].value=backup' --set 'tolerations[0].effect=NoSchedule'
 must_fail "replicas=2 without leader election" --set replicas=2 --set leaderElection.enabled=false
 must_fail "an unknown value (schema)" --set no.such.value=1
 must_fail "a bad logLevel (schema)" --set logLevel=loud
@@ -84,6 +90,39 @@ if [ -s "$tmp/default.yaml" ]; then
   sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' "$tmp/default.yaml" \
     | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
     && problem "check-manifests.py accepted a writable root filesystem"
+  sed 's/verbs: \["list", "watch"\]/verbs: ["list", "watch", "delete"]/' "$tmp/default.yaml" \
+    | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted delete on kinds the operator never deletes"
+  { cat "$tmp/default.yaml"; cat <<'EOF'
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: lxd-backup-lxd-backup-operator-admin
+  namespace: lxd-backup-operator
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: lxd-backup-lxd-backup-operator
+    namespace: lxd-backup-operator
+EOF
+  } | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted a RoleBinding to cluster-admin"
+  "$PYTHON" -c '
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
+for d in docs:
+    if d["kind"] == "ClusterRoleBinding":
+        d["roleRef"]["name"] = "cluster-admin"
+yaml.safe_dump_all(docs, sys.stdout)' <"$tmp/default.yaml" >"$tmp/retargeted.yaml"
+  "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator <"$tmp/retargeted.yaml" >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted the ClusterRoleBinding pointing at cluster-admin"
+  "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator --toleration dedicated=backup:NoSchedule \
+    <"$tmp/default.yaml" >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted a render without the toleration it was asked for"
 fi
 
 # --- c) chart CRDs == generated CRDs ------------------------------------------------------
