@@ -6,7 +6,9 @@
 #      RBAC rules exactly the operator's least-privilege set, no wildcards
 #   c) the chart's crds/ byte-identical to the top-level crds/ (written by the Maven build)
 #   d) deploy/ identical to a fresh hack/render-deploy.sh
-# Needs python3 with PyYAML (Debian: python3-yaml; installed with apt-get when missing and root).
+#   e) the README's Argo CD health scripts, run with Lua 5.4 against objects in every phase
+# Needs python3 with PyYAML (Debian: python3-yaml) and lua5.4 (installed with apt-get when
+# missing and root).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -71,6 +73,12 @@ render namespaced-ha-monitored --release-namespace ops --watch a,b --replicas 2 
   -- --namespace ops "${NONDEFAULT[@]}"
 render no-leader-election --release-namespace ops --no-leader-election --log-level debug --metrics-port 9090 \
   -- --namespace ops --set leaderElection.enabled=false --set logLevel=debug --set metrics.port=9090
+render scheduling-and-env --release-namespace ops --extra-env HTTPS_PROXY=http://proxy:3128 \
+  --node-selector kubernetes.io/arch=amd64 --toleration dedicated=backup:NoSchedule \
+  -- --namespace ops --set 'extraEnv[0].name=HTTPS_PROXY' --set 'extraEnv[0].value=http://proxy:3128' \
+  --set 'nodeSelector.kubernetes\.io/arch=amd64' \
+  --set 'tolerations[0].key=dedicated' --set 'tolerations[0].operator=Equal' \
+  --set 'tolerations[0].value=backup' --set 'tolerations[0].effect=NoSchedule'
 must_fail "replicas=2 without leader election" --set replicas=2 --set leaderElection.enabled=false
 must_fail "an unknown value (schema)" --set no.such.value=1
 must_fail "a bad logLevel (schema)" --set logLevel=loud
@@ -84,6 +92,39 @@ if [ -s "$tmp/default.yaml" ]; then
   sed 's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' "$tmp/default.yaml" \
     | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
     && problem "check-manifests.py accepted a writable root filesystem"
+  sed 's/verbs: \["list", "watch"\]/verbs: ["list", "watch", "delete"]/' "$tmp/default.yaml" \
+    | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted delete on kinds the operator never deletes"
+  { cat "$tmp/default.yaml"; cat <<'EOF'
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: lxd-backup-lxd-backup-operator-admin
+  namespace: lxd-backup-operator
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: lxd-backup-lxd-backup-operator
+    namespace: lxd-backup-operator
+EOF
+  } | "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted a RoleBinding to cluster-admin"
+  "$PYTHON" -c '
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(sys.stdin) if d]
+for d in docs:
+    if d["kind"] == "ClusterRoleBinding":
+        d["roleRef"]["name"] = "cluster-admin"
+yaml.safe_dump_all(docs, sys.stdout)' <"$tmp/default.yaml" >"$tmp/retargeted.yaml"
+  "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator <"$tmp/retargeted.yaml" >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted the ClusterRoleBinding pointing at cluster-admin"
+  "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator --toleration dedicated=backup:NoSchedule \
+    <"$tmp/default.yaml" >/dev/null 2>&1 \
+    && problem "check-manifests.py accepted a render without the toleration it was asked for"
 fi
 
 # --- c) chart CRDs == generated CRDs ------------------------------------------------------
@@ -105,6 +146,24 @@ fi
 want=$(ls crds/*.yml | wc -l)
 got=$("$PYTHON" -c 'import sys, yaml; print(sum(1 for d in yaml.safe_load_all(sys.stdin) if d and d.get("kind") == "CustomResourceDefinition"))' <deploy/crds.yaml)
 [ "$got" = "$want" ] || problem "deploy/crds.yaml has $got CRDs, crds/ has $want"
+
+# --- e) the README's Argo CD health scripts, run with Lua against sample objects -----------
+log "Argo CD health scripts (Lua)"
+LUA=
+for l in lua5.4 lua; do
+  if command -v "$l" >/dev/null 2>&1; then LUA=$l; break; fi
+done
+if [ -z "$LUA" ]; then
+  [ "$(id -u)" = 0 ] || { echo "FAIL: lua5.4 is needed (apt-get install lua5.4)" >&2; exit 1; }
+  log "installing lua5.4"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 >/dev/null
+  LUA=lua5.4
+fi
+"$PYTHON" hack/check-argocd-health.py --lua "$LUA" || problem "the README's Argo CD health scripts (see above)"
+# ... and the check must be able to fail: a script without the nil guard on reasons
+sed 's/(c.reason or phase)/c.reason/' README.md >"$tmp/README-unguarded.md"
+"$PYTHON" hack/check-argocd-health.py --lua "$LUA" --readme "$tmp/README-unguarded.md" >/dev/null 2>&1 \
+  && problem "check-argocd-health.py accepted scripts that fail on a condition without reason"
 
 if [ "$failures" -gt 0 ]; then
   echo "check-generated: $failures check(s) failed" >&2

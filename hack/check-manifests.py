@@ -6,7 +6,8 @@ with (given as options): hardened Deployment, the objects that depend on values,
 that are exactly the operator's least-privilege set. Exits 1 with one line per problem.
 
   helm template ... | hack/check-manifests.py --release-namespace ns [--watch a,b] [--replicas 2]
-      [--service-monitor] [--no-leader-election]
+      [--service-monitor] [--no-leader-election] [--extra-env N=V] [--node-selector L=V]
+      [--toleration K=V:EFFECT]
 """
 import argparse
 import sys
@@ -24,11 +25,17 @@ def triples(group, resources, verbs):
     return {(group, r, v) for r in resources for v in verbs}
 
 
-# The operator's permissions in each watched namespace: nothing more, nothing less.
+# The operator's permissions in each watched namespace: nothing more, nothing less. Derived
+# from the code (see the chart's _helpers.tpl); RbacAuditLxdTest checks them against the API
+# requests of a run through every controller.
 EXPECTED_RULES = (
-    triples(GROUP, PLURALS, ["get", "list", "watch", "create", "update", "patch", "delete"])
-    | triples(GROUP, [p + "/status" for p in PLURALS], ["get", "update", "patch"])
-    | triples(GROUP, [p + "/finalizers" for p in PLURALS], ["update"])
+    triples(GROUP, PLURALS, ["list", "watch"])
+    | triples(GROUP, ["lxdremotes", "backupstores", "instancesnapshots", "instanceexports",
+                      "snapshotschedules", "instancecopies"], ["get"])
+    | triples(GROUP, ["instancesnapshots", "instanceexports"], ["create", "delete"])
+    | triples(GROUP, ["instancesnapshots", "instanceexports", "snapshotschedules", "instancecopies"], ["patch"])
+    | triples(GROUP, [p + "/status" for p in PLURALS], ["patch"])
+    | triples(GROUP, ["snapshotschedules/finalizers", "exportschedules/finalizers"], ["update"])
     | triples("", ["secrets"], ["get", "create"])
     | triples("", ["events"], ["create"])
 )
@@ -159,6 +166,26 @@ def check_deployment(dep, opts):
     if not c.get("image", "").endswith(":" + opts.image_tag):
         fail(f"{where}: image {c.get('image')} is not tagged {opts.image_tag}")
 
+    # extraEnv, nodeSelector and tolerations: exactly what the values asked for
+    for item in opts.extra_env:
+        name, _, value = item.partition("=")
+        if (env.get(name) or {}).get("value") != value:
+            fail(f"{where}: extra env {name}={(env.get(name) or {}).get('value')!r}, want {value!r}")
+    own_env = {"POD_NAMESPACE", "JAVA_TOOL_OPTIONS", *want_env}
+    extra = sorted(n for n in env if n not in own_env)
+    if extra != sorted(i.partition("=")[0] for i in opts.extra_env):
+        fail(f"{where}: extra env variables {extra}, want {sorted(i.partition('=')[0] for i in opts.extra_env)}")
+    want_selector = dict(i.split("=", 1) for i in opts.node_selector)
+    if (pod.get("nodeSelector") or {}) != want_selector:
+        fail(f"{where}: nodeSelector {pod.get('nodeSelector')}, want {want_selector}")
+    want_tolerations = []
+    for t in opts.toleration:  # key=value:effect
+        kv, _, effect = t.partition(":")
+        key, _, value = kv.partition("=")
+        want_tolerations.append({"key": key, "operator": "Equal", "value": value, "effect": effect})
+    if (pod.get("tolerations") or []) != want_tolerations:
+        fail(f"{where}: tolerations {pod.get('tolerations')}, want {want_tolerations}")
+
     resources = c.get("resources") or {}
     if not (resources.get("requests") or {}).get("memory") or not (resources.get("limits") or {}).get("memory"):
         fail(f"{where}: memory request and limit must be set")
@@ -181,6 +208,9 @@ def main():
     p.add_argument("--metrics-port", type=int, default=8080)
     p.add_argument("--log-level", default="info")
     p.add_argument("--image-tag", default="0.1.0")
+    p.add_argument("--extra-env", action="append", default=[], help="NAME=VALUE from extraEnv (repeatable)")
+    p.add_argument("--node-selector", action="append", default=[], help="LABEL=VALUE (repeatable)")
+    p.add_argument("--toleration", action="append", default=[], help="KEY=VALUE:EFFECT, operator Equal (repeatable)")
     p.add_argument("--label", default="rendered manifests")
     opts = p.parse_args()
     opts.watch = [n for n in opts.watch.split(",") if n]
@@ -204,6 +234,26 @@ def main():
     for r in cluster_roles + roles:  # wildcard scan, also of roles compared nowhere else
         ns = r["metadata"].get("namespace")
         expand(r.get("rules"), f"{r['kind']} {ns + '/' if ns else ''}{r['metadata']['name']}")
+
+    # Every binding grants one of the roles rendered here (and checked above) to the operator's
+    # ServiceAccount: a binding to cluster-admin, or to any role the chart does not define, fails.
+    own = {("ClusterRole", None, r["metadata"]["name"]) for r in cluster_roles} | {
+        ("Role", r["metadata"].get("namespace"), r["metadata"]["name"]) for r in roles}
+    for b in by_kind(docs, "RoleBinding") + by_kind(docs, "ClusterRoleBinding"):
+        ns = b["metadata"].get("namespace")
+        where = f"{b['kind']} {ns + '/' if ns else ''}{b['metadata']['name']}"
+        ref = b.get("roleRef") or {}
+        if ref.get("apiGroup") != "rbac.authorization.k8s.io":
+            fail(f"{where}: roleRef apiGroup {ref.get('apiGroup')!r} is not rbac.authorization.k8s.io")
+        # a Role is looked up in the binding's namespace; a ClusterRole is cluster-wide
+        key = (ref.get("kind"), ns if ref.get("kind") == "Role" else None, ref.get("name"))
+        if key not in own:
+            fail(f"{where}: roleRef {ref.get('kind')} {ref.get('name')} is not a role this chart renders")
+        if b["kind"] == "ClusterRoleBinding" and ref.get("kind") != "ClusterRole":
+            fail(f"{where}: a ClusterRoleBinding must refer to a ClusterRole")
+        for sub in b.get("subjects") or []:
+            if sub != {"kind": "ServiceAccount", "name": sa_name, "namespace": opts.release_namespace}:
+                fail(f"{where}: subject {sub} is not the operator's ServiceAccount")
 
     if opts.watch:
         if cluster_roles or by_kind(docs, "ClusterRoleBinding"):

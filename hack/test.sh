@@ -55,7 +55,6 @@ if [ -n "$(git status --porcelain -- crds/)" ]; then
   git status --porcelain -- crds/ >&2
   exit 1
 fi
-if [ -x hack/check-generated.sh ]; then
-  hack/check-generated.sh
-fi
+log "checking the chart, deploy/ and the rendered manifests"
+bash hack/check-generated.sh
 log "all tests passed"

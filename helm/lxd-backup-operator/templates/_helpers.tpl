@@ -54,33 +54,45 @@ app.kubernetes.io/part-of: lxd-backup-operator
 {{- end }}
 
 {{/*
-What the operator does in a watched namespace, and nothing more:
-- its own resources: full access (schedules create InstanceSnapshot/InstanceExport children,
-  retention deletes them), status writes, finalizers;
+What the operator does in a watched namespace, and nothing more (RbacAuditLxdTest records every
+API request of a run through all controllers and checks it against these rules, both ways):
+- every kind: list and watch (the informers); status written with a patch (merge or JSON patch,
+  never an update);
+- LxdRemote, BackupStore: get (references are read fresh, not from another controller's cache);
+- InstanceSnapshot, InstanceExport: created by schedules and deleted by their retention (and an
+  InstanceExport by its ttl), get (InstanceRestore reads its source), patch (the controller's
+  finalizer);
+- SnapshotSchedule, InstanceCopy: patch (finalizer); get (InstanceCopy re-reads itself; JOSDK
+  re-reads an object when a finalizer patch conflicts);
+- InstanceRestore, ExportSchedule: no finalizer, nothing beyond list/watch and status;
+- SnapshotSchedule/ExportSchedule finalizers: update, because their children carry an
+  ownerReference with blockOwnerDeletion (OwnerReferencesPermissionEnforcement);
 - Secrets: read credentials and TLS material; create the client certificate Secret generated
   for enrolment with an LXD server;
 - Events: record what happened on the resources (each one created, never patched).
 The Lease for leader election is granted separately, in the release namespace only.
 */}}
 {{- define "lxd-backup-operator.rules" -}}
-{{- $plurals := include "lxd-backup-operator.crdPlurals" . | fromYamlArray }}
+- apiGroups: ["lxdbackup.io"]
+  resources: ["lxdremotes", "backupstores"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["lxdbackup.io"]
+  resources: ["instancesnapshots", "instanceexports"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["lxdbackup.io"]
+  resources: ["snapshotschedules", "instancecopies"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["lxdbackup.io"]
+  resources: ["exportschedules", "instancerestores"]
+  verbs: ["list", "watch"]
 - apiGroups: ["lxdbackup.io"]
   resources:
-  {{- range $plurals }}
-    - {{ . }}
-  {{- end }}
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-- apiGroups: ["lxdbackup.io"]
-  resources:
-  {{- range $plurals }}
+  {{- range include "lxd-backup-operator.crdPlurals" . | fromYamlArray }}
     - {{ . }}/status
   {{- end }}
-  verbs: ["get", "update", "patch"]
+  verbs: ["patch"]
 - apiGroups: ["lxdbackup.io"]
-  resources:
-  {{- range $plurals }}
-    - {{ . }}/finalizers
-  {{- end }}
+  resources: ["snapshotschedules/finalizers", "exportschedules/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["secrets"]

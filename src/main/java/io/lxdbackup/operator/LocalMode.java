@@ -20,53 +20,92 @@ import java.util.concurrent.CountDownLatch;
  */
 final class LocalMode {
   static final List<String> SOCKETS = List.of("/var/snap/lxd/common/lxd/unix.socket", "/var/lib/lxd/unix.socket");
+  /** The ready-made remote's name, and the example that uses it. */
+  static final String REMOTE = "local";
+  static final String EXAMPLE = "examples/local-instancesnapshot.yaml";
 
   private LocalMode() {}
 
-  static void run(String[] args, OperatorSettings settings) throws Exception {
-    int port = Integer.parseInt(OperatorSettings.option(args, Map.of(), "api-port", "6443"));
-    Path kubeconfig = Path.of(OperatorSettings.option(args, Map.of(), "kubeconfig", "local-data/kubeconfig")).toAbsolutePath();
-    InMemoryApiServer api = new InMemoryApiServer(port);
-    Files.createDirectories(kubeconfig.getParent());
-    Files.writeString(kubeconfig, api.kubeconfig());
-    KubernetesClient client = api.newClient();
-    String socket = localSocket(args);
-    if (socket != null) {
-      LxdRemote r = new LxdRemote();
-      r.getMetadata().setName("local");
-      r.getMetadata().setNamespace("default");
-      LxdRemoteSpec spec = new LxdRemoteSpec();
-      spec.setUrl("unix://" + socket);
-      r.setSpec(spec);
-      client.resource(r).create();
+  /** A running local mode: API server, the operator, and where its kubeconfig is. */
+  record Session(InMemoryApiServer api, KubernetesClient client, OperatorRuntime runtime, Path kubeconfig, String socket)
+      implements AutoCloseable {
+
+    /** What the user does next, printed when local mode has started. */
+    String banner() {
+      List<String> next = socket != null
+          ? List.of("kubectl get lxdremotes " + REMOTE + " -o jsonpath='{.status.phase}'   # Ready",
+              "# set spec.instance to one of your instances (lxc list), then:",
+              "kubectl apply --validate=false -f " + EXAMPLE)
+          : List.of("# no local LXD socket: connect to a server first (README, \"Your first snapshot\")",
+              "kubectl apply --validate=false -f examples/lxdremote.yaml",
+              "kubectl apply --validate=false -f examples/instancesnapshot.yaml");
+      return """
+
+          ==================================================================
+           lxd-backup-operator LOCAL MODE: in-memory Kubernetes API
+           (for trying and testing; nothing is persisted, Ctrl-C ends it)
+
+             export KUBECONFIG=%s
+          %s
+
+           API server  %s
+           LxdRemote   %s
+           metrics     http://127.0.0.1:%d/metrics
+          ==================================================================
+          """.formatted(kubeconfig, String.join("\n", next.stream().map(l -> "   " + l).toList()), api.url(),
+          socket == null ? "none (no local LXD socket found; create one with kubectl apply)" : "'" + REMOTE + "' -> unix://" + socket,
+          runtime.httpPort());
     }
-    OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel());
-    OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
-    System.out.println("""
 
-        ==================================================================
-         lxd-backup-operator LOCAL MODE: in-memory Kubernetes API
-         (for trying and testing; nothing is persisted, Ctrl-C ends it)
-
-           export KUBECONFIG=%s
-           kubectl get lxdremotes
-           kubectl apply --validate=false -f examples/instancesnapshot.yaml
-
-         API server  %s
-         LxdRemote   %s
-         metrics     http://127.0.0.1:%d/metrics
-        ==================================================================
-        """.formatted(kubeconfig, api.url(),
-        socket == null ? "none (no local LXD socket found; create one with kubectl apply)" : "'local' -> unix://" + socket,
-        runtime.httpPort()));
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    @Override
+    public void close() {
       runtime.close();
       client.close();
       api.close();
+    }
+  }
+
+  static void run(String[] args, OperatorSettings settings) throws Exception {
+    Session session = start(args, settings);
+    System.out.println(session.banner());
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      session.close();
       stop.countDown();
     }, "shutdown"));
     stop.await();
+  }
+
+  /** Starts the API server, writes the kubeconfig, creates the {@code local} remote and starts the operator. */
+  static Session start(String[] args, OperatorSettings settings) throws Exception {
+    int port = Integer.parseInt(OperatorSettings.option(args, Map.of(), "api-port", "6443"));
+    Path kubeconfig = Path.of(OperatorSettings.option(args, Map.of(), "kubeconfig", "local-data/kubeconfig")).toAbsolutePath();
+    InMemoryApiServer api = new InMemoryApiServer(port);
+    KubernetesClient client = null;
+    try {
+      Files.createDirectories(kubeconfig.getParent());
+      Files.writeString(kubeconfig, api.kubeconfig());
+      client = api.newClient();
+      String socket = localSocket(args);
+      if (socket != null) {
+        LxdRemote r = new LxdRemote();
+        r.getMetadata().setName(REMOTE);
+        r.getMetadata().setNamespace("default");
+        LxdRemoteSpec spec = new LxdRemoteSpec();
+        spec.setUrl("unix://" + socket);
+        r.setSpec(spec);
+        client.resource(r).create();
+      }
+      OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel());
+      OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
+      return new Session(api, client, runtime, kubeconfig, socket);
+    } catch (Exception | Error e) {
+      if (client != null) {
+        client.close();
+      }
+      api.close();
+      throw e;
+    }
   }
 
   static String localSocket(String[] args) {

@@ -71,6 +71,12 @@ public final class Main {
           --lease-namespace=ns    namespace of the Lease (default: $POD_NAMESPACE)
           --http-port=8080        /healthz, /readyz and /metrics
           --log-level=info        trace, debug, info, warn, error
+
+        local mode options:
+          --api-port=6443         port of the in-memory Kubernetes API
+          --kubeconfig=PATH       where to write the kubeconfig (default: local-data/kubeconfig)
+          --lxd-socket=PATH       LXD unix socket for the ready-made LxdRemote "local"
+                                  (default: $LXD_DIR/unix.socket or the usual snap/deb paths)
         """;
   }
 }

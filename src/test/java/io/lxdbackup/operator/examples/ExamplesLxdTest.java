@@ -20,7 +20,12 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -129,10 +134,22 @@ class ExamplesLxdTest {
     String out = run(List.of(kubectl, "--kubeconfig", kubeconfig.toString(), "get", "isnap,iexp,irestore", "-o", "name"), null);
     assertThat(out).contains("instancesnapshot.lxdbackup.io/web1-before-upgrade", "instanceexport.lxdbackup.io/web1-export",
         "instancerestore.lxdbackup.io/web1-restore");
+
+    // no example goes untested: every file in examples/ was applied here, but the local-mode
+    // ones, which LocalModeLxdTest applies to local mode's ready-made remote
+    try (Stream<Path> files = Files.list(Path.of("examples"))) {
+      Set<String> present = files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("local-"))
+          .collect(Collectors.toCollection(TreeSet::new));
+      assertThat(new TreeSet<>(APPLIED)).as("examples applied by this test").isEqualTo(present);
+    }
+    assertThat(Path.of("examples", "local-instancesnapshot.yaml")).as("applied by LocalModeLxdTest").exists();
   }
+
+  static final List<String> APPLIED = new CopyOnWriteArrayList<>();
 
   /** kubectl apply of one example, with only the documented connection details replaced. */
   static void apply(String file) throws Exception {
+    APPLIED.add(file);
     String yaml = Files.readString(Path.of("examples", file));
     Map<String, String> replace = new LinkedHashMap<>();
     replace.put("https://10.0.0.5:8443", rig.get("a.url"));

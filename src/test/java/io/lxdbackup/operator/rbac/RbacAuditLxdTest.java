@@ -5,11 +5,27 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
+import io.lxdbackup.operator.api.v1alpha1.AccessMode;
+import io.lxdbackup.operator.api.v1alpha1.BackupStore;
+import io.lxdbackup.operator.api.v1alpha1.BackupStorePhase;
+import io.lxdbackup.operator.api.v1alpha1.ExportSchedule;
+import io.lxdbackup.operator.api.v1alpha1.ExportScheduleSpec;
+import io.lxdbackup.operator.api.v1alpha1.ExportTemplate;
+import io.lxdbackup.operator.api.v1alpha1.InstanceCopy;
+import io.lxdbackup.operator.api.v1alpha1.InstanceCopyPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceCopySpec;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRestore;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRestorePhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
@@ -17,6 +33,7 @@ import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemotePhase;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.api.v1alpha1.RetentionPolicy;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
 import io.lxdbackup.operator.api.v1alpha1.SecretKeyRef;
@@ -29,6 +46,7 @@ import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.MutableClock;
 import io.lxdbackup.operator.testing.OperatorHarness;
+import io.lxdbackup.operator.testing.S3Server;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +59,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,70 +70,42 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Issue 8: every Kubernetes API request the operator makes in a representative run is allowed by
- * the RBAC rules {@code helm template} renders from the chart, and every granted permission is
- * used in that run or listed, with its reason, in {@link #NOT_EXERCISED}.
+ * Every Kubernetes API request the operator makes in a run through all of its controllers is
+ * allowed by the RBAC rules {@code helm template} renders from the chart, and every granted
+ * permission is used in that run or listed, with its reason, in {@link #NOT_EXERCISED}.
  *
- * <p>The operator runs as in production (leader election on) against the in-memory API server
- * and the real LXD rig; an HTTP interceptor on the operator's own client records each request
- * (method, path, query, body), which is mapped to (namespace, apiGroup, resource[/subresource],
- * verb) the way kube-apiserver's RequestInfo does. Creating an object whose ownerReference has
- * {@code blockOwnerDeletion: true} also needs {@code update} on the owner's {@code /finalizers}
- * (admission plugin OwnerReferencesPermissionEnforcement), so such creates add that requirement.
+ * <p>The operator runs as in production (leader election on, watching namespace {@value #NS}
+ * as with {@code watchNamespaces}) against the in-memory API server, the real LXD rig (both
+ * daemons) and an in-process s3proxy; an HTTP interceptor on the operator's own client records
+ * each request (method, path, query, body), which is mapped to (namespace, apiGroup,
+ * resource[/subresource], verb) the way kube-apiserver's RequestInfo does. Creating an object
+ * whose ownerReference has {@code blockOwnerDeletion: true} also needs {@code update} on the
+ * owner's {@code /finalizers} (admission plugin OwnerReferencesPermissionEnforcement), so such
+ * creates add that requirement. The requests are checked against both renders of the chart: the
+ * ClusterRole (default values) and the per-namespace Role ({@code watchNamespaces}).
  *
- * <p>To cover a new controller, add a {@link Step} to {@link #scenario} and remove its kind from
- * {@link #NOT_EXERCISED}.
+ * <p>To cover a new controller, add a {@link Step} to {@link #scenario}.
  */
 @Tag("lxd")
 class RbacAuditLxdTest {
   static final String NS = Fixtures.NS;
   static final String GROUP = "lxdbackup.io";
   static final Duration T = Duration.ofSeconds(90);
+  /** For steps that move a backup through s3proxy or between the daemons. */
+  static final Duration LONG = Duration.ofMinutes(4);
+  static final String BUCKET = "rbac-audit";
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Kinds whose controllers no scenario step exercises yet (all their verbs are granted for them). */
-  static final List<String> KINDS_WITHOUT_STEPS = List.of(
-      "backupstores", "instanceexports", "exportschedules", "instancerestores", "instancecopies");
-
   /**
-   * Granted, but not used by the scenario: each with the reason it is granted anyway. A grant
-   * that is neither used nor listed here fails the test (drop it from the chart, or explain it).
+   * Granted, but not used by the run: each with the reason it is granted anyway. A grant that is
+   * neither used nor listed here fails the test (drop it from the chart, or explain it).
    */
-  static final Map<String, String> NOT_EXERCISED = notExercised();
-
-  static Map<String, String> notExercised() {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (String k : KINDS_WITHOUT_STEPS) {
-      // list and watch are used by every controller's informer at start-up, step or not
-      for (String v : List.of("get", "create", "update", "patch", "delete")) {
-        m.put(GROUP + "/" + k + ":" + v, "no scenario step for this kind yet");
-      }
-      for (String v : List.of("get", "update", "patch")) {
-        m.put(GROUP + "/" + k + "/status:" + v, "no scenario step for this kind yet");
-      }
-      m.put(GROUP + "/" + k + "/finalizers:update", "no scenario step for this kind yet");
-    }
-    // The chart grants the same verbs on every kind of the group (one rule over all plurals).
-    // For the kinds the scenario covers, these are the ones the operator's code never calls:
-    String uniform = "uniform per-kind rule of the chart; ";
-    for (String k : List.of("lxdremotes", "instancesnapshots", "snapshotschedules")) {
-      m.put(GROUP + "/" + k + ":update", uniform + "JOSDK writes finalizers with patch, nothing updates the object");
-      m.put(GROUP + "/" + k + "/status:get", uniform + "status is read with the object");
-      m.put(GROUP + "/" + k + "/status:update", uniform + "status is written with patch");
-    }
-    m.put(GROUP + "/instancesnapshots:get", uniform + "read from the informer cache (list/watch)");
-    m.put(GROUP + "/snapshotschedules:get", uniform + "read from the informer cache (list/watch)");
-    m.put(GROUP + "/lxdremotes:create", uniform + "only users create remotes");
-    m.put(GROUP + "/lxdremotes:delete", uniform + "only users delete remotes");
-    m.put(GROUP + "/lxdremotes:patch", uniform + "LxdRemote has no finalizer (no Cleaner), nothing patches it");
-    m.put(GROUP + "/snapshotschedules:create", uniform + "only users create schedules");
-    m.put(GROUP + "/snapshotschedules:delete", uniform + "only users delete schedules");
-    m.put(GROUP + "/lxdremotes/finalizers:update", uniform + "no object has an LxdRemote owner");
-    m.put(GROUP + "/instancesnapshots/finalizers:update", uniform + "no object has an InstanceSnapshot owner");
-    return m;
-  }
+  static final Map<String, String> NOT_EXERCISED = Map.of(
+      GROUP + "/snapshotschedules:get",
+      "JOSDK re-reads the object when its finalizer patch conflicts (ReconciliationDispatcher.conflictRetryingPatch)");
 
   /**
    * Requests Kubernetes allows every authenticated user through its default ClusterRoles, so
@@ -144,22 +133,31 @@ class RbacAuditLxdTest {
   }
 
   final ConcurrentLinkedQueue<String[]> recorded = new ConcurrentLinkedQueue<>(); // {method, uri, body}
+  final List<String> onB = new ArrayList<>();
   LxdRig rig;
   MutableClock clock;
   OperatorHarness op;
   KubernetesClient kube;
   LxdClient lxd;
+  LxdClient lxdB;
+  S3Server s3;
   String instance;
 
   @Test
   void everyApiCallIsGrantedAndEveryGrantIsUsed() throws Exception {
     rig = LxdRig.require();
-    List<Grant> grants = renderedGrants();
-    assertThat(grants).as("rendered RBAC rules").isNotEmpty();
+    List<Grant> clusterGrants = renderedGrants();
+    List<Grant> roleGrants = renderedGrants("--set", "watchNamespaces={" + NS + "}");
+    assertThat(clusterGrants).as("rendered RBAC rules").isNotEmpty();
+    assertThat(clusterGrants).as("default values: a ClusterRole (and the Lease Role)")
+        .anyMatch(g -> g.namespace() == null);
+    assertThat(roleGrants).as("watchNamespaces: Roles only, in " + NS).allMatch(g -> NS.equals(g.namespace()));
+    assertThat(keys(roleGrants)).as("the Role variant grants what the ClusterRole grants").isEqualTo(keys(clusterGrants));
 
     clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.HOURS).plusSeconds(60));
     op = new OperatorHarness(clock, Duration.ofSeconds(1))
         .withLeaderElection(NS)
+        .withNamespaces(List.of(NS))
         .withOperatorClient(b -> b.withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("rbac-audit", new Interceptor() {
           @Override
           public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
@@ -167,7 +165,12 @@ class RbacAuditLxdTest {
           }
         })));
     lxd = rig.clientA();
+    lxdB = rig.clientB();
     try {
+      s3 = S3Server.start();
+      try (S3Client raw = s3.rawClient()) {
+        raw.createBucket(b -> b.bucket(BUCKET));
+      }
       op.start();
       kube = op.kube();
       instance = rig.createInstance(lxd, "rbac");
@@ -181,7 +184,12 @@ class RbacAuditLxdTest {
     } finally {
       op.close();
       LxdRig.deleteQuietly(lxd, instance);
+      LxdRig.deleteQuietly(lxdB, onB.toArray(String[]::new));
       lxd.close();
+      lxdB.close();
+      if (s3 != null) {
+        s3.close();
+      }
     }
 
     Map<String, String> plurals = pluralsByKind();
@@ -200,15 +208,18 @@ class RbacAuditLxdTest {
     }
     assertThat(unmapped).as("requests that are not resource requests (discovery is not expected)").isEmpty();
 
-    // 1. everything the operator did is granted
-    List<String> denied = accesses.stream().filter(a -> !allowed(a, grants) && !CLUSTER_DEFAULTS.containsKey(a.key()))
-        .map(a -> a.key() + " in " + (a.namespace() == null ? "all namespaces" : a.namespace()) + " (" + a.request() + ")")
-        .distinct().sorted().toList();
-    assertThat(denied).as("API requests the rendered RBAC does not allow").isEmpty();
+    // 1. everything the operator did is granted, by either render of the chart
+    for (List<Grant> grants : List.of(clusterGrants, roleGrants)) {
+      List<String> denied = accesses.stream().filter(a -> !allowed(a, grants) && !CLUSTER_DEFAULTS.containsKey(a.key()))
+          .map(a -> a.key() + " in " + (a.namespace() == null ? "all namespaces" : a.namespace()) + " (" + a.request() + ")")
+          .distinct().sorted().toList();
+      assertThat(denied).as("API requests the rendered RBAC does not allow (" + (grants == roleGrants ? "Role" : "ClusterRole") + ")")
+          .isEmpty();
+    }
 
     // 2. everything granted was used, or is listed with a reason
     Set<String> used = accesses.stream().map(Access::key).collect(Collectors.toCollection(TreeSet::new));
-    Set<String> granted = grants.stream().map(Grant::key).collect(Collectors.toCollection(TreeSet::new));
+    Set<String> granted = keys(clusterGrants);
     List<String> unusedUnexplained = granted.stream().filter(g -> !used.contains(g) && !NOT_EXERCISED.containsKey(g)).toList();
     assertThat(unusedUnexplained).as("granted but neither used by the run nor explained in NOT_EXERCISED").isEmpty();
     // the allow-list must not go stale: entries that are used now, or no longer granted, go
@@ -218,14 +229,25 @@ class RbacAuditLxdTest {
     System.out.println("RBAC audit: " + recorded.size() + " requests, " + used.size() + " distinct permissions used: " + used);
   }
 
-  /** The representative run; extend with steps for new controllers. */
+  static Set<String> keys(List<Grant> grants) {
+    return grants.stream().map(Grant::key).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** The representative run: every controller, with the paths that write to Kubernetes. */
   List<Step> scenario() {
     return List.of(
         new Step("leader election takes the Lease", () ->
             await().atMost(T).until(() -> recorded.stream().anyMatch(r -> r[1].contains("/leases")))),
         new Step("LxdRemote enrols with a trust token and creates its client certificate Secret", this::remoteWithToken),
-        new Step("InstanceSnapshot is created, becomes Ready and is deleted (finalizer)", this::snapshotCreateDelete),
-        new Step("SnapshotSchedule fires twice and retention prunes, then is deleted", this::scheduleFiresAndPrunes));
+        new Step("LxdRemote for the second daemon becomes Ready", this::remoteB),
+        new Step("BackupStore on s3proxy becomes Available", this::store),
+        new Step("InstanceSnapshot becomes Ready, an InstanceRestore by snapshotRef restores it, the snapshot is deleted",
+            this::snapshotRestoreDelete),
+        new Step("SnapshotSchedule fires twice and retention prunes, then is deleted", this::scheduleFiresAndPrunes),
+        new Step("InstanceExport completes, an InstanceRestore by exportRef imports it on the second daemon, the export is deleted",
+            this::exportRestoreDelete),
+        new Step("ExportSchedule fires twice and retention prunes, then is deleted", this::exportScheduleFiresAndPrunes),
+        new Step("InstanceCopy copies to the second daemon and is deleted", this::copyAndDelete));
   }
 
   void remoteWithToken() {
@@ -242,14 +264,32 @@ class RbacAuditLxdTest {
     spec.setProbeInterval("5m");
     r.setSpec(spec);
     kube.resource(r).create();
-    await().atMost(T).until(() -> {
-      LxdRemote x = kube.resources(LxdRemote.class).inNamespace(NS).withName("rbac").get();
-      return x != null && x.getStatus() != null && x.getStatus().getPhase() == LxdRemotePhase.READY;
-    });
+    awaitRemoteReady("rbac");
     assertThat(kube.secrets().inNamespace(NS).withName("rbac-client").get()).isNotNull();
   }
 
-  void snapshotCreateDelete() {
+  void remoteB() {
+    Fixtures.remote(kube, rig, "rbac-b", "b", "5m");
+    awaitRemoteReady("rbac-b");
+  }
+
+  void awaitRemoteReady(String name) {
+    await().atMost(T).until(() -> {
+      LxdRemote x = kube.resources(LxdRemote.class).inNamespace(NS).withName(name).get();
+      return x != null && x.getStatus() != null && x.getStatus().getPhase() == LxdRemotePhase.READY;
+    });
+  }
+
+  void store() {
+    Fixtures.backupStore(kube, "rbac-s3", s3.endpoint(), BUCKET, "audit/", S3Server.IDENTITY, S3Server.CREDENTIAL,
+        AccessMode.READ_WRITE);
+    await().atMost(T).until(() -> {
+      BackupStore x = kube.resources(BackupStore.class).inNamespace(NS).withName("rbac-s3").get();
+      return x != null && x.getStatus() != null && x.getStatus().getPhase() == BackupStorePhase.AVAILABLE;
+    });
+  }
+
+  void snapshotRestoreDelete() {
     InstanceSnapshot s = new InstanceSnapshot();
     s.getMetadata().setName("rbac-snap");
     s.getMetadata().setNamespace(NS);
@@ -262,6 +302,10 @@ class RbacAuditLxdTest {
       InstanceSnapshot x = kube.resources(InstanceSnapshot.class).inNamespace(NS).withName("rbac-snap").get();
       return x != null && x.getStatus() != null && x.getStatus().getPhase() == InstanceSnapshotPhase.READY;
     });
+    RestoreSource source = new RestoreSource();
+    source.setSnapshotRef(new ObjectRef("rbac-snap"));
+    kube.resource(restore("rbac-restore-snap", "rbac", instance, source)).create();
+    awaitRestoreCompleted("rbac-restore-snap", T);
     kube.resources(InstanceSnapshot.class).inNamespace(NS).withName("rbac-snap").delete();
     await().atMost(T).until(() -> kube.resources(InstanceSnapshot.class).inNamespace(NS).withName("rbac-snap").get() == null);
     await().atMost(T).until(() -> lxd.listSnapshots(instance).isEmpty());
@@ -276,9 +320,7 @@ class RbacAuditLxdTest {
     spec.setSchedule("@hourly");
     spec.setInstances(List.of(instance));
     spec.setIncludeStopped(true);
-    RetentionPolicy keep = new RetentionPolicy();
-    keep.setKeepLast(1);
-    spec.setRetention(keep);
+    spec.setRetention(keepLast(1));
     s.setSpec(spec);
     kube.resource(s).create();
     await().atMost(T).until(() -> {
@@ -286,28 +328,157 @@ class RbacAuditLxdTest {
       return x != null && x.getStatus() != null && x.getStatus().getPhase() == SchedulePhase.ACTIVE;
     });
     for (int run = 1; run <= 2; run++) {
+      // a run still in progress when the next is due makes that one skip (concurrencyPolicy Forbid)
+      await().atMost(T).until(() -> children(InstanceSnapshot.class, "rbac-hourly").stream().allMatch(c ->
+          c.getStatus() != null && c.getStatus().getPhase() == InstanceSnapshotPhase.READY));
       clock.advance(Duration.ofHours(1));
       String due = clock.instant().truncatedTo(ChronoUnit.HOURS).toString();
       await().atMost(T).until(() -> {
-        List<InstanceSnapshot> c = children();
-        return c.size() == 1 && c.get(0).getMetadata().getAnnotations().get(ScheduleReconcilerBase.ANNOTATION_SCHEDULED_TIME).equals(due)
+        List<InstanceSnapshot> c = children(InstanceSnapshot.class, "rbac-hourly");
+        return c.size() == 1 && due.equals(scheduledTime(c.get(0)))
             && c.get(0).getStatus() != null && c.get(0).getStatus().getPhase() == InstanceSnapshotPhase.READY;
       });
     }
-    await().atMost(T).until(() -> kube.v1().events().inNamespace(NS).list().getItems().stream()
-        .anyMatch(e -> "Pruned".equals(e.getReason())));
+    awaitPruned("rbac-hourly");
     kube.resources(SnapshotSchedule.class).inNamespace(NS).withName("rbac-hourly").delete();
     await().atMost(T).until(() -> kube.resources(SnapshotSchedule.class).inNamespace(NS).withName("rbac-hourly").get() == null);
-    // the child goes with its owner only through Kubernetes' garbage collector, which the
-    // in-memory API server does not run: delete it as the collector would
-    kube.resources(InstanceSnapshot.class).inNamespace(NS).withLabel(ScheduleReconcilerBase.LABEL_SCHEDULE, "rbac-hourly").delete();
-    await().atMost(T).until(() -> children().isEmpty());
+    deleteChildrenAsCollector(InstanceSnapshot.class, "rbac-hourly");
   }
 
-  List<InstanceSnapshot> children() {
-    return kube.resources(InstanceSnapshot.class).inNamespace(NS)
-        .withLabel(ScheduleReconcilerBase.LABEL_SCHEDULE, "rbac-hourly").list().getItems().stream()
-        .filter(c -> c.getMetadata().getDeletionTimestamp() == null).toList();
+  void exportRestoreDelete() {
+    InstanceExport e = new InstanceExport();
+    e.getMetadata().setName("rbac-export");
+    e.getMetadata().setNamespace(NS);
+    InstanceExportSpec spec = new InstanceExportSpec();
+    spec.setRemoteRef(new ObjectRef("rbac"));
+    spec.setInstance(instance);
+    spec.setStoreRef(new ObjectRef("rbac-s3"));
+    e.setSpec(spec);
+    kube.resource(e).create();
+    await().atMost(LONG).until(() -> {
+      InstanceExport x = kube.resources(InstanceExport.class).inNamespace(NS).withName("rbac-export").get();
+      return x != null && x.getStatus() != null && x.getStatus().getPhase() == InstanceExportPhase.COMPLETED;
+    });
+    String target = LxdRig.uniqueName("rbac-imp");
+    onB.add(target);
+    RestoreSource source = new RestoreSource();
+    source.setExportRef(new ObjectRef("rbac-export"));
+    kube.resource(restore("rbac-restore-export", "rbac-b", target, source)).create();
+    awaitRestoreCompleted("rbac-restore-export", LONG);
+    assertThat(lxdB.instanceExists(target)).as("imported on the second daemon").isTrue();
+    kube.resources(InstanceExport.class).inNamespace(NS).withName("rbac-export").delete();
+    await().atMost(T).until(() -> kube.resources(InstanceExport.class).inNamespace(NS).withName("rbac-export").get() == null);
+  }
+
+  void exportScheduleFiresAndPrunes() {
+    ExportSchedule s = new ExportSchedule();
+    s.getMetadata().setName("rbac-exports");
+    s.getMetadata().setNamespace(NS);
+    ExportScheduleSpec spec = new ExportScheduleSpec();
+    spec.setRemoteRef(new ObjectRef("rbac"));
+    spec.setSchedule("@hourly");
+    spec.setInstances(List.of(instance));
+    spec.setRetention(keepLast(1));
+    ExportTemplate t = new ExportTemplate();
+    t.setStoreRef(new ObjectRef("rbac-s3"));
+    spec.setExportTemplate(t);
+    s.setSpec(spec);
+    kube.resource(s).create();
+    await().atMost(T).until(() -> {
+      ExportSchedule x = kube.resources(ExportSchedule.class).inNamespace(NS).withName("rbac-exports").get();
+      return x != null && x.getStatus() != null && x.getStatus().getPhase() == SchedulePhase.ACTIVE;
+    });
+    for (int run = 1; run <= 2; run++) {
+      // a run still in progress when the next is due makes that one skip (concurrencyPolicy Forbid)
+      await().atMost(LONG).until(() -> children(InstanceExport.class, "rbac-exports").stream().allMatch(c ->
+          c.getStatus() != null && c.getStatus().getPhase() == InstanceExportPhase.COMPLETED));
+      clock.advance(Duration.ofHours(1));
+      String due = clock.instant().truncatedTo(ChronoUnit.HOURS).toString();
+      await().atMost(LONG).until(() -> {
+        List<InstanceExport> c = children(InstanceExport.class, "rbac-exports");
+        return c.size() == 1 && due.equals(scheduledTime(c.get(0)))
+            && c.get(0).getStatus() != null && c.get(0).getStatus().getPhase() == InstanceExportPhase.COMPLETED;
+      });
+    }
+    awaitPruned("rbac-exports");
+    kube.resources(ExportSchedule.class).inNamespace(NS).withName("rbac-exports").delete();
+    await().atMost(T).until(() -> kube.resources(ExportSchedule.class).inNamespace(NS).withName("rbac-exports").get() == null);
+    deleteChildrenAsCollector(InstanceExport.class, "rbac-exports");
+  }
+
+  void copyAndDelete() {
+    String target = LxdRig.uniqueName("rbac-copy");
+    onB.add(target);
+    InstanceCopy c = new InstanceCopy();
+    c.getMetadata().setName("rbac-copy");
+    c.getMetadata().setNamespace(NS);
+    InstanceCopySpec spec = new InstanceCopySpec();
+    spec.setSourceRemoteRef(new ObjectRef("rbac"));
+    spec.setTargetRemoteRef(new ObjectRef("rbac-b"));
+    spec.setInstance(instance);
+    spec.setTargetInstance(target);
+    c.setSpec(spec);
+    kube.resource(c).create();
+    await().atMost(LONG).until(() -> {
+      InstanceCopy x = kube.resources(InstanceCopy.class).inNamespace(NS).withName("rbac-copy").get();
+      return x != null && x.getStatus() != null && x.getStatus().getPhase() == InstanceCopyPhase.SYNCED;
+    });
+    assertThat(lxdB.instanceExists(target)).as("copied to the second daemon").isTrue();
+    kube.resources(InstanceCopy.class).inNamespace(NS).withName("rbac-copy").delete();
+    await().atMost(T).until(() -> kube.resources(InstanceCopy.class).inNamespace(NS).withName("rbac-copy").get() == null);
+  }
+
+  static RetentionPolicy keepLast(int n) {
+    RetentionPolicy keep = new RetentionPolicy();
+    keep.setKeepLast(n);
+    return keep;
+  }
+
+  static InstanceRestore restore(String name, String remote, String target, RestoreSource source) {
+    InstanceRestore r = new InstanceRestore();
+    r.getMetadata().setName(name);
+    r.getMetadata().setNamespace(NS);
+    InstanceRestoreSpec spec = new InstanceRestoreSpec();
+    spec.setRemoteRef(new ObjectRef(remote));
+    spec.setInstance(target);
+    spec.setSource(source);
+    r.setSpec(spec);
+    return r;
+  }
+
+  void awaitRestoreCompleted(String name, Duration timeout) {
+    await().atMost(timeout).until(() -> {
+      InstanceRestore x = kube.resources(InstanceRestore.class).inNamespace(NS).withName(name).get();
+      if (x != null && x.getStatus() != null && x.getStatus().getPhase() == InstanceRestorePhase.FAILED) {
+        throw new AssertionError("InstanceRestore " + name + " failed: " + x.getStatus().getConditions());
+      }
+      return x != null && x.getStatus() != null && x.getStatus().getPhase() == InstanceRestorePhase.COMPLETED;
+    });
+  }
+
+  void awaitPruned(String schedule) {
+    await().atMost(T).until(() -> kube.v1().events().inNamespace(NS).list().getItems().stream()
+        .anyMatch(e -> "Pruned".equals(e.getReason()) && schedule.equals(e.getInvolvedObject().getName())));
+  }
+
+  static String scheduledTime(HasMetadata child) {
+    return child.getMetadata().getAnnotations().get(ScheduleReconcilerBase.ANNOTATION_SCHEDULED_TIME);
+  }
+
+  <C extends HasMetadata> List<C> children(Class<C> type, String schedule) {
+    return kube.resources(type).inNamespace(NS).withLabel(ScheduleReconcilerBase.LABEL_SCHEDULE, schedule).list().getItems()
+        .stream().filter(c -> c.getMetadata().getDeletionTimestamp() == null).toList();
+  }
+
+  /**
+   * Children go with their schedule only through Kubernetes' garbage collector, which the
+   * in-memory API server does not run: delete them as the collector would, and wait until their
+   * controller's cleanup has let them go.
+   */
+  <C extends HasMetadata> void deleteChildrenAsCollector(Class<C> type, String schedule) {
+    kube.resources(type).inNamespace(NS).withLabel(ScheduleReconcilerBase.LABEL_SCHEDULE, schedule).delete();
+    await().atMost(T).until(() -> kube.resources(type).inNamespace(NS)
+        .withLabel(ScheduleReconcilerBase.LABEL_SCHEDULE, schedule).list().getItems().isEmpty());
   }
 
   // ------------------------------------------------------------------ request -> RBAC terms
@@ -410,12 +581,14 @@ class RbacAuditLxdTest {
 
   // ------------------------------------------------------------------ rendered RBAC
 
-  /** The chart's rules as rendered by {@code helm template} (default values, release namespace {@value NS}). */
-  static List<Grant> renderedGrants() throws IOException, InterruptedException {
+  /** The chart's rules as rendered by {@code helm template} (release namespace {@value NS}, default values but {@code helmArgs}). */
+  static List<Grant> renderedGrants(String... helmArgs) throws IOException, InterruptedException {
     Path root = Path.of("").toAbsolutePath();
-    ProcessBuilder pb = new ProcessBuilder("bash", "-c",
-        "set -euo pipefail; eval \"$(hack/tools.sh)\"; \"$HELM\" template lxd-backup helm/lxd-backup-operator --namespace " + NS)
-        .directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+    List<String> cmd = new ArrayList<>(List.of("bash", "-c",
+        "set -euo pipefail; eval \"$(hack/tools.sh)\"; \"$HELM\" template lxd-backup helm/lxd-backup-operator --namespace " + NS
+            + " \"$@\"", "render"));
+    cmd.addAll(List.of(helmArgs));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
     Process proc = pb.start();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (InputStream in = proc.getInputStream()) {

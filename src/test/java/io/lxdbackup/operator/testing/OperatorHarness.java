@@ -28,6 +28,7 @@ public final class OperatorHarness implements AutoCloseable {
   private OperatorRuntime runtime;
   private Consumer<KubernetesClientBuilder> clientCustomizer = b -> {};
   private String leaseNamespace;
+  private List<String> namespaces = List.of();
 
   public OperatorHarness() {
     this(Clock.systemUTC());
@@ -70,9 +71,15 @@ public final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /** Reconciles only the resources in {@code namespaces} (the chart's watchNamespaces); call before {@link #start()}. */
+  public OperatorHarness withNamespaces(List<String> namespaces) {
+    this.namespaces = List.copyOf(namespaces);
+    return this;
+  }
+
   public OperatorHarness start() {
     operatorClient = api.newClient(clientCustomizer);
-    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(List.of(), leaseNamespace != null, leaseNamespace, 0,
+    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(namespaces, leaseNamespace != null, leaseNamespace, 0,
         "info", scheduleMaxWait), clock, storeFactory).exitOnStopLeading(false).start();
     return this;
   }

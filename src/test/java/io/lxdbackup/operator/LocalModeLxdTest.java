@@ -1,0 +1,101 @@
+package io.lxdbackup.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lxdbackup.operator.config.OperatorSettings;
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.testing.LxdRig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Local mode as the README's quick start uses it: the entry point started in-process with a
+ * kubeconfig path and daemon A's unix socket, then kubectl with the written kubeconfig sees the
+ * ready-made {@code local} remote Ready, and the example the banner points at (with only the
+ * instance name replaced) takes a real snapshot and removes it again.
+ */
+@Tag("lxd")
+class LocalModeLxdTest {
+  static final Duration T = Duration.ofMinutes(2);
+
+  @Test
+  void quickStartWorksWithKubectl() throws Exception {
+    LxdRig rig = LxdRig.require();
+    String kubectl = tool("KUBECTL");
+    Path kubeconfig = Files.createTempDirectory("local-mode").resolve("kubeconfig");
+    String[] args = {"--api-port=0", "--http-port=0", "--kubeconfig=" + kubeconfig, "--lxd-socket=" + rig.get("a.socket")};
+    LxdClient a = rig.clientA();
+    String instance = rig.createInstance(a, "local");
+    try (LocalMode.Session session = LocalMode.start(args, OperatorSettings.from(args, Map.of(), false))) {
+      String banner = session.banner();
+      assertThat(banner).contains("export KUBECONFIG=" + kubeconfig, "kubectl apply --validate=false -f " + LocalMode.EXAMPLE,
+          "'local' -> unix://" + rig.get("a.socket"));
+      assertThat(Path.of(LocalMode.EXAMPLE)).as("the example the banner points at").exists();
+      assertThat(kubeconfig).exists();
+
+      List<String> k = List.of(kubectl, "--kubeconfig", kubeconfig.toString());
+      assertThat(run(with(k, "get", "lxdremotes"), null)).contains("local");
+      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() -> run(with(k, "get", "lxdremotes",
+          "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{\"\\n\"}{end}"), null).contains("local=Ready"));
+
+      String example = Files.readString(Path.of(LocalMode.EXAMPLE));
+      assertThat(example).contains("remoteRef:\n    name: local", "instance: web1");
+      String out = run(with(k, "apply", "--validate=false", "-f", "-"), example.replace("instance: web1", "instance: " + instance));
+      assertThat(out).contains("instancesnapshot.lxdbackup.io/web1-first created");
+      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() ->
+          run(with(k, "get", "isnap", "web1-first", "-o", "jsonpath={.status.phase}"), null).equals("Ready"));
+      assertThat(a.snapshotExists(instance, "first")).as("the LXD snapshot").isTrue();
+
+      run(with(k, "delete", "isnap", "web1-first", "--wait=false"), null);
+      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() -> !a.snapshotExists(instance, "first"));
+      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() ->
+          run(with(k, "get", "isnap", "-o", "name"), null).isBlank());
+    } finally {
+      LxdRig.deleteQuietly(a, instance);
+      a.close();
+    }
+  }
+
+  static List<String> with(List<String> base, String... more) {
+    List<String> cmd = new ArrayList<>(base);
+    cmd.addAll(List.of(more));
+    return cmd;
+  }
+
+  static String tool(String name) throws Exception {
+    String out = run(List.of("bash", "hack/tools.sh"), null);
+    for (String line : out.split("\n")) {
+      if (line.startsWith(name + "=")) {
+        return line.substring(name.length() + 1).trim();
+      }
+    }
+    throw new IllegalStateException("hack/tools.sh did not print " + name + ": " + out);
+  }
+
+  static String run(List<String> cmd, String stdin) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    if (stdin != null) {
+      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new IllegalStateException(String.join(" ", cmd) + " did not finish: " + out);
+    }
+    if (p.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out);
+    }
+    return out;
+  }
+}
