@@ -10,6 +10,7 @@
 #   bench/schedule-bench.sh --phase=real --real-minutes=3    # real-time firing delay only
 #   options: --schedules=1000 --instances=100 --sim-hours=24 --real-minutes=3
 #            --max-wait-ms=1000 (scheduleMaxWait in the simulated phase) --log-level=WARN
+#            --cron-mix=all|subdaily (subdaily: every schedule plateaus within 6 simulated hours)
 #   env:     BENCH_HEAP=1g (JVM -Xmx), MVN_OFFLINE=1 (pass -o to Maven)
 set -euo pipefail
 cd "$(dirname "$0")/.."
