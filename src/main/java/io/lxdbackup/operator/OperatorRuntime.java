@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class OperatorRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorRuntime.class);
+  /** Reconciles running at once, over all controllers (the Java Operator SDK's default). */
+  static final int RECONCILE_THREADS = 50;
+  private ReconcileExecutor executor;
 
   private final KubernetesClient client;
   private final OperatorSettings settings;
@@ -97,6 +100,7 @@ public final class OperatorRuntime implements AutoCloseable {
   }
 
   public OperatorRuntime start() {
+    executor = new ReconcileExecutor(RECONCILE_THREADS, Set.of("snapshotschedule", "exportschedule"));
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withUseSSAToPatchPrimaryResource(false)
@@ -106,6 +110,7 @@ public final class OperatorRuntime implements AutoCloseable {
           // resource is deleted) grew the heap by tens of KiB per run and gave Prometheus a new
           // series set for every child (see docs/benchmarks.md)
           .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build())
+          .withExecutorService(executor)
           .withReconciliationTerminationTimeout(Duration.ofSeconds(30))
           .withStopOnInformerErrorDuringStartup(false);
       if (settings.leaderElection()) {
@@ -134,6 +139,10 @@ public final class OperatorRuntime implements AutoCloseable {
     } else {
       operator.register(r, o -> o.settingNamespaces(namespaces));
     }
+  }
+
+  ReconcileExecutor reconcileExecutor() {
+    return executor;
   }
 
   public int httpPort() {

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
+import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
 import io.lxdbackup.operator.config.OperatorSettings;
+import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.OperatorHarness;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,6 +52,25 @@ class OperatorRuntimeTest {
       for (String controller : List.of("lxdremote", "instancesnapshot", "snapshotschedule", "instancerestore")) {
         assertThat(metrics).contains(controller);
       }
+    }
+  }
+
+  @Test
+  void scheduleReconcilesAreRecognisedByTheReconcilePool() {
+    try (OperatorHarness op = new OperatorHarness().start()) {
+      long before = op.runtime().reconcileExecutor().firstTasks();
+      SnapshotSchedule s = new SnapshotSchedule();
+      s.getMetadata().setName("pool-rank");
+      s.getMetadata().setNamespace(Fixtures.NS);
+      SnapshotScheduleSpec spec = new SnapshotScheduleSpec();
+      spec.setRemoteRef(new ObjectRef("no-such-remote"));
+      spec.setSchedule("@daily");
+      spec.setInstances(List.of("c1"));
+      s.setSpec(spec);
+      op.kube().resource(s).create();
+      // the SDK names its reconcile tasks "<controller> -> <resource>": if that ever changes,
+      // schedules lose their place at the head of the queue and this fails
+      await().atMost(Duration.ofSeconds(20)).until(() -> op.runtime().reconcileExecutor().firstTasks() > before);
     }
   }
 

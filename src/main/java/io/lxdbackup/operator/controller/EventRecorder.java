@@ -84,8 +84,10 @@ public final class EventRecorder implements AutoCloseable {
 
   private void record(HasMetadata about, String type, String reason, String message) {
     String now = Conditions.timestamp(clock.instant());
-    String name = about.getMetadata().getName() + "."
-        + Long.toHexString(clock.millis()) + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000));
+    // 64 random bits after the time: events about one object recorded in the same millisecond
+    // (a thousand schedules firing at once, or a clock standing still in tests) never collide
+    String name = about.getMetadata().getName() + "." + Long.toHexString(clock.millis()) + "."
+        + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
     String ns = about.getMetadata().getNamespace();
     Event event = new EventBuilder()
         .withNewMetadata().withName(name).withNamespace(ns).endMetadata()

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -49,9 +49,9 @@ public final class InMemoryApiServer implements AutoCloseable {
 
   public InMemoryApiServer(int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-        new KubernetesMixedDispatcher(responses), false);
     crds = loadCrds();
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
+        new PartitionedDispatcher(responses, crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList()), false);
     expectDiscovery();
     expectRulesReview();
     server.init(InetAddress.getLoopbackAddress(), port);

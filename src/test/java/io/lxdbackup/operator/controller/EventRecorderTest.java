@@ -49,6 +49,20 @@ class EventRecorderTest {
   }
 
   @Test
+  void manyEventsAboutOneObjectAtOneInstantAreAllWritten() {
+    // a clock standing still, as at a simulated instant when a thousand schedules fire
+    Clock still = Clock.fixed(java.time.Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+    try (InMemoryApiServer api = new InMemoryApiServer(0)) {
+      EventRecorder events = new EventRecorder(api.client(), still);
+      for (int i = 0; i < 2000; i++) {
+        events.normal(about("obj"), "Run", "run " + i);
+      }
+      assertThat(events.flush(Duration.ofSeconds(120))).isTrue();
+      assertThat(api.client().v1().events().inNamespace("default").list().getItems()).hasSize(2000);
+    }
+  }
+
+  @Test
   void anUnreachableApiServerNeverHoldsUpTheCaller() {
     KubernetesClient dead = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
         .withMasterUrl("http://127.0.0.1:1").withRequestRetryBackoffLimit(0)
