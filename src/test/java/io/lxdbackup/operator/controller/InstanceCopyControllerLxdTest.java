@@ -794,6 +794,37 @@ class InstanceCopyControllerLxdTest {
     assertNoLeftovers(target);
   }
 
+  /**
+   * A relay import carries no owner mark until it is complete, so after a restart a staging
+   * instance without the mark cannot be told apart from someone else's: neither recovery nor
+   * deleting the resource removes it.
+   */
+  @Test
+  void unmarkedStagingInstanceIsNeverDeletedInRelayMode() {
+    String inst = instance("unmarked");
+    String target = target(inst);
+    String staging = CopyNames.staging(target);
+    op.stop();
+    try {
+      InstanceCopy c = copy("unmarked", inst, target);
+      c.getSpec().setMode(CopyMode.RELAY);
+      c = kube.resource(c).create();
+      b.waitFor(b.createInstanceFromImage(staging, rig.image(), Map.of("security.privileged", "true")), T);
+      b.writeFile(staging, "/root/mine.txt", bytes("not the operator's"), 0644);
+      plantStatus(c, "0a0b0c0d0e0f", staging);
+    } finally {
+      op.start();
+    }
+    InstanceCopy refused = awaitReason("unmarked", Reasons.ALREADY_EXISTS);
+    assertThat(synced(refused).getMessage()).contains(staging).contains("not marked");
+    assertThat(new String(b.readFile(staging, "/root/mine.txt"), StandardCharsets.UTF_8)).isEqualTo("not the operator's");
+    assertThat(b.instanceExists(target)).isFalse();
+
+    kube.resources(InstanceCopy.class).inNamespace(Fixtures.NS).withName("unmarked").delete();
+    await().atMost(T).until(() -> get("unmarked") == null);
+    assertThat(new String(b.readFile(staging, "/root/mine.txt"), StandardCharsets.UTF_8)).isEqualTo("not the operator's");
+  }
+
   @Test
   void deletingTheResourceKeepsTheCopy() {
     String inst = instance("keep");
