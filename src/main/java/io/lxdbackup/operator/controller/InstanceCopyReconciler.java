@@ -681,12 +681,18 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         + " or rename it and the copy continues");
   }
 
-  /** Deletes {@code name} if it exists and carries this resource's mark. */
-  private static void deleteOwned(Sides sides, String name, String owner) {
+  /**
+   * Deletes {@code name} if it exists and carries this resource's mark.
+   *
+   * @return whether an instance without the mark was found and left
+   */
+  private static boolean deleteOwned(Sides sides, String name, String owner) {
     Optional<Instance> i = onTarget(sides, () -> find(sides.target(), name));
     if (i.isPresent() && CopyNames.ownedBy(i.get().config(), owner)) {
       delete(sides, name);
+      return false;
     }
+    return i.isPresent();
   }
 
   private UpdateControl<InstanceCopy> finish(InstanceCopy copy, Plan plan, Sides sides) {
@@ -835,11 +841,10 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       if (st.getBackupName() != null) {
         RelayCopy.deleteBackup(sides.source(), plan.instance(), st.getBackupName());
       }
-      if (st.getStagingInstance() != null) {
-        deleteOwned(sides, st.getStagingInstance(), owner(copy));
-      }
+      boolean kept = st.getStagingInstance() != null && deleteOwned(sides, st.getStagingInstance(), owner(copy));
       events.normal(copy, "CopyAbandoned", "Stopped the unfinished copy and removed its leftovers; the copy "
-          + plan.target() + " on " + sides.targetRemote() + " is kept");
+          + plan.target() + " on " + sides.targetRemote() + " is kept" + (kept ? "; " + st.getStagingInstance()
+          + " is not marked as made by this InstanceCopy and was left as it is" : ""));
       return DeleteControl.defaultDelete();
     } catch (Exception e) {
       Failure f = Failure.from(e, "removing the unfinished copy");

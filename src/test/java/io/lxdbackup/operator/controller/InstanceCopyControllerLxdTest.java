@@ -822,6 +822,7 @@ class InstanceCopyControllerLxdTest {
 
     kube.resources(InstanceCopy.class).inNamespace(Fixtures.NS).withName("unmarked").delete();
     await().atMost(T).until(() -> get("unmarked") == null);
+    await().atMost(T).until(() -> hasEvent("unmarked", "CopyAbandoned", staging + " is not marked"));
     assertThat(new String(b.readFile(staging, "/root/mine.txt"), StandardCharsets.UTF_8)).isEqualTo("not the operator's");
   }
 
