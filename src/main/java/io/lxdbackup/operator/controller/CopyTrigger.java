@@ -35,9 +35,13 @@ import java.util.Optional;
  * @param nextSyncTime the next scheduled time; empty without schedule or while suspended
  * @param requeueAfter when to reconcile again if nothing starts; empty = only on a change
  * @param missedRuns scheduled times that will never run (downtime, deadline)
+ * @param lastMissedTime the most recent of those missed times, if any
+ * @param deadlinePassed whether the most recent due time itself is missed (past
+ *     {@code startingDeadlineSeconds}); it is recorded as {@code lastScheduleTime} like a run, so it
+ *     is decided once, as in the other schedules
  */
 public record CopyTrigger(boolean run, String why, Optional<Instant> scheduledTime, Optional<ZonedDateTime> nextSyncTime,
-    Optional<Duration> requeueAfter, int missedRuns) {
+    Optional<Duration> requeueAfter, int missedRuns, Optional<Instant> lastMissedTime, boolean deadlinePassed) {
 
   public static final Duration MAX_IDLE_WAIT = Duration.ofMinutes(1);
 
@@ -55,45 +59,59 @@ public record CopyTrigger(boolean run, String why, Optional<Instant> scheduledTi
   public static CopyTrigger decide(CronSchedule schedule, boolean suspended, Long startingDeadlineSeconds,
       History h, Instant now) {
     if (suspended) {
-      return new CopyTrigger(false, null, Optional.empty(), Optional.empty(), Optional.empty(), 0);
+      return new CopyTrigger(false, null, Optional.empty(), Optional.empty(), Optional.empty(), 0, Optional.empty(), false);
     }
     boolean retryDue = h.failed() && (!h.failedAtGeneration() || h.nextRetryTime() == null
         || !now.isBefore(h.nextRetryTime()));
     String retryWhy = h.failed() && !h.failedAtGeneration() ? "spec changed" : "retry";
     if (schedule == null) {
       if (h.failed()) {
-        return retryDue ? start(retryWhy, Optional.empty(), Optional.empty(), 0)
-            : idle(Optional.empty(), Optional.of(Duration.between(now, h.nextRetryTime())), 0);
+        return retryDue ? start(retryWhy, Optional.empty(), Optional.empty(), null)
+            : idle(Optional.empty(), Optional.of(Duration.between(now, h.nextRetryTime())), null);
       }
       if (!h.syncedAtGeneration()) {
-        return start(h.everSynced() ? "spec changed" : "initial", Optional.empty(), Optional.empty(), 0);
+        return start(h.everSynced() ? "spec changed" : "initial", Optional.empty(), Optional.empty(), null);
       }
-      return idle(Optional.empty(), Optional.empty(), 0);
+      return idle(Optional.empty(), Optional.empty(), null);
     }
     ScheduleDecision d = ScheduleDecision.decide(schedule, now, h.lastScheduleTime(), h.creationTime(),
         h.resumeTime(), startingDeadlineSeconds, false);
     if (d.shouldRun()) {
-      return start("scheduled", d.scheduledTime().map(ZonedDateTime::toInstant), d.nextScheduleTime(), d.missedRuns());
+      return start("scheduled", d.scheduledTime().map(ZonedDateTime::toInstant), d.nextScheduleTime(), d);
     }
     if (!h.everSynced() && h.lastScheduleTime() == null && !h.failed()) {
-      return start("initial", Optional.of(now), d.nextScheduleTime(), d.missedRuns());
+      return start("initial", Optional.of(now), d.nextScheduleTime(), d);
     }
     if (retryDue) {
-      return start(retryWhy, Optional.empty(), d.nextScheduleTime(), d.missedRuns());
+      return start(retryWhy, Optional.empty(), d.nextScheduleTime(), d);
     }
     Duration wait = d.requeueAfter(now).orElse(MAX_IDLE_WAIT);
     if (h.failed() && h.nextRetryTime() != null) {
       wait = min(wait, Duration.between(now, h.nextRetryTime()));
     }
-    return idle(d.nextScheduleTime(), Optional.of(clamp(min(wait, MAX_IDLE_WAIT))), d.missedRuns());
+    return idle(d.nextScheduleTime(), Optional.of(clamp(min(wait, MAX_IDLE_WAIT))), d);
   }
 
-  private static CopyTrigger start(String why, Optional<Instant> scheduled, Optional<ZonedDateTime> next, int missed) {
-    return new CopyTrigger(true, why, scheduled, next, Optional.empty(), missed);
+  private static CopyTrigger start(String why, Optional<Instant> scheduled, Optional<ZonedDateTime> next,
+      ScheduleDecision d) {
+    return new CopyTrigger(true, why, scheduled, next, Optional.empty(), missed(d), lastMissed(d), deadlinePassed(d));
   }
 
-  private static CopyTrigger idle(Optional<ZonedDateTime> next, Optional<Duration> requeue, int missed) {
-    return new CopyTrigger(false, null, Optional.empty(), next, requeue.map(CopyTrigger::clamp), missed);
+  private static CopyTrigger idle(Optional<ZonedDateTime> next, Optional<Duration> requeue, ScheduleDecision d) {
+    return new CopyTrigger(false, null, Optional.empty(), next, requeue.map(CopyTrigger::clamp), missed(d), lastMissed(d),
+        deadlinePassed(d));
+  }
+
+  private static int missed(ScheduleDecision d) {
+    return d == null ? 0 : d.missedRuns();
+  }
+
+  private static Optional<Instant> lastMissed(ScheduleDecision d) {
+    return d == null ? Optional.empty() : d.latestMissedTime().map(ZonedDateTime::toInstant);
+  }
+
+  private static boolean deadlinePassed(ScheduleDecision d) {
+    return d != null && !d.shouldRun() && d.latestMissedTime().isPresent();
   }
 
   private static Duration min(Duration a, Duration b) {

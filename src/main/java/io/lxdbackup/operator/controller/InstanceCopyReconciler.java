@@ -57,8 +57,12 @@ import org.slf4j.LoggerFactory;
  *   <li>The target is never started, and gets {@code boot.autostart=false} so that a restart of
  *       the backup server does not start it either.
  *   <li>An instance the copy did not make (no {@link CopyNames#OWNER_KEY} mark of this resource)
- *       is never written, renamed or deleted: a taken target name is {@code AlreadyExists}.
- *       With {@code refresh: false} an existing copy of ours is left as it is.
+ *       is never written, renamed or deleted: a taken target name is {@code AlreadyExists}, also
+ *       when it is taken while a copy runs (checked again at the swap; the finished staging copy
+ *       is kept). A relay import carries no mark until it is complete, so an unmarked staging
+ *       instance is never deleted either. With {@code refresh: false} the target is never
+ *       overwritten: once our copy exists, a new generation is {@code AlreadyExists} and copies
+ *       nothing (the generation that made it stays {@code Synced}).
  *   <li>A full copy (the first one, every relay copy) goes to the staging instance
  *       {@code <target>-lxdbackup-tmp} and is renamed to the target name only after LXD reported
  *       success and the operator marked it complete ({@link CopyNames#SYNC_KEY}). A failed copy
@@ -201,14 +205,34 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       }
       return write(copy, was, null);
     }
+    recordMissed(copy, t);
     if (!t.run()) {
       return write(copy, was, t.requeueAfter().orElse(null));
     }
-    if (t.missedRuns() > 0) {
-      events.warning(copy, "MissedSchedule", t.missedRuns() + " scheduled copies were missed (operator down, or past"
-          + " startingDeadlineSeconds); only the latest one runs");
-    }
     return start(copy, plan, connect(copy, plan), t);
+  }
+
+  /**
+   * Missed scheduled times, recorded as the schedules record them: {@code missedRuns},
+   * {@code lastMissedTime}, a {@code MissedRuns} event, and a time past its deadline counts as
+   * decided ({@code lastScheduleTime}) so that it is reported once and never run.
+   */
+  private void recordMissed(InstanceCopy copy, CopyTrigger t) {
+    if (t.missedRuns() <= 0) {
+      return;
+    }
+    InstanceCopyStatus st = copy.getStatus();
+    st.setMissedRuns(t.missedRuns());
+    st.setLastMissedTime(t.lastMissedTime().map(Conditions::timestamp).orElse(null));
+    if (t.deadlinePassed() && t.scheduledTime().isEmpty() && t.lastMissedTime().isPresent()) {
+      Instant recorded = time(st.getLastScheduleTime());
+      if (recorded == null || recorded.isBefore(t.lastMissedTime().get())) {
+        st.setLastScheduleTime(Conditions.timestamp(t.lastMissedTime().get()));
+      }
+    }
+    events.warning(copy, "MissedRuns", t.missedRuns() + " scheduled copy time(s) missed (latest "
+        + st.getLastMissedTime() + "); " + (t.deadlinePassed() ? "past startingDeadlineSeconds, not run"
+        : "running the latest one late"));
   }
 
   private CopyTrigger.History history(InstanceCopy copy) {
@@ -254,7 +278,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       try {
         schedule = CronSchedule.parse(spec.getSchedule(), spec.getTimeZone());
       } catch (InvalidScheduleException e) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "spec.schedule: " + e.getMessage());
+        throw Failure.permanent(Reasons.INVALID_SCHEDULE, e.getMessage() + " (spec.schedule, spec.timeZone)");
       }
       if (!refresh) {
         throw Failure.permanent(Reasons.INVALID_SPEC, "a schedule repeats the copy onto the same target instance,"
@@ -327,7 +351,10 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
           + ownerHint(target.get()) + "; the operator never overwrites it: delete or rename it, or set spec.targetInstance");
     }
     if (target.isPresent() && !plan.refresh()) {
-      return alreadyCopied(copy, plan, sides);
+      throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + plan.target() + " already exists in project "
+          + sides.target().project() + " on " + sides.targetRemote() + " (an earlier copy made by this InstanceCopy);"
+          + " with refresh: false a copy never overwrites it: delete it to copy again, or set spec.refresh to true"
+          + " to update it");
     }
     Path path = choosePath(plan, target.isPresent());
     if (path != Path.IN_PLACE) {
@@ -385,18 +412,6 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       return Path.FULL_REPLACE;
     }
     return plan.strategy() == RefreshStrategy.IN_PLACE ? Path.IN_PLACE : Path.STAGED_REFRESH;
-  }
-
-  /** With refresh: false our earlier copy is the result; it is not touched again. */
-  private UpdateControl<InstanceCopy> alreadyCopied(InstanceCopy copy, Plan plan, Sides sides) {
-    InstanceCopyStatus st = copy.getStatus();
-    st.setPhase(InstanceCopyPhase.SYNCED);
-    st.setSnapshotsOnSource(snapshotNames(onSource(sides, () -> sides.source().listSnapshots(plan.instance()))));
-    st.setSnapshotsOnTarget(snapshotNames(onTarget(sides, () -> sides.target().listSnapshots(plan.target()))));
-    st.setNextRetryTime(null);
-    Conditions.set(st, generation(copy), clock, Condition.SYNCED, true, Reasons.SYNCED, "The copy " + sides.targetRemote()
-        + "/" + plan.target() + " made earlier by this InstanceCopy exists; with refresh: false it is not updated");
-    return write(copy, null, null);
   }
 
   /**
@@ -553,11 +568,15 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       st.setBackupName(null);
     }
     Optional<Instance> target = onTarget(sides, () -> find(sides.target(), plan.target()));
+    Optional<Instance> stage = staging == null ? Optional.empty() : onTarget(sides, () -> find(sides.target(), staging));
+    if (target.isPresent() && !CopyNames.ownedBy(target.get().config(), owner)) {
+      throw targetTaken(plan, sides, target.get(), stage.isPresent() && CopyNames.completed(stage.get().config(), syncId)
+          ? staging : null);
+    }
     if (target.isPresent() && CopyNames.completed(target.get().config(), syncId)) {
       // complete and already swapped in (or refreshed in place)
       return finish(copy, plan, sides);
     }
-    Optional<Instance> stage = staging == null ? Optional.empty() : onTarget(sides, () -> find(sides.target(), staging));
     if (stage.isPresent() && CopyNames.completed(stage.get().config(), syncId)) {
       swap(copy, plan, sides);
       return finish(copy, plan, sides);
@@ -583,6 +602,9 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     }
     // Unfinished and not running: what it left is never trusted. Throw it away and copy again.
     if (stage.isPresent()) {
+      if (!CopyNames.ownedBy(stage.get().config(), owner)) {
+        throw unmarkedStaging(sides, staging);
+      }
       delete(sides, staging);
       events.normal(copy, "LeftoverDeleted", "Deleted the unfinished copy " + staging + " on " + sides.targetRemote()
           + "; copying again");
@@ -619,23 +641,63 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     return finish(copy, plan, sides);
   }
 
-  /** Puts the complete staging instance in place of the target; the old copy goes only afterwards. */
+  /**
+   * Puts the complete staging instance in place of the target; the old copy goes only afterwards.
+   * An instance at the target name that this resource did not make (created while the copy ran,
+   * or while the operator was down) is never renamed or deleted: the copy stops with
+   * {@code AlreadyExists} and keeps the complete staging instance, which is swapped in once the
+   * name is free.
+   */
   private void swap(InstanceCopy copy, Plan plan, Sides sides) {
+    String owner = owner(copy);
     String staging = copy.getStatus().getStagingInstance();
-    if (onTarget(sides, () -> find(sides.target(), plan.target())).isPresent()) {
-      clearLeftover(copy, sides, plan.previous(), owner(copy));
+    Optional<Instance> current = onTarget(sides, () -> find(sides.target(), plan.target()));
+    if (current.isPresent()) {
+      if (!CopyNames.ownedBy(current.get().config(), owner)) {
+        throw targetTaken(plan, sides, current.get(), staging);
+      }
+      clearLeftover(copy, sides, plan.previous(), owner);
       rename(sides, plan.target(), plan.previous());
     }
     rename(sides, staging, plan.target());
-    delete(sides, plan.previous());
+    deleteOwned(sides, plan.previous(), owner);
+  }
+
+  /** The target name was taken by someone else while a copy was in progress. */
+  private static Failure targetTaken(Plan plan, Sides sides, Instance taken, String completeStaging) {
+    return Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + plan.target() + " appeared in project "
+        + sides.target().project() + " on " + sides.targetRemote() + " while the copy was in progress and was not made"
+        + " by this InstanceCopy" + ownerHint(taken) + "; the operator never overwrites it"
+        + (completeStaging == null ? "" : ". The finished copy is kept as " + completeStaging + " and is put in place")
+        + (completeStaging == null ? "; the copy continues" : "") + " once " + plan.target()
+        + " is deleted or renamed");
+  }
+
+  /** A staging-named instance without this resource's mark: never deleted. */
+  private static Failure unmarkedStaging(Sides sides, String staging) {
+    return Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + staging + " on " + sides.targetRemote() + " is not"
+        + " marked as made by this InstanceCopy (config " + CopyNames.OWNER_KEY + "), so the operator does not delete"
+        + " it; it may be a relay import interrupted before it was marked, or another instance: check it, then delete"
+        + " or rename it and the copy continues");
+  }
+
+  /**
+   * Deletes {@code name} if it exists and carries this resource's mark.
+   *
+   * @return whether an instance without the mark was found and left
+   */
+  private static boolean deleteOwned(Sides sides, String name, String owner) {
+    Optional<Instance> i = onTarget(sides, () -> find(sides.target(), name));
+    if (i.isPresent() && CopyNames.ownedBy(i.get().config(), owner)) {
+      delete(sides, name);
+      return false;
+    }
+    return i.isPresent();
   }
 
   private UpdateControl<InstanceCopy> finish(InstanceCopy copy, Plan plan, Sides sides) {
     InstanceCopyStatus st = copy.getStatus();
-    Optional<Instance> old = onTarget(sides, () -> find(sides.target(), plan.previous()));
-    if (old.isPresent() && CopyNames.ownedBy(old.get().config(), owner(copy))) {
-      delete(sides, plan.previous());
-    }
+    deleteOwned(sides, plan.previous(), owner(copy));
     List<String> onSource = snapshotNames(onSource(sides, () -> sides.source().listSnapshots(plan.instance())));
     List<String> onTarget = snapshotNames(onTarget(sides, () -> sides.target().listSnapshots(plan.target())));
     // recorded when the copy started; absent when there was no copy of ours on the target yet
@@ -698,12 +760,10 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         return null;
       });
     }
-    String staging = st.getStagingInstance();
-    if (staging != null) {
-      Optional<Instance> s = onTarget(sides, () -> find(sides.target(), staging));
-      if (s.isPresent() && (CopyNames.ownedBy(s.get().config(), owner(copy)) || plan.mode() == CopyMode.RELAY)) {
-        delete(sides, staging);
-      }
+    // an unmarked staging instance (a relay import that failed after LXD created it) is left:
+    // the next copy reports it as AlreadyExists instead of deleting what may not be ours
+    if (st.getStagingInstance() != null) {
+      deleteOwned(sides, st.getStagingInstance(), owner(copy));
     }
     clearIntent(st);
     st.setPhase(InstanceCopyPhase.FAILED);
@@ -781,15 +841,10 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       if (st.getBackupName() != null) {
         RelayCopy.deleteBackup(sides.source(), plan.instance(), st.getBackupName());
       }
-      String staging = st.getStagingInstance();
-      if (staging != null) {
-        Optional<Instance> s = find(sides.target(), staging);
-        if (s.isPresent() && (CopyNames.ownedBy(s.get().config(), owner(copy)) || plan.mode() == CopyMode.RELAY)) {
-          delete(sides, staging);
-        }
-      }
+      boolean kept = st.getStagingInstance() != null && deleteOwned(sides, st.getStagingInstance(), owner(copy));
       events.normal(copy, "CopyAbandoned", "Stopped the unfinished copy and removed its leftovers; the copy "
-          + plan.target() + " on " + sides.targetRemote() + " is kept");
+          + plan.target() + " on " + sides.targetRemote() + " is kept" + (kept ? "; " + st.getStagingInstance()
+          + " is not marked as made by this InstanceCopy and was left as it is" : ""));
       return DeleteControl.defaultDelete();
     } catch (Exception e) {
       Failure f = Failure.from(e, "removing the unfinished copy");

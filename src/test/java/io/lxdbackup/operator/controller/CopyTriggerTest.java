@@ -84,10 +84,21 @@ class CopyTriggerTest {
     assertThat(late.run()).isTrue();
     assertThat(late.scheduledTime()).contains(at("14:00:00"));
     assertThat(late.missedRuns()).isEqualTo(3);
+    assertThat(late.lastMissedTime()).contains(at("13:00:00"));
+    assertThat(late.deadlinePassed()).isFalse();
 
     CopyTrigger skipped = CopyTrigger.decide(HOURLY, false, 300L, synced(at("10:01:00")), at("14:20:00"));
     assertThat(skipped.run()).isFalse();
     assertThat(skipped.nextSyncTime().orElseThrow().toInstant()).isEqualTo(at("15:00:00"));
+    // all four are missed, the latest past its deadline: recorded as decided, like the schedules do
+    assertThat(skipped.missedRuns()).isEqualTo(4);
+    assertThat(skipped.lastMissedTime()).contains(at("14:00:00"));
+    assertThat(skipped.deadlinePassed()).isTrue();
+    // decided again with that time as lastScheduleTime: nothing missed any more, nothing runs
+    CopyTrigger after = CopyTrigger.decide(HOURLY, false, 300L, synced(at("14:00:00")), at("14:20:30"));
+    assertThat(after.run()).isFalse();
+    assertThat(after.missedRuns()).isZero();
+    assertThat(after.deadlinePassed()).isFalse();
   }
 
   @Test

@@ -20,11 +20,13 @@ import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.Snapshot;
+import io.lxdbackup.operator.testing.CountingProxy;
 import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.OperatorHarness;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,6 +168,56 @@ class InstanceCopyControllerLxdTest {
     assertNoLeftovers(target);
   }
 
+  /**
+   * What a staged refresh really moves: the source remote points at a TCP proxy in front of
+   * daemon "a", so every byte of the pull migration is counted. s1 alone holds a large random
+   * file; after the first copy a tiny s2 is added and the refresh must carry far less than s1.
+   */
+  @Test
+  void stagedRefreshMovesOnlyTheNewSnapshotOverTheNetwork() throws Exception {
+    URI aUrl = URI.create(rig.get("a.url"));
+    try (CountingProxy proxy = new CountingProxy(aUrl.getHost(), aUrl.getPort())) {
+      remoteVia("lxd-a-counted", "a", "https://127.0.0.1:" + proxy.port());
+      String inst = instance("proof");
+      long size = 250_000_000L;
+      Path big = Path.of(POOLS_A, "containers", inst, "rootfs/root/big.bin");
+      sh("head -c " + size + " /dev/urandom > " + big);
+      snapshot(inst, "s1");
+      Files.delete(big); // only the snapshot s1 holds it now
+      String target = target(inst);
+      InstanceCopy c = copy("proof", inst, target);
+      c.getSpec().setSourceRemoteRef(new ObjectRef("lxd-a-counted"));
+      long start = proxy.bytes();
+      kube.resource(c).create();
+      awaitStatus("proof", InstanceCopyControllerLxdTest::synced, Duration.ofMinutes(4));
+      long full = proxy.bytes() - start;
+      Path s1OnA = Path.of(POOLS_A, "containers-snapshots", inst, "s1", "rootfs/root/big.bin");
+      Path s1OnB = Path.of(POOLS_B, "containers-snapshots", target, "s1", "rootfs/root/big.bin");
+      assertThat(sha256(s1OnB)).isEqualTo(sha256(s1OnA));
+      assertThat(full).as("bytes of the first (full) copy through the proxy").isGreaterThan(size);
+
+      a.writeFile(inst, "/root/small.txt", bytes("tiny"), 0644);
+      snapshot(inst, "s2");
+      long mark = proxy.bytes();
+      touch("proof");
+      long gen = get("proof").getMetadata().getGeneration();
+      InstanceCopyStatus st = awaitStatus("proof", s -> synced(s) && s.getObservedGeneration() != null
+          && s.getObservedGeneration() >= gen, Duration.ofMinutes(3)).getStatus();
+      long refresh = proxy.bytes() - mark;
+      System.out.printf("staged refresh proof: s1 %d bytes; full copy moved %d bytes, refresh with a new tiny s2 moved %d"
+          + " bytes%n", size, full, refresh);
+      assertThat(st.getLastSyncKind()).isEqualTo(SyncKind.INCREMENTAL);
+      assertThat(refresh).as("bytes of the refresh through the proxy (s1 is %d)", size).isLessThan(size / 20);
+      assertThat(names(b.listSnapshots(target))).containsExactly("s1", "s2");
+      assertThat(sha256(s1OnB)).isEqualTo(sha256(s1OnA));
+      assertThat(new String(b.readFile(target, "/root/small.txt"), StandardCharsets.UTF_8)).isEqualTo("tiny");
+      assertNoLeftovers(target);
+    } finally {
+      kube.resources(InstanceCopy.class).inNamespace(Fixtures.NS).withName("proof").delete();
+      kube.resources(LxdRemote.class).inNamespace(Fixtures.NS).withName("lxd-a-counted").delete();
+    }
+  }
+
   @Test
   void inPlaceRefreshLeavesOldSnapshotsUntouchedAndMirrorsDeletions() throws IOException {
     String inst = instance("inplace");
@@ -287,6 +339,93 @@ class InstanceCopyControllerLxdTest {
     assertThat(b.readFile(target, "/root/data.bin")).isEqualTo(data);
     assertThat(names(b.listSnapshots(target))).containsExactly("s1");
     assertThat(b.getInstance(target).isRunning()).isFalse();
+
+    // the copy deleted by hand on the backup server: the next sync is a full one again
+    b.waitFor(b.deleteInstance(target), T);
+    touch("push");
+    long gen = get("push").getMetadata().getGeneration();
+    InstanceCopyStatus again = awaitStatus("push", s -> synced(s) && s.getObservedGeneration() != null
+        && s.getObservedGeneration() >= gen).getStatus();
+    assertThat(again.getLastSyncKind()).isEqualTo(SyncKind.FULL);
+    assertThat(again.getTransferredSnapshots()).containsExactly("s1");
+    assertThat(b.readFile(target, "/root/data.bin")).isEqualTo(data);
+    assertThat(b.getInstance(target).isRunning()).isFalse();
+    assertNoLeftovers(target);
+  }
+
+  @Test
+  void instanceOnlyIntoAnotherProjectAndPoolIsKeptByARefresh() throws Exception {
+    String project = LxdRig.uniqueName("icp");
+    String pool = LxdRig.uniqueName("icpool");
+    lxcB("project", "create", project, "-c", "features.profiles=false", "-c", "features.images=false");
+    lxcB("storage", "create", pool, "dir");
+    LxdClient bp = b.inProject(project);
+    String inst = instance("only");
+    String target = inst + "-bk";
+    try {
+      a.writeFile(inst, "/root/data.txt", bytes("one"), 0644);
+      snapshot(inst, "s1");
+      InstanceCopy c = copy("only", inst, target);
+      c.getSpec().setInstanceOnly(true);
+      c.getSpec().setTargetProject(project);
+      c.getSpec().setTargetStoragePool(pool);
+      kube.resource(c).create();
+      InstanceCopyStatus st = awaitSynced("only").getStatus();
+      assertThat(st.getSnapshotsOnSource()).containsExactly("s1");
+      assertThat(st.getSnapshotsOnTarget()).isEmpty();
+      assertThat(b.instanceExists(target)).as("not in the default project").isFalse();
+      assertThat(bp.listSnapshots(target)).isEmpty();
+      assertThat(new String(bp.readFile(target, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("one");
+      assertThat(rootPool(bp.getInstance(target))).isEqualTo(pool);
+      assertThat(bp.getInstance(target).isRunning()).isFalse();
+
+      a.writeFile(inst, "/root/data.txt", bytes("two"), 0644);
+      snapshot(inst, "s2");
+      touch("only");
+      long gen = get("only").getMetadata().getGeneration();
+      InstanceCopyStatus again = awaitStatus("only", s -> synced(s) && s.getObservedGeneration() != null
+          && s.getObservedGeneration() >= gen).getStatus();
+      assertThat(again.getLastSyncKind()).isEqualTo(SyncKind.INCREMENTAL);
+      assertThat(again.getSnapshotsOnTarget()).isEmpty();
+      assertThat(bp.listSnapshots(target)).isEmpty();
+      assertThat(new String(bp.readFile(target, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("two");
+      assertThat(rootPool(bp.getInstance(target))).isEqualTo(pool);
+      assertThat(bp.instanceExists(CopyNames.staging(target))).isFalse();
+      assertThat(bp.instanceExists(CopyNames.previous(target))).isFalse();
+    } finally {
+      kube.resources(InstanceCopy.class).inNamespace(Fixtures.NS).withName("only").delete();
+      await().atMost(T).until(() -> get("only") == null);
+      LxdRig.deleteQuietly(bp, target, CopyNames.staging(target), CopyNames.previous(target));
+      lxcBQuietly("project", "delete", project);
+      lxcBQuietly("storage", "delete", pool);
+    }
+  }
+
+  static String rootPool(Instance i) {
+    return i.expandedDevices().values().stream().filter(d -> "disk".equals(d.get("type")) && "/".equals(d.get("path")))
+        .map(d -> d.get("pool")).findFirst().orElse(null);
+  }
+
+  @Test
+  void runningSourceGivesAStoppedCopy() {
+    String inst = instance("running");
+    a.writeFile(inst, "/root/data.txt", bytes("live"), 0644);
+    a.waitFor(a.changeState(inst, "start", false, 30), T);
+    assertThat(a.getInstance(inst).isRunning()).isTrue();
+    String target = target(inst);
+    kube.resource(copy("running", inst, target)).create();
+    awaitSynced("running");
+    assertThat(b.getInstance(target).isRunning()).isFalse();
+    assertThat(b.getInstance(target).config()).containsEntry("boot.autostart", "false");
+    assertThat(new String(b.readFile(target, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("live");
+    // a refresh of the running source does not start it either
+    snapshot(inst, "s1");
+    touch("running");
+    long gen = get("running").getMetadata().getGeneration();
+    awaitStatus("running", s -> synced(s) && s.getObservedGeneration() != null && s.getObservedGeneration() >= gen);
+    assertThat(names(b.listSnapshots(target))).containsExactly("s1");
+    assertThat(b.getInstance(target).isRunning()).isFalse();
+    assertThat(a.getInstance(inst).isRunning()).isTrue();
   }
 
   // ------------------------------------------------------------------ refusals and errors
@@ -317,6 +456,37 @@ class InstanceCopyControllerLxdTest {
   }
 
   @Test
+  void targetNameTakenWhileTheFirstCopyRunsIsLeftAloneAndTheCopyKept() throws Exception {
+    String inst = instance("race");
+    sh("head -c 300000000 /dev/urandom > " + POOLS_A + "containers/" + inst + "/rootfs/root/big.bin");
+    String target = target(inst);
+    String staging = CopyNames.staging(target);
+    kube.resource(copy("race", inst, target)).create();
+    awaitStatus("race", s -> s.getPhase() == InstanceCopyPhase.COPYING && s.getOperationId() != null);
+    // someone creates the target name while LXD is still writing the staging instance
+    b.waitFor(b.createInstanceFromImage(target, rig.image(), Map.of("security.privileged", "true")), T);
+    assertThat(b.runningOperationsOn(staging)).as("the copy was still running").isNotEmpty();
+    b.writeFile(target, "/root/mine.txt", bytes("precious"), 0644);
+    Instance before = b.getInstance(target);
+
+    InstanceCopy refused = awaitStatus("race", s -> s.findCondition(Condition.SYNCED)
+        .map(c -> Reasons.ALREADY_EXISTS.equals(c.getReason())).orElse(false), Duration.ofMinutes(4));
+    assertThat(synced(refused).getMessage()).contains("not made by this InstanceCopy").contains("kept as " + staging);
+    Instance after = b.getInstance(target);
+    assertThat(after.config()).isEqualTo(before.config());
+    assertThat(after.createdAt()).isEqualTo(before.createdAt());
+    assertThat(new String(b.readFile(target, "/root/mine.txt"), StandardCharsets.UTF_8)).isEqualTo("precious");
+    assertThat(CopyNames.completed(b.getInstance(staging).config(), refused.getStatus().getSyncId())).isTrue();
+
+    b.waitFor(b.deleteInstance(target), T);
+    touch("race");
+    awaitSynced("race");
+    assertThat(sha256(Path.of(POOLS_B, "containers", target, "rootfs/root/big.bin")))
+        .isEqualTo(sha256(Path.of(POOLS_A, "containers", inst, "rootfs/root/big.bin")));
+    assertNoLeftovers(target);
+  }
+
+  @Test
   void unreachableTargetIsReportedAndRetriedWithBackoff() {
     String inst = instance("unreach");
     LxdRemote dead = new LxdRemote();
@@ -343,6 +513,47 @@ class InstanceCopyControllerLxdTest {
   }
 
   @Test
+  void refreshFalseCopiesOnceAndNeverOverwrites() {
+    String inst = instance("once");
+    a.writeFile(inst, "/root/data.txt", bytes("first"), 0644);
+    snapshot(inst, "s1");
+    String target = target(inst);
+    InstanceCopy c = copy("once", inst, target);
+    c.getSpec().setRefresh(false);
+    kube.resource(c).create();
+    InstanceCopyStatus st = awaitSynced("once").getStatus();
+    assertThat(st.getLastSyncKind()).isEqualTo(SyncKind.FULL);
+    Instance made = b.getInstance(target);
+
+    // a new generation would copy again: the target exists, so it is AlreadyExists and nothing moves
+    a.writeFile(inst, "/root/data.txt", bytes("second"), 0644);
+    snapshot(inst, "s2");
+    touch("once");
+    InstanceCopy refused = awaitReason("once", Reasons.ALREADY_EXISTS);
+    assertThat(synced(refused).getMessage()).contains(target).contains("refresh: false").contains("delete it");
+    assertThat(refused.getStatus().getPhase()).isEqualTo(InstanceCopyPhase.FAILED);
+    assertThat(refused.getStatus().getSyncId()).isNull();
+    assertThat(refused.getStatus().getLastSuccessfulSyncTime()).isEqualTo(st.getLastSuccessfulSyncTime());
+    assertThat(b.getInstance(target).createdAt()).isEqualTo(made.createdAt());
+    assertThat(names(b.listSnapshots(target))).containsExactly("s1");
+    assertThat(new String(b.readFile(target, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("first");
+    assertNoLeftovers(target);
+
+    // someone else's instance at the target name: AlreadyExists as well, untouched
+    String other = instance("once2");
+    String taken = rig.createInstance(b, "taken2");
+    onB.add(taken);
+    b.writeFile(taken, "/root/mine.txt", bytes("precious"), 0644);
+    InstanceCopy d = copy("once-taken", other, taken);
+    d.getSpec().setRefresh(false);
+    kube.resource(d).create();
+    assertThat(synced(awaitReason("once-taken", Reasons.ALREADY_EXISTS)).getMessage()).contains("not made by this InstanceCopy");
+    assertThat(new String(b.readFile(taken, "/root/mine.txt"), StandardCharsets.UTF_8)).isEqualTo("precious");
+    assertThat(b.getInstance(taken).config()).doesNotContainKey(CopyNames.OWNER_KEY);
+    assertThat(b.instanceExists(CopyNames.staging(taken))).isFalse();
+  }
+
+  @Test
   void badInputTable() {
     String inst = instance("bad");
     InstanceCopy noRemote = copy("bad-remote", inst, target(inst));
@@ -356,6 +567,13 @@ class InstanceCopyControllerLxdTest {
     InstanceCopy cron = copy("bad-cron", inst, target(inst));
     cron.getSpec().setSchedule("61 * * * *");
     kube.resource(cron).create();
+    InstanceCopy zone = copy("bad-zone", inst, target(inst));
+    zone.getSpec().setSchedule("@hourly");
+    zone.getSpec().setTimeZone("Mars/Olympus");
+    kube.resource(zone).create();
+    InstanceCopy noTarget = copy("bad-target-remote", inst, target(inst));
+    noTarget.getSpec().setTargetRemoteRef(new ObjectRef("nowhere"));
+    kube.resource(noTarget).create();
     LxdRemote unix = new LxdRemote();
     unix.getMetadata().setName("lxd-a-unix");
     unix.getMetadata().setNamespace(Fixtures.NS);
@@ -372,7 +590,10 @@ class InstanceCopyControllerLxdTest {
         .contains("spec.sourceRemoteRef").contains("nope");
     assertThat(synced(awaitReason("bad-instance", Reasons.INSTANCE_NOT_FOUND)).getMessage()).contains("no-such-instance");
     assertThat(synced(awaitReason("bad-refresh", Reasons.INVALID_SPEC)).getMessage()).contains("refresh: true");
-    assertThat(synced(awaitReason("bad-cron", Reasons.INVALID_SPEC)).getMessage()).contains("61");
+    assertThat(synced(awaitReason("bad-cron", Reasons.INVALID_SCHEDULE)).getMessage()).contains("61");
+    assertThat(synced(awaitReason("bad-zone", Reasons.INVALID_SCHEDULE)).getMessage()).contains("Mars/Olympus");
+    assertThat(synced(awaitReason("bad-target-remote", Reasons.REMOTE_NOT_FOUND)).getMessage())
+        .contains("spec.targetRemoteRef").contains("nowhere");
     assertThat(synced(awaitReason("bad-unix", Reasons.INCOMPATIBLE_MODE)).getMessage())
         .contains("lxd-a-unix").contains("mode: relay");
     assertThat(b.instanceExists(target(inst))).isFalse();
@@ -428,7 +649,91 @@ class InstanceCopyControllerLxdTest {
     }
   }
 
+  @Test
+  void scheduledTimeMissedPastTheDeadlineIsRecordedLikeTheSchedulesAndNotRun() {
+    String inst = instance("missed");
+    String target = target(inst);
+    // the operator's "now": half past an hour, so the hourly times are 30 min late when looked at
+    Instant real = Instant.now();
+    Instant hour = real.truncatedTo(ChronoUnit.HOURS).plus(Duration.ofHours(1));
+    clock.offset = Duration.between(real, hour.plus(Duration.ofMinutes(30)));
+    try {
+      InstanceCopy c = copy("missed", inst, target);
+      c.getSpec().setSchedule("@hourly");
+      kube.resource(c).create();
+      InstanceCopyStatus first = awaitSynced("missed").getStatus();
+      // two hours pass (operator down); a deadline of 60 s makes both hourly times too late
+      clock.offset = clock.offset.plus(Duration.ofHours(2));
+      edit("missed", s -> s.setStartingDeadlineSeconds(60L));
+      Instant latest = hour.plus(Duration.ofHours(2));
+      InstanceCopyStatus st = awaitStatus("missed", s -> s.getMissedRuns() != null).getStatus();
+      assertThat(st.getMissedRuns()).isEqualTo(2);
+      assertThat(st.getLastMissedTime()).isEqualTo(latest.toString());
+      assertThat(st.getLastScheduleTime()).isEqualTo(latest.toString());
+      assertThat(st.getNextSyncTime()).isEqualTo(hour.plus(Duration.ofHours(3)).toString());
+      assertThat(st.getPhase()).isEqualTo(InstanceCopyPhase.SYNCED);
+      assertThat(st.getLastSuccessfulSyncTime()).isEqualTo(first.getLastSuccessfulSyncTime());
+      await().atMost(T).until(() -> hasEvent("missed", "MissedRuns", "past startingDeadlineSeconds, not run"));
+      // decided once: no copy follows
+      await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> true);
+      assertThat(get("missed").getStatus().getLastSuccessfulSyncTime()).isEqualTo(first.getLastSuccessfulSyncTime());
+    } finally {
+      kube.resources(InstanceCopy.class).inNamespace(Fixtures.NS).withName("missed").delete();
+      await().atMost(T).until(() -> get("missed") == null);
+      clock.offset = Duration.ZERO;
+    }
+  }
+
   // ------------------------------------------------------------------ crash safety
+
+  /**
+   * The window inside the swap: the copy is complete in the staging instance and our previous
+   * copy was set aside as -old, when someone creates an instance under the target name. The
+   * restarted operator must not touch it; once it is gone the swap finishes.
+   */
+  @Test
+  void instanceAppearingAtTheTargetBeforeTheSwapIsLeftAloneAndTheFinishedCopyKept() {
+    String inst = instance("swap");
+    String target = target(inst);
+    String staging = CopyNames.staging(target);
+    String previous = CopyNames.previous(target);
+    String syncId = "a1b2c3d4e5f6";
+    Instance foreignBefore;
+    op.stop();
+    try {
+      InstanceCopy c = kube.resource(copy("swap", inst, target)).create();
+      String owner = CopyNames.owner(Fixtures.NS, "swap", c.getMetadata().getUid());
+      b.waitFor(b.createInstanceFromImage(staging, rig.image(), Map.of("security.privileged", "true",
+          CopyNames.OWNER_KEY, owner, CopyNames.SYNC_KEY, syncId)), T);
+      b.writeFile(staging, "/root/which.txt", bytes("finished copy"), 0644);
+      b.waitFor(b.createInstanceFromImage(previous, rig.image(), Map.of("security.privileged", "true",
+          CopyNames.OWNER_KEY, owner, CopyNames.SYNC_KEY, "000000000000")), T);
+      b.writeFile(previous, "/root/which.txt", bytes("previous copy"), 0644);
+      b.waitFor(b.createInstanceFromImage(target, rig.image(), Map.of("security.privileged", "true")), T);
+      b.writeFile(target, "/root/which.txt", bytes("someone else's"), 0644);
+      foreignBefore = b.getInstance(target);
+      plantStatus(c, syncId, staging);
+    } finally {
+      op.start();
+    }
+    InstanceCopy refused = awaitReason("swap", Reasons.ALREADY_EXISTS);
+    assertThat(synced(refused).getMessage()).contains(target).contains("not made by this InstanceCopy")
+        .contains("kept as " + staging);
+    Instance foreignAfter = b.getInstance(target);
+    assertThat(foreignAfter.config()).isEqualTo(foreignBefore.config());
+    assertThat(foreignAfter.createdAt()).isEqualTo(foreignBefore.createdAt());
+    assertThat(new String(b.readFile(target, "/root/which.txt"), StandardCharsets.UTF_8)).isEqualTo("someone else's");
+    assertThat(new String(b.readFile(staging, "/root/which.txt"), StandardCharsets.UTF_8)).isEqualTo("finished copy");
+    assertThat(b.instanceExists(previous)).isTrue();
+
+    // the other instance goes: now the state is "-old set aside, target missing"; the swap finishes
+    b.waitFor(b.deleteInstance(target), T);
+    touch("swap");
+    awaitSynced("swap");
+    assertThat(new String(b.readFile(target, "/root/which.txt"), StandardCharsets.UTF_8)).isEqualTo("finished copy");
+    assertThat(b.getInstance(target).isRunning()).isFalse();
+    assertNoLeftovers(target);
+  }
 
   @Test
   void operatorRestartMidCopyLeavesOneGoodCopyAndNoStaging() throws Exception {
@@ -489,6 +794,38 @@ class InstanceCopyControllerLxdTest {
     assertNoLeftovers(target);
   }
 
+  /**
+   * A relay import carries no owner mark until it is complete, so after a restart a staging
+   * instance without the mark cannot be told apart from someone else's: neither recovery nor
+   * deleting the resource removes it.
+   */
+  @Test
+  void unmarkedStagingInstanceIsNeverDeletedInRelayMode() {
+    String inst = instance("unmarked");
+    String target = target(inst);
+    String staging = CopyNames.staging(target);
+    op.stop();
+    try {
+      InstanceCopy c = copy("unmarked", inst, target);
+      c.getSpec().setMode(CopyMode.RELAY);
+      c = kube.resource(c).create();
+      b.waitFor(b.createInstanceFromImage(staging, rig.image(), Map.of("security.privileged", "true")), T);
+      b.writeFile(staging, "/root/mine.txt", bytes("not the operator's"), 0644);
+      plantStatus(c, "0a0b0c0d0e0f", staging);
+    } finally {
+      op.start();
+    }
+    InstanceCopy refused = awaitReason("unmarked", Reasons.ALREADY_EXISTS);
+    assertThat(synced(refused).getMessage()).contains(staging).contains("not marked");
+    assertThat(new String(b.readFile(staging, "/root/mine.txt"), StandardCharsets.UTF_8)).isEqualTo("not the operator's");
+    assertThat(b.instanceExists(target)).isFalse();
+
+    kube.resources(InstanceCopy.class).inNamespace(Fixtures.NS).withName("unmarked").delete();
+    await().atMost(T).until(() -> get("unmarked") == null);
+    await().atMost(T).until(() -> hasEvent("unmarked", "CopyAbandoned", staging + " is not marked"));
+    assertThat(new String(b.readFile(staging, "/root/mine.txt"), StandardCharsets.UTF_8)).isEqualTo("not the operator's");
+  }
+
   @Test
   void deletingTheResourceKeepsTheCopy() {
     String inst = instance("keep");
@@ -530,6 +867,57 @@ class InstanceCopyControllerLxdTest {
     spec.setTargetInstance(target);
     c.setSpec(spec);
     return c;
+  }
+
+  /** An LxdRemote for daemon "a"/"b" at another URL (a proxy in front of it). */
+  static void remoteVia(String name, String daemon, String url) {
+    LxdRemote r = new LxdRemote();
+    r.getMetadata().setName(name);
+    r.getMetadata().setNamespace(Fixtures.NS);
+    LxdRemoteSpec spec = new LxdRemoteSpec();
+    spec.setUrl(url);
+    spec.setClientCertificateSecretRef(new ObjectRef("lxd-" + daemon + "-client"));
+    spec.setServerCertificateFingerprint(rig.get(daemon + ".fingerprint"));
+    spec.setProbeInterval("5m");
+    r.setSpec(spec);
+    kube.resource(r).create();
+  }
+
+  /** The lxc client against daemon "b", for what LxdClient does not do (projects, pools). */
+  static void lxcB(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("lxc"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("LXD_DIR", "/var/lib/lxd-rig-b");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException(cmd + " failed: " + out);
+    }
+  }
+
+  static void lxcBQuietly(String... args) {
+    try {
+      lxcB(args);
+    } catch (Exception e) {
+      System.err.println("clean-up: " + e.getMessage());
+    }
+  }
+
+  static void plantStatus(InstanceCopy c, String syncId, String staging) {
+    InstanceCopyStatus st = new InstanceCopyStatus();
+    st.setPhase(InstanceCopyPhase.COPYING);
+    st.setSyncId(syncId);
+    st.setCopyRequestedAt(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    st.setStagingInstance(staging);
+    c.setStatus(st);
+    StatusWriter.replaceStatus(kube, c, c.getStatus());
+  }
+
+  static boolean hasEvent(String object, String reason, String text) {
+    return kube.v1().events().inNamespace(Fixtures.NS).list().getItems().stream()
+        .anyMatch(e -> object.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())
+            && e.getMessage() != null && e.getMessage().contains(text));
   }
 
   static void snapshot(String inst, String name) {

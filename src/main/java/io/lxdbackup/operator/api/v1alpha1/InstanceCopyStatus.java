@@ -30,6 +30,12 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
   @JsonPropertyDescription("RFC 3339 time suspend was last turned off; scheduled times before it are not caught up.")
   private String resumeTime;
 
+  @JsonPropertyDescription("Scheduled times of the latest decision that were not run (operator down past startingDeadlineSeconds, or older than the one catch-up copy).")
+  private Integer missedRuns;
+
+  @JsonPropertyDescription("RFC 3339 time of the most recent scheduled time that was not run.")
+  private String lastMissedTime;
+
   @JsonPropertyDescription("What the last successful copy transferred: Full or Incremental (relay copies are always Full).")
   private SyncKind lastSyncKind;
 
@@ -104,6 +110,22 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
 
   public void setLastScheduleTime(String lastScheduleTime) {
     this.lastScheduleTime = lastScheduleTime;
+  }
+
+  public Integer getMissedRuns() {
+    return missedRuns;
+  }
+
+  public void setMissedRuns(Integer missedRuns) {
+    this.missedRuns = missedRuns;
+  }
+
+  public String getLastMissedTime() {
+    return lastMissedTime;
+  }
+
+  public void setLastMissedTime(String lastMissedTime) {
+    this.lastMissedTime = lastMissedTime;
   }
 
   public String getResumeTime() {
@@ -225,6 +247,8 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
         && Objects.equals(nextRetryTime, that.nextRetryTime)
         && Objects.equals(lastScheduleTime, that.lastScheduleTime)
         && Objects.equals(resumeTime, that.resumeTime)
+        && Objects.equals(missedRuns, that.missedRuns)
+        && Objects.equals(lastMissedTime, that.lastMissedTime)
         && Objects.equals(lastSyncKind, that.lastSyncKind)
         && Objects.equals(snapshotsOnSource, that.snapshotsOnSource)
         && Objects.equals(snapshotsOnTarget, that.snapshotsOnTarget)
@@ -249,6 +273,8 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
         nextRetryTime,
         lastScheduleTime,
         resumeTime,
+        missedRuns,
+        lastMissedTime,
         lastSyncKind,
         snapshotsOnSource,
         snapshotsOnTarget,
@@ -271,6 +297,8 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
         + ", nextRetryTime=" + nextRetryTime
         + ", lastScheduleTime=" + lastScheduleTime
         + ", resumeTime=" + resumeTime
+        + ", missedRuns=" + missedRuns
+        + ", lastMissedTime=" + lastMissedTime
         + ", lastSyncKind=" + lastSyncKind
         + ", snapshotsOnSource=" + snapshotsOnSource
         + ", snapshotsOnTarget=" + snapshotsOnTarget
