@@ -15,6 +15,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * when known, and the server's clock as {@code creationRequestedAt}) is written to the status.
  * A restarted operator that finds {@code Creating} looks for the snapshot on the server first
  * and adopts it when it was created after the recorded time, so a crash before, during or
- * after the LXD call never produces a second snapshot. Names given by the server's
+ * after the LXD call never produces a second snapshot. A creation LXD is still running when the
+ * restarted operator looks is waited for first (see {@link #awaitRunningSnapshotCreations}). Names given by the server's
  * {@code snapshots.pattern} are recovered the same way, by creation time.
  */
 @ControllerConfiguration(name = "instancesnapshot")
@@ -57,6 +59,8 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   static final Duration OPERATION_TIMEOUT = Duration.ofMinutes(30);
   /** LXD's created_at has sub-second precision, the HTTP Date header whole seconds. */
   static final Duration CLOCK_SLACK = Duration.ofSeconds(1);
+  /** How LXD describes a snapshot creation in {@code GET /1.0/operations}. */
+  static final String SNAPSHOT_CREATE_DESCRIPTION = "Snapshotting instance";
 
   private final KubernetesClient kube;
   private final RemoteConnections connections;
@@ -268,6 +272,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       create(snap, client, expiry);
       return;
     }
+    awaitRunningSnapshotCreations(snap, client, requestedAt);
     Optional<Snapshot> mine = findOwn(snap, client, requestedAt);
     if (mine.isPresent()) {
       status.setSnapshotName(mine.get().name());
@@ -286,6 +291,31 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + snap.getSpec().getInstance() + " does not exist");
     }
     doCreate(snap, client, expiry, name, requestedAt);
+  }
+
+  /**
+   * Waits for snapshot creations on the instance that LXD is still running and that started
+   * after {@code requestedAt}: an earlier attempt of this resource, cut off by a restart, may
+   * be one of them. Until it ends, its snapshot is either not listed yet (a second creation
+   * would duplicate it) or listed but incomplete (adopting it would report Ready too early, and
+   * LXD removes it again if the operation fails). Their outcome is read from the snapshot list
+   * afterwards, so a failed or forgotten operation is not an error here.
+   */
+  private void awaitRunningSnapshotCreations(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
+    Instant since = requestedAt.minus(CLOCK_SLACK);
+    for (Operation op : client.runningOperationsOn(snap.getSpec().getInstance())) {
+      if (!SNAPSHOT_CREATE_DESCRIPTION.equals(op.description()) || (op.createdAt() != null && op.createdAt().isBefore(since))) {
+        continue;
+      }
+      LOG.info("InstanceSnapshot {}/{}: waiting for snapshot operation {} on {} started before a restart", ns(snap),
+          snap.getMetadata().getName(), op.id(), snap.getSpec().getInstance());
+      try {
+        client.waitFor(op, OPERATION_TIMEOUT);
+      } catch (LxdException.NotFound | LxdException.OperationFailed | LxdException.AlreadyExists
+          | LxdException.BadRequest e) {
+        // ended (or forgotten) without a snapshot: the list tells what exists
+      }
+    }
   }
 
   /**
@@ -424,7 +454,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       if (name == null || status.getPhase() == InstanceSnapshotPhase.CREATING) {
         // deleted while creating: find what the interrupted attempt made, if anything
         Instant requestedAt = status.getCreationRequestedAt() == null ? null : Instant.parse(status.getCreationRequestedAt());
-        name = requestedAt == null ? name : findOwn(snap, client, requestedAt).map(Snapshot::name).orElse(null);
+        if (requestedAt != null) {
+          awaitRunningSnapshotCreations(snap, client, requestedAt);
+          name = findOwn(snap, client, requestedAt).map(Snapshot::name).orElse(null);
+        }
       }
       if (name != null) {
         long t0 = System.nanoTime();

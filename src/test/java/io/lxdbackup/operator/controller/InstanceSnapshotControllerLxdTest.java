@@ -13,6 +13,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.LxdRig;
@@ -301,6 +302,53 @@ class InstanceSnapshotControllerLxdTest {
         get("crash4-1").getStatus().getSnapshotName(), get("crash4-2").getStatus().getSnapshotName());
     assertThat(names).doesNotHaveDuplicates();
     assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name).containsExactlyInAnyOrderElementsOf(names);
+  }
+
+  @Test
+  void restartWhileLxdStillCreatesWaitsForItInsteadOfAdoptingOrDuplicating() {
+    // A pool of the test's own whose rsync bandwidth limit makes this snapshot take seconds,
+    // so the operator is cut off while LXD is still creating it.
+    String pool = LxdRig.uniqueName("slow");
+    String inst = LxdRig.uniqueName("crash5");
+    rig.lxc("a", "storage", "create", pool, "dir", "rsync.bwlimit=2MB");
+    try {
+      rig.lxc("a", "init", rig.image(), inst, "-s", pool, "-c", "security.privileged=true");
+      byte[] filler = new byte[24 << 20];
+      new java.util.Random().nextBytes(filler);
+      lxd.writeFile(inst, "/filler", filler, 0644);
+
+      kube.resource(snapshot("crash5", inst, null)).create();
+      await().atMost(T).pollInterval(Duration.ofMillis(100)).until(() -> !snapshotCreations(inst).isEmpty());
+      op.abandonAndStart();
+
+      // Ready only once LXD has finished: never while the creation still runs
+      await().atMost(T).pollInterval(Duration.ofMillis(100)).until(() -> {
+        InstanceSnapshot s = get("crash5");
+        boolean ready = s != null && s.getStatus() != null && s.getStatus().getPhase() == InstanceSnapshotPhase.READY;
+        if (ready) {
+          assertThat(snapshotCreations(inst)).as("Ready while LXD still creates the snapshot").isEmpty();
+        }
+        return ready;
+      });
+      await().atMost(T).until(() -> snapshotCreations(inst).isEmpty());
+      assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name)
+          .containsExactly(get("crash5").getStatus().getSnapshotName());
+      kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("crash5").delete();
+      await().atMost(T).until(() -> get("crash5") == null);
+    } finally {
+      await().atMost(T).until(() -> !lxd.instanceExists(inst) || snapshotCreations(inst).isEmpty());
+      LxdRig.deleteQuietly(lxd, inst);
+      try {
+        rig.lxc("a", "storage", "delete", pool);
+      } catch (IllegalStateException e) {
+        System.err.println("clean-up left storage pool " + pool + " behind: " + e.getMessage());
+      }
+    }
+  }
+
+  static List<Operation> snapshotCreations(String inst) {
+    return lxd.runningOperationsOn(inst).stream()
+        .filter(o -> InstanceSnapshotReconciler.SNAPSHOT_CREATE_DESCRIPTION.equals(o.description())).toList();
   }
 
   static InstanceSnapshotStatus intent(Instant requestedAt, String name) {
