@@ -238,7 +238,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       }
       name = mine.get().name();
     } catch (RuntimeException e) {
-      Failure f = Failure.from(e, "creating snapshot of " + instance);
+      Failure f = statefulRefused(spec, e).orElseGet(() -> Failure.from(e, "creating snapshot of " + instance));
       metrics.operation(KIND, "create", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
       if (!f.isTransient()) {
         // LXD refused for good: nothing was created, so the intent is dropped. A transient
@@ -261,6 +261,24 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     metrics.operation(KIND, "create", "success", Duration.ofNanos(System.nanoTime() - t0));
     snap.getStatus().setSnapshotName(name);
     events.normal(snap, "Created", "Created snapshot " + name + " of " + instance);
+  }
+
+  /**
+   * LXD 5.0 advertises stateful snapshots (migration_stateful) but refuses them inside the
+   * operation when CRIU is missing on the host, or when the instance is not running: a clear
+   * reason instead of a generic LXD error.
+   */
+  static Optional<Failure> statefulRefused(InstanceSnapshotSpec spec, RuntimeException e) {
+    if (!Boolean.TRUE.equals(spec.getStateful()) || !(e instanceof LxdException.OperationFailed)
+        || e.getMessage() == null || !e.getMessage().contains("stateful snapshot")) {
+      return Optional.empty();
+    }
+    if (e.getMessage().contains("CRIU")) {
+      return Optional.of(Failure.permanent(Reasons.NOT_SUPPORTED, "stateful snapshots are not supported by this server: LXD says \""
+          + e.getMessage() + "\"; install CRIU on the LXD host, or set stateful: false"));
+    }
+    return Optional.of(Failure.permanent(Reasons.REJECTED_BY_SERVER, "LXD refused the stateful snapshot: \"" + e.getMessage()
+        + "\"; a stateful snapshot needs a running instance: start " + spec.getInstance() + ", or set stateful: false"));
   }
 
   /** After a restart in phase Creating: adopt what our earlier attempt created, or create now. */
@@ -389,7 +407,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   @Override
   public List<EventSource<?, InstanceSnapshot>> prepareEventSources(EventSourceContext<InstanceSnapshot> context) {
     primaryCache = context.getPrimaryCache();
-    return List.of();
+    return List.of(RemoteDependents.eventSource(context, InstanceSnapshot.class,
+        s -> s.getSpec() == null || s.getSpec().getRemoteRef() == null ? Set.of()
+            : RemoteDependents.names(s.getSpec().getRemoteRef().getName()),
+        connections));
   }
 
   private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, String instance,
@@ -432,6 +453,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     status.setCreationRequestedAt(null);
     Conditions.set(status, gen, clock, Condition.READY, true, Reasons.SNAPSHOT_READY,
         "Snapshot " + s.name() + " of " + instance + " exists on the server");
+    if (before == InstanceSnapshotPhase.FAILED) {
+      events.normal(snap, "Recovered", "Snapshot " + s.name() + " of " + instance + " is ready again");
+    }
     if (s.createdAt() != null) {
       metrics.lastSuccess(KIND, ns(snap), snap.getSpec().getRemoteRef().getName(), instance, s.createdAt());
     }
@@ -460,6 +484,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         }
       }
       if (name != null) {
+        showDeleting(snap, name);
         long t0 = System.nanoTime();
         try {
           client.waitFor(client.deleteSnapshot(spec.getInstance(), name), OPERATION_TIMEOUT);
@@ -483,6 +508,24 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       LOG.warn("InstanceSnapshot {}/{}: cannot delete LXD snapshot yet: {}", ns(snap), snap.getMetadata().getName(), f.getMessage());
       events.warning(snap, f.reason(), "Cannot delete the LXD snapshot yet (will retry): " + f.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(failures, Duration.ofMinutes(5)).toMillis());
+    }
+  }
+
+  /** Phase Deleting while the LXD snapshot is removed; for humans only, so a failed write is no reason to stop. */
+  private void showDeleting(InstanceSnapshot snap, String name) {
+    InstanceSnapshotStatus status = snap.getStatus();
+    if (status.getPhase() == InstanceSnapshotPhase.DELETING) {
+      return;
+    }
+    status.setPhase(InstanceSnapshotPhase.DELETING);
+    // the name found to be ours, so a retry deletes exactly that one
+    status.setSnapshotName(name);
+    status.setCreationRequestedAt(null);
+    status.setReadyToUse(false);
+    try {
+      StatusWriter.patchStatus(kube, snap);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      LOG.debug("InstanceSnapshot {}/{}: cannot show phase Deleting: HTTP {}", ns(snap), snap.getMetadata().getName(), e.getCode());
     }
   }
 
