@@ -472,19 +472,22 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     if (status.getSnapshotName() == null && status.getCreationRequestedAt() == null) {
       return DeleteControl.defaultDelete();
     }
+    showDeleting(snap);
     try {
       LxdClient client = connections.connect(ns(snap), spec.getRemoteRef().getName(), spec.getProject()).client();
       String name = status.getSnapshotName();
-      if (name == null || status.getPhase() == InstanceSnapshotPhase.CREATING) {
-        // deleted while creating: find what the interrupted attempt made, if anything
-        Instant requestedAt = status.getCreationRequestedAt() == null ? null : Instant.parse(status.getCreationRequestedAt());
-        if (requestedAt != null) {
-          awaitRunningSnapshotCreations(snap, client, requestedAt);
-          name = findOwn(snap, client, requestedAt).map(Snapshot::name).orElse(null);
-        }
+      if (status.getCreationRequestedAt() != null) {
+        // the creation was never confirmed (deleted while creating, or cut off): the name in
+        // the status may be someone else's snapshot; find what our attempt made, if anything
+        Instant requestedAt = Instant.parse(status.getCreationRequestedAt());
+        awaitRunningSnapshotCreations(snap, client, requestedAt);
+        name = findOwn(snap, client, requestedAt).map(Snapshot::name).orElse(null);
+        // so that a retry deletes exactly that one
+        status.setSnapshotName(name);
+        status.setCreationRequestedAt(null);
+        patchQuietly(snap);
       }
       if (name != null) {
-        showDeleting(snap, name);
         long t0 = System.nanoTime();
         try {
           client.waitFor(client.deleteSnapshot(spec.getInstance(), name), OPERATION_TIMEOUT);
@@ -511,21 +514,24 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
   }
 
-  /** Phase Deleting while the LXD snapshot is removed; for humans only, so a failed write is no reason to stop. */
-  private void showDeleting(InstanceSnapshot snap, String name) {
+  /** Phase Deleting while the LXD snapshot is removed (or cannot be yet). */
+  private void showDeleting(InstanceSnapshot snap) {
     InstanceSnapshotStatus status = snap.getStatus();
     if (status.getPhase() == InstanceSnapshotPhase.DELETING) {
       return;
     }
     status.setPhase(InstanceSnapshotPhase.DELETING);
-    // the name found to be ours, so a retry deletes exactly that one
-    status.setSnapshotName(name);
-    status.setCreationRequestedAt(null);
     status.setReadyToUse(false);
+    patchQuietly(snap);
+  }
+
+  /** A status write during deletion: a failure is logged, the deletion goes on (or is retried). */
+  private void patchQuietly(InstanceSnapshot snap) {
     try {
       StatusWriter.patchStatus(kube, snap);
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      LOG.debug("InstanceSnapshot {}/{}: cannot show phase Deleting: HTTP {}", ns(snap), snap.getMetadata().getName(), e.getCode());
+      LOG.debug("InstanceSnapshot {}/{}: status write during deletion failed: HTTP {}", ns(snap),
+          snap.getMetadata().getName(), e.getCode());
     }
   }
 

@@ -170,6 +170,37 @@ class InstanceSnapshotControllerLxdTest {
     awaitEvent("later", "Normal", "Recovered");
   }
 
+  @Test
+  void deletionThatCannotReachTheServerShowsDeletingAndFinishesOnceItCan() {
+    String inst = instance("deleting");
+    String remote = LxdRig.uniqueName("lxd-del");
+    Fixtures.remote(kube, rig, remote, "a", "5m");
+    InstanceSnapshot s = snapshot("deleting", inst, "doomed");
+    s.getSpec().setRemoteRef(new ObjectRef(remote));
+    kube.resource(s).create();
+    awaitReady("deleting");
+
+    setRemoteUrl(remote, "https://127.0.0.1:1");
+    kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("deleting").delete();
+    InstanceSnapshot stuck = awaitStatus("deleting", st -> st.getPhase() == InstanceSnapshotPhase.DELETING);
+    assertThat(stuck.getMetadata().getDeletionTimestamp()).isNotNull();
+    awaitEvent("deleting", "Warning", Reasons.SERVER_UNREACHABLE);
+    assertThat(get("deleting")).isNotNull();
+    assertThat(lxd.snapshotExists(inst, "doomed")).isTrue();
+
+    // the remote's fix wakes the pending deletion
+    setRemoteUrl(remote, rig.get("a.url"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("deleting") == null);
+    assertThat(lxd.snapshotExists(inst, "doomed")).isFalse();
+  }
+
+  static void setRemoteUrl(String remote, String url) {
+    kube.resources(io.lxdbackup.operator.api.v1alpha1.LxdRemote.class).inNamespace(Fixtures.NS).withName(remote).edit(r -> {
+      r.getSpec().setUrl(url);
+      return r;
+    });
+  }
+
   static List<io.fabric8.kubernetes.api.model.Event> events(String name) {
     return kube.v1().events().inNamespace(Fixtures.NS).list().getItems().stream()
         .filter(e -> name.equals(e.getInvolvedObject().getName()) && "InstanceSnapshot".equals(e.getInvolvedObject().getKind()))
