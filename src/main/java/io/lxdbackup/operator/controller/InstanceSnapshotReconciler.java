@@ -15,6 +15,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * when known, and the server's clock as {@code creationRequestedAt}) is written to the status.
  * A restarted operator that finds {@code Creating} looks for the snapshot on the server first
  * and adopts it when it was created after the recorded time, so a crash before, during or
- * after the LXD call never produces a second snapshot. Names given by the server's
+ * after the LXD call never produces a second snapshot. A creation LXD is still running when the
+ * restarted operator looks is waited for first (see {@link #awaitRunningSnapshotCreations}). Names given by the server's
  * {@code snapshots.pattern} are recovered the same way, by creation time.
  */
 @ControllerConfiguration(name = "instancesnapshot")
@@ -57,6 +59,8 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   static final Duration OPERATION_TIMEOUT = Duration.ofMinutes(30);
   /** LXD's created_at has sub-second precision, the HTTP Date header whole seconds. */
   static final Duration CLOCK_SLACK = Duration.ofSeconds(1);
+  /** How LXD describes a snapshot creation in {@code GET /1.0/operations}. */
+  static final String SNAPSHOT_CREATE_DESCRIPTION = "Snapshotting instance";
 
   private final KubernetesClient kube;
   private final RemoteConnections connections;
@@ -234,7 +238,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       }
       name = mine.get().name();
     } catch (RuntimeException e) {
-      Failure f = Failure.from(e, "creating snapshot of " + instance);
+      Failure f = statefulRefused(spec, e).orElseGet(() -> Failure.from(e, "creating snapshot of " + instance));
       metrics.operation(KIND, "create", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
       if (!f.isTransient()) {
         // LXD refused for good: nothing was created, so the intent is dropped. A transient
@@ -259,6 +263,24 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     events.normal(snap, "Created", "Created snapshot " + name + " of " + instance);
   }
 
+  /**
+   * LXD 5.0 advertises stateful snapshots (migration_stateful) but refuses them inside the
+   * operation when CRIU is missing on the host, or when the instance is not running: a clear
+   * reason instead of a generic LXD error.
+   */
+  static Optional<Failure> statefulRefused(InstanceSnapshotSpec spec, RuntimeException e) {
+    if (!Boolean.TRUE.equals(spec.getStateful()) || !(e instanceof LxdException.OperationFailed)
+        || e.getMessage() == null || !e.getMessage().contains("stateful snapshot")) {
+      return Optional.empty();
+    }
+    if (e.getMessage().contains("CRIU")) {
+      return Optional.of(Failure.permanent(Reasons.NOT_SUPPORTED, "stateful snapshots are not supported by this server: LXD says \""
+          + e.getMessage() + "\"; install CRIU on the LXD host, or set stateful: false"));
+    }
+    return Optional.of(Failure.permanent(Reasons.REJECTED_BY_SERVER, "LXD refused the stateful snapshot: \"" + e.getMessage()
+        + "\"; a stateful snapshot needs a running instance: start " + spec.getInstance() + ", or set stateful: false"));
+  }
+
   /** After a restart in phase Creating: adopt what our earlier attempt created, or create now. */
   private void resumeOrCreate(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
     InstanceSnapshotStatus status = snap.getStatus();
@@ -268,6 +290,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       create(snap, client, expiry);
       return;
     }
+    awaitRunningSnapshotCreations(snap, client, requestedAt);
     Optional<Snapshot> mine = findOwn(snap, client, requestedAt);
     if (mine.isPresent()) {
       status.setSnapshotName(mine.get().name());
@@ -286,6 +309,31 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + snap.getSpec().getInstance() + " does not exist");
     }
     doCreate(snap, client, expiry, name, requestedAt);
+  }
+
+  /**
+   * Waits for snapshot creations on the instance that LXD is still running and that started
+   * after {@code requestedAt}: an earlier attempt of this resource, cut off by a restart, may
+   * be one of them. Until it ends, its snapshot is either not listed yet (a second creation
+   * would duplicate it) or listed but incomplete (adopting it would report Ready too early, and
+   * LXD removes it again if the operation fails). Their outcome is read from the snapshot list
+   * afterwards, so a failed or forgotten operation is not an error here.
+   */
+  private void awaitRunningSnapshotCreations(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
+    Instant since = requestedAt.minus(CLOCK_SLACK);
+    for (Operation op : client.runningOperationsOn(snap.getSpec().getInstance())) {
+      if (!SNAPSHOT_CREATE_DESCRIPTION.equals(op.description()) || (op.createdAt() != null && op.createdAt().isBefore(since))) {
+        continue;
+      }
+      LOG.info("InstanceSnapshot {}/{}: waiting for snapshot operation {} on {} started before a restart", ns(snap),
+          snap.getMetadata().getName(), op.id(), snap.getSpec().getInstance());
+      try {
+        client.waitFor(op, OPERATION_TIMEOUT);
+      } catch (LxdException.NotFound | LxdException.OperationFailed | LxdException.AlreadyExists
+          | LxdException.BadRequest e) {
+        // ended (or forgotten) without a snapshot: the list tells what exists
+      }
+    }
   }
 
   /**
@@ -359,7 +407,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   @Override
   public List<EventSource<?, InstanceSnapshot>> prepareEventSources(EventSourceContext<InstanceSnapshot> context) {
     primaryCache = context.getPrimaryCache();
-    return List.of();
+    return List.of(RemoteDependents.eventSource(context, InstanceSnapshot.class,
+        s -> s.getSpec() == null || s.getSpec().getRemoteRef() == null ? Set.of()
+            : RemoteDependents.names(s.getSpec().getRemoteRef().getName()),
+        connections));
   }
 
   private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, String instance,
@@ -402,6 +453,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     status.setCreationRequestedAt(null);
     Conditions.set(status, gen, clock, Condition.READY, true, Reasons.SNAPSHOT_READY,
         "Snapshot " + s.name() + " of " + instance + " exists on the server");
+    if (before == InstanceSnapshotPhase.FAILED) {
+      events.normal(snap, "Recovered", "Snapshot " + s.name() + " of " + instance + " is ready again");
+    }
     if (s.createdAt() != null) {
       metrics.lastSuccess(KIND, ns(snap), snap.getSpec().getRemoteRef().getName(), instance, s.createdAt());
     }
@@ -418,13 +472,20 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     if (status.getSnapshotName() == null && status.getCreationRequestedAt() == null) {
       return DeleteControl.defaultDelete();
     }
+    showDeleting(snap);
     try {
       LxdClient client = connections.connect(ns(snap), spec.getRemoteRef().getName(), spec.getProject()).client();
       String name = status.getSnapshotName();
-      if (name == null || status.getPhase() == InstanceSnapshotPhase.CREATING) {
-        // deleted while creating: find what the interrupted attempt made, if anything
-        Instant requestedAt = status.getCreationRequestedAt() == null ? null : Instant.parse(status.getCreationRequestedAt());
-        name = requestedAt == null ? name : findOwn(snap, client, requestedAt).map(Snapshot::name).orElse(null);
+      if (status.getCreationRequestedAt() != null) {
+        // the creation was never confirmed (deleted while creating, or cut off): the name in
+        // the status may be someone else's snapshot; find what our attempt made, if anything
+        Instant requestedAt = Instant.parse(status.getCreationRequestedAt());
+        awaitRunningSnapshotCreations(snap, client, requestedAt);
+        name = findOwn(snap, client, requestedAt).map(Snapshot::name).orElse(null);
+        // so that a retry deletes exactly that one
+        status.setSnapshotName(name);
+        status.setCreationRequestedAt(null);
+        patchQuietly(snap);
       }
       if (name != null) {
         long t0 = System.nanoTime();
@@ -450,6 +511,27 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       LOG.warn("InstanceSnapshot {}/{}: cannot delete LXD snapshot yet: {}", ns(snap), snap.getMetadata().getName(), f.getMessage());
       events.warning(snap, f.reason(), "Cannot delete the LXD snapshot yet (will retry): " + f.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(failures, Duration.ofMinutes(5)).toMillis());
+    }
+  }
+
+  /** Phase Deleting while the LXD snapshot is removed (or cannot be yet). */
+  private void showDeleting(InstanceSnapshot snap) {
+    InstanceSnapshotStatus status = snap.getStatus();
+    if (status.getPhase() == InstanceSnapshotPhase.DELETING) {
+      return;
+    }
+    status.setPhase(InstanceSnapshotPhase.DELETING);
+    status.setReadyToUse(false);
+    patchQuietly(snap);
+  }
+
+  /** A status write during deletion: a failure is logged, the deletion goes on (or is retried). */
+  private void patchQuietly(InstanceSnapshot snap) {
+    try {
+      StatusWriter.patchStatus(kube, snap);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      LOG.debug("InstanceSnapshot {}/{}: status write during deletion failed: HTTP {}", ns(snap),
+          snap.getMetadata().getName(), e.getCode());
     }
   }
 

@@ -1,9 +1,11 @@
 package io.lxdbackup.operator.controller;
 
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.lxdbackup.operator.api.v1alpha1.Capabilities;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
@@ -18,6 +20,7 @@ import io.lxdbackup.operator.schedule.GoDuration;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +29,13 @@ import org.slf4j.LoggerFactory;
  * with the trust token when the server does not trust it yet, and reports version,
  * capabilities and trust in the status. Probes again every {@code probeInterval}.
  */
-@ControllerConfiguration(name = "lxdremote")
+@ControllerConfiguration(name = "lxdremote", generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = LxdRemoteReconciler.SpecOrAnnotationsChanged.class))
 public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
   private static final Logger LOG = LoggerFactory.getLogger(LxdRemoteReconciler.class);
   static final Duration DEFAULT_PROBE = Duration.ofMinutes(5);
+  private static final java.util.Set<String> TRUST_PROBLEMS = java.util.Set.of(Reasons.NOT_TRUSTED, Reasons.TLS_ERROR,
+      Reasons.KEY_UNREADABLE, Reasons.SECRET_MISSING);
 
   private final RemoteConnections connections;
   private final EventRecorder events;
@@ -41,8 +47,25 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
     this.clock = clock;
   }
 
+  /**
+   * Probes again when the spec changes or when the remote is touched (an annotation change,
+   * e.g. after its Secret was changed: Secrets are not watched), never for its own status writes.
+   */
+  public static final class SpecOrAnnotationsChanged implements OnUpdateFilter<LxdRemote> {
+    @Override
+    public boolean accept(LxdRemote now, LxdRemote before) {
+      return !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+          || !Objects.equals(now.getMetadata().getAnnotations(), before.getMetadata().getAnnotations())
+          || now.isMarkedForDeletion();
+    }
+  }
+
   @Override
   public UpdateControl<LxdRemote> reconcile(LxdRemote remote, Context<LxdRemote> context) {
+    return probe(remote, true);
+  }
+
+  private UpdateControl<LxdRemote> probe(LxdRemote remote, boolean firstAttempt) {
     LxdRemoteStatus status = remote.getStatus() != null ? remote.getStatus() : new LxdRemoteStatus();
     remote.setStatus(status);
     LxdRemotePhase before = status.getPhase();
@@ -78,6 +101,11 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
       return UpdateControl.patchStatus(remote).rescheduleAfter(probe);
     } catch (Exception e) {
       Failure f = Failure.from(e, "probing " + remote.getSpec().getUrl());
+      if (firstAttempt && TRUST_PROBLEMS.contains(f.reason())) {
+        // the Secret may have changed a moment ago: read it again and probe once more
+        connections.invalidate(remote);
+        return probe(remote, false);
+      }
       status.setPhase(phaseFor(f.reason()));
       Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
       int failures = Conditions.countFailure(status);

@@ -184,6 +184,16 @@ public final class RemoteConnections implements AutoCloseable {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Drops the recent reads of a remote and its client certificate Secret, so the next lookup reads them anew. */
+  public void invalidate(LxdRemote remote) {
+    String ns = remote.getMetadata().getNamespace();
+    reads.invalidate("LxdRemote/" + ns + "/" + remote.getMetadata().getName());
+    if (remote.getSpec() != null && remote.getSpec().getClientCertificateSecretRef() != null) {
+      reads.invalidate("Secret/" + ns + "/" + remote.getSpec().getClientCertificateSecretRef().getName());
+    }
+  }
+
+  /** Closes and drops the connection of a remote that was deleted. */
   public void forget(String namespace, String name) {
     Cached c = cache.remove(namespace + "/" + name);
     if (c != null) {

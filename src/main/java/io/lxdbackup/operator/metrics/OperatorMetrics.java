@@ -55,7 +55,11 @@ public final class OperatorMetrics {
     }
   }
 
-  /** Sets the time of the latest success for one instance (alert when it gets old). */
+  /**
+   * Records a success for one instance (alert when the gauge gets old). The gauge only moves
+   * forward: re-checking an older snapshot or export (a resync, an operator restart) reports its
+   * own, older time, which must not hide a newer success.
+   */
   public void lastSuccess(String kind, String namespace, String remote, String instance, Instant when) {
     String key = kind + '\0' + namespace + '\0' + remote + '\0' + instance;
     AtomicLong holder = lastSuccess.computeIfAbsent(key, k -> {
@@ -66,7 +70,7 @@ public final class OperatorMetrics {
           .register(registry);
       return v;
     });
-    holder.set(when.getEpochSecond());
+    holder.accumulateAndGet(when.getEpochSecond(), Math::max);
   }
 
   public void bytes(String kind, String direction, long n) {

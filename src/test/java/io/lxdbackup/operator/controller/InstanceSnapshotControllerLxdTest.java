@@ -13,6 +13,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.LxdRig;
@@ -116,7 +117,17 @@ class InstanceSnapshotControllerLxdTest {
     assertThat(onServer.expiresAt()).isCloseTo(onServer.createdAt().plus(Duration.ofHours(48)), within(2));
     assertThat(st.getExpiresAt()).isEqualTo(onServer.expiresAt().truncatedTo(ChronoUnit.SECONDS).toString());
     assertThat(st.getStateful()).isFalse();
+    assertThat(st.getSize()).isEqualTo(onServer.size());
     assertThat(st.getObservedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+    // the operator never writes the spec: still the generation the user created
+    assertThat(ready.getMetadata().getGeneration()).isEqualTo(1L);
+    awaitEvent("life", "Normal", "Created");
+    String metrics = metrics();
+    assertThat(metricValue(metrics, "lxdbackup_operations_total{kind=\"InstanceSnapshot\",operation=\"create\",result=\"success\"}"))
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat((long) metricValue(metrics, "lxdbackup_last_success_timestamp{instance=\"" + inst
+        + "\",kind=\"InstanceSnapshot\",namespace=\"default\",remote=\"lxd-a\"}"))
+        .isEqualTo(onServer.createdAt().getEpochSecond());
     assertThat(ready(ready).getStatus()).isEqualTo("True");
     assertThat(ready.getMetadata().getFinalizers()).isNotEmpty();
 
@@ -136,6 +147,89 @@ class InstanceSnapshotControllerLxdTest {
     kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("life").delete();
     await().atMost(T).until(() -> get("life") == null);
     assertThat(lxd.snapshotExists(inst, "before-upgrade")).isFalse();
+    awaitEvent("life", "Normal", "Deleted");
+  }
+
+  @Test
+  void creatingTheMissingRemoteCarriesOnWithinSeconds() {
+    String inst = instance("later");
+    String remote = LxdRig.uniqueName("lxd-later");
+    InstanceSnapshot s = snapshot("later", inst, "later");
+    s.getSpec().setRemoteRef(new ObjectRef(remote));
+    kube.resource(s).create();
+    assertThat(ready(awaitReason("later", Reasons.REMOTE_NOT_FOUND)).getMessage()).contains(remote);
+    awaitEvent("later", "Warning", Reasons.REMOTE_NOT_FOUND);
+
+    // the next resync is 10 minutes away: the remote's appearance wakes the snapshot
+    Fixtures.remote(kube, rig, remote, "a", "5m");
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      InstanceSnapshot x = get("later");
+      return x.getStatus() != null && x.getStatus().getPhase() == InstanceSnapshotPhase.READY;
+    });
+    assertThat(lxd.snapshotExists(inst, "later")).isTrue();
+    awaitEvent("later", "Normal", "Recovered");
+  }
+
+  @Test
+  void deletionThatCannotReachTheServerShowsDeletingAndFinishesOnceItCan() {
+    String inst = instance("deleting");
+    String remote = LxdRig.uniqueName("lxd-del");
+    Fixtures.remote(kube, rig, remote, "a", "5m");
+    InstanceSnapshot s = snapshot("deleting", inst, "doomed");
+    s.getSpec().setRemoteRef(new ObjectRef(remote));
+    kube.resource(s).create();
+    awaitReady("deleting");
+
+    setRemoteUrl(remote, "https://127.0.0.1:1");
+    kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("deleting").delete();
+    InstanceSnapshot stuck = awaitStatus("deleting", st -> st.getPhase() == InstanceSnapshotPhase.DELETING);
+    assertThat(stuck.getMetadata().getDeletionTimestamp()).isNotNull();
+    awaitEvent("deleting", "Warning", Reasons.SERVER_UNREACHABLE);
+    assertThat(get("deleting")).isNotNull();
+    assertThat(lxd.snapshotExists(inst, "doomed")).isTrue();
+
+    // the remote's fix wakes the pending deletion
+    setRemoteUrl(remote, rig.get("a.url"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> get("deleting") == null);
+    assertThat(lxd.snapshotExists(inst, "doomed")).isFalse();
+  }
+
+  static void setRemoteUrl(String remote, String url) {
+    kube.resources(io.lxdbackup.operator.api.v1alpha1.LxdRemote.class).inNamespace(Fixtures.NS).withName(remote).edit(r -> {
+      r.getSpec().setUrl(url);
+      return r;
+    });
+  }
+
+  static List<io.fabric8.kubernetes.api.model.Event> events(String name) {
+    return kube.v1().events().inNamespace(Fixtures.NS).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()) && "InstanceSnapshot".equals(e.getInvolvedObject().getKind()))
+        .toList();
+  }
+
+  /** Events are written in the background. */
+  static void awaitEvent(String name, String type, String reason) {
+    await().atMost(T).pollInterval(Duration.ofMillis(200)).until(() -> events(name).stream()
+        .anyMatch(e -> type.equals(e.getType()) && reason.equals(e.getReason())));
+  }
+
+  static String metrics() {
+    try {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+              .newBuilder(java.net.URI.create("http://127.0.0.1:" + op.runtime().httpPort() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      return r.body();
+    } catch (java.io.IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The value of one series (name and labels exactly as exposed) in Prometheus text format. */
+  static double metricValue(String metrics, String series) {
+    return metrics.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+        .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim().split(" ")[0]))
+        .orElseThrow(() -> new AssertionError("no series " + series + " in /metrics"));
   }
 
   @Test
@@ -215,6 +309,12 @@ class InstanceSnapshotControllerLxdTest {
     InstanceSnapshot ttl = snapshot("bad-ttl", inst, "ttl");
     ttl.getSpec().setTtl("7d");
     kube.resource(ttl).create();
+    // LXD 5.0.2 advertises stateful snapshots but the rig has no CRIU
+    String running = instance("stateful");
+    lxd.waitFor(lxd.changeState(running, "start", false, 30), T);
+    InstanceSnapshot stateful = snapshot("bad-stateful", running, "live");
+    stateful.getSpec().setStateful(true);
+    kube.resource(stateful).create();
     InstanceSnapshot both = snapshot("bad-both", inst, "both");
     both.getSpec().setTtl("1h");
     both.getSpec().setNoExpiry(true);
@@ -232,12 +332,22 @@ class InstanceSnapshotControllerLxdTest {
         .contains("not supported by this server").contains("instance_snapshot_multi_volume");
     assertThat(ready(awaitReason("bad-ttl", Reasons.INVALID_SPEC)).getMessage()).contains("7d").contains("168h");
     assertThat(ready(awaitReason("bad-both", Reasons.INVALID_SPEC)).getMessage()).contains("at most one");
+    InstanceSnapshot refused = awaitReason("bad-stateful", Reasons.NOT_SUPPORTED);
+    assertThat(ready(refused).getMessage()).contains("CRIU").contains("stateful: false");
+    assertThat(refused.getStatus().getPhase()).isEqualTo(InstanceSnapshotPhase.FAILED);
     assertThat(lxd.listSnapshots(inst)).isEmpty();
+    assertThat(lxd.listSnapshots(running)).isEmpty();
+    awaitEvent("bad-instance", "Warning", Reasons.INSTANCE_NOT_FOUND);
+    assertThat(metricValue(metrics(),
+        "lxdbackup_operations_total{kind=\"InstanceSnapshot\",operation=\"reconcile\",result=\"InstanceNotFound\"}"))
+        .isGreaterThanOrEqualTo(1.0);
 
     // no crash loop, no retry storm: permanent failures wait for a change
     int failures = get("bad-instance").getStatus().getFailures();
+    int statefulFailures = get("bad-stateful").getStatus().getFailures();
     await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
     assertThat(get("bad-instance").getStatus().getFailures()).isEqualTo(failures);
+    assertThat(get("bad-stateful").getStatus().getFailures()).isEqualTo(statefulFailures);
     // and deleting them is immediate (nothing was created)
     kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("bad-slash").delete();
     await().atMost(T).until(() -> get("bad-slash") == null);
@@ -301,6 +411,53 @@ class InstanceSnapshotControllerLxdTest {
         get("crash4-1").getStatus().getSnapshotName(), get("crash4-2").getStatus().getSnapshotName());
     assertThat(names).doesNotHaveDuplicates();
     assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name).containsExactlyInAnyOrderElementsOf(names);
+  }
+
+  @Test
+  void restartWhileLxdStillCreatesWaitsForItInsteadOfAdoptingOrDuplicating() {
+    // A pool of the test's own whose rsync bandwidth limit makes this snapshot take seconds,
+    // so the operator is cut off while LXD is still creating it.
+    String pool = LxdRig.uniqueName("slow");
+    String inst = LxdRig.uniqueName("crash5");
+    rig.lxc("a", "storage", "create", pool, "dir", "rsync.bwlimit=2MB");
+    try {
+      rig.lxc("a", "init", rig.image(), inst, "-s", pool, "-c", "security.privileged=true");
+      byte[] filler = new byte[24 << 20];
+      new java.util.Random().nextBytes(filler);
+      lxd.writeFile(inst, "/filler", filler, 0644);
+
+      kube.resource(snapshot("crash5", inst, null)).create();
+      await().atMost(T).pollInterval(Duration.ofMillis(100)).until(() -> !snapshotCreations(inst).isEmpty());
+      op.abandonAndStart();
+
+      // Ready only once LXD has finished: never while the creation still runs
+      await().atMost(T).pollInterval(Duration.ofMillis(100)).until(() -> {
+        InstanceSnapshot s = get("crash5");
+        boolean ready = s != null && s.getStatus() != null && s.getStatus().getPhase() == InstanceSnapshotPhase.READY;
+        if (ready) {
+          assertThat(snapshotCreations(inst)).as("Ready while LXD still creates the snapshot").isEmpty();
+        }
+        return ready;
+      });
+      await().atMost(T).until(() -> snapshotCreations(inst).isEmpty());
+      assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name)
+          .containsExactly(get("crash5").getStatus().getSnapshotName());
+      kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("crash5").delete();
+      await().atMost(T).until(() -> get("crash5") == null);
+    } finally {
+      await().atMost(T).until(() -> !lxd.instanceExists(inst) || snapshotCreations(inst).isEmpty());
+      LxdRig.deleteQuietly(lxd, inst);
+      try {
+        rig.lxc("a", "storage", "delete", pool);
+      } catch (IllegalStateException e) {
+        System.err.println("clean-up left storage pool " + pool + " behind: " + e.getMessage());
+      }
+    }
+  }
+
+  static List<Operation> snapshotCreations(String inst) {
+    return lxd.runningOperationsOn(inst).stream()
+        .filter(o -> InstanceSnapshotReconciler.SNAPSHOT_CREATE_DESCRIPTION.equals(o.description())).toList();
   }
 
   static InstanceSnapshotStatus intent(Instant requestedAt, String name) {

@@ -74,12 +74,17 @@ class LxdRemoteControllerLxdTest {
   }
 
   @Test
-  void readyRemoteReportsServerAndCapabilities() {
+  void readyRemoteReportsServerAndCapabilities() throws Exception {
     Fixtures.remote(kube, rig, "ready-a", "a", "5m");
     LxdRemote r = awaitPhase("ready-a", LxdRemotePhase.READY);
     assertThat(r.getStatus().getServerVersion()).isEqualTo(rig.get("lxd.version"));
     assertThat(r.getStatus().getServerCertificateFingerprint()).isEqualTo(rig.get("a.fingerprint"));
     assertThat(r.getStatus().getClustered()).isFalse();
+    // the server's own name, as the lxc command line reports it
+    String serverName = new com.fasterxml.jackson.databind.ObjectMapper().readTree(rig.lxc("a", "query", "/1.0"))
+        .path("environment").path("server_name").asText();
+    assertThat(serverName).isNotBlank();
+    assertThat(r.getStatus().getServerName()).isEqualTo(serverName);
     assertThat(r.getStatus().getCapabilities().getSnapshotExpiry()).isTrue();
     assertThat(r.getStatus().getCapabilities().getDiskVolumesMode()).isFalse();
     assertThat(r.getStatus().getLastProbeTime()).isNotNull();
@@ -161,6 +166,31 @@ class LxdRemoteControllerLxdTest {
     again.getSpec().setTrustTokenSecretRef(new SecretKeyRef("lxd-token", "token"));
     kube.resource(again).create();
     assertThat(ready(awaitPhase("enrol-again", LxdRemotePhase.UNTRUSTED)).getReason()).isEqualTo(Reasons.ENROLMENT_FAILED);
+  }
+
+  @Test
+  void touchingTheRemoteProbesAChangedSecretAtOnce() {
+    kube.secrets().inNamespace(Fixtures.NS).resource(Fixtures.tlsSecret("touched", rig.read("client.crt"), rig.read("client.key"))).create();
+    LxdRemote r = remote("touched", rig.get("a.url"), "touched", rig.get("a.fingerprint"));
+    r.getSpec().setProbeInterval("5m");
+    kube.resource(r).create();
+    awaitPhase("touched", LxdRemotePhase.READY);
+
+    // Secrets are not watched: the next probe is minutes away, an annotation brings it forward
+    kube.secrets().inNamespace(Fixtures.NS).resource(Fixtures.tlsSecret("touched", rig.read("untrusted.crt"), rig.read("untrusted.key"))).update();
+    touch("touched", "1");
+    assertThat(ready(awaitPhase("touched", LxdRemotePhase.UNTRUSTED)).getReason()).isEqualTo(Reasons.NOT_TRUSTED);
+
+    kube.secrets().inNamespace(Fixtures.NS).resource(Fixtures.tlsSecret("touched", rig.read("client.crt"), rig.read("client.key"))).update();
+    touch("touched", "2");
+    assertThat(ready(awaitPhase("touched", LxdRemotePhase.READY)).getReason()).isEqualTo(Reasons.CONNECTED);
+  }
+
+  static void touch(String name, String value) {
+    kube.resources(LxdRemote.class).inNamespace(Fixtures.NS).withName(name).edit(x -> {
+      x.getMetadata().setAnnotations(java.util.Map.of("lxdbackup.io/reprobe", value));
+      return x;
+    });
   }
 
   @Test

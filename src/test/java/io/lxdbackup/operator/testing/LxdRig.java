@@ -140,6 +140,33 @@ public final class LxdRig {
     return name;
   }
 
+  /**
+   * Runs the {@code lxc} command line against daemon "a" or "b" (through its unix socket), for
+   * set-ups the client has no call for, such as a storage pool of a test's own. Returns stdout.
+   */
+  public String lxc(String daemon, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("lxc");
+    cmd.addAll(List.of(args));
+    // stdin from /dev/null: "lxc init" reads a config from stdin when it is not a terminal
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("LXD_DIR", Path.of(get(daemon + ".socket")).getParent().toString());
+    try {
+      Process p = pb.start();
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("lxc " + String.join(" ", args) + " failed: " + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run lxc: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Deletes instances, ignoring ones already gone; for test clean-up. */
   public static void deleteQuietly(LxdClient client, String... names) {
     List<String> failures = new ArrayList<>();

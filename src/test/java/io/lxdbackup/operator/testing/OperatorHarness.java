@@ -93,6 +93,26 @@ public final class OperatorHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * Leaves the running operator behind as a killed pod would be: its API connection is cut at
+   * once, so whatever its reconciles do afterwards never reaches the cluster, and nothing waits
+   * for them (LXD operations it started keep running on the server). A fresh operator starts
+   * right away; the abandoned one is shut down in the background.
+   */
+  public OperatorHarness abandonAndStart() {
+    OperatorRuntime old = runtime;
+    KubernetesClient oldClient = operatorClient;
+    runtime = null;
+    oldClient.close();
+    start();
+    if (old != null) {
+      Thread t = new Thread(old::close, "abandoned-operator");
+      t.setDaemon(true);
+      t.start();
+    }
+    return this;
+  }
+
   public OperatorHarness restart() {
     stop();
     return start();

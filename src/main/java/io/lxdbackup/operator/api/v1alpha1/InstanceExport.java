@@ -3,6 +3,7 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -13,6 +14,9 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** An export of an instance to object storage. */
+// the description of the whole kind (kubectl explain instanceexport); the generator takes it from here only
+@SchemaCustomizer(value = SchemaCustomizer.MergePatchCustomizer.class,
+    input = "{\"description\": \"An export of an LXD instance streamed to object storage, with a manifest beside the object.\"}")
 @Group("lxdbackup.io")
 @Version("v1alpha1")
 @ShortNames("iexp")

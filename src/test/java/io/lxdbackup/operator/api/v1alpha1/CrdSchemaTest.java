@@ -124,6 +124,8 @@ class CrdSchemaTest {
     JSONSchemaProps root = root(plural);
     assertThat(root.getRequired()).contains("spec");
     assertThat(root.getProperties()).containsKeys("spec", "status");
+    // what "kubectl explain <kind>" prints first
+    assertThat(root.getDescription()).as(kind + " description").isNotBlank().hasSizeGreaterThan(40);
     List<String> undescribed = new ArrayList<>();
     collectUndescribed("spec", root.getProperties().get("spec"), undescribed);
     collectUndescribed("status", root.getProperties().get("status"), undescribed);
