@@ -448,7 +448,9 @@ class InstanceRestoreControllerLxdTest {
     String renamedIn = rig.createInstance(b, "rs-swap-b");
     String partial = src + "-partial";
     String verified = src + "-verified";
-    onB.addAll(List.of(movedAside, renamedIn, partial, verified));
+    String taken = rig.createInstance(b, "rs-swap-user");
+    onB.addAll(List.of(movedAside, renamedIn, partial, verified, taken));
+    b.writeFile(taken, "/root/payload.bin", "user content".getBytes(StandardCharsets.UTF_8), 0600);
     for (String n : List.of(movedAside, renamedIn)) {
       b.writeFile(n, "/root/payload.bin", "old content".getBytes(StandardCharsets.UTF_8), 0600);
     }
@@ -484,6 +486,11 @@ class InstanceRestoreControllerLxdTest {
       String id4 = idOf("rs-swap-4");
       importByHand(b, key, InstanceRestoreReconciler.stagingName(id4), true);
       tag(b, InstanceRestoreReconciler.stagingName(id4), "verified");
+
+      // 5. Fail, stopped after the verified import; meanwhile a user created an instance of that name
+      kube.resource(restore("rs-swap-5", "lxd-b", taken, fromObject(key))).create();
+      String id5 = idOf("rs-swap-5");
+      importByHand(b, key, InstanceRestoreReconciler.stagingName(id5), true);
     } finally {
       op.start();
     }
@@ -496,6 +503,13 @@ class InstanceRestoreControllerLxdTest {
       assertThat(b.readFile(c[1], "/root/payload.bin")).as(c[0]).isEqualTo(PAYLOAD);
     }
     // finished, not redone: the import that already carried the name is the one kept
+    // the user's instance is kept, the import removed, the name conflict reported
+    InstanceRestore conflict = awaitDone(kube, "rs-swap-5");
+    assertThat(conflict.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
+    assertThat(complete(conflict).getReason()).isEqualTo(Reasons.ALREADY_EXISTS);
+    assertThat(complete(conflict).getMessage()).contains(taken).contains("existingInstance: Replace");
+    assertThat(restoreInstances(b, InstanceRestoreReconciler.restoreId(conflict), taken)).containsExactly(taken);
+    assertThat(new String(b.readFile(taken, "/root/payload.bin"), StandardCharsets.UTF_8)).isEqualTo("user content");
     assertThat(tagOf(b, renamedIn)).isEqualTo("renamed-in");
     assertThat(tagOf(b, verified)).isEqualTo("verified");
     // the unverified one was removed and the object imported again (LXD copies volatile.uuid
