@@ -58,6 +58,8 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   static final Duration TIMEOUT = Duration.ofHours(6);
   /** Config key on an imported instance: the staging name of the restore that made it (marks a verified import). */
   static final String OWNER_KEY = "user.lxdbackup.restore";
+  /** LXD's rule for instance names, checked before anything is transferred. */
+  static final java.util.regex.Pattern VALID_NAME = java.util.regex.Pattern.compile("[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
   /** How long an earlier import still running on the server is waited for before looking at what exists. */
   static final Duration OPERATION_WAIT = Duration.ofMinutes(30);
 
@@ -139,6 +141,10 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
     if (spec.getInstance() == null || spec.getInstance().isBlank()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
+    }
+    if (!VALID_NAME.matcher(spec.getInstance()).matches()) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance '" + spec.getInstance() + "' is not a valid LXD instance name: "
+          + "1 to 63 letters, digits and hyphens, starting with a letter and not ending with a hyphen");
     }
     RestoreSource s = spec.getSource();
     int n = s == null ? 0 : (s.getSnapshot() != null ? 1 : 0) + (s.getSnapshotRef() != null ? 1 : 0)

@@ -320,6 +320,17 @@ class InstanceRestoreControllerLxdTest {
     assertThat(complete(c).getMessage()).contains("f".repeat(64));
     assertThat(b.instanceExists(target)).isFalse();
 
+    // a name LXD would refuse at the rename is refused before any byte moves
+    kube.resource(restore("rs-bad-name", "lxd-b", "1st_" + src, fromObject(corrupt))).create();
+    InstanceRestore badName = awaitDone(kube, "rs-bad-name");
+    assertThat(complete(badName).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(complete(badName).getMessage()).contains("not a valid LXD instance name");
+    assertThat(restoreInstances(b, InstanceRestoreReconciler.restoreId(badName), "1st_" + src)).isEmpty();
+    // the names a restore uses are valid LXD names themselves, well within 63 characters
+    String id = InstanceRestoreReconciler.restoreId(badName);
+    assertThat(InstanceRestoreReconciler.stagingName(id)).hasSize(50).matches(InstanceRestoreReconciler.VALID_NAME);
+    assertThat(InstanceRestoreReconciler.asideName(id)).hasSize(51).matches(InstanceRestoreReconciler.VALID_NAME);
+
     kube.resource(restore("rs-no-object", "lxd-b", src + "-x", fromObject("no/such/key.tar.zst"))).create();
     assertThat(complete(awaitDone(kube, "rs-no-object")).getReason()).isEqualTo(Reasons.OBJECT_NOT_FOUND);
 
