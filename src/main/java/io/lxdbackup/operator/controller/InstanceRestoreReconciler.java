@@ -102,15 +102,19 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       validate(spec);
       LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject()).client();
       RestoreSource src = spec.getSource();
+      String note = null;
       if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
         restoreSnapshot(r, client);
       } else {
-        importObject(r, client, resolveObject(r));
+        note = importObject(r, client, resolveObject(r));
       }
       status.setPhase(InstanceRestorePhase.COMPLETED);
       status.setRestoredAt(Conditions.timestamp(clock.instant()));
       Conditions.set(status, gen, clock, Condition.COMPLETE, true, Reasons.RESTORED,
-          "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")");
+          "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")" + (note == null ? "" : "; " + note));
+      if (note != null) {
+        events.warning(r, Reasons.RESTORED, note);
+      }
       metrics.operation(KIND, "restore", "success", Duration.ofNanos(System.nanoTime() - t0));
       metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), spec.getInstance(), clock.instant());
       events.normal(r, "Restored", "Instance " + spec.getInstance() + " restored");
@@ -264,7 +268,8 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     return new ObjectSource(store, key, verify ? sha : null, head.get().size());
   }
 
-  private void importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
+  /** @return a note for the user when the restore succeeded but the replaced instance could not be deleted */
+  private String importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
     InstanceRestoreSpec spec = r.getSpec();
     InstanceRestoreStatus status = r.getStatus();
     boolean replace = spec.getExistingInstance() == ExistingInstancePolicy.REPLACE;
@@ -291,11 +296,9 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       if (s != null) {
         removeStaging(client, staging);
       }
-      if (a != null) {
-        deleteAside(client, aside);
-      }
+      String note = a == null ? null : deleteAside(client, aside);
       finish(status, t, src);
-      return;
+      return note;
     }
     if (s != null && !isOurs(s, id)) {
       // an import that never finished (or whose checksum was never confirmed): start again
@@ -323,8 +326,9 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       markRunning(r, staging);
       transfer(client, src, staging, spec);
     }
-    swapIn(client, staging, target, aside, replace, a != null);
+    String note = swapIn(client, staging, target, aside, replace, a != null);
     finish(status, client.getInstance(target), src);
+    return note;
   }
 
   /**
@@ -364,7 +368,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
    * one good copy is there; each step can be redone from what exists on the server after a
    * restart. Fail re-checks right before the rename that nobody took the name meanwhile.
    */
-  private void swapIn(LxdClient client, String staging, String target, String aside, boolean replace, boolean asideExists) {
+  private String swapIn(LxdClient client, String staging, String target, String aside, boolean replace, boolean asideExists) {
     try {
       if (!asideExists) {
         Instance t = find(client, target);
@@ -401,9 +405,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       }
       throw e;
     }
-    if (asideExists) {
-      deleteAside(client, aside);
-    }
+    return asideExists ? deleteAside(client, aside) : null;
   }
 
   private void finish(InstanceRestoreStatus status, Instance restored, ObjectSource src) {
@@ -414,8 +416,12 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     status.setBytesDone(src.size());
   }
 
-  /** The replaced instance, once the restored one carries its name (Replace deletes it by definition). */
-  private void deleteAside(LxdClient client, String aside) {
+  /**
+   * Deletes the replaced instance, once the restored one carries its name (Replace deletes it by
+   * definition). When LXD refuses (for example {@code security.protection.delete}) the restore
+   * has still succeeded: the old instance is kept under the aside name and the user is told.
+   */
+  private String deleteAside(LxdClient client, String aside) {
     try {
       Instance old = client.getInstance(aside);
       if (old.isRunning()) {
@@ -423,8 +429,12 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       }
       client.waitFor(client.deleteInstance(aside), TIMEOUT);
       LOG.info("deleted {}, the instance replaced by the restore", aside);
+      return null;
     } catch (LxdException.NotFound e) {
-      // already gone
+      return null; // already gone
+    } catch (LxdException.BadRequest | LxdException.OperationFailed | LxdException.Forbidden e) {
+      return "the replaced instance could not be deleted (" + e.getMessage() + ") and is kept as " + aside
+          + "; delete it when it is no longer needed";
     }
   }
 

@@ -699,4 +699,30 @@ class InstanceRestoreControllerLxdTest {
     assertThat(b.listStorageVolumes(pool)).noneMatch(v -> v.endsWith("/" + nowhere)
         || v.endsWith("/" + InstanceRestoreReconciler.stagingName(InstanceRestoreReconciler.restoreId(failed))));
   }
+
+  @Test
+  void aReplacedInstanceLxdRefusesToDeleteIsKeptAsideAndReported() throws Exception {
+    String src = sourceInstance("rs-prot");
+    String key = exportToBucket(src, null);
+    String existing = rig.createInstance(b, "rs-prot-old");
+    onB.add(existing);
+    b.writeFile(existing, "/root/payload.bin", "old content".getBytes(StandardCharsets.UTF_8), 0600);
+    b.updateInstanceConfig(existing, Map.of("security.protection.delete", "true"), null);
+    InstanceRestore r = restore("rs-protected", "lxd-b", existing, fromObject(key));
+    r.getSpec().setExistingInstance(ExistingInstancePolicy.REPLACE);
+    kube.resource(r).create();
+    InstanceRestore done = awaitDone(kube, "rs-protected");
+    String aside = InstanceRestoreReconciler.asideName(InstanceRestoreReconciler.restoreId(done));
+    onB.add(aside);
+    try {
+      assertThat(done.getStatus().getPhase()).as("%s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
+      assertThat(b.readFile(existing, "/root/payload.bin")).isEqualTo(PAYLOAD);
+      assertThat(complete(done).getMessage()).contains("kept as " + aside);
+      assertThat(new String(b.readFile(aside, "/root/payload.bin"), StandardCharsets.UTF_8)).isEqualTo("old content");
+    } finally {
+      if (b.instanceExists(aside)) {
+        b.updateInstanceConfig(aside, null, java.util.Set.of("security.protection.delete"));
+      }
+    }
+  }
 }
