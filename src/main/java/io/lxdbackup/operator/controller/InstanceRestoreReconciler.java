@@ -18,6 +18,8 @@ import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.Operation;
+import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
@@ -29,9 +31,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +66,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   /** Config key on an imported instance: the staging name of the restore that made it (marks a verified import). */
   static final String OWNER_KEY = "user.lxdbackup.restore";
   /** LXD's rule for instance names, checked before anything is transferred. */
-  static final java.util.regex.Pattern VALID_NAME = java.util.regex.Pattern.compile("[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+  static final Pattern VALID_NAME = Pattern.compile("[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
   /** How long an earlier import still running on the server is waited for before looking at what exists. */
   static final Duration OPERATION_WAIT = Duration.ofMinutes(30);
 
@@ -69,7 +76,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
-  private final java.util.Set<InstanceExportReconciler.CancellableStream> active = ConcurrentHashMap.newKeySet();
+  private final Set<InstanceExportReconciler.CancellableStream> active = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
 
   public InstanceRestoreReconciler(KubernetesClient kube, RemoteConnections remotes, StoreConnections stores,
@@ -193,7 +200,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     if (!client.instanceExists(spec.getInstance())) {
       throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + spec.getInstance() + " does not exist in project " + client.project());
     }
-    io.lxdbackup.operator.lxd.Snapshot snap;
+    Snapshot snap;
     try {
       snap = client.getSnapshot(spec.getInstance(), snapshot);
     } catch (LxdException.NotFound e) {
@@ -454,7 +461,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   }
 
   private static void awaitOperationsOn(LxdClient client, String instance) {
-    for (io.lxdbackup.operator.lxd.Operation op : client.runningOperationsOn(instance)) {
+    for (Operation op : client.runningOperationsOn(instance)) {
       try {
         client.waitFor(op, OPERATION_WAIT);
       } catch (LxdException e) {
@@ -509,9 +516,9 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
     String seed = uid + "\n" + ns(r) + "\n" + r.getMetadata().getName() + "\n" + r.getMetadata().getCreationTimestamp();
     try {
-      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(d, 0, 16);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

@@ -7,8 +7,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.api.v1alpha1.AccessMode;
 import io.lxdbackup.operator.api.v1alpha1.BackupStore;
 import io.lxdbackup.operator.api.v1alpha1.BackupStoreSpec;
+import io.lxdbackup.operator.api.v1alpha1.BackupStoreStatus;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.ExistingInstancePolicy;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestore;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestorePhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreSpec;
@@ -20,47 +24,45 @@ import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.api.v1alpha1.ObjectSource;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.api.v1alpha1.S3Store;
+import io.lxdbackup.operator.api.v1alpha1.StoredExport;
+import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.S3ObjectStore;
-import io.lxdbackup.operator.testing.S3Server;
 import io.lxdbackup.operator.store.UploadOptions;
 import io.lxdbackup.operator.store.UploadResult;
 import io.lxdbackup.operator.testing.Fixtures;
-import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.GatedStores;
+import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.OperatorHarness;
-import io.lxdbackup.operator.api.v1alpha1.BackupStoreStatus;
-import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
-import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
-import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
-import io.lxdbackup.operator.api.v1alpha1.StoredExport;
-import io.lxdbackup.operator.lxd.Instance;
-import java.time.Clock;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import software.amazon.awssdk.core.sync.RequestBody;
+import io.lxdbackup.operator.testing.S3Server;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
 /**
  * InstanceRestore on the real LXD rig and s3proxy: snapshot restores in place, and imports of
- * exported files (written to the bucket here the way any export writes them) on the same or the
- * other server, with file contents compared byte for byte.
+ * exported files (written to the bucket here the way any export writes them, or made by the
+ * operator's own InstanceExport) on the same or the other server, with file contents compared
+ * byte for byte; operator restarts mid-import and interrupted swaps, rebuilt on the server as a
+ * stopped operator leaves them; and a fresh operator restoring from the bucket alone.
  */
 @Tag("lxd")
 class InstanceRestoreControllerLxdTest {
