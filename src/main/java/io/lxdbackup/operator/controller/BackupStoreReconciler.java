@@ -55,12 +55,12 @@ public class BackupStoreReconciler implements Reconciler<BackupStore> {
       ObjectStore store = stores.storeFor(bs);
       store.validate();
       ManifestCatalog.Result scan = ManifestCatalog.scan(store, store.config().prefix());
-      status.setExports(exports(scan.manifests()));
+      status.setExports(exports(scan.exports()));
       status.setUnmanifestedObjects(scan.objectsWithoutManifest().isEmpty() ? null
           : scan.objectsWithoutManifest().stream().limit(MAX_LISTED).toList());
       String msg = "Bucket " + store.config().describe() + " is reachable"
           + (store.config().readOnly() ? " (read-only)" : " and writable") + "; "
-          + scan.manifests().size() + " export(s) found";
+          + scan.exports().size() + " export(s) found";
       status.setPhase(BackupStorePhase.AVAILABLE);
       status.setMessage(msg);
       Conditions.set(status, gen, clock, Condition.AVAILABLE, true, Reasons.STORE_AVAILABLE, msg);
@@ -84,17 +84,19 @@ public class BackupStoreReconciler implements Reconciler<BackupStore> {
     }
   }
 
-  static List<StoredExport> exports(List<BackupManifest> manifests) {
-    if (manifests.isEmpty()) {
+  /** Newest first; each key is where the object was found, not the key its manifest recorded. */
+  static List<StoredExport> exports(List<ManifestCatalog.Entry> found) {
+    if (found.isEmpty()) {
       return null;
     }
-    List<BackupManifest> sorted = new ArrayList<>(manifests);
-    sorted.sort(Comparator.comparing(BackupManifest::createdAt, Comparator.nullsFirst(Comparator.naturalOrder()))
-        .reversed().thenComparing(BackupManifest::key));
+    List<ManifestCatalog.Entry> sorted = new ArrayList<>(found);
+    sorted.sort(Comparator.comparing((ManifestCatalog.Entry e) -> e.manifest().createdAt(),
+        Comparator.nullsFirst(Comparator.naturalOrder())).reversed().thenComparing(ManifestCatalog.Entry::key));
     List<StoredExport> out = new ArrayList<>();
-    for (BackupManifest m : sorted.subList(0, Math.min(MAX_LISTED, sorted.size()))) {
+    for (ManifestCatalog.Entry e : sorted.subList(0, Math.min(MAX_LISTED, sorted.size()))) {
+      BackupManifest m = e.manifest();
       StoredExport s = new StoredExport();
-      s.setKey(m.key());
+      s.setKey(e.key());
       s.setInstance(m.instance());
       s.setRemote(m.remote());
       s.setProject(m.project());

@@ -18,6 +18,8 @@ import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.Operation;
+import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
@@ -29,8 +31,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,17 +48,27 @@ import org.slf4j.LoggerFactory;
  * object storage (the object is streamed from S3 into LXD's import endpoint and its SHA-256
  * checked on the way; nothing is staged on the operator's disk).
  *
- * <p>Safety: with {@code existingInstance: Fail} (default) an existing instance stops the
- * restore before any byte moves. With {@code Replace} the import goes to a staging instance
- * and the existing one is swapped out only after the import succeeded, so a failed restore
- * never destroys it. Whatever a failed or interrupted import left in LXD is removed; after an
- * operator restart mid-import the import is redone from the start (the object is still there).
+ * <p>Safety: every import goes to a staging instance named after the restore
+ * ({@link #stagingName}, {@link #restoreId}), so whatever exists under that name was made by this restore. Only
+ * after the import operation succeeded with every byte verified is the staging instance marked
+ * ({@link #OWNER_KEY}) and renamed to the target. With {@code existingInstance: Fail}
+ * (default) an existing target stops the restore before any byte moves, and is checked again
+ * right before the rename. With {@code Replace} the existing instance is renamed aside
+ * ({@link #asideName}), the import renamed in, and only then the old one deleted. Each step is
+ * derived from what exists on the server, so a restart finishes or undoes an interrupted swap,
+ * and an unmarked staging instance (an interrupted import) is removed and the import redone.
  */
 @ControllerConfiguration(name = "instancerestore")
-public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
+public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InstanceRestoreReconciler.class);
   static final String KIND = "InstanceRestore";
   static final Duration TIMEOUT = Duration.ofHours(6);
+  /** Config key on an imported instance: the staging name of the restore that made it (marks a verified import). */
+  static final String OWNER_KEY = "user.lxdbackup.restore";
+  /** LXD's rule for instance names, checked before anything is transferred. */
+  static final Pattern VALID_NAME = Pattern.compile("[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+  /** How long an earlier import still running on the server is waited for before looking at what exists. */
+  static final Duration OPERATION_WAIT = Duration.ofMinutes(30);
 
   private final KubernetesClient kube;
   private final RemoteConnections remotes;
@@ -57,6 +76,8 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
+  private final Set<InstanceExportReconciler.CancellableStream> active = ConcurrentHashMap.newKeySet();
+  private volatile boolean closing;
 
   public InstanceRestoreReconciler(KubernetesClient kube, RemoteConnections remotes, StoreConnections stores,
       EventRecorder events, OperatorMetrics metrics, Clock clock) {
@@ -88,20 +109,29 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
       validate(spec);
       LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject()).client();
       RestoreSource src = spec.getSource();
+      String note = null;
       if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
         restoreSnapshot(r, client);
       } else {
-        importObject(r, client, resolveObject(r));
+        note = importObject(r, client, resolveObject(r));
       }
       status.setPhase(InstanceRestorePhase.COMPLETED);
       status.setRestoredAt(Conditions.timestamp(clock.instant()));
       Conditions.set(status, gen, clock, Condition.COMPLETE, true, Reasons.RESTORED,
-          "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")");
+          "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")" + (note == null ? "" : "; " + note));
+      if (note != null) {
+        events.warning(r, Reasons.RESTORED, note);
+      }
       metrics.operation(KIND, "restore", "success", Duration.ofNanos(System.nanoTime() - t0));
       metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), spec.getInstance(), clock.instant());
       events.normal(r, "Restored", "Instance " + spec.getInstance() + " restored");
       return UpdateControl.patchStatus(r);
     } catch (Exception e) {
+      if (closing) {
+        // stopped by a shutdown, not failed: the next operator resumes from what exists on the server
+        LOG.info("InstanceRestore {}/{} interrupted by shutdown", ns(r), r.getMetadata().getName());
+        return UpdateControl.noUpdate();
+      }
       Failure f = Failure.from(unwrap(e), "restore of " + (r.getSpec() == null ? "?" : r.getSpec().getInstance()));
       metrics.operation(KIND, "restore", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
       status.setPhase(f.isTransient() ? InstanceRestorePhase.RUNNING : InstanceRestorePhase.FAILED);
@@ -122,6 +152,10 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
     }
     if (spec.getInstance() == null || spec.getInstance().isBlank()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
+    }
+    if (!VALID_NAME.matcher(spec.getInstance()).matches()) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance '" + spec.getInstance() + "' is not a valid LXD instance name: "
+          + "1 to 63 letters, digits and hyphens, starting with a letter and not ending with a hyphen");
     }
     RestoreSource s = spec.getSource();
     int n = s == null ? 0 : (s.getSnapshot() != null ? 1 : 0) + (s.getSnapshotRef() != null ? 1 : 0)
@@ -151,14 +185,31 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
         throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is a snapshot of " + is.getSpec().getInstance()
             + ", not of " + spec.getInstance() + "; a snapshot restores its own instance (use an export to restore elsewhere)");
       }
+      String snapRemote = is.getSpec().getRemoteRef() == null ? null : is.getSpec().getRemoteRef().getName();
+      if (!spec.getRemoteRef().getName().equals(snapRemote)) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is on remote " + snapRemote + ", not on "
+            + spec.getRemoteRef().getName() + "; set spec.remoteRef to the snapshot's remote (use an export to restore onto another server)");
+      }
+      String snapProject = remotes.connect(ns(r), snapRemote, is.getSpec().getProject()).client().project();
+      if (!snapProject.equals(client.project())) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is in project " + snapProject + ", not in "
+            + client.project() + "; set spec.project to the snapshot's project (use an export to restore into another project)");
+      }
       snapshot = is.getStatus().getSnapshotName();
     }
     if (!client.instanceExists(spec.getInstance())) {
       throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + spec.getInstance() + " does not exist in project " + client.project());
     }
-    if (!client.snapshotExists(spec.getInstance(), snapshot)) {
+    Snapshot snap;
+    try {
+      snap = client.getSnapshot(spec.getInstance(), snapshot);
+    } catch (LxdException.NotFound e) {
       throw Failure.permanent(Reasons.SOURCE_NOT_FOUND, "snapshot " + snapshot + " of instance " + spec.getInstance()
           + " does not exist on the server");
+    }
+    if (Boolean.TRUE.equals(spec.getStateful()) && !snap.stateful()) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "snapshot " + snapshot + " of instance " + spec.getInstance()
+          + " holds no running state (it was taken without stateful); set stateful: false to restore its disk state");
     }
     markRunning(r, null);
     client.waitFor(client.restoreSnapshot(spec.getInstance(), snapshot, Boolean.TRUE.equals(spec.getStateful())), TIMEOUT);
@@ -224,93 +275,221 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
     return new ObjectSource(store, key, verify ? sha : null, head.get().size());
   }
 
-  private void importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
+  /** @return a note for the user when the restore succeeded but the replaced instance could not be deleted */
+  private String importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
     InstanceRestoreSpec spec = r.getSpec();
     InstanceRestoreStatus status = r.getStatus();
     boolean replace = spec.getExistingInstance() == ExistingInstancePolicy.REPLACE;
+    String id = restoreId(r);
     String target = spec.getInstance();
+    String staging = stagingName(id);
+    String aside = asideName(id);
     if (spec.getDevices() != null && !spec.getDevices().isEmpty()) {
       client.server().require(io.lxdbackup.operator.lxd.Capabilities.EXT_IMPORT_DEVICES, "devices overrides on import");
     }
-    // After a restart mid-import: remove what the interrupted attempt may have left, then redo.
-    Instant since = status.getStartTime() == null ? null : Instant.parse(status.getStartTime());
-    if (status.getPhase() == InstanceRestorePhase.RUNNING && since != null) {
-      removeIfCreatedSince(client, replace ? status.getStagingInstance() : target, since);
+    String pool = blankToNull(spec.getStoragePool());
+    if (pool != null && !client.storagePoolExists(pool)) {
+      throw Failure.permanent(Reasons.NOT_FOUND, "storage pool " + pool + " does not exist on remote " + spec.getRemoteRef().getName()
+          + "; set spec.storagePool to an existing pool, or leave it empty to use the pool recorded in the backup");
     }
-    boolean exists = client.instanceExists(target);
-    if (exists && !replace) {
-      throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " already exists; delete it first, restore under "
-          + "another instance name, or set existingInstance: Replace");
+    // An import an earlier attempt (or a stopped operator) started may still be running on the
+    // server: let it end before looking at what exists.
+    awaitOperationsOn(client, staging);
+    Instance t = find(client, target);
+    Instance s = find(client, staging);
+    Instance a = find(client, aside);
+    if (t != null && isOurs(t, id)) {
+      // the swap finished before a restart: only the old copy may be left to remove
+      if (s != null) {
+        removeStaging(client, staging);
+      }
+      String note = a == null ? null : deleteAside(client, aside);
+      finish(status, t, src);
+      return note;
     }
-    String importName = replace ? stagingName(r) : target;
-    removeIfCreatedSince(client, importName, null); // a staging name is ours by construction
-    status.setObjectKey(src.key());
-    status.setSha256(src.sha256());
-    markRunning(r, replace ? importName : null);
-    Instant started = Instant.parse(status.getStartTime());
-    try (InputStream in = src.sha256() == null ? src.store().download(src.key())
+    if (s != null && !isOurs(s, id)) {
+      // an import that never finished (or whose checksum was never confirmed): start again
+      removeStaging(client, staging);
+      s = null;
+    }
+    if (a != null && s == null) {
+      // the old instance was moved aside but there is no verified import to put in its place
+      if (t != null) {
+        throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " was created while the restore was swapping; "
+            + "the previous instance is kept as " + aside + ". Rename or delete one of them, then create a new InstanceRestore");
+      }
+      client.waitFor(client.renameInstance(aside, target), TIMEOUT);
+      LOG.info("renamed {} back to {}", aside, target);
+      t = find(client, target);
+      a = null;
+    }
+    if (s == null) {
+      if (t != null && !replace) {
+        throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " already exists; delete it first, restore under "
+            + "another instance name, or set existingInstance: Replace");
+      }
+      status.setObjectKey(src.key());
+      status.setSha256(src.sha256());
+      markRunning(r, staging);
+      transfer(client, src, staging, spec);
+    }
+    String note = swapIn(client, staging, target, aside, replace, a != null);
+    finish(status, client.getInstance(target), src);
+    return note;
+  }
+
+  /**
+   * Streams the object into LXD as {@code staging}, then marks the new instance as this
+   * restore's: the mark is written only after the import operation succeeded with every byte
+   * verified, so an unmarked staging instance is never put in place.
+   */
+  private void transfer(LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec) throws IOException {
+    InstanceExportReconciler.CancellableStream in = null;
+    try (InputStream raw = src.sha256() == null ? src.store().download(src.key())
         : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
-      client.waitFor(client.importBackup(in, -1, new LxdClient.ImportRequest(blankToNull(spec.getStoragePool()), importName,
+      in = new InstanceExportReconciler.CancellableStream(raw);
+      active.add(in);
+      if (closing) {
+        in.cancel();
+      }
+      client.waitFor(client.importBackup(in, -1, new LxdClient.ImportRequest(blankToNull(spec.getStoragePool()), staging,
           spec.getDevices())), TIMEOUT);
       metrics.bytes(KIND, "download", src.size());
+      client.updateInstanceConfig(staging, Map.of(OWNER_KEY, staging), null);
     } catch (RuntimeException | IOException e) {
-      // nothing half-imported stays behind
-      removeIfCreatedSince(client, importName, started);
+      if (!closing) {
+        // nothing half-imported stays behind; the staging name is this restore's alone
+        cleanUp(() -> removeStaging(client, staging), staging);
+      }
+      throw e;
+    } finally {
+      if (in != null) {
+        active.remove(in);
+      }
+    }
+  }
+
+  /**
+   * Puts the verified staging import in place of {@code target}. With Replace the old instance
+   * is renamed aside first and only deleted once the new one carries the name, so at every step
+   * one good copy is there; each step can be redone from what exists on the server after a
+   * restart. Fail re-checks right before the rename that nobody took the name meanwhile.
+   */
+  private String swapIn(LxdClient client, String staging, String target, String aside, boolean replace, boolean asideExists) {
+    try {
+      if (!asideExists) {
+        Instance t = find(client, target);
+        if (t != null && !replace) {
+          cleanUp(() -> removeStaging(client, staging), staging);
+          throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " was created while the restore was importing; "
+              + "the import was removed. Delete or rename " + target + ", or set existingInstance: Replace, and create a new InstanceRestore");
+        }
+        if (t != null) {
+          if (t.isRunning()) {
+            client.waitFor(client.changeState(target, "stop", true, 60), TIMEOUT);
+          }
+          client.waitFor(client.renameInstance(target, aside), TIMEOUT);
+          asideExists = true;
+        }
+      } else if (find(client, target) != null) {
+        throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " was created while the restore was swapping; "
+            + "the previous instance is kept as " + aside + " and the restored one as " + staging
+            + ". Rename or delete them as needed, then create a new InstanceRestore");
+      }
+      client.waitFor(client.renameInstance(staging, target), TIMEOUT);
+    } catch (Failure f) {
+      throw f;
+    } catch (RuntimeException e) {
+      if (!closing) {
+        // undo: the old instance back under its name, the import removed
+        boolean restoreOld = asideExists;
+        cleanUp(() -> {
+          if (restoreOld && find(client, aside) != null && find(client, target) == null) {
+            client.waitFor(client.renameInstance(aside, target), TIMEOUT);
+          }
+        }, aside);
+        cleanUp(() -> removeStaging(client, staging), staging);
+      }
       throw e;
     }
-    if (replace) {
-      swap(client, importName, target, exists);
-    }
-    Instance restored = client.getInstance(target);
+    return asideExists ? deleteAside(client, aside) : null;
+  }
+
+  private void finish(InstanceRestoreStatus status, Instance restored, ObjectSource src) {
+    status.setObjectKey(src.key());
+    status.setSha256(src.sha256());
     status.setInstanceState(restored.status());
     status.setStagingInstance(null);
     status.setBytesDone(src.size());
   }
 
   /**
-   * Puts the imported staging instance in place of the existing one. The old instance is
-   * renamed aside first and only deleted once the new one carries the name, so at every step
-   * one good copy is there.
+   * Deletes the replaced instance, once the restored one carries its name (Replace deletes it by
+   * definition). When LXD refuses (for example {@code security.protection.delete}) the restore
+   * has still succeeded: the old instance is kept under the aside name and the user is told.
    */
-  private void swap(LxdClient client, String staging, String target, boolean exists) {
-    String aside = staging + "-old";
-    if (exists) {
-      Instance old = client.getInstance(target);
-      if (old.isRunning()) {
-        client.waitFor(client.changeState(target, "stop", true, 60), TIMEOUT);
-      }
-      client.waitFor(client.renameInstance(target, aside), TIMEOUT);
-    }
+  private String deleteAside(LxdClient client, String aside) {
     try {
-      client.waitFor(client.renameInstance(staging, target), TIMEOUT);
-    } catch (RuntimeException e) {
-      if (exists) {
-        client.waitFor(client.renameInstance(aside, target), TIMEOUT);
+      Instance old = client.getInstance(aside);
+      if (old.isRunning()) {
+        client.waitFor(client.changeState(aside, "stop", true, 30), TIMEOUT);
       }
-      throw e;
-    }
-    if (exists) {
       client.waitFor(client.deleteInstance(aside), TIMEOUT);
+      LOG.info("deleted {}, the instance replaced by the restore", aside);
+      return null;
+    } catch (LxdException.NotFound e) {
+      return null; // already gone
+    } catch (LxdException.BadRequest | LxdException.OperationFailed | LxdException.Forbidden e) {
+      return "the replaced instance could not be deleted (" + e.getMessage() + ") and is kept as " + aside
+          + "; delete it when it is no longer needed";
     }
   }
 
-  private void removeIfCreatedSince(LxdClient client, String name, Instant since) {
-    if (name == null) {
-      return;
-    }
+  /** Removes the staging instance (a name only this restore uses), once no operation works on it. */
+  private void removeStaging(LxdClient client, String staging) {
+    awaitOperationsOn(client, staging);
     try {
-      Instance i = client.getInstance(name);
-      if (since != null && (i.createdAt() == null || i.createdAt().isBefore(since.minusSeconds(1)))) {
-        return; // older than our attempt: not ours
-      }
+      Instance i = client.getInstance(staging);
       if (i.isRunning()) {
-        client.waitFor(client.changeState(name, "stop", true, 30), TIMEOUT);
+        client.waitFor(client.changeState(staging, "stop", true, 30), TIMEOUT);
       }
-      client.waitFor(client.deleteInstance(name), TIMEOUT);
-      LOG.info("removed {} left by an interrupted or failed import", name);
+      client.waitFor(client.deleteInstance(staging), TIMEOUT);
+      LOG.info("removed {} left by an interrupted or failed import", staging);
     } catch (LxdException.NotFound e) {
       // nothing there
     }
+  }
+
+  private static void awaitOperationsOn(LxdClient client, String instance) {
+    for (Operation op : client.runningOperationsOn(instance)) {
+      try {
+        client.waitFor(op, OPERATION_WAIT);
+      } catch (LxdException e) {
+        LOG.info("operation {} on {} ended: {}", op.id(), instance, e.getMessage());
+      }
+    }
+  }
+
+  private static void cleanUp(Runnable step, String what) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      LOG.warn("could not clean up {} (will retry on the next attempt): {}", what, e.toString());
+    }
+  }
+
+  private static Instance find(LxdClient client, String name) {
+    try {
+      return client.getInstance(name);
+    } catch (LxdException.NotFound e) {
+      return null;
+    }
+  }
+
+  /** Whether the instance carries this restore's mark, set only on a finished, verified import. */
+  static boolean isOurs(Instance i, String restoreId) {
+    String v = i.config() == null ? null : i.config().get(OWNER_KEY);
+    return v != null && v.equals(stagingName(restoreId));
   }
 
   private void markRunning(InstanceRestore r, String staging) {
@@ -325,15 +504,40 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore> {
     StatusWriter.patchStatus(kube, r);
   }
 
-  /** A staging name unique to this restore and valid as an LXD instance name (max 63). */
-  static String stagingName(InstanceRestore r) {
-    String uid = r.getMetadata().getUid() == null ? "x" : r.getMetadata().getUid().replace("-", "");
-    String suffix = "-restore-" + uid.substring(Math.max(0, uid.length() - 8));
-    String base = r.getSpec().getInstance();
-    if (base.length() + suffix.length() > 63) {
-      base = base.substring(0, 63 - suffix.length());
+  /**
+   * 32 hex characters naming this restore on the server: a SHA-256 of its uid, namespace, name
+   * and creation time, so the names below are this restore's alone, also after a restart, and
+   * stay apart even where uids are not random (an in-memory API server started again).
+   */
+  static String restoreId(InstanceRestore r) {
+    String uid = r.getMetadata().getUid();
+    if (uid == null || uid.isBlank()) {
+      throw Failure.retryable(Reasons.INTERNAL_ERROR, "the InstanceRestore has no metadata.uid yet");
     }
-    return base + suffix;
+    String seed = uid + "\n" + ns(r) + "\n" + r.getMetadata().getName() + "\n" + r.getMetadata().getCreationTimestamp();
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The name a restore imports under (50 characters, within LXD's 63); never a user's instance. */
+  static String stagingName(String restoreId) {
+    return "lxdbackup-restore-" + restoreId;
+  }
+
+  /** Replace: the name the old instance carries between the two renames of the swap (51 characters). */
+  static String asideName(String restoreId) {
+    return "lxdbackup-replaced-" + restoreId;
+  }
+
+  /** Stops running imports at shutdown; the next operator resumes from what exists on the server. */
+  @Override
+  public void close() {
+    closing = true;
+    active.forEach(InstanceExportReconciler.CancellableStream::cancel);
   }
 
   private static Exception unwrap(Exception e) {

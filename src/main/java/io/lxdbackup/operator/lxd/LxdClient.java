@@ -639,6 +639,32 @@ public final class LxdClient implements AutoCloseable {
     return put;
   }
 
+  // ---------------------------------------------------------------- storage
+
+  public boolean storagePoolExists(String pool) {
+    try {
+      call("GET", url("1.0", "storage-pools", pool), null);
+      return true;
+    } catch (LxdException.NotFound e) {
+      return false;
+    }
+  }
+
+  /** The volumes of a storage pool in this project, as {@code <type>/<name>} (for example {@code container/web1}). */
+  public List<String> listStorageVolumes(String pool) {
+    JsonNode md = call("GET", url("1.0", "storage-pools", pool, "volumes"), null).metadata;
+    List<String> out = new ArrayList<>();
+    String marker = "/storage-pools/" + pool + "/volumes/";
+    md.forEach(n -> {
+      String u = n.asText();
+      int q = u.indexOf('?');
+      String path = q < 0 ? u : u.substring(0, q);
+      int i = path.indexOf(marker);
+      out.add(i < 0 ? path : path.substring(i + marker.length()));
+    });
+    return out;
+  }
+
   // ---------------------------------------------------------------- files
 
   /** Reads a file from an instance (small files; used to verify restores). */

@@ -10,7 +10,16 @@ public final class ManifestCatalog {
   private ManifestCatalog() {}
 
   /**
-   * @param manifests              readable manifests whose export object exists
+   * One export found in the store.
+   *
+   * @param key      where the export object is: beside its manifest, whatever key the manifest
+   *                 recorded (a bucket copied or a prefix renamed keeps the old recorded keys)
+   * @param manifest what the manifest says about it
+   */
+  public record Entry(String key, BackupManifest manifest) {}
+
+  /**
+   * @param exports                readable manifests whose export object exists, with that object's key
    * @param objectsWithoutManifest keys of objects that no manifest describes (interrupted exports,
    *                               staging leftovers, foreign files); manifests and probes excluded
    * @param manifestsWithoutObject readable manifests whose export object is gone
@@ -18,10 +27,16 @@ public final class ManifestCatalog {
    *                               can read
    */
   public record Result(
-      List<BackupManifest> manifests,
+      List<Entry> exports,
       List<String> objectsWithoutManifest,
       List<BackupManifest> manifestsWithoutObject,
-      List<String> unreadableManifests) {}
+      List<String> unreadableManifests) {
+
+    /** The manifests of {@link #exports()}, as written. */
+    public List<BackupManifest> manifests() {
+      return exports.stream().map(Entry::manifest).toList();
+    }
+  }
 
   /** Reads every manifest under {@code prefix} (one small GET each) and pairs it with its object. */
   public static Result scan(ObjectStore store, String prefix) {
@@ -30,7 +45,7 @@ public final class ManifestCatalog {
     for (ObjectInfo o : objects) {
       keys.add(o.key());
     }
-    List<BackupManifest> manifests = new ArrayList<>();
+    List<Entry> manifests = new ArrayList<>();
     List<BackupManifest> orphanManifests = new ArrayList<>();
     List<String> unreadable = new ArrayList<>();
     Set<String> described = new HashSet<>();
@@ -54,7 +69,7 @@ public final class ManifestCatalog {
       // the manifest's location is authoritative: a copied bucket may carry old recorded keys
       described.add(dataKey);
       if (keys.contains(dataKey)) {
-        manifests.add(m);
+        manifests.add(new Entry(dataKey, m));
       } else {
         orphanManifests.add(m);
       }

@@ -7,8 +7,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.api.v1alpha1.AccessMode;
 import io.lxdbackup.operator.api.v1alpha1.BackupStore;
 import io.lxdbackup.operator.api.v1alpha1.BackupStoreSpec;
+import io.lxdbackup.operator.api.v1alpha1.BackupStoreStatus;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.ExistingInstancePolicy;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestore;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestorePhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreSpec;
@@ -20,37 +24,45 @@ import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.api.v1alpha1.ObjectSource;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.api.v1alpha1.S3Store;
+import io.lxdbackup.operator.api.v1alpha1.StoredExport;
+import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.store.BackupManifest;
-import io.lxdbackup.operator.store.ManifestCatalog;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.S3ObjectStore;
-import io.lxdbackup.operator.testing.S3Server;
 import io.lxdbackup.operator.store.UploadOptions;
 import io.lxdbackup.operator.store.UploadResult;
 import io.lxdbackup.operator.testing.Fixtures;
+import io.lxdbackup.operator.testing.GatedStores;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.OperatorHarness;
+import io.lxdbackup.operator.testing.S3Server;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
 /**
  * InstanceRestore on the real LXD rig and s3proxy: snapshot restores in place, and imports of
- * exported files (written to the bucket here the way any export writes them) on the same or the
- * other server, with file contents compared byte for byte.
+ * exported files (written to the bucket here the way any export writes them, or made by the
+ * operator's own InstanceExport) on the same or the other server, with file contents compared
+ * byte for byte; operator restarts mid-import and interrupted swaps, rebuilt on the server as a
+ * stopped operator leaves them; and a fresh operator restoring from the bucket alone.
  */
 @Tag("lxd")
 class InstanceRestoreControllerLxdTest {
@@ -63,6 +75,7 @@ class InstanceRestoreControllerLxdTest {
   static LxdClient b;
   static S3Server s3;
   static ObjectStore store;
+  static final GatedStores gates = new GatedStores();
   static final byte[] PAYLOAD = new byte[200_000];
   static final java.util.concurrent.atomic.AtomicInteger EXPORTS = new java.util.concurrent.atomic.AtomicInteger();
   static final List<String> onA = new CopyOnWriteArrayList<>();
@@ -79,7 +92,7 @@ class InstanceRestoreControllerLxdTest {
       raw.createBucket(CreateBucketRequest.builder().bucket(BUCKET).build());
     }
     store = S3ObjectStore.open(s3.config(BUCKET).build());
-    op = new OperatorHarness().start();
+    op = new OperatorHarness(Clock.systemUTC(), gates).start();
     kube = op.kube();
     Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
     Fixtures.remote(kube, rig, "lxd-b", "b", "5m");
@@ -309,6 +322,17 @@ class InstanceRestoreControllerLxdTest {
     assertThat(complete(c).getMessage()).contains("f".repeat(64));
     assertThat(b.instanceExists(target)).isFalse();
 
+    // a name LXD would refuse at the rename is refused before any byte moves
+    kube.resource(restore("rs-bad-name", "lxd-b", "1st_" + src, fromObject(corrupt))).create();
+    InstanceRestore badName = awaitDone(kube, "rs-bad-name");
+    assertThat(complete(badName).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(complete(badName).getMessage()).contains("not a valid LXD instance name");
+    assertThat(restoreInstances(b, InstanceRestoreReconciler.restoreId(badName), "1st_" + src)).isEmpty();
+    // the names a restore uses are valid LXD names themselves, well within 63 characters
+    String id = InstanceRestoreReconciler.restoreId(badName);
+    assertThat(InstanceRestoreReconciler.stagingName(id)).hasSize(50).matches(InstanceRestoreReconciler.VALID_NAME);
+    assertThat(InstanceRestoreReconciler.asideName(id)).hasSize(51).matches(InstanceRestoreReconciler.VALID_NAME);
+
     kube.resource(restore("rs-no-object", "lxd-b", src + "-x", fromObject("no/such/key.tar.zst"))).create();
     assertThat(complete(awaitDone(kube, "rs-no-object")).getReason()).isEqualTo(Reasons.OBJECT_NOT_FOUND);
 
@@ -326,18 +350,381 @@ class InstanceRestoreControllerLxdTest {
   void aFreshOperatorRestoresFromTheBucketAlone() throws Exception {
     String src = sourceInstance("rs-dr");
     exportToBucket(src, null);
+    // a file someone put in the bucket by hand: reported, not guessed at
+    String stray = "hand-made/" + src + ".tar.gz";
+    try (var raw = s3.rawClient()) {
+      raw.putObject(b -> b.bucket(BUCKET).key(stray), RequestBody.fromString("not an export"));
+    }
     try (OperatorHarness fresh = new OperatorHarness().start()) {
       KubernetesClient k = fresh.kube();
       Fixtures.remote(k, rig, "lxd-b", "b", "5m");
       createStore(k, "s3-main");
-      // what is in the bucket, from the manifests alone
-      BackupManifest found = ManifestCatalog.scan(store, "").manifests().stream()
-          .filter(m -> m.instance().equals(src)).findFirst().orElseThrow();
+      // what is in the bucket, as the new cluster's BackupStore reports it
+      await().atMost(T).until(() -> {
+        BackupStore bs = k.resources(BackupStore.class).inNamespace(Fixtures.NS).withName("s3-main").get();
+        return bs.getStatus() != null && bs.getStatus().getExports() != null
+            && bs.getStatus().getExports().stream().anyMatch(e -> src.equals(e.getInstance()));
+      });
+      BackupStoreStatus listed = k.resources(BackupStore.class).inNamespace(Fixtures.NS).withName("s3-main").get().getStatus();
+      StoredExport found = listed.getExports().stream().filter(e -> src.equals(e.getInstance())).findFirst().orElseThrow();
+      assertThat(found.getSha256()).hasSize(64);
+      assertThat(listed.getUnmanifestedObjects()).contains(stray);
+      assertThat(listed.getExports()).extracting(StoredExport::getKey).doesNotContain(stray);
       String target = src + "-dr";
       onB.add(target);
-      k.resource(restore("rs-dr", "lxd-b", target, fromObject(found.key()))).create();
+      k.resource(restore("rs-dr", "lxd-b", target, fromObject(found.getKey()))).create();
       assertThat(awaitDone(k, "rs-dr").getStatus().getPhase()).isEqualTo(InstanceRestorePhase.COMPLETED);
       assertThat(b.readFile(target, "/root/payload.bin")).isEqualTo(PAYLOAD);
+    }
+  }
+
+  // ------------------------------------------------------------------ restarts and interrupted swaps
+
+  /** Instances on {@code c} that are {@code target} or the restore's staging or aside instance. */
+  static List<String> restoreInstances(LxdClient c, String id, String target) {
+    String staging = InstanceRestoreReconciler.stagingName(id);
+    String aside = InstanceRestoreReconciler.asideName(id);
+    return c.listInstances().stream().map(Instance::name)
+        .filter(n -> n.equals(target) || n.equals(staging) || n.equals(aside)).toList();
+  }
+
+  /** The restore's id on the server; its staging and aside names are removed at the end should a test fail half-way. */
+  static String idOf(String restore) {
+    String id = InstanceRestoreReconciler.restoreId(
+        kube.resources(InstanceRestore.class).inNamespace(Fixtures.NS).withName(restore).get());
+    onB.add(InstanceRestoreReconciler.stagingName(id));
+    onB.add(InstanceRestoreReconciler.asideName(id));
+    return id;
+  }
+
+  /** Tags an instance by a config key; an import made again from the object would not carry it. */
+  static void tag(LxdClient c, String instance, String value) {
+    c.updateInstanceConfig(instance, Map.of("user.test.tag", value), null);
+  }
+
+  static String tagOf(LxdClient c, String instance) {
+    return c.getInstance(instance).config().get("user.test.tag");
+  }
+
+  /** Imports the object under {@code name} by hand, as an earlier operator would have; {@code marked} = verified. */
+  static void importByHand(LxdClient c, String key, String name, boolean marked) throws Exception {
+    try (var in = store.download(key)) {
+      c.waitFor(c.importBackup(in, -1, new LxdClient.ImportRequest(null, name, null)), T);
+    }
+    if (marked) {
+      c.updateInstanceConfig(name, Map.of(InstanceRestoreReconciler.OWNER_KEY, name), null);
+    }
+  }
+
+  /** Starts the restore, stops the operator while the object is being streamed into LXD, starts a new one. */
+  static InstanceRestore restartMidImport(String name, String target, String key, ExistingInstancePolicy policy) throws Exception {
+    GatedStores.Gate gate = gates.armDownload(key, 64 * 1024);
+    InstanceRestore r = restore(name, "lxd-b", target, fromObject(key));
+    r.getSpec().setExistingInstance(policy);
+    kube.resource(r).create();
+    assertThat(gate.awaitReached(120)).isTrue();
+    CompletableFuture<Void> stopping = CompletableFuture.runAsync(op::stop);
+    Thread.sleep(1000);
+    gate.release();
+    stopping.get(2, TimeUnit.MINUTES);
+    InstanceRestore stopped = kube.resources(InstanceRestore.class).inNamespace(Fixtures.NS).withName(name).get();
+    assertThat(stopped.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.RUNNING);
+    op.start();
+    InstanceRestore done = awaitDone(kube, name);
+    assertThat(done.getStatus().getPhase()).as("%s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
+    assertThat(restoreInstances(b, InstanceRestoreReconciler.restoreId(done), target)).containsExactly(target);
+    return done;
+  }
+
+  @Test
+  void operatorRestartMidImportEndsWithExactlyOneInstance() throws Exception {
+    String src = sourceInstance("rs-rst");
+    String key = exportToBucket(src, null);
+
+    String target = src + "-new";
+    onB.add(target);
+    restartMidImport("rs-restart-fail", target, key, ExistingInstancePolicy.FAIL);
+    assertThat(b.readFile(target, "/root/payload.bin")).isEqualTo(PAYLOAD);
+
+    String existing = rig.createInstance(b, "rs-rst-old");
+    onB.add(existing);
+    b.writeFile(existing, "/root/payload.bin", "old content".getBytes(StandardCharsets.UTF_8), 0600);
+    restartMidImport("rs-restart-replace", existing, key, ExistingInstancePolicy.REPLACE);
+    assertThat(b.readFile(existing, "/root/payload.bin")).isEqualTo(PAYLOAD);
+  }
+
+  @Test
+  void interruptedImportsAndSwapsAreFinishedFromWhatIsOnTheServer() throws Exception {
+    String src = sourceInstance("rs-swap");
+    String key = exportToBucket(src, null);
+    String movedAside = rig.createInstance(b, "rs-swap-a");
+    String renamedIn = rig.createInstance(b, "rs-swap-b");
+    String partial = src + "-partial";
+    String verified = src + "-verified";
+    String taken = rig.createInstance(b, "rs-swap-user");
+    onB.addAll(List.of(movedAside, renamedIn, partial, verified, taken));
+    b.writeFile(taken, "/root/payload.bin", "user content".getBytes(StandardCharsets.UTF_8), 0600);
+    for (String n : List.of(movedAside, renamedIn)) {
+      b.writeFile(n, "/root/payload.bin", "old content".getBytes(StandardCharsets.UTF_8), 0600);
+    }
+    op.stop();
+    try {
+      // 1. Replace, stopped after the old instance was renamed aside, before the import was renamed in
+      InstanceRestore r1 = restore("rs-swap-1", "lxd-b", movedAside, fromObject(key));
+      r1.getSpec().setExistingInstance(ExistingInstancePolicy.REPLACE);
+      kube.resource(r1).create();
+      String id1 = idOf("rs-swap-1");
+      importByHand(b, key, InstanceRestoreReconciler.stagingName(id1), true);
+      b.waitFor(b.renameInstance(movedAside, InstanceRestoreReconciler.asideName(id1)), T);
+
+      // 2. Replace, stopped after the import got the name, before the old instance was deleted
+      InstanceRestore r2 = restore("rs-swap-2", "lxd-b", renamedIn, fromObject(key));
+      r2.getSpec().setExistingInstance(ExistingInstancePolicy.REPLACE);
+      kube.resource(r2).create();
+      String id2 = idOf("rs-swap-2");
+      importByHand(b, key, InstanceRestoreReconciler.stagingName(id2), true);
+      b.waitFor(b.renameInstance(renamedIn, InstanceRestoreReconciler.asideName(id2)), T);
+      b.waitFor(b.renameInstance(InstanceRestoreReconciler.stagingName(id2), renamedIn), T);
+      tag(b, renamedIn, "renamed-in");
+
+      // 3. Fail, stopped mid-import: a staging instance without the mark is not trusted
+      kube.resource(restore("rs-swap-3", "lxd-b", partial, fromObject(key))).create();
+      String id3 = idOf("rs-swap-3");
+      importByHand(b, key, InstanceRestoreReconciler.stagingName(id3), false);
+      tag(b, InstanceRestoreReconciler.stagingName(id3), "partial");
+
+      // 4. Fail, stopped after the verified import, before the rename (LXD copies created_at from
+      //    the backup file, so the import looks older than the restore)
+      kube.resource(restore("rs-swap-4", "lxd-b", verified, fromObject(key))).create();
+      String id4 = idOf("rs-swap-4");
+      importByHand(b, key, InstanceRestoreReconciler.stagingName(id4), true);
+      tag(b, InstanceRestoreReconciler.stagingName(id4), "verified");
+
+      // 5. Fail, stopped after the verified import; meanwhile a user created an instance of that name
+      kube.resource(restore("rs-swap-5", "lxd-b", taken, fromObject(key))).create();
+      String id5 = idOf("rs-swap-5");
+      importByHand(b, key, InstanceRestoreReconciler.stagingName(id5), true);
+    } finally {
+      op.start();
+    }
+
+    for (String[] c : new String[][] {{"rs-swap-1", movedAside}, {"rs-swap-2", renamedIn}, {"rs-swap-3", partial},
+        {"rs-swap-4", verified}}) {
+      InstanceRestore done = awaitDone(kube, c[0]);
+      assertThat(done.getStatus().getPhase()).as(c[0] + ": %s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
+      assertThat(restoreInstances(b, InstanceRestoreReconciler.restoreId(done), c[1])).as(c[0]).containsExactly(c[1]);
+      assertThat(b.readFile(c[1], "/root/payload.bin")).as(c[0]).isEqualTo(PAYLOAD);
+    }
+    // finished, not redone: the import that already carried the name is the one kept
+    // the user's instance is kept, the import removed, the name conflict reported
+    InstanceRestore conflict = awaitDone(kube, "rs-swap-5");
+    assertThat(conflict.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
+    assertThat(complete(conflict).getReason()).isEqualTo(Reasons.ALREADY_EXISTS);
+    assertThat(complete(conflict).getMessage()).contains(taken).contains("existingInstance: Replace");
+    assertThat(restoreInstances(b, InstanceRestoreReconciler.restoreId(conflict), taken)).containsExactly(taken);
+    assertThat(new String(b.readFile(taken, "/root/payload.bin"), StandardCharsets.UTF_8)).isEqualTo("user content");
+    assertThat(tagOf(b, renamedIn)).isEqualTo("renamed-in");
+    assertThat(tagOf(b, verified)).isEqualTo("verified");
+    // the unverified one was removed and the object imported again (LXD copies volatile.uuid
+    // and created_at from the backup file, so only a mark set here tells the imports apart)
+    assertThat(tagOf(b, partial)).isNull();
+    assertThat(b.getInstance(partial).config()).containsKey(InstanceRestoreReconciler.OWNER_KEY);
+  }
+
+  // ------------------------------------------------------------------ exportRef, corruption, snapshotRef checks
+
+  @Test
+  void restoresFromAnInstanceExportMadeByTheOperator() throws Exception {
+    String src = sourceInstance("rs-exref");
+    // the export's upload is held so the restore sees it unfinished first
+    GatedStores.Gate gate = gates.arm("/" + src + "/", 16 * 1024);
+    InstanceExport e = new InstanceExport();
+    e.getMetadata().setName("rs-exref");
+    e.getMetadata().setNamespace(Fixtures.NS);
+    InstanceExportSpec es = new InstanceExportSpec();
+    es.setRemoteRef(new ObjectRef("lxd-a"));
+    es.setInstance(src);
+    es.setStoreRef(new ObjectRef("s3-main"));
+    e.setSpec(es);
+    kube.resource(e).create();
+    assertThat(gate.awaitReached(120)).isTrue();
+
+    RestoreSource source = new RestoreSource();
+    source.setExportRef(new ObjectRef("rs-exref"));
+    String target = src + "-from-export";
+    onB.add(target);
+    kube.resource(restore("rs-exref", "lxd-b", target, source)).create();
+    InstanceRestore waiting = awaitRestore(kube, "rs-exref", r -> r.getStatus().findCondition(Condition.COMPLETE)
+        .map(c -> Reasons.EXPORT_NOT_READY.equals(c.getReason())).orElse(false));
+    assertThat(waiting.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.RUNNING);
+    assertThat(complete(waiting).getMessage()).contains("rs-exref");
+    assertThat(b.instanceExists(target)).isFalse();
+
+    gate.release();
+    InstanceRestore done = awaitDone(kube, "rs-exref");
+    assertThat(done.getStatus().getPhase()).as("%s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
+    InstanceExport exported = kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName("rs-exref").get();
+    assertThat(exported.getStatus().getPhase()).isEqualTo(InstanceExportPhase.COMPLETED);
+    assertThat(done.getStatus().getObjectKey()).isEqualTo(exported.getStatus().getObject().getKey());
+    assertThat(done.getStatus().getSha256()).isEqualTo(exported.getStatus().getObject().getSha256());
+    assertThat(b.readFile(target, "/root/payload.bin")).isEqualTo(PAYLOAD);
+    assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("snap1");
+  }
+
+  @Test
+  void bytesChangedAfterTheManifestWasWrittenAreRefusedAndLeaveNothingOnLxd() throws Exception {
+    String src = sourceInstance("rs-rot");
+    String key = exportToBucket(src, null);
+    byte[] bytes;
+    try (var in = store.download(key)) {
+      bytes = in.readAllBytes();
+    }
+    long recordedSize = bytes.length;
+    bytes[bytes.length / 2] ^= 0x5a; // same size, other content
+    byte[] rotten = bytes;
+    try (var raw = s3.rawClient()) {
+      raw.putObject(x -> x.bucket(BUCKET).key(key), RequestBody.fromBytes(rotten));
+    }
+    assertThat(store.head(key).orElseThrow().size()).isEqualTo(recordedSize);
+
+    String pool = rig.get("storage.pool");
+    String target = src + "-rot";
+    List<String> volumesBefore = b.listStorageVolumes(pool);
+    assertThat(volumesBefore).noneMatch(v -> v.endsWith("/" + target));
+    kube.resource(restore("rs-rot", "lxd-b", target, fromObject(key))).create();
+    InstanceRestore failed = awaitDone(kube, "rs-rot");
+    assertThat(failed.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
+    assertThat(complete(failed).getReason()).isEqualTo(Reasons.CHECKSUM_MISMATCH);
+    String id = InstanceRestoreReconciler.restoreId(failed);
+    // nothing of this restore on the server: no instance, no storage volume (other tests may
+    // create their own instances on the shared daemons meanwhile, so only this restore's names count)
+    assertThat(restoreInstances(b, id, target)).isEmpty();
+    String staging = InstanceRestoreReconciler.stagingName(id);
+    List<String> volumesAfter = b.listStorageVolumes(pool);
+    assertThat(volumesAfter).noneMatch(v -> v.endsWith("/" + target) || v.endsWith("/" + staging));
+    assertThat(volumesAfter.stream().filter(v -> !volumesBefore.contains(v)))
+        .noneMatch(v -> v.contains(target) || v.contains(staging));
+  }
+
+  @Test
+  void aSnapshotRefOfAnotherRemoteOrProjectIsRefused() {
+    String inst = rig.createInstance(a, "rs-xref");
+    onA.add(inst);
+    InstanceSnapshot is = new InstanceSnapshot();
+    is.getMetadata().setName("rs-xref");
+    is.getMetadata().setNamespace(Fixtures.NS);
+    InstanceSnapshotSpec ss = new InstanceSnapshotSpec();
+    ss.setRemoteRef(new ObjectRef("lxd-a"));
+    ss.setInstance(inst);
+    ss.setSnapshotName("s1");
+    is.setSpec(ss);
+    kube.resource(is).create();
+    await().atMost(T).until(() -> {
+      InstanceSnapshot x = kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("rs-xref").get();
+      return x.getStatus() != null && x.getStatus().getPhase() == InstanceSnapshotPhase.READY;
+    });
+    RestoreSource byRef = new RestoreSource();
+    byRef.setSnapshotRef(new ObjectRef("rs-xref"));
+
+    kube.resource(restore("rs-xref-remote", "lxd-b", inst, byRef)).create();
+    InstanceRestore otherRemote = awaitDone(kube, "rs-xref-remote");
+    assertThat(otherRemote.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
+    assertThat(complete(otherRemote).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(complete(otherRemote).getMessage()).contains("remote lxd-a").contains("spec.remoteRef");
+
+    InstanceRestore p = restore("rs-xref-project", "lxd-a", inst, byRef);
+    p.getSpec().setProject("elsewhere");
+    kube.resource(p).create();
+    InstanceRestore otherProject = awaitDone(kube, "rs-xref-project");
+    assertThat(complete(otherProject).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+    assertThat(complete(otherProject).getMessage()).contains("project default").contains("spec.project");
+  }
+
+  @Test
+  void snapshotRestoreOfARunningInstanceReportsItsStateAndRefusesAStatelessSnapshotAsStateful() {
+    String inst = rig.createInstance(a, "rs-run");
+    onA.add(inst);
+    a.writeFile(inst, "/root/f.txt", "v1".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("good")), T);
+    a.writeFile(inst, "/root/f.txt", "v2".getBytes(StandardCharsets.UTF_8), 0644);
+    a.waitFor(a.changeState(inst, "start", false, 30), T);
+    try {
+      RestoreSource src = new RestoreSource();
+      LxdSnapshotRef n = new LxdSnapshotRef();
+      n.setName("good");
+      src.setSnapshot(n);
+      kube.resource(restore("rs-running", "lxd-a", inst, src)).create();
+      InstanceRestore done = awaitDone(kube, "rs-running");
+      assertThat(done.getStatus().getPhase()).as("%s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
+      assertThat(done.getStatus().getInstanceState()).isEqualTo(a.getInstance(inst).status()).isEqualTo("Running");
+      assertThat(complete(done).getMessage()).contains("Running");
+      assertThat(new String(a.readFile(inst, "/root/f.txt"), StandardCharsets.UTF_8)).isEqualTo("v1");
+
+      InstanceRestore stateful = restore("rs-stateful", "lxd-a", inst, src);
+      stateful.getSpec().setStateful(true);
+      kube.resource(stateful).create();
+      InstanceRestore refused = awaitDone(kube, "rs-stateful");
+      assertThat(refused.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
+      assertThat(complete(refused).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+      assertThat(complete(refused).getMessage()).contains("good").contains("stateful: false");
+      assertThat(a.getInstance(inst).isRunning()).isTrue();
+    } finally {
+      a.waitFor(a.changeState(inst, "stop", true, 30), T);
+    }
+  }
+
+  @Test
+  void storagePoolIsUsedAndAMissingPoolLeavesNothingBehind() throws Exception {
+    String src = sourceInstance("rs-pool");
+    String key = exportToBucket(src, null);
+    String pool = rig.get("storage.pool");
+
+    String target = src + "-in-pool";
+    onB.add(target);
+    InstanceRestore r = restore("rs-pool", "lxd-b", target, fromObject(key));
+    r.getSpec().setStoragePool(pool);
+    kube.resource(r).create();
+    InstanceRestore done = awaitDone(kube, "rs-pool");
+    assertThat(done.getStatus().getPhase()).as("%s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
+    assertThat(b.listStorageVolumes(pool)).contains("container/" + target);
+    assertThat(b.readFile(target, "/root/payload.bin")).isEqualTo(PAYLOAD);
+
+    String nowhere = src + "-nowhere";
+    InstanceRestore missing = restore("rs-no-pool", "lxd-b", nowhere, fromObject(key));
+    missing.getSpec().setStoragePool("no-such-pool");
+    kube.resource(missing).create();
+    InstanceRestore failed = awaitDone(kube, "rs-no-pool");
+    assertThat(failed.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
+    assertThat(complete(failed).getReason()).isEqualTo(Reasons.NOT_FOUND);
+    assertThat(complete(failed).getMessage()).contains("no-such-pool").contains("spec.storagePool");
+    assertThat(restoreInstances(b, InstanceRestoreReconciler.restoreId(failed), nowhere)).isEmpty();
+    assertThat(b.listStorageVolumes(pool)).noneMatch(v -> v.endsWith("/" + nowhere)
+        || v.endsWith("/" + InstanceRestoreReconciler.stagingName(InstanceRestoreReconciler.restoreId(failed))));
+  }
+
+  @Test
+  void aReplacedInstanceLxdRefusesToDeleteIsKeptAsideAndReported() throws Exception {
+    String src = sourceInstance("rs-prot");
+    String key = exportToBucket(src, null);
+    String existing = rig.createInstance(b, "rs-prot-old");
+    onB.add(existing);
+    b.writeFile(existing, "/root/payload.bin", "old content".getBytes(StandardCharsets.UTF_8), 0600);
+    b.updateInstanceConfig(existing, Map.of("security.protection.delete", "true"), null);
+    InstanceRestore r = restore("rs-protected", "lxd-b", existing, fromObject(key));
+    r.getSpec().setExistingInstance(ExistingInstancePolicy.REPLACE);
+    kube.resource(r).create();
+    InstanceRestore done = awaitDone(kube, "rs-protected");
+    String aside = InstanceRestoreReconciler.asideName(InstanceRestoreReconciler.restoreId(done));
+    onB.add(aside);
+    try {
+      assertThat(done.getStatus().getPhase()).as("%s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
+      assertThat(b.readFile(existing, "/root/payload.bin")).isEqualTo(PAYLOAD);
+      assertThat(complete(done).getMessage()).contains("kept as " + aside);
+      assertThat(new String(b.readFile(aside, "/root/payload.bin"), StandardCharsets.UTF_8)).isEqualTo("old content");
+    } finally {
+      if (b.instanceExists(aside)) {
+        b.updateInstanceConfig(aside, null, java.util.Set.of("security.protection.delete"));
+      }
     }
   }
 }

@@ -83,11 +83,47 @@ class ManifestCatalogTest {
       ManifestCatalog.Result result = ManifestCatalog.scan(store, "p/");
 
       assertThat(result.manifests()).containsExactly(m);
+      assertThat(result.exports()).extracting(ManifestCatalog.Entry::key).containsExactly(described);
       assertThat(result.objectsWithoutManifest()).containsExactly(bare);
       assertThat(result.manifestsWithoutObject()).containsExactly(orphan);
       assertThat(result.unreadableManifests()).containsExactly("p/notes.json");
       // what a restore does with a catalog entry: stream and verify in one pass
       try (var in = store.downloadVerified(m.key(), m.sha256(), m.size())) {
+        assertThat(in.readAllBytes()).isEqualTo(data);
+      }
+    }
+  }
+
+  @Test
+  void aMovedPrefixListsWhereTheObjectIsNotWhatTheManifestRecorded() throws Exception {
+    String bucket = "catalog-moved";
+    byte[] data = "bytes of a backup made by the old cluster".getBytes(StandardCharsets.UTF_8);
+    String oldKey = ObjectKeys.exportKey("cluster-a/", "team1", "lxd-a", "default", "web1", "e1", "zstd");
+    String newKey = "restored-from-tape/" + oldKey;
+    try (S3Client raw = server.rawClient()) {
+      raw.createBucket(b -> b.bucket(bucket));
+    }
+    try (S3ObjectStore store = S3ObjectStore.open(server.config(bucket).build())) {
+      UploadResult r = store.upload(oldKey, new ByteArrayInputStream(data), data.length, UploadOptions.defaults());
+      BackupManifest m = manifest(oldKey, r.size(), r.sha256());
+      store.putSmall(m.manifestKey(), m.toJson(), BackupManifest.CONTENT_TYPE);
+      // the bucket is reorganised: object and manifest move under another prefix, unchanged
+      try (S3Client raw = server.rawClient()) {
+        for (String k : List.of(oldKey, m.manifestKey())) {
+          raw.copyObject(b -> b.sourceBucket(bucket).sourceKey(k).destinationBucket(bucket).destinationKey("restored-from-tape/" + k));
+          raw.deleteObject(b -> b.bucket(bucket).key(k));
+        }
+      }
+
+      ManifestCatalog.Result result = ManifestCatalog.scan(store, "restored-from-tape/");
+
+      assertThat(result.exports()).hasSize(1);
+      ManifestCatalog.Entry e = result.exports().get(0);
+      assertThat(e.key()).isEqualTo(newKey);
+      assertThat(e.manifest().key()).isEqualTo(oldKey);
+      assertThat(result.objectsWithoutManifest()).isEmpty();
+      assertThat(result.manifestsWithoutObject()).isEmpty();
+      try (var in = store.downloadVerified(e.key(), e.manifest().sha256(), e.manifest().size())) {
         assertThat(in.readAllBytes()).isEqualTo(data);
       }
     }

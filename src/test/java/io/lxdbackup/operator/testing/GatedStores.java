@@ -20,11 +20,13 @@ import java.util.function.Function;
  * A store factory whose stores behave like {@link S3ObjectStore} except that, once armed, the
  * next upload to a matching key pauses after reading {@code afterBytes} of its source until
  * released: the moment "in the middle of an upload" a fault test needs, without timing guesses.
+ * {@link #armDownload} does the same for the next download (the middle of a restore's import).
  * Matching by key keeps uploads of other tests' resources (a schedule's next run, say) from
  * taking the gate.
  */
 public final class GatedStores implements Function<StoreConfig, ObjectStore> {
   private Gate gate;
+  private Gate downloadGate;
 
   /** One paused upload. */
   public static final class Gate {
@@ -52,6 +54,22 @@ public final class GatedStores implements Function<StoreConfig, ObjectStore> {
   public synchronized Gate arm(String keyContains, long afterBytes) {
     Gate g = new Gate(keyContains, afterBytes);
     gate = g;
+    return g;
+  }
+
+  /** The next download of a key containing {@code keyContains} pauses after handing out {@code afterBytes}. */
+  public synchronized Gate armDownload(String keyContains, long afterBytes) {
+    Gate g = new Gate(keyContains, afterBytes);
+    downloadGate = g;
+    return g;
+  }
+
+  private synchronized Gate takeDownload(String key) {
+    Gate g = downloadGate;
+    if (g == null || !key.contains(g.keyContains)) {
+      return null;
+    }
+    downloadGate = null;
     return g;
   }
 
@@ -99,7 +117,9 @@ public final class GatedStores implements Function<StoreConfig, ObjectStore> {
 
     @Override
     public InputStream download(String key) {
-      return delegate.download(key);
+      Gate g = takeDownload(key);
+      InputStream in = delegate.download(key);
+      return g == null ? in : new GatedStream(in, g);
     }
 
     @Override

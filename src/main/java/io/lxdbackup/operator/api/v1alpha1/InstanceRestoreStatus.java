@@ -11,7 +11,7 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceRestoreStatus extends BaseStatus<InstanceRestorePhase> {
 
-  @JsonPropertyDescription("Replace: the temporary instance the import goes to before the swap; absent otherwise.")
+  @JsonPropertyDescription("Import: the staging instance (lxdbackup-restore-<32 hex derived from the uid>) the object is imported into before it is renamed to the target; absent otherwise.")
   private String stagingInstance;
 
   @JsonPropertyDescription("Import: the object key restored from.")
