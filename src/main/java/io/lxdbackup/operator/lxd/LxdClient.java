@@ -73,6 +73,13 @@ public final class LxdClient implements AutoCloseable {
   private static final MediaType JSON = MediaType.get("application/json");
   private static final MediaType OCTET = MediaType.get("application/octet-stream");
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** TLS sessions kept for resumption: a client talks to one server. */
+  static final int SESSION_CACHE_SIZE = 32;
+  /**
+   * Idle connections kept per server. Reconciles run 50 at a time; with OkHttp's default of 5,
+   * a burst of schedule runs opened (and TLS-handshaked) a new connection for most calls.
+   */
+  static final int IDLE_CONNECTIONS = 16;
 
   private final LxdEndpoint endpoint;
   private final OkHttpClient http;
@@ -112,6 +119,7 @@ public final class LxdClient implements AutoCloseable {
         .writeTimeout(endpoint.requestTimeout())
         .callTimeout(endpoint.requestTimeout().plusSeconds(5))
         .retryOnConnectionFailure(true)
+        .connectionPool(new okhttp3.ConnectionPool(IDLE_CONNECTIONS, 5, java.util.concurrent.TimeUnit.MINUTES))
         .followRedirects(false);
     HttpUrl base;
     PinningTrustManager tm = null;
@@ -176,6 +184,9 @@ public final class LxdClient implements AutoCloseable {
       kmf.init(ks, pw);
       SSLContext ctx = SSLContext.getInstance("TLSv1.3");
       ctx.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {tm}, new SecureRandom());
+      // one server per context: the JDK's default cache (20,480 sessions for 24 hours) only grew
+      // with every new connection, by a few hundred bytes each (see docs/benchmarks.md)
+      ctx.getClientSessionContext().setSessionCacheSize(SESSION_CACHE_SIZE);
       return ctx;
     } catch (GeneralSecurityException | IOException e) {
       throw new LxdException.TlsFailure("cannot load the client certificate and key: " + e.getClass().getSimpleName(), null);
