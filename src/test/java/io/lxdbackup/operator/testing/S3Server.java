@@ -47,8 +47,35 @@ public final class S3Server implements AutoCloseable {
   private static S3Server start(Path keyStore, String password) throws Exception {
     quietLogs();
     S3Server s = new S3Server(BlobStores.create("transient", credentials()), keyStore, password);
-    s.listen(0);
+    s.listenBelowEphemeralPorts();
     return s;
+  }
+
+  /**
+   * Listens on a free port below Linux's ephemeral range (32768–60999). While the server is
+   * stopped, a client connecting to a free port inside that range can be given the same number
+   * as its own source port and connect to itself; the call then hangs until its socket timeout
+   * instead of being refused.
+   */
+  private void listenBelowEphemeralPorts() throws Exception {
+    java.util.concurrent.ThreadLocalRandom rnd = java.util.concurrent.ThreadLocalRandom.current();
+    Exception last = null;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int port = 20_000 + rnd.nextInt(12_000);
+      try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        probe.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+      } catch (java.io.IOException taken) {
+        last = taken;
+        continue;
+      }
+      try {
+        listen(port);
+        return;
+      } catch (Exception e) {
+        last = e;
+      }
+    }
+    throw new IllegalStateException("no free port for s3proxy below 32000", last);
   }
 
   /** Keeps objects as files under {@code dir} (for GiB-sized objects) and listens on {@code port} (0 = any). */
