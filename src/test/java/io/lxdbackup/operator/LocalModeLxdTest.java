@@ -5,16 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.testing.Commands;
 import io.lxdbackup.operator.testing.LxdRig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -73,29 +72,10 @@ class LocalModeLxdTest {
   }
 
   static String tool(String name) throws Exception {
-    String out = run(List.of("bash", "hack/tools.sh"), null);
-    for (String line : out.split("\n")) {
-      if (line.startsWith(name + "=")) {
-        return line.substring(name.length() + 1).trim();
-      }
-    }
-    throw new IllegalStateException("hack/tools.sh did not print " + name + ": " + out);
+    return Commands.tool(name);
   }
 
   static String run(List<String> cmd, String stdin) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    if (stdin != null) {
-      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(5, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new IllegalStateException(String.join(" ", cmd) + " did not finish: " + out);
-    }
-    if (p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + out);
-    }
-    return out;
+    return Commands.run(cmd, stdin, false);
   }
 }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.testing.Commands;
 import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.OperatorHarness;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -178,25 +178,10 @@ class ExamplesLxdTest {
   }
 
   static String tool(String name) throws Exception {
-    String out = run(List.of("bash", "hack/tools.sh"), null);
-    for (String line : out.split("\n")) {
-      if (line.startsWith(name + "=")) {
-        return line.substring(name.length() + 1).trim();
-      }
-    }
-    throw new IllegalStateException("hack/tools.sh did not print " + name + ": " + out);
+    return Commands.tool(name);
   }
 
   static String run(List<String> cmd, String stdin) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    if (stdin != null) {
-      p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-    }
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
-    }
-    return out;
+    return Commands.run(cmd, stdin, true);
   }
 }
