@@ -46,12 +46,13 @@ public final class InMemoryApiServer implements AutoCloseable {
   private final List<CustomResourceDefinition> crds;
   private final KubernetesClient client;
   private final ScheduledExecutorService journalDrain;
+  private final PartitionedDispatcher dispatcher;
 
   public InMemoryApiServer(int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     crds = loadCrds();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
-        new PartitionedDispatcher(responses, crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList()), false);
+    dispatcher = new PartitionedDispatcher(responses, crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList());
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
     expectDiscovery();
     expectRulesReview();
     server.init(InetAddress.getLoopbackAddress(), port);
@@ -152,6 +153,11 @@ public final class InMemoryApiServer implements AutoCloseable {
   private static APIResource core(String plural, String singular, String kind, boolean namespaced) {
     return new APIResourceBuilder().withName(plural).withSingularName(singular).withKind(kind)
         .withNamespaced(namespaced).withVerbs("create", "delete", "get", "list", "patch", "update", "watch").build();
+  }
+
+  /** The store behind one resource type ({@code group/plural}, "/configmaps" for core types). */
+  IndexedCrudDispatcher store(String type) {
+    return dispatcher.store(type);
   }
 
   public KubernetesClient client() {

@@ -1,43 +1,56 @@
 package io.lxdbackup.operator.local;
 
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.internal.MockDispatcher;
+import io.fabric8.mockwebserver.internal.SimpleRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * fabric8's CRUD mock, one store per resource type. The mock keeps all objects in one list and
- * reads through all of it for every request, so with thousands of Events and snapshots every
- * request for a schedule paid for all of them; here a request only looks at objects of its own
- * type (API group and plural), as a real API server does. Canned responses (discovery) are
- * shared; each store numbers its resource versions on its own, which clients never compare
- * across types.
+ * fabric8's CRUD mock, one store per resource type, each indexed by namespace and name
+ * ({@link IndexedCrudDispatcher}). The mock keeps all objects in one list and reads through all
+ * of it for every request, so with thousands of Events and snapshots every request for a
+ * schedule paid for all of them; here a request only looks at objects of its own type (API group
+ * and plural), as a real API server does. Canned responses (discovery) are shared; each store
+ * numbers its resource versions on its own, which clients never compare across types.
  */
 final class PartitionedDispatcher extends Dispatcher {
   private final Map<ServerRequest, Queue<ServerResponse>> responses;
   private final List<CustomResourceDefinitionContext> customResources;
-  private final Map<String, KubernetesMixedDispatcher> stores = new ConcurrentHashMap<>();
+  private final MockDispatcher canned;
+  private final Map<String, IndexedCrudDispatcher> stores = new ConcurrentHashMap<>();
 
   PartitionedDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses, List<CustomResourceDefinitionContext> customResources) {
     this.responses = responses;
     this.customResources = List.copyOf(customResources);
+    this.canned = new MockDispatcher(responses);
   }
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
-    return stores.computeIfAbsent(typeOf(request.getPath()), t -> new KubernetesMixedDispatcher(responses, customResources))
-        .dispatch(request);
+    // as fabric8's mixed dispatcher: a canned response (discovery) first, else the store
+    Queue<ServerResponse> q = responses.get(new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
+    if (q != null && !q.isEmpty()) {
+      return canned.dispatch(request);
+    }
+    return store(typeOf(request.getPath())).dispatch(request);
+  }
+
+  IndexedCrudDispatcher store(String type) {
+    return stores.computeIfAbsent(type, t -> new IndexedCrudDispatcher(customResources));
   }
 
   @Override
   public void shutdown() {
+    canned.shutdown();
     stores.values().forEach(Dispatcher::shutdown);
   }
 
