@@ -24,7 +24,11 @@ public final class InstanceSelection {
   public record Selected(String name, boolean exists, boolean running) {}
 
   public static List<Selected> select(LxdClient client, AbstractScheduleSpec spec) {
-    List<Instance> all = client.listInstances();
+    return select(client.listInstances(), spec);
+  }
+
+  /** The selection from a listing of all the remote's instances (in the schedule's project). */
+  public static List<Selected> select(List<Instance> all, AbstractScheduleSpec spec) {
     Map<String, Instance> byName = new LinkedHashMap<>();
     all.forEach(i -> byName.put(i.name(), i));
     Map<String, Selected> out = new TreeMap<>();

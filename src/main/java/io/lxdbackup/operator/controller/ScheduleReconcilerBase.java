@@ -68,6 +68,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
   protected final OperatorMetrics metrics;
   protected final Clock clock;
   private final Duration maxWait;
+  private final SharedListings listings;
 
   protected ScheduleReconcilerBase(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
       OperatorMetrics metrics, Clock clock, Duration maxWait) {
@@ -77,6 +78,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     this.metrics = metrics;
     this.clock = clock;
     this.maxWait = maxWait;
+    this.listings = new SharedListings(clock);
   }
 
   /** What became of one child. */
@@ -119,8 +121,22 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(scheduleClass()))
         .withLabelSelector(LABEL_SCHEDULE)
         .withNamespacesInheritedFromController()
+        // The schedule creates its children itself and reads them from the cache on every
+        // reconcile: what must wake it is a change it reports or prunes on, not each status
+        // write of a running child (a thousand schedules firing at once would otherwise be
+        // reconciled again for every child creation and every progress patch).
+        .withOnAddFilter(c -> false)
+        .withOnUpdateFilter(this::changesWhatTheScheduleSees)
         .build();
     return List.of(new InformerEventSource<>(cfg, context));
+  }
+
+  /** Whether a child's update changes its state, result, failure message or deletion mark. */
+  boolean changesWhatTheScheduleSees(C now, C before) {
+    return childState(now) != childState(before)
+        || !Objects.equals(childResult(now), childResult(before))
+        || (childState(now) == ChildState.FAILED && !Objects.equals(childMessage(now), childMessage(before)))
+        || (now.getMetadata().getDeletionTimestamp() == null) != (before.getMetadata().getDeletionTimestamp() == null);
   }
 
   @Override
@@ -278,7 +294,10 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     LxdClient client = connections.connect(schedule.getMetadata().getNamespace(), spec.getRemoteRef().getName(),
         spec.getProject()).client();
     long connected = System.currentTimeMillis();
-    List<InstanceSelection.Selected> selected = InstanceSelection.select(client, spec);
+    // one listing per remote and project for all the runs of this scheduled time
+    List<InstanceSelection.Selected> selected = InstanceSelection.select(listings.list(
+        schedule.getMetadata().getNamespace() + "/" + spec.getRemoteRef().getName() + "/" + spec.getProject(),
+        client.connection(), t.toInstant(), client::listInstances), spec);
     long selectedAt = System.currentTimeMillis();
     Map<String, InstanceRunStatus> runs = runsByName(status);
     boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;

@@ -205,6 +205,14 @@ public final class LxdClient implements AutoCloseable {
     return new LxdClient(endpoint.withProject(project), http, streaming, base, trustManager, shared);
   }
 
+  /**
+   * What identifies this client's connection: the same object for all views of one client
+   * (other projects, other members), a new one when the client is rebuilt.
+   */
+  public Object connection() {
+    return http;
+  }
+
   /** A view of this client whose calls go to one cluster member ({@code ?target=}). */
   public LxdClient onTarget(String target) {
     if (Objects.equals(target, endpoint.target())) {

@@ -120,6 +120,17 @@ class SnapshotScheduleControllerLxdTest {
   }
 
   static void awaitChildrenReady(String schedule, int n) {
+    try {
+      awaitChildrenReady0(schedule, n);
+    } catch (RuntimeException e) {
+      // what the children looked like, for the failure report
+      children(schedule).forEach(c -> System.err.println("child of " + schedule + " at timeout: " + c.getMetadata().getName()
+          + " " + io.fabric8.kubernetes.client.utils.Serialization.asJson(c.getStatus())));
+      throw e;
+    }
+  }
+
+  static void awaitChildrenReady0(String schedule, int n) {
     await().atMost(T).pollInterval(Duration.ofMillis(250)).until(() -> {
       List<InstanceSnapshot> c = children(schedule);
       return c.size() == n && c.stream().allMatch(x -> x.getStatus() != null && x.getStatus().getPhase() == InstanceSnapshotPhase.READY);
