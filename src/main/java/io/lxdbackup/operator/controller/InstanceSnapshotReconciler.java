@@ -69,6 +69,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   private final Clock clock;
   private final ConcurrentMap<String, ReentrantLock> instanceLocks = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Map<String, String>> recentClaims = new ConcurrentHashMap<>();
+  private static final String CLAIM_INDEX = "lxdbackup.io/claim";
   private volatile IndexedResourceCache<InstanceSnapshot> primaryCache;
 
   public InstanceSnapshotReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
@@ -363,7 +364,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
    */
   private Set<String> claimedByOthers(InstanceSnapshot snap) {
     IndexedResourceCache<InstanceSnapshot> cache = primaryCache;
-    java.util.stream.Stream<InstanceSnapshot> all = cache != null ? cache.list(ns(snap))
+    java.util.stream.Stream<InstanceSnapshot> all = cache != null ? cache.byIndex(CLAIM_INDEX, claimKey(snap)).stream()
         : kube.resources(InstanceSnapshot.class).inNamespace(ns(snap)).list().getItems().stream();
     Set<String> claimed = all
         .filter(o -> !o.getMetadata().getUid().equals(snap.getMetadata().getUid()))
@@ -406,6 +407,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
 
   @Override
   public List<EventSource<?, InstanceSnapshot>> prepareEventSources(EventSourceContext<InstanceSnapshot> context) {
+    // by remote, project and instance: finding the snapshot names others own reads only the
+    // InstanceSnapshots of the same instance, not every one in the namespace
+    context.getPrimaryCache().addIndexer(CLAIM_INDEX, s -> s.getSpec() == null || s.getSpec().getRemoteRef() == null
+        ? List.of() : List.of(claimKey(s)));
     primaryCache = context.getPrimaryCache();
     return List.of(RemoteDependents.eventSource(context, InstanceSnapshot.class,
         s -> s.getSpec() == null || s.getSpec().getRemoteRef() == null ? Set.of()
