@@ -8,7 +8,9 @@
 #   bench/schedule-bench.sh                                  # both phases, defaults
 #   bench/schedule-bench.sh --phase=sim --sim-hours=12       # simulated time only
 #   bench/schedule-bench.sh --phase=real --real-minutes=3    # real-time firing delay only
-#   options: --schedules=1000 --instances=100 --sim-hours=24 --real-minutes=3
+#   options: --schedules=1000 --instances=100 --sim-hours=24 --real-minutes=3 --warmup-minutes=2
+#            --real-spread=1 (1/N of the schedules fire each minute) --real-every=1 (all of them
+#            fire together every N minutes) --debug=logger,...
 #            --max-wait-ms=1000 (scheduleMaxWait in the simulated phase) --log-level=WARN
 #            --cron-mix=all|subdaily (subdaily: every schedule plateaus within 6 simulated hours)
 #   env:     BENCH_HEAP=1g (JVM -Xmx), MVN_OFFLINE=1 (pass -o to Maven)
