@@ -68,7 +68,14 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   private final OperatorMetrics metrics;
   private final Clock clock;
   private final ConcurrentMap<String, ReentrantLock> instanceLocks = new ConcurrentHashMap<>();
-  private final ConcurrentMap<String, Map<String, String>> recentClaims = new ConcurrentHashMap<>();
+  /** Per instance: resource UID to the snapshot name it took, with when (System.nanoTime). */
+  private final ConcurrentMap<String, java.util.LinkedHashMap<String, Claim>> recentClaims = new ConcurrentHashMap<>();
+
+  /** A name taken by a resource, remembered until the informer cache has certainly caught up. */
+  private record Claim(String name, long atNanos) {}
+
+  /** How long a claim is remembered: far longer than the informer cache lags behind a write. */
+  static final Duration CLAIM_MEMORY = Duration.ofMinutes(2);
   private static final String CLAIM_INDEX = "lxdbackup.io/claim";
   private volatile IndexedResourceCache<InstanceSnapshot> primaryCache;
 
@@ -374,12 +381,12 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             && Objects.equals(o.getSpec().getProject(), snap.getSpec().getProject()))
         .map(o -> o.getStatus() == null ? null : o.getStatus().getSnapshotName())
         .filter(Objects::nonNull).collect(Collectors.toCollection(java.util.HashSet::new));
-    Map<String, String> recent = recentClaims.get(claimKey(snap));
+    java.util.LinkedHashMap<String, Claim> recent = recentClaims.get(claimKey(snap));
     if (recent != null) {
       synchronized (recent) {
-        recent.forEach((uid, name) -> {
+        recent.forEach((uid, claim) -> {
           if (!uid.equals(snap.getMetadata().getUid())) {
-            claimed.add(name);
+            claimed.add(claim.name());
           }
         });
       }
@@ -392,16 +399,26 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         + snap.getSpec().getInstance();
   }
 
-  /** Remembers which resource took which name, newest last, a bounded number per instance. */
+  /**
+   * Remembers which resource took which name, newest last, for {@link #CLAIM_MEMORY} and at most
+   * 256 per instance: long enough to cover the informer cache catching up with the write, short
+   * enough that the memory follows the rate of creations, not their total.
+   */
   private void rememberClaim(InstanceSnapshot snap) {
-    Map<String, String> recent = recentClaims.computeIfAbsent(claimKey(snap), k -> new java.util.LinkedHashMap<>() {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-        return size() > 256;
-      }
-    });
+    java.util.LinkedHashMap<String, Claim> recent = recentClaims.computeIfAbsent(claimKey(snap),
+        k -> new java.util.LinkedHashMap<>());
+    long now = System.nanoTime();
     synchronized (recent) {
-      recent.put(snap.getMetadata().getUid(), snap.getStatus().getSnapshotName());
+      recent.remove(snap.getMetadata().getUid());
+      recent.put(snap.getMetadata().getUid(), new Claim(snap.getStatus().getSnapshotName(), now));
+      var it = recent.values().iterator();
+      while (it.hasNext()) {
+        Claim eldest = it.next();
+        if (recent.size() <= 256 && now - eldest.atNanos() <= CLAIM_MEMORY.toNanos()) {
+          break;
+        }
+        it.remove();
+      }
     }
   }
 
