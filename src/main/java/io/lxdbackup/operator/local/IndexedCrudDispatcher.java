@@ -1,5 +1,6 @@
 package io.lxdbackup.operator.local;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.crud.Attribute;
@@ -7,6 +8,9 @@ import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.AttributeType;
 import io.fabric8.mockwebserver.crud.CrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.lang.reflect.Field;
 import java.util.AbstractMap;
 import java.util.Collections;
@@ -15,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +38,15 @@ import org.slf4j.LoggerFactory;
  * A candidate from the index is still tested with the mock's own {@code matches}; an object the
  * index does not hold makes a GET fall back to the mock's own search, which waits for a write in
  * progress (a patch removes and re-adds an object) instead of answering 404 in between.
+ *
+ * <p>Watches resumed from a resource version: fabric8's mock ignores the version a watch asks
+ * to start from and, when the watch opens, sends every stored object as ADDED. That covers
+ * objects created or changed in between, but not objects deleted in between: a client whose
+ * watch reconnected (an informer after a dropped connection) kept those for ever. A real API
+ * server answers such a watch with 410 Gone ("too old resource version") when it cannot replay
+ * what happened since, and informers then list again. Here the same answer is given when an
+ * object left the store (deleted, or its labels changed) after the requested version; see
+ * {@link #handleWatch}.
  */
 final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(IndexedCrudDispatcher.class);
@@ -40,10 +55,181 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
 
   /** Null when the mock's map could not be replaced: then every lookup is the mock's own. */
   private final IndexedMap index;
+  /** fabric8's store lock (writes hold it for writing); null when it could not be read. */
+  private final ReadWriteLock storeLock;
+  /**
+   * The resource version at which an object last left the store (deleted, or relabelled so that
+   * a label-selected watch loses it). Written under the store's write lock.
+   */
+  private volatile long lastRemoval;
+  /** Watches open now, for {@link #closeWatches()}. */
+  private final Set<WebSocket> openWatches = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicLong refusedWatches = new java.util.concurrent.atomic.AtomicLong();
 
   IndexedCrudDispatcher(List<CustomResourceDefinitionContext> customResources) {
     super(customResources);
     index = installIndex();
+    storeLock = readStoreLock();
+  }
+
+  private ReadWriteLock readStoreLock() {
+    try {
+      Field f = KubernetesCrudDispatcher.class.getDeclaredField("lock");
+      f.setAccessible(true);
+      return (ReadWriteLock) f.get(this);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("in-memory API: watches resumed after a dropped connection may miss deletions: {}", e.toString());
+      return null;
+    }
+  }
+
+  @Override
+  public void processEvent(String path, AttributeSet oldAttributes, AttributeSet newAttributes,
+      GenericKubernetesResource resource, String newState) {
+    // the attributes the object is stored under (the callers pass those of the request path)
+    Map.Entry<AttributeSet, String> before = oldAttributes == null ? null : findResource(oldAttributes);
+    super.processEvent(path, oldAttributes, newAttributes, resource, newState);
+    if (before == null) {
+      return;
+    }
+    Map.Entry<AttributeSet, String> after = newState == null ? null : findResource(oldAttributes);
+    if (after == null || !after.getKey().equals(before.getKey())) {
+      // a version of its own, so that a list taken after this removal reports a version not
+      // older than it (and a watch from there is not refused)
+      lastRemoval = requestResourceVersion();
+    }
+  }
+
+  /**
+   * A watch from a resource version older than the last removal is refused, once it opens, with
+   * the ERROR event a real API server sends (410, reason Expired); the client lists again. The
+   * check and the mock's initial ADDED events happen under the store's read lock, so no removal
+   * can fall between them; removals after that reach the open watch as DELETED events.
+   */
+  @Override
+  public MockResponse handleWatch(String path) {
+    MockResponse response = super.handleWatch(path);
+    WebSocketListener mock = response.getWebSocketListener();
+    if (mock == null) {
+      return response;
+    }
+    return response.withWebSocketUpgrade(new ResumableWatch(mock, storeLock == null ? -1 : requestedVersion(path)));
+  }
+
+  /** Closes every open watch, as a dropped connection would (clients reconnect). For tests. */
+  int closeWatches() {
+    int n = 0;
+    for (WebSocket ws : List.copyOf(openWatches)) {
+      ws.close(1001, "closed by the in-memory API");
+      n++;
+    }
+    return n;
+  }
+
+  /** How many watches were refused with 410 so far. */
+  long refusedWatches() {
+    return refusedWatches.get();
+  }
+
+  /** The {@code resourceVersion} a watch path asks to start after; -1 when none ("from now"). */
+  static long requestedVersion(String path) {
+    int q = path == null ? -1 : path.indexOf('?');
+    if (q < 0) {
+      return -1;
+    }
+    for (String param : path.substring(q + 1).split("&")) {
+      if (param.startsWith("resourceVersion=")) {
+        try {
+          long v = Long.parseLong(param.substring("resourceVersion=".length()));
+          return v > 0 ? v : -1; // "0": any version
+        } catch (NumberFormatException e) {
+          return -1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  static String expiredEvent(long requested, long current) {
+    return "{\"type\":\"ERROR\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"metadata\":{},"
+        + "\"status\":\"Failure\",\"message\":\"too old resource version: " + requested + " (" + current + ")\","
+        + "\"reason\":\"Expired\",\"code\":410}}";
+  }
+
+  /** The mock's watch listener, refused when it resumes from before a removal. */
+  private final class ResumableWatch extends WebSocketListener {
+    private final WebSocketListener mock;
+    private final long since;
+    private volatile boolean refused;
+
+    ResumableWatch(WebSocketListener mock, long since) {
+      this.mock = mock;
+      this.since = since;
+    }
+
+    @Override
+    public void onBeforeAccept(WebSocket ws, Response response) {
+      mock.onBeforeAccept(ws, response);
+    }
+
+    @Override
+    public void onOpen(WebSocket ws, Response response) {
+      if (since < 0) {
+        openWatches.add(ws);
+        mock.onOpen(ws, response);
+        return;
+      }
+      Lock read = storeLock.readLock();
+      read.lock();
+      try {
+        long removed = lastRemoval;
+        if (removed > since) {
+          refused = true;
+          refusedWatches.incrementAndGet();
+          LOG.debug("in-memory API: watch {} refused: an object left the store at version {}, after {}",
+              ws.request() == null ? "" : ws.request().getPath(), removed, since);
+          ws.send(expiredEvent(since, removed));
+          ws.close(1000, "resource version expired");
+          return;
+        }
+        openWatches.add(ws);
+        // the mock's initial events, under the same read lock as the check
+        mock.onOpen(ws, response);
+      } finally {
+        read.unlock();
+      }
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, String text) {
+      mock.onMessage(ws, text);
+    }
+
+    @Override
+    public void onMessage(WebSocket ws, byte[] bytes) {
+      mock.onMessage(ws, bytes);
+    }
+
+    @Override
+    public void onClosing(WebSocket ws, int code, String reason) {
+      openWatches.remove(ws);
+      if (!refused) {
+        mock.onClosing(ws, code, reason);
+      }
+    }
+
+    @Override
+    public void onClosed(WebSocket ws, int code, String reason) {
+      openWatches.remove(ws);
+      // also when refused: the mock then stops sending and forgets the listener
+      mock.onClosed(ws, code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket ws, Throwable t, Response response) {
+      openWatches.remove(ws);
+      mock.onFailure(ws, t, response);
+    }
   }
 
   private IndexedMap installIndex() {
