@@ -115,11 +115,26 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
           } else {
             create(snap, client, expiry);
           }
-          // the name is recorded before the lock is released, so siblings see it as claimed
-          StatusWriter.patchStatus(kube, snap);
           if (snap.getStatus().getSnapshotName() != null) {
             rememberClaim(snap);
           }
+          // The name is written before the lock is released, so that siblings, and an operator
+          // restarted before the final write, see it as claimed. Usually that write is the
+          // final one too (Ready): one status write after the creation, not two.
+          UpdateControl<InstanceSnapshot> done;
+          try {
+            done = observe(snap, client, instance, expiry, before);
+          } catch (RuntimeException e) {
+            try {
+              StatusWriter.replaceStatus(kube, snap, snap.getStatus());
+            } catch (RuntimeException writeFailed) {
+              e.addSuppressed(writeFailed);
+            }
+            throw e;
+          }
+          StatusWriter.replaceStatus(kube, snap, snap.getStatus());
+          UpdateControl<InstanceSnapshot> written = UpdateControl.noUpdate();
+          return done.getScheduleDelay().map(written::rescheduleAfter).orElse(written);
         } finally {
           lock.unlock();
         }
