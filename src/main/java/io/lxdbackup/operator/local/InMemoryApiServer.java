@@ -22,6 +22,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,19 +39,37 @@ import java.util.function.Consumer;
  * An in-memory Kubernetes API (fabric8's CRUD mock server) with this operator's CRDs installed
  * and the discovery documents kubectl asks for. Everything lives in memory: it is for trying
  * the operator and for tests, never for keeping backups' bookkeeping.
+ *
+ * <p>As a real API server does (its {@code --event-ttl}), Events are deleted an hour after they
+ * were created ({@link #DEFAULT_EVENT_TTL}); without that, a long-running local operator would
+ * keep every event it ever wrote in memory.
  */
 public final class InMemoryApiServer implements AutoCloseable {
   public static final List<String> CRD_FILES = List.of(
       "lxdremotes", "backupstores", "instancesnapshots", "snapshotschedules",
       "instanceexports", "exportschedules", "instancerestores", "instancecopies");
 
+  /** How long Events are kept: kube-apiserver's default {@code --event-ttl}. */
+  public static final Duration DEFAULT_EVENT_TTL = Duration.ofHours(1);
+  static final String EVENTS = "/events";
+
   private final KubernetesMockServer server;
+  private final Duration eventTtl;
   private final List<CustomResourceDefinition> crds;
   private final KubernetesClient client;
-  private final ScheduledExecutorService journalDrain;
+  private final ScheduledExecutorService housekeeping;
   private final PartitionedDispatcher dispatcher;
 
   public InMemoryApiServer(int port) {
+    this(port, DEFAULT_EVENT_TTL);
+  }
+
+  /** With Events kept for {@code eventTtl} (checked every tenth of it, at most every minute). */
+  public InMemoryApiServer(int port, Duration eventTtl) {
+    if (eventTtl.isNegative() || eventTtl.isZero()) {
+      throw new IllegalArgumentException("eventTtl must be positive");
+    }
+    this.eventTtl = eventTtl;
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     crds = loadCrds();
     dispatcher = new PartitionedDispatcher(responses, crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList());
@@ -63,12 +84,54 @@ public final class InMemoryApiServer implements AutoCloseable {
     }
     // The mock server keeps every request it served (with its body) for takeRequest(): nothing
     // here reads them, and a long-running local operator or benchmark would grow without bound.
-    journalDrain = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "in-memory-api-journal-drain");
+    housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "in-memory-api-housekeeping");
       t.setDaemon(true);
       return t;
     });
-    journalDrain.scheduleWithFixedDelay(this::drainJournal, 5, 5, TimeUnit.SECONDS);
+    housekeeping.scheduleWithFixedDelay(this::drainJournal, 5, 5, TimeUnit.SECONDS);
+    long sweepMs = Math.max(100, Math.min(Duration.ofMinutes(1).toMillis(), eventTtl.toMillis() / 10));
+    housekeeping.scheduleWithFixedDelay(this::expireEvents, sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Deletes the Events created more than the TTL ago (by their {@code creationTimestamp}, which
+   * this server sets), through the store's own delete, so watchers see them go.
+   */
+  int expireEvents() {
+    try {
+      Instant cutoff = Instant.now().minus(eventTtl);
+      IndexedCrudDispatcher events = dispatcher.store(EVENTS);
+      List<String> expired = new ArrayList<>();
+      for (Map.Entry<io.fabric8.mockwebserver.crud.AttributeSet, String> e : List.copyOf(events.getMap().entrySet())) {
+        Instant created = creationTimestamp(e.getValue());
+        String key = IndexedCrudDispatcher.storedKey(e.getKey());
+        if (created != null && key != null && created.isBefore(cutoff)) {
+          String[] nsName = key.split("/", 2);
+          expired.add("/api/v1/namespaces/" + nsName[0] + "/events/" + nsName[1]);
+        }
+      }
+      expired.forEach(events::handleDelete);
+      return expired.size();
+    } catch (RuntimeException e) {
+      return 0; // at the next tick
+    }
+  }
+
+  /** {@code metadata.creationTimestamp} of a stored object's JSON, without parsing all of it. */
+  static Instant creationTimestamp(String json) {
+    String field = "\"creationTimestamp\":\"";
+    int i = json == null ? -1 : json.indexOf(field);
+    if (i < 0) {
+      return null;
+    }
+    int start = i + field.length();
+    int end = json.indexOf('"', start);
+    try {
+      return end < 0 ? null : Instant.parse(json.substring(start, end));
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   private void drainJournal() {
@@ -207,7 +270,7 @@ public final class InMemoryApiServer implements AutoCloseable {
 
   @Override
   public void close() {
-    journalDrain.shutdownNow();
+    housekeeping.shutdownNow();
     client.close();
     server.destroy();
   }
