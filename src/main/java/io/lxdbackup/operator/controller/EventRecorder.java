@@ -100,13 +100,16 @@ public final class EventRecorder implements AutoCloseable {
         .withNewSource().withComponent("lxd-backup-operator").endSource()
         .withReportingComponent("lxd-backup-operator")
         .build();
+    // the task holds the event only, not the resource it is about: up to QUEUE_CAPACITY wait
+    String kind = about.getKind();
+    String subject = about.getMetadata().getName();
     writer.execute(() -> {
       try {
         client.v1().events().inNamespace(ns).resource(event).create();
       } catch (KubernetesClientException e) {
-        LOG.warn("could not record event {} for {}/{}: HTTP {}", reason, about.getKind(), about.getMetadata().getName(), e.getCode());
+        LOG.warn("could not record event {} for {}/{}: HTTP {}", reason, kind, subject, e.getCode());
       } catch (RuntimeException e) {
-        LOG.warn("could not record event {} for {}/{}: {}", reason, about.getKind(), about.getMetadata().getName(), e.toString());
+        LOG.warn("could not record event {} for {}/{}: {}", reason, kind, subject, e.toString());
       }
     });
   }

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * the attributes), so with a few thousand InstanceSnapshots every read, create, patch and
  * replace of one of them cost milliseconds of CPU, most of it under the store's write lock.
  * Here the lookups that name one object ({@link #findResource}, which the create, replace and
- * patch handlers use, and a GET of one object) go through the index; everything else (lists,
- * watches, deletes, the semantics of every write) is fabric8's own code.
+ * patch handlers use, a GET of one object, and the search a DELETE of one object makes) go
+ * through the index; everything else (lists, watches, the semantics of every write) is
+ * fabric8's own code.
  *
  * <p>The index sits in the store's map itself (a map that keeps it up to date on every put and
  * remove), so it cannot drift from what the mock stores, whichever of its code paths writes.
@@ -281,6 +282,24 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
   }
 
   /**
+   * A DELETE of one named object: fabric8's delete (finalizers, deletion timestamp, events), with
+   * its search of the store limited to the objects stored under that namespace/name.
+   */
+  @Override
+  public MockResponse handleDelete(String path) {
+    String key = indexed() && path != null ? nameKey(attributeExtractor.fromPath(path)) : null;
+    if (key == null) {
+      return super.handleDelete(path);
+    }
+    index.narrowTo(key);
+    try {
+      return super.handleDelete(path);
+    } finally {
+      index.narrowTo(null);
+    }
+  }
+
+  /**
    * {@code namespace/name} when the attribute set names exactly one object of one namespace
    * (plain equality on both), else null: such a query can only match that object.
    */
@@ -372,8 +391,34 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
       return objects.size();
     }
 
+    /** Set by a DELETE of one named object, while fabric8's delete searches the store. */
+    private final ThreadLocal<String> narrowedTo = new ThreadLocal<>();
+
+    /**
+     * While {@code key} is set on this thread, {@link #entrySet()} holds only the objects stored
+     * under that namespace/name: the only ones a query naming it can match.
+     */
+    void narrowTo(String key) {
+      if (key == null) {
+        narrowedTo.remove();
+      } else {
+        narrowedTo.set(key);
+      }
+    }
+
     @Override
     public Set<Map.Entry<AttributeSet, String>> entrySet() {
+      String key = narrowedTo.get();
+      if (key != null) {
+        Set<Map.Entry<AttributeSet, String>> some = new java.util.LinkedHashSet<>();
+        for (AttributeSet a : candidates(key)) {
+          String v = objects.get(a);
+          if (v != null) {
+            some.add(new SimpleImmutableEntry<>(a, v));
+          }
+        }
+        return Collections.unmodifiableSet(some);
+      }
       return Collections.unmodifiableSet(objects.entrySet());
     }
 

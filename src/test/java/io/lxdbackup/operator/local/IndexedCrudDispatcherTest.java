@@ -135,4 +135,39 @@ class IndexedCrudDispatcherTest {
       }
     }
   }
+  @Test
+  void deletingOneObjectDeletesExactlyThatOne() throws Exception {
+    try (InMemoryApiServer api = new InMemoryApiServer(0)) {
+      KubernetesClient c = api.client();
+      for (String[] nn : new String[][] {{"a", "x"}, {"b", "x"}, {"a", "y"}, {"a", "x2"}}) {
+        c.configMaps().inNamespace(nn[0]).resource(cm(nn[0], nn[1], "l")).create();
+      }
+      List<String> seen = new CopyOnWriteArrayList<>();
+      try (var w = c.configMaps().inAnyNamespace().watch(new Watcher<>() {
+        @Override
+        public void eventReceived(Action action, ConfigMap resource) {
+          if (action == Action.DELETED) {
+            seen.add(resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName());
+          }
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {}
+      })) {
+        assertThat(c.configMaps().inNamespace("a").withName("x").delete()).hasSize(1);
+        assertThat(c.configMaps().inNamespace("a").withName("missing").delete()).isEmpty();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.contains("a/x"));
+        assertThat(c.configMaps().inNamespace("a").withName("x").get()).isNull();
+        assertThat(c.configMaps().inNamespace("b").withName("x").get()).isNotNull();
+        assertThat(c.configMaps().inNamespace("a").withName("y").get()).isNotNull();
+        assertThat(c.configMaps().inNamespace("a").withName("x2").get()).isNotNull();
+        // a collection delete is not narrowed to one name
+        c.configMaps().inNamespace("a").delete();
+        assertThat(c.configMaps().inNamespace("a").list().getItems()).isEmpty();
+        assertThat(c.configMaps().inNamespace("b").list().getItems()).hasSize(1);
+        Thread.sleep(300);
+        assertThat(seen).containsExactlyInAnyOrder("a/x", "a/y", "a/x2");
+      }
+    }
+  }
 }
