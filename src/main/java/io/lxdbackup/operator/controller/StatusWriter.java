@@ -47,8 +47,22 @@ public final class StatusWriter {
     op.put("op", "add");
     op.put("path", "/status");
     op.set("value", Serialization.jsonMapper().valueToTree(status));
-    R updated = client.resource(resource).subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
+    // the client copies the object it is given (a JSON round trip) only to build the URL: give
+    // it one with nothing but the name, not the whole resource
+    R updated = client.resource(nameOnly(resource)).subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
     resource.getMetadata().setResourceVersion(updated.getMetadata().getResourceVersion());
     return updated;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <R extends HasMetadata> R nameOnly(R resource) {
+    try {
+      R r = (R) resource.getClass().getDeclaredConstructor().newInstance();
+      r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(resource.getMetadata().getName())
+          .withNamespace(resource.getMetadata().getNamespace()).build());
+      return r;
+    } catch (ReflectiveOperationException e) {
+      return resource;
+    }
   }
 }
