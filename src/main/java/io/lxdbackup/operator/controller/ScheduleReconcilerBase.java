@@ -349,6 +349,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       try {
         created.add(kube.resource(child).create());
         started++;
+        metrics.runStartDelay(kind(), Duration.between(t.toInstant(), clock.instant()));
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;

@@ -20,6 +20,11 @@ public final class OperatorMetrics {
   public static final String OPERATION_DURATION = "lxdbackup.operation.duration";
   public static final String LAST_SUCCESS = "lxdbackup.last.success.timestamp";
   public static final String BYTES = "lxdbackup.transferred.bytes";
+  public static final String RUN_START_DELAY = "lxdbackup.schedule.run.start.delay";
+  /** Histogram buckets of {@link #RUN_START_DELAY}: around the 2 s a run should start within. */
+  private static final Duration[] RUN_START_BUCKETS = {Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1),
+      Duration.ofMinutes(5)};
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
@@ -76,5 +81,16 @@ public final class OperatorMetrics {
   public void bytes(String kind, String direction, long n) {
     Counter.builder(BYTES).description("Bytes streamed by the operator").baseUnit("bytes")
         .tag("kind", kind).tag("direction", direction).register(registry).increment(n);
+  }
+
+  /**
+   * How late a schedule's run started: from its scheduled time to the API server accepting the
+   * run's child (one InstanceSnapshot or InstanceExport per selected instance). A catch-up run
+   * after downtime counts with its whole lateness.
+   */
+  public void runStartDelay(String kind, Duration delay) {
+    Timer.builder(RUN_START_DELAY).description("Time from a schedule's scheduled time to its run's child being created")
+        .tag("kind", kind).serviceLevelObjectives(RUN_START_BUCKETS)
+        .register(registry).record(delay.isNegative() ? Duration.ZERO : delay);
   }
 }

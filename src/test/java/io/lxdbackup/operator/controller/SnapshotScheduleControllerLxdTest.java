@@ -257,6 +257,13 @@ class SnapshotScheduleControllerLxdTest {
     awaitChildrenReady("missed", 1);
     SnapshotSchedule after = awaitSchedule("missed", x -> x.getStatus().getMissedRuns() != null);
     assertThat(after.getStatus().getMissedRuns()).isEqualTo(2);
+    // the catch-up run started 5 minutes after its time, and the metric says so
+    io.micrometer.core.instrument.Timer delay = op.runtime().registry().find(io.lxdbackup.operator.metrics.OperatorMetrics.RUN_START_DELAY)
+        .tag("kind", "SnapshotSchedule").timer();
+    assertThat(delay).isNotNull();
+    assertThat(delay.max(java.util.concurrent.TimeUnit.SECONDS)).isGreaterThanOrEqualTo(300);
+    assertThat(op.runtime().registry().scrape())
+        .contains("lxdbackup_schedule_run_start_delay_seconds_bucket{kind=\"SnapshotSchedule\",le=\"300.0\"}");
     op.stop();
     clock.advance(Duration.ofHours(2).plusMinutes(30)); // latest due run 30 min late: past the deadline
     op.start();
