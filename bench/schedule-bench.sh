@@ -11,6 +11,7 @@
 #   options: --schedules=1000 --instances=100 --sim-hours=24 --real-minutes=3 --warmup-minutes=2
 #            --real-spread=1 (1/N of the schedules fire each minute) --real-every=1 (all of them
 #            fire together every N minutes) --debug=logger,...
+#            --watch-children=true (also time when the bench's own watch sees each child)
 #            --max-wait-ms=1000 (scheduleMaxWait in the simulated phase) --log-level=WARN
 #            --cron-mix=all|subdaily (subdaily: every schedule plateaus within 6 simulated hours)
 #   env:     BENCH_HEAP=1g (JVM -Xmx), MVN_OFFLINE=1 (pass -o to Maven)
