@@ -204,7 +204,7 @@ public final class ScheduleBench {
       AtomicLong added = new AtomicLong();
       AtomicLong removed = new AtomicLong();
       SharedIndexInformer<SnapshotSchedule> sInf = watcher.resources(SnapshotSchedule.class).inNamespace(NS).inform();
-      SharedIndexInformer<InstanceSnapshot> cInf = !watchChildren ? null : watcher.resources(InstanceSnapshot.class).inNamespace(NS)
+      SharedIndexInformer<InstanceSnapshot> cInf = watcher.resources(InstanceSnapshot.class).inNamespace(NS)
           .inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(InstanceSnapshot obj) {
