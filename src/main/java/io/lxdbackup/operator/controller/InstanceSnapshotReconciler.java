@@ -120,10 +120,12 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
           }
           // The name is written before the lock is released, so that siblings, and an operator
           // restarted before the final write, see it as claimed. Usually that write is the
-          // final one too (Ready): one status write after the creation, not two.
+          // final one too (Ready): one status write after the creation, not two. When the
+          // snapshot's expiry still has to be corrected (an LXD operation), the name alone is
+          // written here and the rest after the lock, so siblings do not wait for that.
           UpdateControl<InstanceSnapshot> done;
           try {
-            done = observe(snap, client, instance, expiry, before);
+            done = observe(snap, client, instance, expiry, before, false);
           } catch (RuntimeException e) {
             try {
               StatusWriter.replaceStatus(kube, snap, snap.getStatus());
@@ -132,14 +134,23 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             }
             throw e;
           }
-          StatusWriter.replaceStatus(kube, snap, snap.getStatus());
-          UpdateControl<InstanceSnapshot> written = UpdateControl.noUpdate();
-          return done.getScheduleDelay().map(written::rescheduleAfter).orElse(written);
+          try {
+            StatusWriter.replaceStatus(kube, snap, snap.getStatus());
+          } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // the snapshot is fine, the API server did not take the write: JOSDK retries
+            throw new StatusWriteFailed(e);
+          }
+          if (done != null) {
+            UpdateControl<InstanceSnapshot> written = UpdateControl.noUpdate();
+            return done.getScheduleDelay().map(written::rescheduleAfter).orElse(written);
+          }
         } finally {
           lock.unlock();
         }
       }
-      return observe(snap, client, instance, expiry, before);
+      return observe(snap, client, instance, expiry, before, true);
+    } catch (StatusWriteFailed e) {
+      throw e.getCause();
     } catch (Exception e) {
       Failure f = Failure.from(e, "snapshot of " + snap.getSpec().getInstance());
       if (status.getSnapshotName() == null || status.getPhase() != InstanceSnapshotPhase.READY) {
@@ -450,8 +461,25 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         connections));
   }
 
+  /** A status write that failed after the LXD side succeeded: left to JOSDK's retry. */
+  private static final class StatusWriteFailed extends RuntimeException {
+    StatusWriteFailed(io.fabric8.kubernetes.client.KubernetesClientException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized io.fabric8.kubernetes.client.KubernetesClientException getCause() {
+      return (io.fabric8.kubernetes.client.KubernetesClientException) super.getCause();
+    }
+  }
+
+  /**
+   * Reads the snapshot back and fills the status (Ready, or Failed when it is gone). Returns null,
+   * changing nothing, when {@code mayUpdateExpiry} is false and the snapshot's expiry needs an
+   * update on the server.
+   */
   private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, String instance,
-      ExpiryRequest expiry, InstanceSnapshotPhase before) {
+      ExpiryRequest expiry, InstanceSnapshotPhase before, boolean mayUpdateExpiry) {
     InstanceSnapshotStatus status = snap.getStatus();
     long gen = generation(snap);
     Snapshot s;
@@ -472,6 +500,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     if (expiry.isSet() && s.createdAt() != null) {
       Instant want = expiry.resolve(s.createdAt());
       if (!sameSecond(want, s.expiresAt())) {
+        if (!mayUpdateExpiry) {
+          return null;
+        }
         client.waitFor(client.updateSnapshotExpiry(instance, s.name(), want), OPERATION_TIMEOUT);
         s = client.getSnapshot(instance, s.name());
         if (before == InstanceSnapshotPhase.READY) {

@@ -165,7 +165,7 @@ class IndexedCrudDispatcherTest {
         c.configMaps().inNamespace("a").delete();
         assertThat(c.configMaps().inNamespace("a").list().getItems()).isEmpty();
         assertThat(c.configMaps().inNamespace("b").list().getItems()).hasSize(1);
-        Thread.sleep(300);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.size() >= 3);
         assertThat(seen).containsExactlyInAnyOrder("a/x", "a/y", "a/x2");
       }
     }
