@@ -14,7 +14,8 @@
 #            --watch-children=true (also time when the bench's own watch sees each child)
 #            --max-wait-ms=1000 (scheduleMaxWait in the simulated phase) --log-level=WARN
 #            --cron-mix=all|subdaily (subdaily: every schedule plateaus within 6 simulated hours)
-#   env:     BENCH_HEAP=1g (JVM -Xmx), MVN_OFFLINE=1 (pass -o to Maven)
+#   env:     BENCH_HEAP=1g (JVM -Xmx), MVN_OFFLINE=1 (pass -o to Maven),
+#            BENCH_JAVA_OPTS (more JVM options, e.g. -Xlog:gc:file=gc.log or a flight recording)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${JAVA_HOME:-}" ]; then
@@ -28,4 +29,4 @@ mvn_opts=(-B -q)
 ./mvnw "${mvn_opts[@]}" test-compile
 ./mvnw "${mvn_opts[@]}" dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
 cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
-exec "$JAVA_HOME/bin/java" -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener -Xmx"${BENCH_HEAP:-1g}" -XX:+UseG1GC -cp "$cp" io.lxdbackup.operator.bench.ScheduleBench "$@"
+exec "$JAVA_HOME/bin/java" -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener -Xmx"${BENCH_HEAP:-1g}" -XX:+UseG1GC ${BENCH_JAVA_OPTS:-} -cp "$cp" io.lxdbackup.operator.bench.ScheduleBench "$@"

@@ -56,6 +56,11 @@ public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSched
   }
 
   @Override
+  protected void setStatus(ExportSchedule s, AbstractScheduleStatus status) {
+    s.setStatus((ExportScheduleStatus) status);
+  }
+
+  @Override
   protected AbstractScheduleStatus status(ExportSchedule s) {
     if (s.getStatus() == null) {
       s.setStatus(new ExportScheduleStatus());

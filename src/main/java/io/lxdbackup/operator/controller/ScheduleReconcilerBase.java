@@ -69,6 +69,8 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
   protected final Clock clock;
   private final Duration maxWait;
   private final SharedListings listings;
+  /** Runs started whose status is written by the follow-up reconcile, by schedule UID. */
+  private final java.util.concurrent.ConcurrentMap<String, StartedRun<C>> startedRuns = new java.util.concurrent.ConcurrentHashMap<>();
 
   protected ScheduleReconcilerBase(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
       OperatorMetrics metrics, Clock clock, Duration maxWait) {
@@ -94,6 +96,9 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
 
   /** The status, created when missing. */
   protected abstract AbstractScheduleStatus status(S schedule);
+
+  /** Replaces the status (with the one computed by a run, before it is written). */
+  protected abstract void setStatus(S schedule, AbstractScheduleStatus status);
 
   /** Whether stopped instances are included in a run. */
   protected abstract boolean includeStopped(S schedule);
@@ -141,22 +146,75 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
 
   @Override
   public UpdateControl<S> reconcile(S schedule, Context<S> context) {
+    String uid = schedule.getMetadata().getUid();
     String before = Serialization.asJson(status(schedule));
-    UpdateControl<S> control = decideAndRun(schedule, context);
-    if (!control.isPatchStatus()) {
-      return control;
+    StartedRun<C> started = uid == null ? null : startedRuns.get(uid);
+    if (started != null) {
+      Instant cached = parse(status(schedule).getLastScheduleTime());
+      if (cached != null && !cached.isBefore(started.time())) {
+        // the status the follow-up wrote has reached the cache
+        startedRuns.remove(uid, started);
+        started = null;
+      } else {
+        // the status after the run, which the cache does not have yet
+        setStatus(schedule, Serialization.unmarshal(started.status(), status(schedule).getClass()));
+      }
     }
-    if (!before.equals(Serialization.asJson(status(schedule)))) {
+    RunHolder<C> ran = new RunHolder<>();
+    UpdateControl<S> control = decideAndRun(schedule, context, started, ran);
+    if (ran.time != null && uid != null) {
+      // The run has started: its children exist. What is left (retention's deletions, the
+      // status write) waits for a follow-up reconcile, queued behind the other schedules whose
+      // runs are due now, so that a thousand schedules firing together start their runs first.
+      // The status computed here is kept in memory until then; if the operator stops before the
+      // follow-up, the children themselves record the run (see lastRunTime).
+      forgetOldRuns();
+      startedRuns.put(uid, new StartedRun<>(ran.time, Serialization.asJson(status(schedule)), ran.created));
+      return UpdateControl.<S>noUpdate().rescheduleAfter(Duration.ZERO);
+    }
+    if (control.isPatchStatus() && !before.equals(Serialization.asJson(status(schedule)))) {
       // the whole status, not a diff against the (possibly stale) cached copy: see StatusWriter
       StatusWriter.replaceStatus(kube, schedule, status(schedule));
     }
     // unchanged: no write at all (thousands of schedules wake up on their own)
+    if (started != null) {
+      startedRuns.remove(uid, started);
+    }
+    if (!control.isPatchStatus()) {
+      return control;
+    }
     UpdateControl<S> none = UpdateControl.noUpdate();
     control.getScheduleDelay().ifPresent(none::rescheduleAfter);
     return none;
   }
 
-  private UpdateControl<S> decideAndRun(S schedule, Context<S> context) {
+  /** A run started by one reconcile whose status is written by the next. */
+  private record StartedRun<C>(Instant time, String status, List<C> created, long startedAtMillis) {
+    StartedRun(Instant time, String status, List<C> created) {
+      this(time, status, List.copyOf(created), System.currentTimeMillis());
+    }
+  }
+
+  /** What a reconcile's run created, if it ran. */
+  private static final class RunHolder<C> {
+    Instant time;
+    List<C> created = List.of();
+  }
+
+  /** Drops runs whose follow-up never came (their schedule was deleted in between). */
+  private void forgetOldRuns() {
+    if (startedRuns.size() > 64) {
+      long cutoff = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+      startedRuns.values().removeIf(r -> r.startedAtMillis() < cutoff);
+    }
+  }
+
+  /** How many runs wait for their follow-up reconcile (for tests). */
+  int startedRunsAwaitingFollowUp() {
+    return startedRuns.size();
+  }
+
+  private UpdateControl<S> decideAndRun(S schedule, Context<S> context, StartedRun<C> started, RunHolder<C> ran) {
     AbstractScheduleStatus status = status(schedule);
     AbstractScheduleSpec spec = spec(schedule);
     long gen = schedule.getMetadata().getGeneration() == null ? 0 : schedule.getMetadata().getGeneration();
@@ -176,6 +234,11 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     }
     List<C> children = context.getSecondaryResources(childClass()).stream()
         .filter(c -> isOwnedBy(c, schedule)).collect(Collectors.toList());
+    if (started != null) {
+      // children the last reconcile created that the cache may not hold yet
+      java.util.Set<String> cached = children.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
+      started.created().stream().filter(c -> !cached.contains(c.getMetadata().getName())).forEach(children::add);
+    }
 
     if (Boolean.TRUE.equals(spec.getSuspend())) {
       if (status.getSuspendedAt() == null) {
@@ -195,7 +258,11 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       events.normal(schedule, "Resumed", "Schedule resumed; runs missed while suspended are not caught up");
     }
 
-    ScheduleDecision d = ScheduleDecision.decide(cron, now, parse(status.getLastScheduleTime()),
+    Instant lastRun = lastRunTime(status, children);
+    if (lastRun != null && !lastRun.equals(parse(status.getLastScheduleTime()))) {
+      status.setLastScheduleTime(Conditions.timestamp(lastRun));
+    }
+    ScheduleDecision d = ScheduleDecision.decide(cron, now, lastRun,
         parse(schedule.getMetadata().getCreationTimestamp(), now), parse(status.getResumedAt()),
         spec.getStartingDeadlineSeconds(), false);
     if (d.missedRuns() > 0) {
@@ -209,15 +276,23 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       }
     }
     try {
-      boolean nothingSelected = false;
+      // what the last run found stands until the next run, unless the spec changed since
+      boolean nothingSelected = status.findCondition(Condition.READY)
+          .filter(c -> Reasons.NO_INSTANCES_SELECTED.equals(c.getReason()))
+          .filter(c -> c.getObservedGeneration() != null && c.getObservedGeneration() == gen).isPresent();
       if (d.shouldRun()) {
         RunOutcome<C> outcome = run(schedule, status, d.scheduledTime().get(), children);
         children = new ArrayList<>(children);
         children.addAll(outcome.created());
         nothingSelected = outcome.nothingSelected();
+        ran.time = d.scheduledTime().get().toInstant();
+        ran.created = outcome.created();
       }
       report(schedule, status, children);
-      applyRetention(schedule, children);
+      if (ran.time == null) {
+        // after a run, retention waits for the follow-up reconcile (see reconcile)
+        applyRetention(schedule, children);
+      }
       status.setPhase(SchedulePhase.ACTIVE);
       status.setNextScheduleTime(d.nextScheduleTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
       if (!nothingSelected) {
@@ -241,6 +316,24 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       // retried while the run is still within its deadline: lastScheduleTime was not advanced
       return UpdateControl.patchStatus(schedule).rescheduleAfter(Backoff.delay(failures, maxWait));
     }
+  }
+
+  /**
+   * The last scheduled time that was started: {@code status.lastScheduleTime}, or the newest
+   * child's scheduled time when that is later. The children record their run themselves, so an
+   * operator that stopped after creating a run's children and before writing the status neither
+   * starts that run again nor reports it as missed.
+   */
+  private Instant lastRunTime(AbstractScheduleStatus status, List<C> children) {
+    Instant last = parse(status.getLastScheduleTime());
+    for (C c : children) {
+      Map<String, String> a = c.getMetadata().getAnnotations();
+      Instant t = a == null ? null : parse(a.get(ANNOTATION_SCHEDULED_TIME));
+      if (t != null && (last == null || t.isAfter(last))) {
+        last = t;
+      }
+    }
+    return last;
   }
 
   /** What one run did: the children it created, and whether it found nothing to back up. */

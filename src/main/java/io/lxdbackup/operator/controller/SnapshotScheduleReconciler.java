@@ -85,6 +85,11 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
   }
 
   @Override
+  protected void setStatus(SnapshotSchedule s, AbstractScheduleStatus status) {
+    s.setStatus((SnapshotScheduleStatus) status);
+  }
+
+  @Override
   protected AbstractScheduleStatus status(SnapshotSchedule s) {
     if (s.getStatus() == null) {
       s.setStatus(new SnapshotScheduleStatus());

@@ -273,6 +273,52 @@ class SnapshotScheduleControllerLxdTest {
     assertThat(children("missed")).hasSize(1);
   }
 
+  /**
+   * The operator stopped after creating a run's child and before writing the schedule's status
+   * (the child is made here exactly as the run makes it). Restarted long after that run's
+   * deadline, it must take the run as started: no second child, nothing reported missed, and
+   * lastScheduleTime brought up to the child's time.
+   */
+  @Test
+  void aRunWhoseStatusWasNeverWrittenIsNeitherRepeatedNorReportedMissed() {
+    String inst = instance("ss-c", null);
+    SnapshotSchedule s = schedule("crashed", "@hourly", List.of(inst));
+    s.getSpec().setStartingDeadlineSeconds(60L);
+    kube.resource(s).create();
+    SnapshotSchedule active = awaitSchedule("crashed", x -> x.getStatus().getPhase() == SchedulePhase.ACTIVE
+        && x.getStatus().getNextScheduleTime() != null);
+    assertThat(active.getStatus().getLastScheduleTime()).isNull();
+    Instant due = Instant.parse(active.getStatus().getNextScheduleTime());
+    op.stop();
+    InstanceSnapshot child = new InstanceSnapshot();
+    child.getMetadata().setName(io.lxdbackup.operator.schedule.ChildNames.childName("crashed", inst,
+        due.atZone(java.time.ZoneOffset.UTC)));
+    child.getMetadata().setNamespace(Fixtures.NS);
+    child.getMetadata().setLabels(Map.of(ScheduleReconcilerBase.LABEL_SCHEDULE, "crashed",
+        ScheduleReconcilerBase.LABEL_INSTANCE, inst, ScheduleReconcilerBase.LABEL_REMOTE, "lxd-a"));
+    child.getMetadata().setAnnotations(Map.of(ScheduleReconcilerBase.ANNOTATION_SCHEDULED_TIME, due.toString()));
+    child.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+        .withApiVersion(active.getApiVersion()).withKind(active.getKind()).withName("crashed")
+        .withUid(active.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build()));
+    io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec cs = new io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec();
+    cs.setRemoteRef(new ObjectRef("lxd-a"));
+    cs.setInstance(inst);
+    child.setSpec(cs);
+    kube.resource(child).create();
+    // restarted 30 minutes after the run's time: past its 60 s deadline, before the next run
+    clock.set(due.plusSeconds(1800));
+    op.start();
+    awaitChildrenReady("crashed", 1);
+    SnapshotSchedule after = awaitSchedule("crashed", x -> due.toString().equals(x.getStatus().getLastScheduleTime()));
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+    after = get("crashed");
+    assertThat(after.getStatus().getMissedRuns()).as("missed runs").isNull();
+    assertThat(after.getStatus().getLastMissedTime()).isNull();
+    assertThat(after.getStatus().getNextScheduleTime()).isEqualTo(due.plusSeconds(3600).toString());
+    assertThat(children("crashed")).hasSize(1);
+    assertThat(lxd.listSnapshots(inst)).hasSize(1);
+  }
+
   @Test
   void selectorPicksInstancesByConfigAndStoppedOnesAreSkippedUnlessIncluded() {
     String tagged = instance("ss-sel", Map.of("user.backup", "true"));
@@ -335,6 +381,10 @@ class SnapshotScheduleControllerLxdTest {
     clock.advance(Duration.ofHours(1));
     assertThat(ready(awaitSchedule("none", x -> ready(x).getReason().equals(Reasons.NO_INSTANCES_SELECTED))).getStatus())
         .isEqualTo("False");
+    // and it stays so between runs (the schedule re-decides every second here), not only until
+    // the next reconcile
+    await().pollDelay(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4)).until(() -> true);
+    assertThat(ready(get("none")).getReason()).isEqualTo(Reasons.NO_INSTANCES_SELECTED);
   }
 
   @Test
