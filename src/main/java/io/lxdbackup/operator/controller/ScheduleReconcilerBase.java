@@ -71,6 +71,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
   private final SharedListings listings;
   /** Runs started whose status is written by the follow-up reconcile, by schedule UID. */
   private final java.util.concurrent.ConcurrentMap<String, StartedRun<C>> startedRuns = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
   protected ScheduleReconcilerBase(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
       OperatorMetrics metrics, Clock clock, Duration maxWait) {
@@ -203,15 +204,12 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
 
   /** Drops runs whose follow-up never came (their schedule was deleted in between). */
   private void forgetOldRuns() {
-    if (startedRuns.size() > 64) {
-      long cutoff = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+    long now = System.currentTimeMillis();
+    long last = lastSweep.get();
+    if (now - last > Duration.ofMinutes(1).toMillis() && lastSweep.compareAndSet(last, now)) {
+      long cutoff = now - Duration.ofHours(1).toMillis();
       startedRuns.values().removeIf(r -> r.startedAtMillis() < cutoff);
     }
-  }
-
-  /** How many runs wait for their follow-up reconcile (for tests). */
-  int startedRunsAwaitingFollowUp() {
-    return startedRuns.size();
   }
 
   private UpdateControl<S> decideAndRun(S schedule, Context<S> context, StartedRun<C> started, RunHolder<C> ran) {
