@@ -153,12 +153,15 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     if (started != null) {
       Instant cached = parse(status(schedule).getLastScheduleTime());
       if (cached != null && !cached.isBefore(started.time())) {
-        // the status the follow-up wrote has reached the cache
+        // the cache has the status written after the run
         startedRuns.remove(uid, started);
         started = null;
       } else {
         // the status after the run, which the cache does not have yet
         setStatus(schedule, Serialization.unmarshal(started.status(), status(schedule).getClass()));
+        if (started.written()) {
+          before = started.status();
+        }
       }
     }
     RunHolder<C> ran = new RunHolder<>();
@@ -167,20 +170,27 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       // The run has started: its children exist. What is left (retention's deletions, the
       // status write) waits for a follow-up reconcile, queued behind the other schedules whose
       // runs are due now, so that a thousand schedules firing together start their runs first.
-      // The status computed here is kept in memory until then; if the operator stops before the
-      // follow-up, the children themselves record the run (see lastRunTime).
+      // The status computed here is kept in memory until the cache has it; if the operator
+      // stops before the follow-up, the children themselves record the run (see decideAndRun).
       forgetOldRuns();
-      startedRuns.put(uid, new StartedRun<>(ran.time, Serialization.asJson(status(schedule)), ran.created));
+      List<C> created = new ArrayList<>(ran.created);
+      if (started != null) {
+        java.util.Set<String> names = created.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
+        started.created().stream().filter(c -> !names.contains(c.getMetadata().getName())).forEach(created::add);
+      }
+      startedRuns.put(uid, new StartedRun<>(ran.time, Serialization.asJson(status(schedule)), created, false));
       return UpdateControl.<S>noUpdate().rescheduleAfter(Duration.ZERO);
     }
-    if (control.isPatchStatus() && !before.equals(Serialization.asJson(status(schedule)))) {
+    String after = Serialization.asJson(status(schedule));
+    if (control.isPatchStatus() && !before.equals(after)) {
       // the whole status, not a diff against the (possibly stale) cached copy: see StatusWriter
       StatusWriter.replaceStatus(kube, schedule, status(schedule));
+      if (started != null) {
+        // until the cache has it, later reconciles start from what was written
+        startedRuns.replace(uid, started, new StartedRun<>(started.time(), after, started.created(), true));
+      }
     }
     // unchanged: no write at all (thousands of schedules wake up on their own)
-    if (started != null) {
-      startedRuns.remove(uid, started);
-    }
     if (!control.isPatchStatus()) {
       return control;
     }
@@ -189,10 +199,23 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     return none;
   }
 
-  /** A run started by one reconcile whose status is written by the next. */
-  private record StartedRun<C>(Instant time, String status, List<C> created, long startedAtMillis) {
-    StartedRun(Instant time, String status, List<C> created) {
-      this(time, status, List.copyOf(created), System.currentTimeMillis());
+  /**
+   * Forgets the run kept in memory for a schedule (which switched to a mode that does not run,
+   * or is being deleted).
+   */
+  protected void forgetStartedRun(S schedule) {
+    if (schedule.getMetadata().getUid() != null) {
+      startedRuns.remove(schedule.getMetadata().getUid());
+    }
+  }
+
+  /**
+   * A run started by one reconcile: the status it computed (JSON), written by the follow-up
+   * ({@code written}) or not yet, and the children it created.
+   */
+  private record StartedRun<C>(Instant time, String status, List<C> created, boolean written, long startedAtMillis) {
+    StartedRun(Instant time, String status, List<C> created, boolean written) {
+      this(time, status, List.copyOf(created), written, System.currentTimeMillis());
     }
   }
 
@@ -256,10 +279,15 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       events.normal(schedule, "Resumed", "Schedule resumed; runs missed while suspended are not caught up");
     }
 
-    Instant lastRun = lastRunTime(status, children);
-    if (lastRun != null && !lastRun.equals(parse(status.getLastScheduleTime()))) {
-      status.setLastScheduleTime(Conditions.timestamp(lastRun));
-    }
+    // A run whose children exist although the status does not record it (the operator stopped
+    // in between, or the run failed part way) is finished now whatever its deadline: the
+    // children made already answer "already exists", the missing ones are created. It counts
+    // as the last run, so it is neither repeated later nor reported missed.
+    Instant recorded = parse(status.getLastScheduleTime());
+    Instant newestChild = newestChildTime(children);
+    ZonedDateTime unfinished = newestChild != null && (recorded == null || newestChild.isAfter(recorded))
+        ? newestChild.atZone(cron.zone()) : null;
+    Instant lastRun = unfinished != null ? newestChild : recorded;
     ScheduleDecision d = ScheduleDecision.decide(cron, now, lastRun,
         parse(schedule.getMetadata().getCreationTimestamp(), now), parse(status.getResumedAt()),
         spec.getStartingDeadlineSeconds(), false);
@@ -275,19 +303,20 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     }
     try {
       // what the last run found stands until the next run, unless the spec changed since
-      boolean nothingSelected = status.findCondition(Condition.READY)
+      boolean nothingSelectedBefore = status.findCondition(Condition.READY)
           .filter(c -> Reasons.NO_INSTANCES_SELECTED.equals(c.getReason()))
           .filter(c -> c.getObservedGeneration() != null && c.getObservedGeneration() == gen).isPresent();
-      if (d.shouldRun()) {
-        RunOutcome<C> outcome = run(schedule, status, d.scheduledTime().get(), children);
+      boolean nothingSelected = nothingSelectedBefore;
+      ZonedDateTime runTime = d.shouldRun() ? d.scheduledTime().get() : unfinished;
+      RunOutcome<C> outcome = null;
+      if (runTime != null) {
+        outcome = run(schedule, status, runTime, children);
         children = new ArrayList<>(children);
         children.addAll(outcome.created());
         nothingSelected = outcome.nothingSelected();
-        ran.time = d.scheduledTime().get().toInstant();
-        ran.created = outcome.created();
       }
       report(schedule, status, children);
-      if (ran.time == null) {
+      if (outcome == null) {
         // after a run, retention waits for the follow-up reconcile (see reconcile)
         applyRetention(schedule, children);
       }
@@ -296,9 +325,14 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       if (!nothingSelected) {
         Conditions.set(status, gen, clock, Condition.READY, true, "Scheduled",
             status.getNextScheduleTime() == null ? "Schedule never fires again" : "Next run at " + status.getNextScheduleTime());
-      } else {
+      } else if (outcome != null || !nothingSelectedBefore) {
         Conditions.set(status, gen, clock, Condition.READY, false, Reasons.NO_INSTANCES_SELECTED,
             "The last run selected no instance: check instances, instanceSelector and includeStopped");
+      }
+      // (a standing NoInstancesSelected is left as it is: no write until the next run)
+      if (outcome != null) {
+        ran.time = runTime.toInstant();
+        ran.created = outcome.created();
       }
       Duration wait = d.requeueAfter(clock.instant()).orElse(maxWait);
       return UpdateControl.patchStatus(schedule).rescheduleAfter(wait.compareTo(maxWait) > 0 ? maxWait : wait);
@@ -311,27 +345,23 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       }
       LOG.warn("{} {}/{}: {}: {}", kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(),
           f.reason(), f.getMessage());
-      // retried while the run is still within its deadline: lastScheduleTime was not advanced
+      // retried: lastScheduleTime was not advanced, and children this run did create make the
+      // retry finish the run whatever its deadline (see "unfinished" above)
       return UpdateControl.patchStatus(schedule).rescheduleAfter(Backoff.delay(failures, maxWait));
     }
   }
 
-  /**
-   * The last scheduled time that was started: {@code status.lastScheduleTime}, or the newest
-   * child's scheduled time when that is later. The children record their run themselves, so an
-   * operator that stopped after creating a run's children and before writing the status neither
-   * starts that run again nor reports it as missed.
-   */
-  private Instant lastRunTime(AbstractScheduleStatus status, List<C> children) {
-    Instant last = parse(status.getLastScheduleTime());
+  /** The newest scheduled time among the children (each carries the time of its run). */
+  private Instant newestChildTime(List<C> children) {
+    Instant newest = null;
     for (C c : children) {
       Map<String, String> a = c.getMetadata().getAnnotations();
       Instant t = a == null ? null : parse(a.get(ANNOTATION_SCHEDULED_TIME));
-      if (t != null && (last == null || t.isAfter(last))) {
-        last = t;
+      if (t != null && (newest == null || t.isAfter(newest))) {
+        newest = t;
       }
     }
-    return last;
+    return newest;
   }
 
   /** What one run did: the children it created, and whether it found nothing to back up. */

@@ -181,6 +181,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
     if (!isServerMode(s)) {
       return super.reconcile(s, context);
     }
+    forgetStartedRun(s);
     return reconcileServerMode(s);
   }
 
@@ -303,6 +304,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
 
   @Override
   public DeleteControl cleanup(SnapshotSchedule s, Context<SnapshotSchedule> context) {
+    forgetStartedRun(s);
     if (!isServerMode(s) || s.getStatus() == null || s.getStatus().getConfiguredInstances() == null) {
       return DeleteControl.defaultDelete();
     }

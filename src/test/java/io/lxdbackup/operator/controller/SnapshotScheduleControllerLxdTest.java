@@ -274,15 +274,17 @@ class SnapshotScheduleControllerLxdTest {
   }
 
   /**
-   * The operator stopped after creating a run's child and before writing the schedule's status
-   * (the child is made here exactly as the run makes it). Restarted long after that run's
-   * deadline, it must take the run as started: no second child, nothing reported missed, and
-   * lastScheduleTime brought up to the child's time.
+   * The operator stopped in the middle of a run: it had created the first instance's child and
+   * neither the second one nor the schedule's status (the child is made here exactly as the run
+   * makes it). Restarted long after that run's 60 s deadline, it must finish that run — create
+   * the missing child — and count it as run: nothing reported missed, no second child for the
+   * first instance, lastScheduleTime brought up to the run's time.
    */
   @Test
-  void aRunWhoseStatusWasNeverWrittenIsNeitherRepeatedNorReportedMissed() {
-    String inst = instance("ss-c", null);
-    SnapshotSchedule s = schedule("crashed", "@hourly", List.of(inst));
+  void aRunInterruptedBeforeItsStatusWasWrittenIsFinishedNotRepeatedNorReportedMissed() {
+    String first = instance("ss-c", null);
+    String second = instance("ss-c", null);
+    SnapshotSchedule s = schedule("crashed", "@hourly", List.of(first, second));
     s.getSpec().setStartingDeadlineSeconds(60L);
     kube.resource(s).create();
     SnapshotSchedule active = awaitSchedule("crashed", x -> x.getStatus().getPhase() == SchedulePhase.ACTIVE
@@ -291,32 +293,38 @@ class SnapshotScheduleControllerLxdTest {
     Instant due = Instant.parse(active.getStatus().getNextScheduleTime());
     op.stop();
     InstanceSnapshot child = new InstanceSnapshot();
-    child.getMetadata().setName(io.lxdbackup.operator.schedule.ChildNames.childName("crashed", inst,
+    child.getMetadata().setName(io.lxdbackup.operator.schedule.ChildNames.childName("crashed", first,
         due.atZone(java.time.ZoneOffset.UTC)));
     child.getMetadata().setNamespace(Fixtures.NS);
     child.getMetadata().setLabels(Map.of(ScheduleReconcilerBase.LABEL_SCHEDULE, "crashed",
-        ScheduleReconcilerBase.LABEL_INSTANCE, inst, ScheduleReconcilerBase.LABEL_REMOTE, "lxd-a"));
+        ScheduleReconcilerBase.LABEL_INSTANCE, first, ScheduleReconcilerBase.LABEL_REMOTE, "lxd-a"));
     child.getMetadata().setAnnotations(Map.of(ScheduleReconcilerBase.ANNOTATION_SCHEDULED_TIME, due.toString()));
+    child.getMetadata().setFinalizers(List.of(io.javaoperatorsdk.operator.ReconcilerUtils.getDefaultFinalizerName(InstanceSnapshot.class)));
     child.getMetadata().setOwnerReferences(List.of(new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
         .withApiVersion(active.getApiVersion()).withKind(active.getKind()).withName("crashed")
         .withUid(active.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build()));
     io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec cs = new io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec();
     cs.setRemoteRef(new ObjectRef("lxd-a"));
-    cs.setInstance(inst);
+    cs.setInstance(first);
+    cs.setDeletionPolicy(io.lxdbackup.operator.api.v1alpha1.DeletionPolicy.DELETE);
     child.setSpec(cs);
     kube.resource(child).create();
     // restarted 30 minutes after the run's time: past its 60 s deadline, before the next run
     clock.set(due.plusSeconds(1800));
     op.start();
-    awaitChildrenReady("crashed", 1);
-    SnapshotSchedule after = awaitSchedule("crashed", x -> due.toString().equals(x.getStatus().getLastScheduleTime()));
+    awaitChildrenReady("crashed", 2);
+    awaitSchedule("crashed", x -> due.toString().equals(x.getStatus().getLastScheduleTime()));
     await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
-    after = get("crashed");
+    SnapshotSchedule after = get("crashed");
     assertThat(after.getStatus().getMissedRuns()).as("missed runs").isNull();
     assertThat(after.getStatus().getLastMissedTime()).isNull();
+    assertThat(after.getStatus().getLastScheduleTime()).isEqualTo(due.toString());
     assertThat(after.getStatus().getNextScheduleTime()).isEqualTo(due.plusSeconds(3600).toString());
-    assertThat(children("crashed")).hasSize(1);
-    assertThat(lxd.listSnapshots(inst)).hasSize(1);
+    assertThat(after.getStatus().getLastSuccessfulTime()).isEqualTo(due.toString());
+    assertThat(children("crashed")).extracting(c -> c.getMetadata().getAnnotations().get(ScheduleReconcilerBase.ANNOTATION_SCHEDULED_TIME))
+        .containsOnly(due.toString());
+    assertThat(lxd.listSnapshots(first)).hasSize(1);
+    assertThat(lxd.listSnapshots(second)).hasSize(1);
   }
 
   @Test
