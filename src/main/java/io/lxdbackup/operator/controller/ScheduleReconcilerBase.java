@@ -173,11 +173,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       // The status computed here is kept in memory until the cache has it; if the operator
       // stops before the follow-up, the children themselves record the run (see decideAndRun).
       forgetOldRuns();
-      List<C> created = new ArrayList<>(ran.created);
-      if (started != null) {
-        java.util.Set<String> names = created.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
-        started.created().stream().filter(c -> !names.contains(c.getMetadata().getName())).forEach(created::add);
-      }
+      List<C> created = started == null ? ran.created : withMissing(ran.created, started.created());
       startedRuns.put(uid, new StartedRun<>(ran.time, Serialization.asJson(status(schedule)), created, false));
       return UpdateControl.<S>noUpdate().rescheduleAfter(Duration.ZERO);
     }
@@ -219,6 +215,14 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     }
   }
 
+  /** {@code base} plus the children of {@code extra} whose names it does not have. */
+  private static <C extends HasMetadata> List<C> withMissing(List<C> base, List<C> extra) {
+    List<C> all = new ArrayList<>(base);
+    java.util.Set<String> names = base.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
+    extra.stream().filter(c -> !names.contains(c.getMetadata().getName())).forEach(all::add);
+    return all;
+  }
+
   /** What a reconcile's run created, if it ran. */
   private static final class RunHolder<C> {
     Instant time;
@@ -257,8 +261,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
         .filter(c -> isOwnedBy(c, schedule)).collect(Collectors.toList());
     if (started != null) {
       // children the last reconcile created that the cache may not hold yet
-      java.util.Set<String> cached = children.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
-      started.created().stream().filter(c -> !cached.contains(c.getMetadata().getName())).forEach(children::add);
+      children = withMissing(children, started.created());
     }
 
     if (Boolean.TRUE.equals(spec.getSuspend())) {
@@ -303,10 +306,9 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     }
     try {
       // what the last run found stands until the next run, unless the spec changed since
-      boolean nothingSelectedBefore = status.findCondition(Condition.READY)
+      boolean nothingSelected = status.findCondition(Condition.READY)
           .filter(c -> Reasons.NO_INSTANCES_SELECTED.equals(c.getReason()))
           .filter(c -> c.getObservedGeneration() != null && c.getObservedGeneration() == gen).isPresent();
-      boolean nothingSelected = nothingSelectedBefore;
       ZonedDateTime runTime = d.shouldRun() ? d.scheduledTime().get() : unfinished;
       RunOutcome<C> outcome = null;
       if (runTime != null) {
@@ -325,11 +327,11 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       if (!nothingSelected) {
         Conditions.set(status, gen, clock, Condition.READY, true, "Scheduled",
             status.getNextScheduleTime() == null ? "Schedule never fires again" : "Next run at " + status.getNextScheduleTime());
-      } else if (outcome != null || !nothingSelectedBefore) {
+      } else if (outcome != null) {
         Conditions.set(status, gen, clock, Condition.READY, false, Reasons.NO_INSTANCES_SELECTED,
             "The last run selected no instance: check instances, instanceSelector and includeStopped");
       }
-      // (a standing NoInstancesSelected is left as it is: no write until the next run)
+      // (without a run, a standing NoInstancesSelected is left as it is: no write until the next run)
       if (outcome != null) {
         ran.time = runTime.toInstant();
         ran.created = outcome.created();
