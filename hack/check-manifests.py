@@ -42,7 +42,7 @@ EXPECTED_RULES = (
 # ... and in the release namespace, for leader election.
 # (fabric8's LeaderElector: get, create, patch.) RbacAuditLxdTest checks the operator's recorded
 # API calls against the rendered rules, both ways.
-EXPECTED_LEASE_RULES = triples("coordination.k8s.io", ["leases"], ["get", "create", "patch"])
+EXPECTED_LEASE_RULES = triples("coordination.k8s.io", ["leases"], ["get", "create", "update", "patch"])
 
 problems = []
 

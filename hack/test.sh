@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian machine (as root): installs what the tests need,
-# starts the real-LXD rig (two LXD daemons), runs every test, checks that the generated CRDs
-# and the chart/deploy copies are current, and tears the rig down again.
+# starts the real-LXD rig (two LXD daemons) and a real Kubernetes control plane (etcd,
+# kube-apiserver, kube-controller-manager built from their Go modules), runs every test,
+# checks that the generated CRDs and the chart/deploy copies are current, and tears both down.
 #
 #   sudo hack/test.sh            # everything
-#   KEEP_RIG=1 hack/test.sh      # leave the LXD daemons running afterwards
+#   KEEP_RIG=1 hack/test.sh      # leave the LXD daemons and the control plane running afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,17 +32,23 @@ if ! command -v aws >/dev/null 2>&1 && ! command -v rclone >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null
 fi
 
-# --- the real-LXD rig ---------------------------------------------------------------------
+# --- the real-LXD rig and the real Kubernetes control plane -----------------------------------
 # The trap comes first: a rig that fails half way through 'up' is torn down too.
 if [ -z "${KEEP_RIG:-}" ]; then
-  trap 'log "stopping the LXD test rig"; hack/lxd-test-env.sh down >/dev/null 2>&1 || true' EXIT
+  trap 'log "stopping the test rigs"; hack/kube-test-env.sh down --purge >/dev/null 2>&1 || true; hack/lxd-test-env.sh down >/dev/null 2>&1 || true' EXIT
 fi
 log "starting the LXD test rig"
 hack/lxd-test-env.sh up
+# etcd, kube-apiserver and kube-controller-manager, built from their Go modules (cached after
+# the first run); a fresh etcd each run
+log "starting the Kubernetes control plane"
+hack/kube-test-env.sh down --purge >/dev/null 2>&1 || true
+hack/kube-test-env.sh up
 
 # --- build and test ---------------------------------------------------------------------
-export LXD_RIG_REQUIRED=true
-log "building and running all tests"
+# Missing rigs fail the tests instead of skipping them.
+export LXD_RIG_REQUIRED=true KUBE_RIG_REQUIRED=true
+log "building and running all tests (unit, real-LXD, then end to end against the control plane)"
 ./mvnw -B -ntp verify
 
 # --- generated files must be committed --------------------------------------------------

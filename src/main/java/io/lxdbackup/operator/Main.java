@@ -44,7 +44,14 @@ public final class Main {
       client.close();
       stopped.countDown();
     }, "shutdown"));
-    runtime.start();
+    try {
+      runtime.start();
+    } catch (RuntimeException e) {
+      // A failed start (e.g. the account may not take the Lease) must end the process: a pod
+      // that stays up with /healthz answering would hide the error instead of restarting.
+      LOG.error("the operator could not start: {}", e.getMessage(), e);
+      System.exit(1);
+    }
     stopped.await();
   }
 

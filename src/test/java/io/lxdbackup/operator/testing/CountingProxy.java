@@ -24,6 +24,7 @@ public final class CountingProxy implements AutoCloseable {
   private final AtomicLong fromUpstream = new AtomicLong();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  private volatile long upstreamBytesPerSecond;
 
   public CountingProxy(String upstreamHost, int upstreamPort) throws IOException {
     this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
@@ -35,6 +36,15 @@ public final class CountingProxy implements AutoCloseable {
 
   public int port() {
     return server.getLocalPort();
+  }
+
+  /**
+   * Slows what goes upstream to about {@code bytesPerSecond} (0: no limit), so a transfer through
+   * the proxy lasts long enough to be interrupted on purpose.
+   */
+  public CountingProxy throttleUpstream(long bytesPerSecond) {
+    this.upstreamBytesPerSecond = bytesPerSecond;
+    return this;
   }
 
   /** Bytes carried in both directions since the start. */
@@ -50,8 +60,8 @@ public final class CountingProxy implements AutoCloseable {
         out.connect(upstream, 5000);
         sockets.add(in);
         sockets.add(out);
-        pump(in, out, toUpstream);
-        pump(out, in, fromUpstream);
+        pump(in, out, toUpstream, true);
+        pump(out, in, fromUpstream, false);
       } catch (IOException e) {
         if (closed) {
           return;
@@ -60,15 +70,21 @@ public final class CountingProxy implements AutoCloseable {
     }
   }
 
-  private void pump(Socket from, Socket to, AtomicLong counter) {
+  private void pump(Socket from, Socket to, AtomicLong counter, boolean upstream) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[1 << 16];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
-        while ((n = in.read(buf)) > 0) {
+        while ((n = in.read(buf, 0, upstream && upstreamBytesPerSecond > 0 ? 1 << 14 : buf.length)) > 0) {
           out.write(buf, 0, n);
           counter.addAndGet(n);
+          long rate = upstream ? upstreamBytesPerSecond : 0;
+          if (rate > 0) {
+            Thread.sleep(Math.max(1, n * 1000L / rate));
+          }
         }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } catch (IOException e) {
         // the other side closed
       } finally {

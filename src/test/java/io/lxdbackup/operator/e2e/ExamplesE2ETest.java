@@ -1,0 +1,146 @@
+package io.lxdbackup.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.testing.LxdRig;
+import io.lxdbackup.operator.testing.S3Server;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+
+/**
+ * Every file in {@code examples/} applied with kubectl to a real API server (its OpenAPI and CEL
+ * validation on), reconciled by the packaged operator under the chart's RBAC, against the LXD rig
+ * and s3proxy, reaches its successful state; {@code kubectl describe} shows the operator's Events.
+ */
+class ExamplesE2ETest {
+  static final Duration T = Duration.ofMinutes(3);
+  static final String NS = "e2e-examples";
+  static E2eCluster cluster;
+  static LxdRig rig;
+  static S3Server s3;
+  static LxdClient a;
+  static LxdClient b;
+  static final List<String> applied = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = E2eCluster.get();
+    rig = LxdRig.require();
+    a = rig.clientA();
+    b = rig.clientB();
+    cleanLxd();
+    for (String name : List.of("web1", "db1")) {
+      a.waitFor(a.createInstanceFromImage(name, rig.image(), Map.of("security.privileged", "true")), T);
+      a.writeFile(name, "/root/data.txt", ("data of " + name).getBytes(StandardCharsets.UTF_8), 0644);
+    }
+    s3 = S3Server.start();
+    try (var raw = s3.rawClient()) {
+      raw.createBucket(CreateBucketRequest.builder().bucket("lxd-backups").build());
+    }
+    cluster.createNamespace(NS);
+    cluster.kubectl("create", "secret", "tls", "lxd-a-client", "-n", NS, "--cert=" + rig.get("client.crt"),
+        "--key=" + rig.get("client.key"));
+    cluster.kubectl("create", "secret", "tls", "lxd-backup-client", "-n", NS, "--cert=" + rig.get("client.crt"),
+        "--key=" + rig.get("client.key"));
+    cluster.kubectl("create", "secret", "generic", "s3-creds", "-n", NS, "--from-literal=AWS_ACCESS_KEY_ID=" + S3Server.IDENTITY,
+        "--from-literal=AWS_SECRET_ACCESS_KEY=" + S3Server.CREDENTIAL);
+    cluster.mainOperator();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.kubectl("delete", "namespace", NS, "--wait=true", "--timeout=180s");
+    }
+    if (a != null) {
+      cleanLxd();
+      a.close();
+      b.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  static void cleanLxd() {
+    LxdRig.deleteQuietly(a, "web1", "db1", "web1-restored");
+    LxdRig.deleteQuietly(b, "db1");
+  }
+
+  static void apply(String file, String... flags) throws Exception {
+    applied.add(file);
+    List<String> args = new ArrayList<>(List.of("apply", "-f", "-"));
+    args.addAll(List.of(flags));
+    String out = cluster.kubectlIn(E2eObjects.example(file, NS, rig, s3.endpoint().toString()), args.toArray(String[]::new));
+    assertThat(out).contains("lxdbackup.io");
+  }
+
+  Map<String, Object> await(String plural, String name, String field, String value) {
+    return E2eObjects.awaitStatus(cluster, NS, plural, name, field, value, T);
+  }
+
+  @Test
+  void everyExampleReachesItsSuccessfulStateUnderTheChartsRbac() throws Exception {
+    // one with server-side apply, as GitOps tools do: the operator's status writes never conflict with it
+    apply("lxdremote.yaml", "--server-side", "--field-manager=gitops");
+    apply("lxdremote-backup.yaml");
+    await("lxdremotes", "lxd-a", "phase", "Ready");
+    await("lxdremotes", "lxd-backup", "phase", "Ready");
+    apply("lxdremote.yaml", "--server-side", "--field-manager=gitops");
+
+    apply("backupstore.yaml");
+    await("backupstores", "s3-main", "phase", "Available");
+
+    apply("instancesnapshot.yaml");
+    await("instancesnapshots", "web1-before-upgrade", "phase", "Ready");
+    assertThat(a.snapshotExists("web1", "before-upgrade")).isTrue();
+
+    apply("snapshotschedule.yaml");
+    assertThat(await("snapshotschedules", "daily", "phase", "Active").get("nextScheduleTime")).isNotNull();
+
+    apply("instanceexport.yaml");
+    Map<String, Object> export = await("instanceexports", "web1-export", "phase", "Completed");
+    assertThat(((Map<?, ?>) export.get("object")).get("sha256").toString()).hasSize(64);
+
+    apply("instancerestore.yaml");
+    await("instancerestores", "web1-restore", "phase", "Completed");
+    assertThat(new String(a.readFile("web1-restored", "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("data of web1");
+
+    apply("exportschedule.yaml");
+    await("exportschedules", "weekly-offsite", "phase", "Active");
+
+    apply("instancecopy.yaml");
+    await("instancecopies", "db1-to-backup", "phase", "Synced");
+    assertThat(new String(b.readFile("db1", "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("data of db1");
+
+    // what a user sees: the printer columns filled in, and the operator's Events in describe
+    assertThat(cluster.kubectl("get", "iexp", "-n", NS)).contains("web1-export", "Completed");
+    String described = cluster.kubectl("describe", "instanceexport", "web1-export", "-n", NS);
+    assertThat(described).contains("Events:");
+    assertThat(described.substring(described.indexOf("Events:"))).contains("lxd-backup-operator");
+    assertThat(cluster.kubectl("describe", "instancesnapshot", "web1-before-upgrade", "-n", NS)).contains("Events:")
+        .doesNotContain("Events:  <none>");
+
+    // every example but the local-mode ones (LocalModeLxdTest) was applied here
+    try (Stream<Path> files = Files.list(Path.of("examples"))) {
+      Set<String> present = files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("local-"))
+          .collect(Collectors.toCollection(TreeSet::new));
+      assertThat(new TreeSet<>(applied)).isEqualTo(present);
+    }
+    cluster.assertNothingForbidden(E2eCluster.serviceAccountUser(E2eCluster.SYSTEM_NS, E2eCluster.SERVICE_ACCOUNT));
+  }
+}

@@ -1,0 +1,142 @@
+package io.lxdbackup.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.testing.LxdRig;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What only a real control plane does, with the operator under the chart's RBAC: ownerReference
+ * garbage collection by kube-controller-manager (and {@code --cascade=orphan}), namespace
+ * deletion through the operator's finalizers, and an API server restart in the middle of an
+ * export.
+ */
+class LifecycleE2ETest {
+  static final Duration T = Duration.ofMinutes(3);
+  static E2eCluster cluster;
+  static LxdRig rig;
+  static LxdClient a;
+  static String instance;
+
+  @BeforeAll
+  static void start() throws Exception {
+    cluster = E2eCluster.get();
+    rig = LxdRig.require();
+    a = rig.clientA();
+    instance = rig.createInstance(a, "e2e-life");
+    cluster.mainOperator();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (a != null) {
+      LxdRig.deleteQuietly(a, instance);
+      a.close();
+    }
+  }
+
+  static List<GenericKubernetesResource> children(String ns, String schedule) {
+    return cluster.admin.genericKubernetesResources(E2eObjects.kind("instancesnapshots")).inNamespace(ns)
+        .withLabel("lxdbackup.io/schedule", schedule).list().getItems();
+  }
+
+  static void schedule(String ns, String name) throws Exception {
+    cluster.kubectlIn("""
+        apiVersion: lxdbackup.io/v1alpha1
+        kind: SnapshotSchedule
+        metadata: {name: %s, namespace: %s}
+        spec:
+          remoteRef: {name: lxd-a}
+          instances: [%s]
+          includeStopped: true
+          schedule: "* * * * *"
+          snapshotNamePattern: "%s-{{ creation_date|date:'150405' }}"
+        """.formatted(name, ns, instance, name), "apply", "-f", "-");
+  }
+
+  @Test
+  void theGarbageCollectorRemovesAScheduleChildrenAndOrphanKeepsThem() throws Exception {
+    String ns = "e2e-gc";
+    cluster.createNamespace(ns);
+    try {
+      E2eObjects.remote(cluster, ns, "lxd-a", rig, "a");
+      E2eObjects.awaitStatus(cluster, ns, "lxdremotes", "lxd-a", "phase", "Ready", T);
+      schedule(ns, "cascade");
+      schedule(ns, "orphan");
+      await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+          .until(() -> children(ns, "cascade").size() >= 1 && children(ns, "orphan").size() >= 1);
+      GenericKubernetesResource child = children(ns, "cascade").get(0);
+      assertThat(child.getMetadata().getOwnerReferences()).singleElement()
+          .satisfies(o -> assertThat(o.getKind()).isEqualTo("SnapshotSchedule"));
+      E2eObjects.awaitStatus(cluster, ns, "instancesnapshots", child.getMetadata().getName(), "phase", "Ready", T);
+
+      // background cascade (kubectl's default): kube-controller-manager deletes the children,
+      // the operator releases their finalizers
+      cluster.kubectl("delete", "snapshotschedule", "cascade", "-n", ns);
+      await().atMost(T).pollInterval(Duration.ofSeconds(1)).until(() -> children(ns, "cascade").isEmpty());
+
+      cluster.kubectl("delete", "snapshotschedule", "orphan", "-n", ns, "--cascade=orphan");
+      await().atMost(T).pollInterval(Duration.ofSeconds(1))
+          .until(() -> E2eObjects.get(cluster, ns, "snapshotschedules", "orphan") == null);
+      // the orphans stay, without the reference to their deleted owner, and stay Ready
+      await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(children(ns, "orphan")).isNotEmpty()
+          .allSatisfy(c -> assertThat(c.getMetadata().getOwnerReferences()).isNullOrEmpty()));
+      Thread.sleep(5_000);
+      assertThat(children(ns, "orphan")).isNotEmpty().allSatisfy(c -> assertThat(c.getMetadata().getDeletionTimestamp()).isNull());
+    } finally {
+      cluster.kubectl("delete", "namespace", ns, "--wait=true", "--timeout=180s");
+    }
+  }
+
+  @Test
+  void deletingANamespaceReleasesTheFinalizersAndHonoursDeletionPolicy() throws Exception {
+    String ns = "e2e-nsdelete";
+    cluster.createNamespace(ns);
+    E2eObjects.remote(cluster, ns, "lxd-a", rig, "a");
+    cluster.kubectlIn("""
+        apiVersion: lxdbackup.io/v1alpha1
+        kind: InstanceSnapshot
+        metadata: {name: goes, namespace: %s}
+        spec: {remoteRef: {name: lxd-a}, instance: %s, snapshotName: e2e-goes, deletionPolicy: Delete}
+        ---
+        apiVersion: lxdbackup.io/v1alpha1
+        kind: InstanceSnapshot
+        metadata: {name: stays, namespace: %s}
+        spec: {remoteRef: {name: lxd-a}, instance: %s, snapshotName: e2e-stays, deletionPolicy: Retain}
+        """.formatted(ns, instance, ns, instance), "apply", "-f", "-");
+    E2eObjects.awaitStatus(cluster, ns, "instancesnapshots", "goes", "phase", "Ready", T);
+    E2eObjects.awaitStatus(cluster, ns, "instancesnapshots", "stays", "phase", "Ready", T);
+    assertThat(E2eObjects.get(cluster, ns, "instancesnapshots", "goes").getMetadata().getFinalizers()).isNotEmpty();
+
+    cluster.kubectl("delete", "namespace", ns, "--wait=true", "--timeout=180s");
+    assertThat(cluster.admin.namespaces().withName(ns).get()).as("namespace gone").isNull();
+    assertThat(a.snapshotExists(instance, "e2e-goes")).as("deletionPolicy Delete").isFalse();
+    assertThat(a.snapshotExists(instance, "e2e-stays")).as("deletionPolicy Retain").isTrue();
+    a.waitFor(a.deleteSnapshot(instance, "e2e-stays"), T);
+  }
+
+  @Test
+  void restartingTheApiServerMidExportLosesNothingAndRepeatsNothing() throws Exception {
+    try (SlowExport slow = new SlowExport(cluster, "e2e-apirestart")) {
+      slow.start("during-restart");
+      cluster.rig.restartApiServer();
+      slow.assertCompletedExactlyOnce("during-restart", Duration.ofMinutes(4));
+      // the operator's watches resumed: a resource created after the restart is reconciled
+      cluster.kubectlIn("""
+          apiVersion: lxdbackup.io/v1alpha1
+          kind: InstanceSnapshot
+          metadata: {name: after-restart, namespace: e2e-apirestart}
+          spec: {remoteRef: {name: lxd-a}, instance: %s, snapshotName: after-restart}
+          """.formatted(slow.instance), "apply", "-f", "-");
+      E2eObjects.awaitStatus(cluster, "e2e-apirestart", "instancesnapshots", "after-restart", "phase", "Ready", T);
+    }
+    cluster.assertNothingForbidden(E2eCluster.serviceAccountUser(E2eCluster.SYSTEM_NS, E2eCluster.SERVICE_ACCOUNT));
+  }
+}

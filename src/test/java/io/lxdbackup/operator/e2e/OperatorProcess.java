@@ -1,0 +1,144 @@
+package io.lxdbackup.operator.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged operator jar ({@code java -jar target/lxd-backup-operator.jar}) in its own
+ * process, as a pod would run it, with a kubeconfig of the chart's service account. Its output
+ * goes to {@code target/e2e-logs/<name>.log}. {@link #kill()} is {@code kill -9}.
+ */
+final class OperatorProcess implements AutoCloseable {
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final int httpPort;
+
+  private OperatorProcess(String name, Process process, Path log, int httpPort) {
+    this.name = name;
+    this.process = process;
+    this.log = log;
+    this.httpPort = httpPort;
+  }
+
+  /**
+   * @param name     also the process's HOSTNAME, which is its leader-election identity (a pod's name)
+   * @param args     operator flags besides the HTTP port
+   */
+  static OperatorProcess start(String name, Path kubeconfig, List<String> args) throws IOException {
+    Path jar = Path.of(System.getProperty("operator.jar", "target/lxd-backup-operator.jar"));
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: the end-to-end tests run the packaged jar (./mvnw verify builds it)");
+    }
+    int port = freePort();
+    Path logs = Path.of("target", "e2e-logs");
+    Files.createDirectories(logs);
+    Path log = logs.resolve(name + ".log");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx384m");
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.add("--http-port=" + port);
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().keySet().removeIf(k -> k.startsWith("LXDBACKUP_") || k.startsWith("KUBERNETES_"));
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    pb.environment().put("HOSTNAME", name);
+    Files.writeString(log, "=== start " + String.join(" ", cmd) + "\n", java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    OperatorProcess p = new OperatorProcess(name, pb.start(), log, port);
+    p.awaitHealthy(Duration.ofSeconds(90));
+    return p;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void awaitHealthy(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    HttpClient http = HttpClient.newHttpClient();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("operator " + name + " exited with " + process.exitValue() + ":\n" + tail(40));
+      }
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/healthz"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+    throw new IllegalStateException("operator " + name + " did not answer /healthz within " + timeout + ":\n" + tail(40));
+  }
+
+  String name() {
+    return name;
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  /** The /metrics page (Prometheus text format). */
+  String metrics() throws IOException, InterruptedException {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** {@code kill -9}: no shutdown hook runs, nothing is released. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  String tail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** SIGTERM, as Kubernetes stops a pod; the operator lets running reconciles finish. */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
