@@ -56,14 +56,14 @@ class CelRulesE2ETest {
           "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, instance: c1, schedule: '@hourly', refresh: false}"),
       new Create("InstanceExport", "must not start with '/'", "{remoteRef: {name: r}, instance: c1, storeRef: {name: st}, key: /x}"),
       new Create("InstanceRestore", "set exactly one of snapshot, snapshotRef, exportRef and object",
-          "{remoteRef: {name: r}, instance: c1, source: {snapshot: s1, exportRef: {name: e1}}}"),
+          "{remoteRef: {name: r}, instance: c1, source: {snapshotRef: {name: s1}, exportRef: {name: e1}}}"),
       new Create("InstanceRestore", "must not start with '/'",
           "{remoteRef: {name: r}, instance: c1, source: {object: {storeRef: {name: st}, key: /x}}}"),
       new Create("InstanceSnapshot", "set at most one of expiresAt, ttl and noExpiry=true",
           "{remoteRef: {name: r}, instance: c1, ttl: 1h, noExpiry: true}"),
       new Create("LxdRemote", "clientCertificateSecretRef is required for https URLs", "{url: 'https://10.0.0.5:8443'}"),
       new Create("LxdRemote", "set at most one of serverCertificate and serverCertificateFingerprint",
-          "{url: 'unix:///var/lib/lxd/unix.socket', serverCertificate: x, serverCertificateFingerprint: y}"),
+          "{url: 'unix:///var/lib/lxd/unix.socket', serverCertificate: pem, serverCertificateFingerprint: abc}"),
       new Create("SnapshotSchedule", "set instances or instanceSelector (or both)",
           "{remoteRef: {name: r}, schedule: '@daily', instances: []}"));
 

@@ -29,14 +29,14 @@ class LeaderElectionE2ETest {
     try (SlowExport slow = new SlowExport(cluster, "e2e-leader");
         OperatorProcess first = OperatorProcess.start("operator-0", cluster.operatorKubeconfig(), args)) {
       // a stopped operator released its Lease; the first replica takes it
-      await().atMost(Duration.ofSeconds(60)).until(() -> "operator-0".equals(holder(cluster)));
+      await().atMost(Duration.ofSeconds(60)).until(() -> first.identity().equals(holder(cluster)));
       try (OperatorProcess second = OperatorProcess.start("operator-1", cluster.operatorKubeconfig(), args)) {
         slow.start("failover");
-        assertThat(holder(cluster)).isEqualTo("operator-0");
+        assertThat(holder(cluster)).isEqualTo(first.identity());
         long killed = System.nanoTime();
         first.kill();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-            .until(() -> "operator-1".equals(holder(cluster)));
+            .until(() -> second.identity().equals(holder(cluster)));
         Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
         // JOSDK's defaults: a 15 s lease, retried every 2 s
         assertThat(takeover).as("takeover after kill -9").isLessThan(Duration.ofSeconds(30));

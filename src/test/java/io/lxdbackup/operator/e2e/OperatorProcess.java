@@ -19,20 +19,31 @@ import java.util.concurrent.TimeUnit;
  * goes to {@code target/e2e-logs/<name>.log}. {@link #kill()} is {@code kill -9}.
  */
 final class OperatorProcess implements AutoCloseable {
+  /** Every process started, so none outlives the test JVM (a leftover replica would keep the Lease). */
+  private static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly), "kill-operators"));
+  }
+
   private final String name;
   private final Process process;
   private final Path log;
   private final int httpPort;
 
-  private OperatorProcess(String name, Process process, Path log, int httpPort) {
+  private final String identity;
+
+  private OperatorProcess(String name, String identity, Process process, Path log, int httpPort) {
     this.name = name;
+    this.identity = identity;
     this.process = process;
     this.log = log;
     this.httpPort = httpPort;
   }
 
   /**
-   * @param name     also the process's HOSTNAME, which is its leader-election identity (a pod's name)
+   * @param name     names the log; the process's HOSTNAME, its leader-election identity, is the name
+   *                 with a random suffix, as a pod's name is (see {@link #identity()})
    * @param args     operator flags besides the HTTP port
    */
   static OperatorProcess start(String name, Path kubeconfig, List<String> args) throws IOException {
@@ -54,10 +65,13 @@ final class OperatorProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().keySet().removeIf(k -> k.startsWith("LXDBACKUP_") || k.startsWith("KUBERNETES_"));
     pb.environment().put("KUBECONFIG", kubeconfig.toString());
-    pb.environment().put("HOSTNAME", name);
+    String identity = name + "-" + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 40), 36);
+    pb.environment().put("HOSTNAME", identity);
     Files.writeString(log, "=== start " + String.join(" ", cmd) + "\n", java.nio.file.StandardOpenOption.CREATE,
         java.nio.file.StandardOpenOption.APPEND);
-    OperatorProcess p = new OperatorProcess(name, pb.start(), log, port);
+    Process process = pb.start();
+    STARTED.add(process);
+    OperatorProcess p = new OperatorProcess(name, identity, process, log, port);
     p.awaitHealthy(Duration.ofSeconds(90));
     return p;
   }
@@ -99,6 +113,11 @@ final class OperatorProcess implements AutoCloseable {
 
   String name() {
     return name;
+  }
+
+  /** Its leader-election identity (the Lease's holder while it leads). */
+  String identity() {
+    return identity;
   }
 
   boolean alive() {

@@ -137,8 +137,12 @@ public final class KubeRig {
     Commands.run(List.of("bash", "hack/kube-test-env.sh", "restart-apiserver"), null, true);
   }
 
-  /** One line of the API server's audit log: who asked for what, and the answer's code. */
-  public record AuditEntry(String user, String verb, String uri, int code) {}
+  /**
+   * One line of the API server's audit log: who asked for what, the answer's code, and whether
+   * the authorizer refused it (a 403 for other reasons, such as creating an Event in a
+   * namespace being deleted, is not a refusal by RBAC).
+   */
+  public record AuditEntry(String user, String verb, String uri, int code, boolean forbiddenByAuthorizer) {}
 
   /** Every request the audit log records for {@code user} (service accounts only are recorded). */
   public List<AuditEntry> audit(String user) throws IOException {
@@ -159,7 +163,8 @@ public final class KubeRig {
           continue;
         }
         out.add(new AuditEntry(user, e.path("verb").asText(), e.path("requestURI").asText(),
-            e.path("responseStatus").path("code").asInt()));
+            e.path("responseStatus").path("code").asInt(),
+            "forbid".equals(e.path("annotations").path("authorization.k8s.io/decision").asText())));
       }
     }
     return out;
