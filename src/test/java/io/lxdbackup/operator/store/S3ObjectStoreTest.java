@@ -46,6 +46,8 @@ import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -620,6 +622,56 @@ class S3ObjectStoreTest {
     }
     assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).isEmpty();
     assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+  }
+
+  @Test
+  void aNullVersionIdNamesTheObjectWithoutAVersion() throws Exception {
+    // S3 answers "null" for the null version of a versioning-suspended bucket, moto also for an
+    // unversioned one; the store checks (and removes) that object without naming a version,
+    // which s3proxy (501) and moto (400) would refuse
+    List<SdkHttpRequest> checks = new CopyOnWriteArrayList<>();
+    AtomicBoolean lie = new AtomicBoolean();
+    ExecutionInterceptor nullVersions = new ExecutionInterceptor() {
+      @Override
+      public void beforeTransmission(Context.BeforeTransmission ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof HeadObjectRequest || ctx.request() instanceof DeleteObjectRequest) {
+          checks.add(ctx.httpRequest());
+        }
+      }
+
+      @Override
+      public SdkResponse modifyResponse(Context.ModifyResponse ctx, ExecutionAttributes attrs) {
+        if (ctx.response() instanceof CompleteMultipartUploadResponse c) {
+          return c.toBuilder().versionId("null").build();
+        }
+        if (ctx.response() instanceof PutObjectResponse p) {
+          return p.toBuilder().versionId("null").build();
+        }
+        if (ctx.response() instanceof HeadObjectResponse h && lie.get()) {
+          return h.toBuilder().contentLength(h.contentLength() + 1).build();
+        }
+        return ctx.response();
+      }
+    };
+    StoreConfig config = server.config(bucket).build();
+    try (S3ObjectStore store = store(config, o -> o.addExecutionInterceptor(nullVersions))) {
+      for (long size : new long[] {100, 7 * MiB}) {
+        UploadResult r = store.upload("exports/n" + size + ".tar", new TestData(4, size), -1, options());
+        assertThat(r.versionId()).isNull();
+        assertThat(r.verification()).isEqualTo(UploadResult.Verification.SIZE_AND_MD5_ETAG);
+      }
+      // one that fails its check is removed, by the same key without a version
+      lie.set(true);
+      for (long size : new long[] {100, 7 * MiB}) {
+        StoreException e = catchThrowableOfType(StoreException.class,
+            () -> store.upload("exports/bad" + size + ".tar", new TestData(4, size), -1, options()));
+        assertThat(e.getMessage()).contains("removed");
+      }
+    }
+    assertThat(checks).hasSizeGreaterThanOrEqualTo(6)
+        .allSatisfy(h -> assertThat(h.rawQueryParameters()).doesNotContainKey("versionId"));
+    assertThat(raw.listObjectsV2(b -> b.bucket(bucket)).contents()).extracting(o -> o.key())
+        .containsExactly("exports/n100.tar", "exports/n7340032.tar");
   }
 
   // ---- small objects, listing, delete ----
