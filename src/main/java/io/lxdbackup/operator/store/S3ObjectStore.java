@@ -260,9 +260,7 @@ public final class S3ObjectStore implements ObjectStore {
               .keyMarker(km).uploadIdMarker(um)));
       for (MultipartUpload u : page.uploads()) {
         // the prefix also matches longer keys (web1.tar.gz vs web1.tar.gz2): only ours go
-        if (u.key().equals(key)) {
-          call("abort multipart upload of " + url(u.key()), true,
-              () -> s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(u.key()).uploadId(u.uploadId())));
+        if (u.key().equals(key) && abortListed(u)) {
           aborted++;
         }
       }
@@ -270,6 +268,26 @@ public final class S3ObjectStore implements ObjectStore {
       uploadIdMarker = Boolean.TRUE.equals(page.isTruncated()) ? page.nextUploadIdMarker() : null;
     } while (keyMarker != null);
     return aborted;
+  }
+
+  /**
+   * Aborts one listed upload; false when it was gone by then (aborted by someone else, or
+   * completed, between the listing and the abort): S3 then answers NoSuchUpload (404).
+   */
+  private boolean abortListed(MultipartUpload u) {
+    String action = "abort multipart upload of " + url(u.key());
+    try {
+      s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(u.key()).uploadId(u.uploadId()));
+      return true;
+    } catch (S3Exception e) {
+      if (e.awsErrorDetails() != null && "NoSuchUpload".equals(e.awsErrorDetails().errorCode())) {
+        log.debug("{}: upload {} was gone already", action, u.uploadId());
+        return false;
+      }
+      throw StoreErrors.map(e, config, action, true);
+    } catch (SdkException e) {
+      throw StoreErrors.map(e, config, action, true);
+    }
   }
 
   @Override

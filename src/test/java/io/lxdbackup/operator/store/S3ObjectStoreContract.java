@@ -44,6 +44,7 @@ import software.amazon.awssdk.http.HttpExecuteRequest;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
@@ -55,6 +56,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
@@ -369,6 +371,38 @@ abstract class S3ObjectStoreContract {
           .extracting(MultipartUpload::key).containsExactly(key + "-other");
       assertThat(store.abortStaleUploads(key)).isZero();
     }
+  }
+
+  @Test
+  void abortStaleUploadsTakesAnUploadAbortedMeanwhileAsGone() {
+    String key = "exports/ns/r/p/web1/raced.tar.zst";
+    raw.createMultipartUpload(b -> b.bucket(bucket).key(key));
+    raw.createMultipartUpload(b -> b.bucket(bucket).key(key));
+    // someone else (a replica, a lifecycle rule) aborts the first one between the listing and
+    // the store's own abort: S3 then answers NoSuchUpload (404)
+    AtomicBoolean once = new AtomicBoolean();
+    List<String> codes = new CopyOnWriteArrayList<>();
+    ExecutionInterceptor abortFirst = new ExecutionInterceptor() {
+      @Override
+      public void beforeExecution(Context.BeforeExecution ctx, ExecutionAttributes attrs) {
+        if (ctx.request() instanceof AbortMultipartUploadRequest a && once.compareAndSet(false, true)) {
+          raw.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(a.uploadId()));
+        }
+      }
+
+      @Override
+      public void onExecutionFailure(Context.FailedExecution ctx, ExecutionAttributes attrs) {
+        if (ctx.exception() instanceof S3Exception e && e.awsErrorDetails() != null) {
+          codes.add(e.statusCode() + " " + e.awsErrorDetails().errorCode());
+        }
+      }
+    };
+    try (S3ObjectStore store = store(server.config(bucket).build(), o -> o.addExecutionInterceptor(abortFirst))) {
+      assertThat(store.abortStaleUploads(key)).isEqualTo(1);
+    }
+    // the race did happen: the store's abort of the first upload was refused
+    assertThat(codes).containsExactly("404 NoSuchUpload");
+    assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
   }
 
   @Test
