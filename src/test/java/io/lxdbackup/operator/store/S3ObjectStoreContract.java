@@ -100,7 +100,7 @@ abstract class S3ObjectStoreContract {
   void createBucket(TestInfo info) {
     String name = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "");
     bucket = "b" + BUCKETS.incrementAndGet() + "-" + name.substring(0, Math.min(40, name.length()));
-    raw.createBucket(r -> r.bucket(bucket));
+    server.createBucket(bucket);
   }
 
   private S3ObjectStore store() {
@@ -830,6 +830,33 @@ abstract class S3ObjectStoreContract {
       System.out.println("unknown access key: " + e.conditionReason() + ": " + e.getMessage());
       assertThat(e.reason()).isIn(StoreException.Reason.INVALID_CREDENTIALS, StoreException.Reason.ACCESS_DENIED);
       assertThat(e.getMessage()).doesNotContain(wrongSecret);
+    }
+  }
+
+  @Test
+  void aStoppedServerIsUnreachableAndServesAgainOnTheSamePort() throws Exception {
+    byte[] json = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+    try (S3ObjectStore store = store()) {
+      store.putSmall("exports/before.json", json, "application/json");
+      server.stop();
+      try {
+        assertThat(server.running()).isFalse();
+        StoreException e = catchThrowableOfType(StoreException.class, store::validate);
+        assertThat(e.reason()).isEqualTo(StoreException.Reason.UNREACHABLE);
+        assertThat(e.getMessage()).contains(server.endpoint().getAuthority());
+      } finally {
+        server.restart();
+      }
+      // the same endpoint and credentials work again, on the same bucket; moto keeps nothing else
+      assertThat(server.running()).isTrue();
+      store.validate();
+      if (server.keepsObjectsAcrossRestart()) {
+        assertThat(store.getSmall("exports/before.json")).isEqualTo(json);
+      } else {
+        assertThat(store.head("exports/before.json")).isEmpty();
+      }
+      store.putSmall("exports/after.json", json, "application/json");
+      assertThat(store.getSmall("exports/after.json")).isEqualTo(json);
     }
   }
 
