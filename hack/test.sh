@@ -32,6 +32,11 @@ if ! command -v aws >/dev/null 2>&1 && ! command -v rclone >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null
 fi
 
+# --- moto: the second S3 implementation the store tests run against (besides s3proxy) -------
+log "installing moto (pinned, into .tools/moto) unless present"
+MOTO_SERVER=$(hack/moto.sh)
+export MOTO_SERVER
+
 # --- the real-LXD rig and the real Kubernetes control plane -----------------------------------
 # The trap comes first: a rig that fails half way through 'up' is torn down too.
 if [ -z "${KEEP_RIG:-}" ]; then

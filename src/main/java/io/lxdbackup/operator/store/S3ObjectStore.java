@@ -260,9 +260,7 @@ public final class S3ObjectStore implements ObjectStore {
               .keyMarker(km).uploadIdMarker(um)));
       for (MultipartUpload u : page.uploads()) {
         // the prefix also matches longer keys (web1.tar.gz vs web1.tar.gz2): only ours go
-        if (u.key().equals(key)) {
-          call("abort multipart upload of " + url(u.key()), true,
-              () -> s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(u.key()).uploadId(u.uploadId())));
+        if (u.key().equals(key) && abortListed(u)) {
           aborted++;
         }
       }
@@ -270,6 +268,26 @@ public final class S3ObjectStore implements ObjectStore {
       uploadIdMarker = Boolean.TRUE.equals(page.isTruncated()) ? page.nextUploadIdMarker() : null;
     } while (keyMarker != null);
     return aborted;
+  }
+
+  /**
+   * Aborts one listed upload; false when it was gone by then (aborted by someone else, or
+   * completed, between the listing and the abort): S3 then answers NoSuchUpload (404).
+   */
+  private boolean abortListed(MultipartUpload u) {
+    String action = "abort multipart upload of " + url(u.key());
+    try {
+      s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(u.key()).uploadId(u.uploadId()));
+      return true;
+    } catch (S3Exception e) {
+      if (e.awsErrorDetails() != null && "NoSuchUpload".equals(e.awsErrorDetails().errorCode())) {
+        log.debug("{}: upload {} was gone already", action, u.uploadId());
+        return false;
+      }
+      throw StoreErrors.map(e, config, action, true);
+    } catch (SdkException e) {
+      throw StoreErrors.map(e, config, action, true);
+    }
   }
 
   @Override
@@ -368,9 +386,10 @@ public final class S3ObjectStore implements ObjectStore {
         () -> s3.putObject(request, RequestBody.fromContentProvider(
             () -> new ByteArrayInputStream(buf, 0, len), len, options.contentType())));
     String etag = unquote(response.eTag());
-    UploadResult.Verification v = verify(key, response.versionId(), len, Md5.singleEtag(md5), etag, false);
+    String versionId = versionOf(response.versionId());
+    UploadResult.Verification v = verify(key, versionId, len, Md5.singleEtag(md5), etag, false);
     reportFinal(options, len);
-    return new UploadResult(key, len, sha256, etag, response.versionId(), 1, v);
+    return new UploadResult(key, len, sha256, etag, versionId, 1, v);
   }
 
   // ---- multipart ----
@@ -481,8 +500,9 @@ public final class S3ObjectStore implements ObjectStore {
                 .uploadId(uploadId).multipartUpload(m -> m.parts(completedParts))));
         completed = true;
         String etag = unquote(complete.eTag());
+        String versionId = versionOf(complete.versionId());
         long tVerify = System.nanoTime();
-        UploadResult.Verification v = verify(key, complete.versionId(), total, expectedEtag, etag, true);
+        UploadResult.Verification v = verify(key, versionId, total, expectedEtag, etag, true);
         String sha256 = HexFormat.of().formatHex(digest.digest());
         if (log.isDebugEnabled()) {
           long end = System.nanoTime();
@@ -491,7 +511,7 @@ public final class S3ObjectStore implements ObjectStore {
               bufferWaitNanos / 1_000_000, (tVerify - tComplete) / 1_000_000, (end - tVerify) / 1_000_000);
         }
         progress.report(total, true);
-        return new UploadResult(key, total, sha256, etag, complete.versionId(), completedParts.size(), v);
+        return new UploadResult(key, total, sha256, etag, versionId, completedParts.size(), v);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("upload of " + url(key) + " interrupted");
@@ -705,6 +725,17 @@ public final class S3ObjectStore implements ObjectStore {
   private static ObjectInfo info(String key, HeadObjectResponse h) {
     return new ObjectInfo(key, h.contentLength() == null ? -1 : h.contentLength(),
         h.metadata().get(SHA256_METADATA), h.lastModified(), unquote(h.eTag()));
+  }
+
+  /**
+   * The version a write made, or null where there is none to name. S3 answers "null" for the
+   * null version of a versioning-suspended bucket, and some implementations (moto) also for an
+   * unversioned one: that is the object at the key without a version id, and is addressed
+   * without one, since not every implementation accepts {@code versionId=null} (moto answers
+   * 400).
+   */
+  static String versionOf(String versionId) {
+    return versionId == null || versionId.isEmpty() || "null".equals(versionId) ? null : versionId;
   }
 
   private static String unquote(String etag) {

@@ -27,7 +27,9 @@ import io.lxdbackup.operator.testing.GatedStores;
 import io.lxdbackup.operator.testing.IndependentS3Client;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.OperatorHarness;
+import io.lxdbackup.operator.testing.S3Implementation;
 import io.lxdbackup.operator.testing.S3Server;
+import io.lxdbackup.operator.testing.S3TestServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,19 +38,26 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * InstanceExport, BackupStore and ExportSchedule through the operator as deployed, against the
  * real LXD rig and an in-process s3proxy; every result is read back with an independent S3
- * client ({@code aws} or {@code rclone}) and imported into the second LXD daemon.
+ * client ({@code aws} or {@code rclone}) and imported into the second LXD daemon. The tests
+ * taking an {@link S3Implementation} also run against moto's server, through a BackupStore of
+ * their own; the others stay on s3proxy (one stops and restarts the store mid-upload and needs
+ * its objects to survive that, which moto, in memory only, does not do).
  */
 @Tag("lxd")
 class InstanceExportControllerLxdTest {
@@ -63,6 +72,9 @@ class InstanceExportControllerLxdTest {
   static LxdClient lxd;
   static LxdClient lxdB;
   static IndependentS3Client aws;
+  /** Per S3 implementation: its server, the BackupStore pointing at it, an independent client for it. */
+  record Target(S3TestServer server, String store, IndependentS3Client aws) {}
+  static final Map<S3Implementation, Target> targets = new ConcurrentHashMap<>();
   static final List<String> instances = new CopyOnWriteArrayList<>();
   static final List<String> instancesB = new CopyOnWriteArrayList<>();
   /** 40 MiB random (incompressible, so the export spans several 8 MiB parts) + 8 MiB of text. */
@@ -93,6 +105,21 @@ class InstanceExportControllerLxdTest {
     Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
     Fixtures.backupStore(kube, "s3-main", s3.endpoint(), BUCKET, PREFIX, S3Server.IDENTITY, S3Server.CREDENTIAL,
         AccessMode.READ_WRITE);
+    targets.put(S3Implementation.S3PROXY, new Target(s3, "s3-main", aws));
+  }
+
+  /** The target for {@code impl}; moto's is started on first use (skipped, or failing in CI, without moto). */
+  static synchronized Target target(S3Implementation impl) throws Exception {
+    Target t = targets.get(impl);
+    if (t == null) {
+      S3TestServer server = impl.start();
+      targets.put(impl, t = new Target(server, impl.id() + "-main",
+          server.independentClient(Files.createTempDirectory("iexp-" + impl.id()))));
+      server.createBucket(BUCKET);
+      Fixtures.backupStore(kube, t.store(), server.endpoint(), BUCKET, PREFIX, server.identity(), server.credential(),
+          AccessMode.READ_WRITE);
+    }
+    return t;
   }
 
   @AfterAll
@@ -107,6 +134,11 @@ class InstanceExportControllerLxdTest {
     if (lxdB != null) {
       LxdRig.deleteQuietly(lxdB, instancesB.toArray(String[]::new));
       lxdB.close();
+    }
+    for (Target t : targets.values()) {
+      if (t.server() != s3) {
+        t.server().close();
+      }
     }
     if (s3 != null) {
       s3.close();
@@ -123,13 +155,17 @@ class InstanceExportControllerLxdTest {
   }
 
   static InstanceExport export(String name, String instance) {
+    return export(name, instance, "s3-main");
+  }
+
+  static InstanceExport export(String name, String instance, String store) {
     InstanceExport e = new InstanceExport();
     e.getMetadata().setName(name);
     e.getMetadata().setNamespace(Fixtures.NS);
     InstanceExportSpec spec = new InstanceExportSpec();
     spec.setRemoteRef(new ObjectRef("lxd-a"));
     spec.setInstance(instance);
-    spec.setStoreRef(new ObjectRef("s3-main"));
+    spec.setStoreRef(new ObjectRef(store));
     e.setSpec(spec);
     return e;
   }
@@ -159,11 +195,19 @@ class InstanceExportControllerLxdTest {
   }
 
   static List<String> keysOf(String instance) throws Exception {
+    return keysOf(aws, instance);
+  }
+
+  static List<String> keysOf(IndependentS3Client aws, String instance) throws Exception {
     return aws.list(BUCKET, PREFIX).stream().filter(k -> k.contains("/" + instance + "/")).toList();
   }
 
   /** The object as an independent client sees it: size and sha256 as the status and manifest say. */
   static void assertStoredAndDescribed(InstanceExport e) throws Exception {
+    assertStoredAndDescribed(aws, e);
+  }
+
+  static void assertStoredAndDescribed(IndependentS3Client aws, InstanceExport e) throws Exception {
     InstanceExportStatus st = e.getStatus();
     String key = st.getObject().getKey();
     IndependentS3Client.Head head = aws.head(BUCKET, key).orElseThrow();
@@ -195,8 +239,12 @@ class InstanceExportControllerLxdTest {
 
   /** Only the export and its manifest under the instance's prefix; no multipart upload left there. */
   static void assertExactlyOneObject(InstanceExport e) throws Exception {
+    assertExactlyOneObject(aws, e);
+  }
+
+  static void assertExactlyOneObject(IndependentS3Client aws, InstanceExport e) throws Exception {
     String key = e.getStatus().getObject().getKey();
-    assertThat(keysOf(e.getSpec().getInstance())).containsExactlyInAnyOrder(key, key + ".json");
+    assertThat(keysOf(aws, e.getSpec().getInstance())).containsExactlyInAnyOrder(key, key + ".json");
     String instancePrefix = key.substring(0, key.lastIndexOf('/') + 1);
     aws.multipartUploads(BUCKET, instancePrefix).ifPresent(n -> assertThat(n).as("multipart uploads left").isZero());
   }
@@ -205,17 +253,21 @@ class InstanceExportControllerLxdTest {
     assertThat(lxd.listBackups(instance)).as("LXD-side backups of " + instance).isEmpty();
   }
 
-  @Test
-  void exportIsVerifiedByAnIndependentClientAndImportsBack() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(S3Implementation.class)
+  void exportIsVerifiedByAnIndependentClientAndImportsBack(S3Implementation impl) throws Exception {
+    Target target = target(impl);
+    IndependentS3Client aws = target.aws();
+    String name = "full-" + impl.id();
     String inst = instanceWithData("iexp");
-    kube.resource(export("full", inst)).create();
+    kube.resource(export(name, inst, target.store())).create();
 
-    InstanceExport done = awaitCompleted("full");
+    InstanceExport done = awaitCompleted(name);
     InstanceExportStatus st = done.getStatus();
     assertThat(complete(done).getStatus()).isEqualTo("True");
     assertThat(st.getCompression()).isEqualTo(Compression.ZSTD);
     assertThat(st.getObject().getBucket()).isEqualTo(BUCKET);
-    assertThat(st.getObject().getKey()).isEqualTo(PREFIX + "default/lxd-a/default/" + inst + "/full.tar.zst");
+    assertThat(st.getObject().getKey()).isEqualTo(PREFIX + "default/lxd-a/default/" + inst + "/" + name + ".tar.zst");
     assertThat(st.getProgress().getPercent()).isEqualTo(100);
     assertThat(st.getProgress().getBytesDone()).isEqualTo(st.getObject().getSize());
     assertThat(st.getLxdVersion()).isNotBlank();
@@ -223,8 +275,8 @@ class InstanceExportControllerLxdTest {
     assertThat(st.getCompletionTime()).isNotNull();
     assertThat(st.getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
     assertNoLxdBackup(inst);
-    assertStoredAndDescribed(done);
-    assertExactlyOneObject(done);
+    assertStoredAndDescribed(aws, done);
+    assertExactlyOneObject(aws, done);
 
     // the file, as downloaded by the independent client, imports into the other daemon intact
     Path tar = Files.createTempFile("export", ".tar.zst");
@@ -242,17 +294,19 @@ class InstanceExportControllerLxdTest {
     }
 
     // the store lists it from its manifest
-    Fixtures.backupStore(kube, "s3-scan", s3.endpoint(), BUCKET, PREFIX, S3Server.IDENTITY, S3Server.CREDENTIAL,
+    S3TestServer server = target.server();
+    String scan = impl.id() + "-scan";
+    Fixtures.backupStore(kube, scan, server.endpoint(), BUCKET, PREFIX, server.identity(), server.credential(),
         AccessMode.READ_ONLY);
     await().atMost(T).until(() -> {
-      BackupStore bs = kube.resources(BackupStore.class).inNamespace(Fixtures.NS).withName("s3-scan").get();
+      BackupStore bs = kube.resources(BackupStore.class).inNamespace(Fixtures.NS).withName(scan).get();
       return bs.getStatus() != null && bs.getStatus().getExports() != null
           && bs.getStatus().getExports().stream().anyMatch(x -> st.getObject().getKey().equals(x.getKey()));
     });
 
     // Retain (default): the object outlives the resource
-    kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName("full").delete();
-    await().atMost(T).until(() -> get("full") == null);
+    kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).delete();
+    await().atMost(T).until(() -> get(name) == null);
     assertThat(aws.head(BUCKET, st.getObject().getKey())).isPresent();
   }
 
@@ -276,19 +330,24 @@ class InstanceExportControllerLxdTest {
     assertNoLxdBackup(inst);
   }
 
-  @Test
-  void deletionPolicyDeleteRemovesObjectAndManifest() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(S3Implementation.class)
+  void deletionPolicyDeleteRemovesObjectAndManifest(S3Implementation impl) throws Exception {
+    Target target = target(impl);
+    String name = "del-" + impl.id();
     String inst = instanceWithData("idel");
-    InstanceExport e = export("del", inst);
+    InstanceExport e = export(name, inst, target.store());
     e.getSpec().setDeletionPolicy(DeletionPolicy.DELETE);
     kube.resource(e).create();
-    String key = awaitCompleted("del").getStatus().getObject().getKey();
-    assertThat(aws.head(BUCKET, key)).isPresent();
-    kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName("del").delete();
-    await().atMost(T).until(() -> get("del") == null);
-    assertThat(keysOf(inst)).isEmpty();
+    String key = awaitCompleted(name).getStatus().getObject().getKey();
+    assertThat(target.aws().head(BUCKET, key)).isPresent();
+    assertThat(target.aws().head(BUCKET, key + ".json")).isPresent();
+    kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).delete();
+    await().atMost(T).until(() -> get(name) == null);
+    assertThat(keysOf(target.aws(), inst)).isEmpty();
   }
 
+  /** s3proxy only: the store comes back with the parts uploaded so far, which moto (in memory) loses. */
   @Test
   void storeUnreachableMidUploadLeavesNothingAndIsRetried() throws Exception {
     String inst = instanceWithData("iunr");

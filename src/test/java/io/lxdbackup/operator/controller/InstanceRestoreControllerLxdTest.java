@@ -38,15 +38,22 @@ import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.GatedStores;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.OperatorHarness;
+import io.lxdbackup.operator.testing.IndependentS3Client;
+import io.lxdbackup.operator.testing.S3Implementation;
 import io.lxdbackup.operator.testing.S3Server;
+import io.lxdbackup.operator.testing.S3TestServer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -54,6 +61,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
@@ -62,7 +71,9 @@ import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
  * exported files (written to the bucket here the way any export writes them, or made by the
  * operator's own InstanceExport) on the same or the other server, with file contents compared
  * byte for byte; operator restarts mid-import and interrupted swaps, rebuilt on the server as a
- * stopped operator leaves them; and a fresh operator restoring from the bucket alone.
+ * stopped operator leaves them; and a fresh operator restoring from the bucket alone. The tests
+ * taking an {@link S3Implementation} also run against moto's server, through a BackupStore of
+ * their own; the others stay on s3proxy.
  */
 @Tag("lxd")
 class InstanceRestoreControllerLxdTest {
@@ -80,6 +91,9 @@ class InstanceRestoreControllerLxdTest {
   static final java.util.concurrent.atomic.AtomicInteger EXPORTS = new java.util.concurrent.atomic.AtomicInteger();
   static final List<String> onA = new CopyOnWriteArrayList<>();
   static final List<String> onB = new CopyOnWriteArrayList<>();
+  /** Per S3 implementation: its server, the BackupStore pointing at it, and a store on it for the tests' own writes. */
+  record Target(S3TestServer server, String storeName, ObjectStore store) {}
+  static final Map<S3Implementation, Target> targets = new ConcurrentHashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -97,6 +111,20 @@ class InstanceRestoreControllerLxdTest {
     Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
     Fixtures.remote(kube, rig, "lxd-b", "b", "5m");
     createStore(kube, "s3-main");
+    targets.put(S3Implementation.S3PROXY, new Target(s3, "s3-main", store));
+  }
+
+  /** The target for {@code impl}; moto's is started on first use (skipped, or failing in CI, without moto). */
+  static synchronized Target target(S3Implementation impl) throws Exception {
+    Target t = targets.get(impl);
+    if (t == null) {
+      S3TestServer server = impl.start();
+      server.createBucket(BUCKET);
+      t = new Target(server, impl.id() + "-main", S3ObjectStore.open(server.config(BUCKET).build()));
+      targets.put(impl, t);
+      createStore(kube, t.storeName(), server);
+    }
+    return t;
   }
 
   @AfterAll
@@ -110,6 +138,12 @@ class InstanceRestoreControllerLxdTest {
       a.close();
       b.close();
     }
+    for (Target t : targets.values()) {
+      if (t.server() != s3) {
+        t.store().close();
+        t.server().close();
+      }
+    }
     if (store != null) {
       store.close();
     }
@@ -119,20 +153,28 @@ class InstanceRestoreControllerLxdTest {
   }
 
   static void createStore(KubernetesClient k, String name) {
+    createStore(k, name, s3, "s3-creds");
+  }
+
+  static void createStore(KubernetesClient k, String name, S3TestServer server) {
+    createStore(k, name, server, name + "-creds");
+  }
+
+  static void createStore(KubernetesClient k, String name, S3TestServer server, String secret) {
     k.secrets().inNamespace(Fixtures.NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
-        .withNewMetadata().withName("s3-creds").withNamespace(Fixtures.NS).endMetadata()
-        .withStringData(Map.of("AWS_ACCESS_KEY_ID", S3Server.IDENTITY, "AWS_SECRET_ACCESS_KEY", S3Server.CREDENTIAL))
+        .withNewMetadata().withName(secret).withNamespace(Fixtures.NS).endMetadata()
+        .withStringData(Map.of("AWS_ACCESS_KEY_ID", server.identity(), "AWS_SECRET_ACCESS_KEY", server.credential()))
         .build()).createOr(r -> r.update());
     BackupStore bs = new BackupStore();
     bs.getMetadata().setName(name);
     bs.getMetadata().setNamespace(Fixtures.NS);
     BackupStoreSpec spec = new BackupStoreSpec();
     S3Store s = new S3Store();
-    s.setEndpoint(s3.endpoint().toString());
+    s.setEndpoint(server.endpoint().toString());
     s.setBucket(BUCKET);
     s.setForcePathStyle(true);
     s.setRegion("us-east-1");
-    s.setCredentialsSecretRef(new ObjectRef("s3-creds"));
+    s.setCredentialsSecretRef(new ObjectRef(secret));
     spec.setS3(s);
     spec.setAccessMode(AccessMode.READ_WRITE);
     bs.setSpec(spec);
@@ -150,6 +192,10 @@ class InstanceRestoreControllerLxdTest {
 
   /** Writes an export of {@code instance} to the bucket (object + manifest), as an export does. */
   static String exportToBucket(String instance, String sha256Override) throws Exception {
+    return exportToBucket(store, instance, sha256Override);
+  }
+
+  static String exportToBucket(ObjectStore store, String instance, String sha256Override) throws Exception {
     String backup = "t-" + instance;
     a.waitFor(a.createBackup(instance, new LxdClient.BackupRequest(backup, Instant.now().plusSeconds(3600), false, false, "zstd", null)), T);
     String name = "manual-" + EXPORTS.incrementAndGet();
@@ -180,9 +226,13 @@ class InstanceRestoreControllerLxdTest {
   }
 
   static RestoreSource fromObject(String key) {
+    return fromObject(key, "s3-main");
+  }
+
+  static RestoreSource fromObject(String key, String storeName) {
     RestoreSource s = new RestoreSource();
     ObjectSource o = new ObjectSource();
-    o.setStoreRef(new ObjectRef("s3-main"));
+    o.setStoreRef(new ObjectRef(storeName));
     o.setKey(key);
     s.setObject(o);
     return s;
@@ -533,48 +583,71 @@ class InstanceRestoreControllerLxdTest {
 
   // ------------------------------------------------------------------ exportRef, corruption, snapshotRef checks
 
-  @Test
-  void restoresFromAnInstanceExportMadeByTheOperator() throws Exception {
-    String src = sourceInstance("rs-exref");
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(S3Implementation.class)
+  void restoresFromAnInstanceExportMadeByTheOperator(S3Implementation impl) throws Exception {
+    Target t = target(impl);
+    String name = "rs-exref-" + impl.id();
+    String src = sourceInstance(name);
     // the export's upload is held so the restore sees it unfinished first
     GatedStores.Gate gate = gates.arm("/" + src + "/", 16 * 1024);
     InstanceExport e = new InstanceExport();
-    e.getMetadata().setName("rs-exref");
+    e.getMetadata().setName(name);
     e.getMetadata().setNamespace(Fixtures.NS);
     InstanceExportSpec es = new InstanceExportSpec();
     es.setRemoteRef(new ObjectRef("lxd-a"));
     es.setInstance(src);
-    es.setStoreRef(new ObjectRef("s3-main"));
+    es.setStoreRef(new ObjectRef(t.storeName()));
     e.setSpec(es);
     kube.resource(e).create();
     assertThat(gate.awaitReached(120)).isTrue();
 
     RestoreSource source = new RestoreSource();
-    source.setExportRef(new ObjectRef("rs-exref"));
+    source.setExportRef(new ObjectRef(name));
     String target = src + "-from-export";
     onB.add(target);
-    kube.resource(restore("rs-exref", "lxd-b", target, source)).create();
-    InstanceRestore waiting = awaitRestore(kube, "rs-exref", r -> r.getStatus().findCondition(Condition.COMPLETE)
+    kube.resource(restore(name, "lxd-b", target, source)).create();
+    InstanceRestore waiting = awaitRestore(kube, name, r -> r.getStatus().findCondition(Condition.COMPLETE)
         .map(c -> Reasons.EXPORT_NOT_READY.equals(c.getReason())).orElse(false));
     assertThat(waiting.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.RUNNING);
-    assertThat(complete(waiting).getMessage()).contains("rs-exref");
+    assertThat(complete(waiting).getMessage()).contains(name);
     assertThat(b.instanceExists(target)).isFalse();
 
     gate.release();
-    InstanceRestore done = awaitDone(kube, "rs-exref");
+    InstanceRestore done = awaitDone(kube, name);
     assertThat(done.getStatus().getPhase()).as("%s", done.getStatus()).isEqualTo(InstanceRestorePhase.COMPLETED);
-    InstanceExport exported = kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName("rs-exref").get();
+    InstanceExport exported = kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).get();
     assertThat(exported.getStatus().getPhase()).isEqualTo(InstanceExportPhase.COMPLETED);
     assertThat(done.getStatus().getObjectKey()).isEqualTo(exported.getStatus().getObject().getKey());
+    assertReadsBackIndependently(t.server(), exported);
     assertThat(done.getStatus().getSha256()).isEqualTo(exported.getStatus().getObject().getSha256());
     assertThat(b.readFile(target, "/root/payload.bin")).isEqualTo(PAYLOAD);
     assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("snap1");
   }
 
-  @Test
-  void bytesChangedAfterTheManifestWasWrittenAreRefusedAndLeaveNothingOnLxd() throws Exception {
-    String src = sourceInstance("rs-rot");
-    String key = exportToBucket(src, null);
+  /** The exported object, read by a client that shares no code with the operator: size and SHA-256 as the status says. */
+  static void assertReadsBackIndependently(S3TestServer server, InstanceExport exported) throws Exception {
+    IndependentS3Client aws = server.independentClient(Files.createTempDirectory("rs-aws"));
+    String key = exported.getStatus().getObject().getKey();
+    assertThat(aws.head(BUCKET, key).orElseThrow().size()).isEqualTo(exported.getStatus().getObject().getSize());
+    MessageDigest d = MessageDigest.getInstance("SHA-256");
+    aws.read(BUCKET, key, in -> {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        d.update(buf, 0, n);
+      }
+    });
+    assertThat(HexFormat.of().formatHex(d.digest())).isEqualTo(exported.getStatus().getObject().getSha256());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(S3Implementation.class)
+  void bytesChangedAfterTheManifestWasWrittenAreRefusedAndLeaveNothingOnLxd(S3Implementation impl) throws Exception {
+    Target t = target(impl);
+    ObjectStore store = t.store();
+    String name = "rs-rot-" + impl.id();
+    String src = sourceInstance(name);
+    String key = exportToBucket(store, src, null);
     byte[] bytes;
     try (var in = store.download(key)) {
       bytes = in.readAllBytes();
@@ -582,7 +655,7 @@ class InstanceRestoreControllerLxdTest {
     long recordedSize = bytes.length;
     bytes[bytes.length / 2] ^= 0x5a; // same size, other content
     byte[] rotten = bytes;
-    try (var raw = s3.rawClient()) {
+    try (var raw = t.server().rawClient()) {
       raw.putObject(x -> x.bucket(BUCKET).key(key), RequestBody.fromBytes(rotten));
     }
     assertThat(store.head(key).orElseThrow().size()).isEqualTo(recordedSize);
@@ -591,8 +664,8 @@ class InstanceRestoreControllerLxdTest {
     String target = src + "-rot";
     List<String> volumesBefore = b.listStorageVolumes(pool);
     assertThat(volumesBefore).noneMatch(v -> v.endsWith("/" + target));
-    kube.resource(restore("rs-rot", "lxd-b", target, fromObject(key))).create();
-    InstanceRestore failed = awaitDone(kube, "rs-rot");
+    kube.resource(restore(name, "lxd-b", target, fromObject(key, t.storeName()))).create();
+    InstanceRestore failed = awaitDone(kube, name);
     assertThat(failed.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
     assertThat(complete(failed).getReason()).isEqualTo(Reasons.CHECKSUM_MISMATCH);
     String id = InstanceRestoreReconciler.restoreId(failed);

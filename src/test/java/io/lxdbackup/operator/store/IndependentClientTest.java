@@ -3,43 +3,36 @@ package io.lxdbackup.operator.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lxdbackup.operator.testing.IndependentS3Client;
-import io.lxdbackup.operator.testing.S3Server;
+import io.lxdbackup.operator.testing.S3Implementation;
+import io.lxdbackup.operator.testing.S3TestServer;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Reads what the store wrote with a client that shares none of its code: the {@code aws} CLI
- * (botocore) or, failing that, {@code rclone}. Skipped when neither is installed.
+ * (botocore) or, failing that, {@code rclone}. Skipped when neither is installed. On s3proxy and
+ * on moto.
  */
 class IndependentClientTest {
   private static final long SIZE = 23L * 1024 * 1024 + 4321;
   private static final String BUCKET = "independent";
   private static final String KEY = "exports/ns/lxd-a/default/web1/web1-1.tar.zst";
 
-  private static S3Server server;
-
   @TempDir
   Path tmp;
 
-  @BeforeAll
-  static void start() throws Exception {
-    server = S3Server.start();
-    try (var raw = server.rawClient()) {
-      raw.createBucket(b -> b.bucket(BUCKET));
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(S3Implementation.class)
+  void objectWrittenByTheStoreReadsBackWithTheSameSizeAndChecksum(S3Implementation implementation) throws Exception {
+    try (S3TestServer server = implementation.start()) {
+      server.createBucket(BUCKET);
+      check(server, server.independentClient(tmp));
     }
   }
 
-  @AfterAll
-  static void stop() throws Exception {
-    server.close();
-  }
-
-  @Test
-  void objectWrittenByTheStoreReadsBackWithTheSameSizeAndChecksum() throws Exception {
-    IndependentS3Client client = IndependentS3Client.require(server.endpoint(), tmp);
+  private static void check(S3TestServer server, IndependentS3Client client) throws Exception {
     UploadResult r;
     try (S3ObjectStore store = S3ObjectStore.open(server.config(BUCKET).build())) {
       r = store.upload(KEY, new TestData(42, SIZE), -1,

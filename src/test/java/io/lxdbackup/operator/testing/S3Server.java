@@ -1,17 +1,12 @@
 package io.lxdbackup.operator.testing;
 
-import io.lxdbackup.operator.store.S3ObjectStore;
-import io.lxdbackup.operator.store.StoreConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.function.Consumer;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * s3proxy in-process on a random loopback port with an in-memory ("transient") blob store and
@@ -19,7 +14,7 @@ import software.amazon.awssdk.services.s3.S3Client;
  * and {@link #restart()} take the endpoint away and bring it back on the same port with the same
  * objects, to test what clients do while the store is unreachable.
  */
-public final class S3Server implements AutoCloseable {
+public final class S3Server implements S3TestServer {
   public static final String IDENTITY = "lxdbackup-test";
   public static final String CREDENTIAL = "s3cr3t-Credential-9f2c1e";
 
@@ -120,6 +115,7 @@ public final class S3Server implements AutoCloseable {
   }
 
   /** Takes the endpoint away (connections refused); the objects stay for {@link #restart()}. */
+  @Override
   public synchronized void stop() throws Exception {
     if (proxy != null) {
       proxy.stop();
@@ -128,11 +124,13 @@ public final class S3Server implements AutoCloseable {
   }
 
   /** Serves again on the same port with the same objects. */
+  @Override
   public synchronized void restart() throws Exception {
     stop();
     listen(endpoint.getPort());
   }
 
+  @Override
   public synchronized boolean running() {
     return proxy != null;
   }
@@ -151,25 +149,34 @@ public final class S3Server implements AutoCloseable {
     }
   }
 
+  @Override
+  public S3Implementation implementation() {
+    return S3Implementation.S3PROXY;
+  }
+
+  @Override
   public URI endpoint() {
     return endpoint;
   }
 
-  public StoreConfig.Builder config(String bucket) {
-    return StoreConfig.builder(bucket)
-        .endpoint(endpoint)
-        .region("us-east-1")
-        .forcePathStyle(true)
-        .credentials(IDENTITY, CREDENTIAL, null);
+  @Override
+  public String identity() {
+    return IDENTITY;
   }
 
-  /** A plain client of the same kind the store uses, for checks independent of the store's code paths. */
-  public S3Client rawClient() {
-    return S3ObjectStore.buildClient(config("unused").build(), o -> {});
+  @Override
+  public String credential() {
+    return CREDENTIAL;
   }
 
-  public S3Client client(StoreConfig config, Consumer<ClientOverrideConfiguration.Builder> overrides) {
-    return S3ObjectStore.buildClient(config, overrides);
+  @Override
+  public boolean checksSignedPayload() {
+    return true;
+  }
+
+  @Override
+  public boolean keepsObjectsAcrossRestart() {
+    return true;
   }
 
   @Override
