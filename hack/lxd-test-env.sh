@@ -12,6 +12,8 @@
 set -euo pipefail
 
 RIG="${LXD_RIG_DIR:-/var/tmp/lxd-rig}"
+# shellcheck source=hack/lib/busybox-image.sh
+. "$(dirname "$0")/lib/busybox-image.sh"
 TRUST_PASSWORD="rig-trust-password"
 IMAGE_ALIAS="rig-busybox"
 POOL="default"
@@ -112,50 +114,7 @@ build_image() {
         return
     fi
     log "building busybox image tarball ($tarball)"
-    local tmp; tmp=$(mktemp -d)
-    local root="$tmp/rootfs"
-    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,dev,proc,sys,run,var/log,var/tmp,home,mnt}
-    chmod 1777 "$root/tmp" "$root/var/tmp"
-    chmod 700 "$root/root"
-    cp /bin/busybox "$root/bin/busybox"
-    local app
-    for app in $(/bin/busybox --list-full); do
-        [ -e "$root/$app" ] || ln -s /bin/busybox "$root/$app"
-    done
-    # PID 1: a shell that sleeps forever and exits cleanly on SIGPWR/SIGTERM/SIGINT so that
-    # `lxc stop` (SIGPWR) and `lxd shutdown` stop the container at once instead of timing out.
-    rm -f "$root/sbin/init"
-    cat >"$root/sbin/init" <<'EOF'
-#!/bin/sh
-# rig-busybox init: keep the container alive, stop on the LXC halt signal (SIGPWR) or SIGTERM.
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
-trap 'exit 0' PWR TERM INT
-while :; do
-    sleep 3600 &
-    wait $!
-done
-EOF
-    chmod 755 "$root/sbin/init"
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-    printf 'root::0:0:99999:7:::\n' >"$root/etc/shadow"; chmod 600 "$root/etc/shadow"
-    echo rig-busybox >"$root/etc/hostname"
-    printf '127.0.0.1 localhost\n::1 localhost\n' >"$root/etc/hosts"
-    printf 'NAME=BusyBox\nID=busybox\nPRETTY_NAME="BusyBox rig test image"\n' >"$root/etc/os-release"
-    cat >"$tmp/metadata.yaml" <<EOF
-architecture: x86_64
-creation_date: $(date +%s)
-properties:
-  os: busybox
-  release: "$(/bin/busybox | head -n1 | sed 's/^BusyBox \(v[^ ]*\).*/\1/')"
-  architecture: x86_64
-  description: lxd-backup-operator test image (busybox-static, no network)
-templates: {}
-EOF
-    mkdir -p "$RIG/images"
-    tar -C "$tmp" --numeric-owner --owner=0 --group=0 --sort=name -czf "$tarball.tmp" metadata.yaml rootfs
-    mv "$tarball.tmp" "$tarball"
-    rm -rf "$tmp"
+    build_busybox_image "$tarball" "$IMAGE_ALIAS" "lxd-backup-operator test image (busybox-static, no network)"
 }
 
 import_image() {
@@ -294,9 +253,9 @@ stop_daemon() {
             kill -9 "$pid" 2>/dev/null || true
         fi
     fi
-    local i
-    for i in $(seq 1 30); do
-        [ -n "$pid" ] && [ -d "/proc/$pid" ] || break
+    local _
+    for _ in $(seq 1 30); do
+        if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then break; fi
         sleep 1
     done
     rm -f "$dir/rig.pid"

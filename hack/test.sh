@@ -10,21 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*"; }
+die() { printf 'hack/test.sh: %s\n' "$*" >&2; exit 1; }
 
 # --- Java 21+ -------------------------------------------------------------------------
-pick_java() {
-  if [ -n "${JAVA_HOME:-}" ] && "$JAVA_HOME/bin/java" -version 2>&1 | grep -qE 'version "(2[1-9]|[3-9][0-9])'; then
-    return
-  fi
-  for d in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64 /usr/lib/jvm/java-21-openjdk-amd64; do
-    if [ -x "$d/bin/javac" ]; then export JAVA_HOME=$d; return; fi
-  done
-  log "no JDK 21+ found: installing openjdk-21-jdk-headless"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-21-jdk-headless >/dev/null
-  export JAVA_HOME=/usr/lib/jvm/java-21-openjdk-amd64
-}
-pick_java
-log "JDK: $JAVA_HOME"
+# shellcheck source=hack/lib/java.sh
+. hack/lib/java.sh
+pick_java install
+log "JDK: $JAVA_DESCRIPTION"
 
 # --- independent S3 client for checking what the operator wrote -------------------------
 if ! command -v aws >/dev/null 2>&1 && ! command -v rclone >/dev/null 2>&1; then

@@ -23,36 +23,67 @@ final class LocalMode {
   /** The ready-made remote's name, and the example that uses it. */
   static final String REMOTE = "local";
   static final String EXAMPLE = "examples/local-instancesnapshot.yaml";
+  /** The object {@link #EXAMPLE} creates. */
+  static final String EXAMPLE_OBJECT = "demo-first";
+  /** Waits for the example's snapshot to be Ready (kubectl wait polls here: see the README). */
+  static final String WAIT = "kubectl wait isnap/" + EXAMPLE_OBJECT + " --for=jsonpath='{.status.phase}'=Ready --timeout=2m";
+
+  /**
+   * What {@code hack/run-local.sh} set up, for the banner: the demo instance the example
+   * snapshots ({@code --demo-instance}), and the directory of the kubectl it installed
+   * ({@code --tools-path}). Either may be null.
+   */
+  record Hints(String demoInstance, String toolsPath) {
+    static Hints from(String[] args) {
+      return new Hints(blankToNull(OperatorSettings.option(args, Map.of(), "demo-instance", null)),
+          blankToNull(OperatorSettings.option(args, Map.of(), "tools-path", null)));
+    }
+
+    private static String blankToNull(String s) {
+      return s == null || s.isBlank() ? null : s;
+    }
+  }
 
   private LocalMode() {}
 
   /** A running local mode: API server, the operator, and where its kubeconfig is. */
-  record Session(InMemoryApiServer api, KubernetesClient client, OperatorRuntime runtime, Path kubeconfig, String socket)
-      implements AutoCloseable {
+  record Session(InMemoryApiServer api, KubernetesClient client, OperatorRuntime runtime, Path kubeconfig, String socket,
+      Hints hints) implements AutoCloseable {
 
     /** What the user does next, printed when local mode has started. */
     String banner() {
-      List<String> next = socket != null
-          ? List.of("kubectl get lxdremotes " + REMOTE + " -o jsonpath='{.status.phase}'   # Ready",
-              "# set spec.instance to one of your instances (lxc list), then:",
-              "kubectl apply --validate=false -f " + EXAMPLE)
-          : List.of("# no local LXD socket: connect to a server first (README, \"Your first snapshot\")",
-              "kubectl apply --validate=false -f examples/lxdremote.yaml",
-              "kubectl apply --validate=false -f examples/instancesnapshot.yaml");
+      String export = "export KUBECONFIG=" + kubeconfig + (hints.toolsPath() == null ? "" : " PATH=" + hints.toolsPath() + ":$PATH");
+      String example = Files.exists(Path.of(EXAMPLE)) ? Path.of(EXAMPLE).toAbsolutePath().toString() : EXAMPLE;
+      List<String> next;
+      if (socket == null) {
+        next = List.of("# no local LXD socket: connect to a server first (README, \"Your first snapshot\")",
+            "kubectl apply --validate=false -f examples/lxdremote.yaml",
+            "kubectl apply --validate=false -f examples/instancesnapshot.yaml");
+      } else {
+        String apply = "kubectl apply --validate=false -f " + example;
+        next = List.of(
+            hints.demoInstance() != null
+                ? "# snapshot the demo instance " + hints.demoInstance() + " through the remote '" + REMOTE + "':"
+                : "# set spec.instance in " + EXAMPLE + " to one of your instances (lxc list), then:",
+            apply,
+            WAIT,
+            "kubectl delete isnap " + EXAMPLE_OBJECT + "   # deletes the LXD snapshot too");
+      }
       return """
 
           ==================================================================
            lxd-backup-operator LOCAL MODE: in-memory Kubernetes API
            (for trying and testing; nothing is persisted, Ctrl-C ends it)
 
-             export KUBECONFIG=%s
+           In another shell:
+             %s
           %s
 
            API server  %s
            LxdRemote   %s
            metrics     http://127.0.0.1:%d/metrics
           ==================================================================
-          """.formatted(kubeconfig, String.join("\n", next.stream().map(l -> "   " + l).toList()), api.url(),
+          """.formatted(export, String.join("\n", next.stream().map(l -> "   " + l).toList()), api.url(),
           socket == null ? "none (no local LXD socket found; create one with kubectl apply)" : "'" + REMOTE + "' -> unix://" + socket,
           runtime.httpPort());
     }
@@ -98,7 +129,7 @@ final class LocalMode {
       }
       OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel());
       OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
-      return new Session(api, client, runtime, kubeconfig, socket);
+      return new Session(api, client, runtime, kubeconfig, socket, Hints.from(args));
     } catch (Exception | Error e) {
       if (client != null) {
         client.close();

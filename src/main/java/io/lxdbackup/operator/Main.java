@@ -84,6 +84,8 @@ public final class Main {
           --kubeconfig=PATH       where to write the kubeconfig (default: local-data/kubeconfig)
           --lxd-socket=PATH       LXD unix socket for the ready-made LxdRemote "local"
                                   (default: $LXD_DIR/unix.socket or the usual snap/deb paths)
+          --demo-instance=NAME    the banner says the example snapshots NAME (hack/run-local.sh)
+          --tools-path=DIR        the banner puts DIR (kubectl) on the PATH (hack/run-local.sh)
         """;
   }
 }

@@ -37,7 +37,7 @@ class LocalModeLxdTest {
     String instance = rig.createInstance(a, "local");
     try (LocalMode.Session session = LocalMode.start(args, OperatorSettings.from(args, Map.of(), false))) {
       String banner = session.banner();
-      assertThat(banner).contains("export KUBECONFIG=" + kubeconfig, "kubectl apply --validate=false -f " + LocalMode.EXAMPLE,
+      assertThat(banner).contains("export KUBECONFIG=" + kubeconfig, "kubectl apply --validate=false -f " + Path.of(LocalMode.EXAMPLE).toAbsolutePath(),
           "'local' -> unix://" + rig.get("a.socket"));
       assertThat(Path.of(LocalMode.EXAMPLE)).as("the example the banner points at").exists();
       assertThat(kubeconfig).exists();
@@ -48,14 +48,14 @@ class LocalModeLxdTest {
           "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{\"\\n\"}{end}"), null).contains("local=Ready"));
 
       String example = Files.readString(Path.of(LocalMode.EXAMPLE));
-      assertThat(example).contains("remoteRef:\n    name: local", "instance: web1");
-      String out = run(with(k, "apply", "--validate=false", "-f", "-"), example.replace("instance: web1", "instance: " + instance));
-      assertThat(out).contains("instancesnapshot.lxdbackup.io/web1-first created");
+      assertThat(example).contains("remoteRef:\n    name: local", "instance: lxdbackup-demo");
+      String out = run(with(k, "apply", "--validate=false", "-f", "-"), example.replace("instance: lxdbackup-demo", "instance: " + instance));
+      assertThat(out).contains("instancesnapshot.lxdbackup.io/demo-first created");
       await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() ->
-          run(with(k, "get", "isnap", "web1-first", "-o", "jsonpath={.status.phase}"), null).equals("Ready"));
+          run(with(k, "get", "isnap", "demo-first", "-o", "jsonpath={.status.phase}"), null).equals("Ready"));
       assertThat(a.snapshotExists(instance, "first")).as("the LXD snapshot").isTrue();
 
-      run(with(k, "delete", "isnap", "web1-first", "--wait=false"), null);
+      run(with(k, "delete", "isnap", "demo-first", "--wait=false"), null);
       await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() -> !a.snapshotExists(instance, "first"));
       await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() ->
           run(with(k, "get", "isnap", "-o", "name"), null).isBlank());

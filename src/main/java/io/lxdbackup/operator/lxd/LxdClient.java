@@ -125,7 +125,11 @@ public final class LxdClient implements AutoCloseable {
     PinningTrustManager tm = null;
     Shared shared = new Shared();
     if (endpoint.isUnix()) {
-      b.socketFactory(new UnixSocketFactory(Path.of(endpoint.socketPath())))
+      // No idle connections kept: before reusing one that sat idle for 10 s for anything but a
+      // GET, OkHttp checks it with a 1 ms read, and a unix-socket stream cannot time out a read,
+      // so that request hung for ever. Connecting to the local socket costs next to nothing.
+      b.connectionPool(new okhttp3.ConnectionPool(0, 1, java.util.concurrent.TimeUnit.SECONDS))
+          .socketFactory(new UnixSocketFactory(Path.of(endpoint.socketPath())))
           .dns(host -> List.of(java.net.InetAddress.getLoopbackAddress()));
       base = HttpUrl.get("http://lxd/");
     } else {

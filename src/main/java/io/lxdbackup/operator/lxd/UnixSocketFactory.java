@@ -159,7 +159,8 @@ final class UnixSocketFactory extends SocketFactory {
     }
 
     // Timeouts are enforced by OkHttp's own watchdog (it closes the socket); the channel
-    // streams cannot honour SO_TIMEOUT, so the setter only records the value.
+    // streams cannot honour SO_TIMEOUT, so the setter only records the value (which is why
+    // LxdClient keeps no idle unix-socket connections: OkHttp's health check of one relies on it).
     private int soTimeout;
 
     @Override

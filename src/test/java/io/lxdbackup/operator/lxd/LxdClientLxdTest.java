@@ -155,6 +155,25 @@ class LxdClientLxdTest {
     }
   }
 
+  /**
+   * A request other than GET on a connection that sat idle for more than 10 s: OkHttp first
+   * checks such a pooled connection with a 1 ms read, which a unix socket cannot time out, so
+   * the request waited for ever (local mode's first {@code kubectl delete} hung in the
+   * finalizer). Unix-socket connections are therefore not kept for reuse.
+   */
+  @Test
+  void unixSocketWriteAfterTheConnectionWasIdle() throws Exception {
+    String name = rig.createInstance(a, "idle");
+    createdOnA.add(name);
+    try (LxdClient c = LxdClient.create(LxdEndpoint.unix(rig.get("a.socket")))) {
+      assertThat(c.getInstance(name).isRunning()).isFalse();
+      Thread.sleep(11_000);
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> c.waitFor(c.deleteInstance(name), T));
+      assertThat(c.listInstances()).extracting(Instance::name).doesNotContain(name);
+    }
+  }
+
   @Test
   void wrongPinnedFingerprintIsRefusedNamingBothFingerprints() {
     String wrong = "00".repeat(32);
