@@ -26,9 +26,9 @@ class LeaderElectionE2ETest {
     E2eCluster cluster = E2eCluster.get();
     cluster.stopMainOperator();
     List<String> args = List.of("--leader-election=true", "--lease-namespace=" + E2eCluster.SYSTEM_NS);
-    try (SlowExport slow = new SlowExport(cluster, "e2e-leader");
-        OperatorProcess first = OperatorProcess.start("operator-0", cluster.operatorKubeconfig(), args)) {
-      // a stopped operator released its Lease; the first replica takes it
+    SlowExport slow = new SlowExport(cluster, "e2e-leader");
+    try (OperatorProcess first = OperatorProcess.start("operator-0", cluster.operatorKubeconfig(), args)) {
+      // a stopped operator released its Lease, or it expires; the first replica takes it
       await().atMost(Duration.ofSeconds(60)).until(() -> first.identity().equals(holder(cluster)));
       try (OperatorProcess second = OperatorProcess.start("operator-1", cluster.operatorKubeconfig(), args)) {
         slow.start("failover");
@@ -40,11 +40,14 @@ class LeaderElectionE2ETest {
         Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
         // JOSDK's defaults: a 15 s lease, retried every 2 s
         assertThat(takeover).as("takeover after kill -9").isLessThan(Duration.ofSeconds(30));
+        System.out.printf("standby took the Lease %d ms after kill -9 of the leader%n", takeover.toMillis());
         slow.assertCompletedExactlyOnce("failover", Duration.ofMinutes(4));
         assertThat(second.alive()).isTrue();
       }
     } finally {
+      // the operator that releases the namespace's finalizers must run while it is deleted
       cluster.mainOperator();
+      slow.close();
     }
     cluster.assertNothingForbidden(E2eCluster.serviceAccountUser(E2eCluster.SYSTEM_NS, E2eCluster.SERVICE_ACCOUNT));
   }

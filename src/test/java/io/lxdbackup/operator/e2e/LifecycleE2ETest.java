@@ -122,13 +122,21 @@ class LifecycleE2ETest {
     a.waitFor(a.deleteSnapshot(instance, "e2e-stays"), T);
   }
 
+  /**
+   * The leader cannot renew its Lease while the API server is away (and, right after it is back,
+   * its RBAC cache is still empty, so the first requests are refused): past the renew deadline
+   * (10 s) it exits, as client-go's leader election does, and its pod is restarted. The export
+   * it was running is finished by the restarted process, exactly once.
+   */
   @Test
   void restartingTheApiServerMidExportLosesNothingAndRepeatsNothing() throws Exception {
+    OperatorProcess op = cluster.mainOperator();
+    int restartsBefore = op.restarts();
     try (SlowExport slow = new SlowExport(cluster, "e2e-apirestart")) {
       slow.start("during-restart");
       cluster.rig.restartApiServer();
       slow.assertCompletedExactlyOnce("during-restart", Duration.ofMinutes(4));
-      // the operator's watches resumed: a resource created after the restart is reconciled
+      // reconciling goes on after the restart: a resource created now becomes Ready
       cluster.kubectlIn("""
           apiVersion: lxdbackup.io/v1alpha1
           kind: InstanceSnapshot
@@ -137,6 +145,36 @@ class LifecycleE2ETest {
           """.formatted(slow.instance), "apply", "-f", "-");
       E2eObjects.awaitStatus(cluster, "e2e-apirestart", "instancesnapshots", "after-restart", "phase", "Ready", T);
     }
+    System.out.printf("operator restarts during the API server restart: %d%n", op.restarts() - restartsBefore);
     cluster.assertNothingForbidden(E2eCluster.serviceAccountUser(E2eCluster.SYSTEM_NS, E2eCluster.SERVICE_ACCOUNT));
+  }
+
+  /** Without leader election the process outlives the API server's restart: its watches resume. */
+  @Test
+  void watchesResumeAfterAnApiServerRestart() throws Exception {
+    String ns = "e2e-watch";
+    cluster.stopMainOperator();
+    try (OperatorProcess op = OperatorProcess.start("operator-no-election", cluster.operatorKubeconfig(),
+        List.of("--leader-election=false"))) {
+      cluster.createNamespace(ns);
+      E2eObjects.remote(cluster, ns, "lxd-a", rig, "a");
+      E2eObjects.awaitStatus(cluster, ns, "lxdremotes", "lxd-a", "phase", "Ready", T);
+      cluster.rig.restartApiServer();
+      for (String name : List.of("w1", "w2")) {
+        cluster.kubectlIn("""
+            apiVersion: lxdbackup.io/v1alpha1
+            kind: InstanceSnapshot
+            metadata: {name: %s, namespace: %s}
+            spec: {remoteRef: {name: lxd-a}, instance: %s, snapshotName: %s}
+            """.formatted(name, ns, instance, name), "apply", "-f", "-");
+        E2eObjects.awaitStatus(cluster, ns, "instancesnapshots", name, "phase", "Ready", T);
+      }
+      assertThat(op.alive()).isTrue();
+      assertThat(op.restarts()).isZero();
+      cluster.kubectl("delete", "namespace", ns, "--wait=true", "--timeout=180s");
+      assertThat(a.snapshotExists(instance, "w1")).as("deleted with its InstanceSnapshot").isFalse();
+    } finally {
+      cluster.mainOperator();
+    }
   }
 }

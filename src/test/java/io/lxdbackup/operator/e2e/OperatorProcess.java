@@ -27,18 +27,22 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   private final String name;
-  private final Process process;
+  private final String identity;
+  private final ProcessBuilder builder;
   private final Path log;
   private final int httpPort;
+  private final boolean restartOnExit;
+  private final java.util.concurrent.atomic.AtomicInteger restarts = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile Process process;
+  private volatile boolean closing;
 
-  private final String identity;
-
-  private OperatorProcess(String name, String identity, Process process, Path log, int httpPort) {
+  private OperatorProcess(String name, String identity, ProcessBuilder builder, Path log, int httpPort, boolean restartOnExit) {
     this.name = name;
     this.identity = identity;
-    this.process = process;
+    this.builder = builder;
     this.log = log;
     this.httpPort = httpPort;
+    this.restartOnExit = restartOnExit;
   }
 
   /**
@@ -47,6 +51,15 @@ final class OperatorProcess implements AutoCloseable {
    * @param args     operator flags besides the HTTP port
    */
   static OperatorProcess start(String name, Path kubeconfig, List<String> args) throws IOException {
+    return start(name, kubeconfig, args, false);
+  }
+
+  /**
+   * Like {@link #start(String, Path, List)}; with {@code restartOnExit} the process is started
+   * again a second after it exits, as the kubelet restarts a pod's container (restartPolicy
+   * Always), with the same identity and port.
+   */
+  static OperatorProcess start(String name, Path kubeconfig, List<String> args, boolean restartOnExit) throws IOException {
     Path jar = Path.of(System.getProperty("operator.jar", "target/lxd-backup-operator.jar"));
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: the end-to-end tests run the packaged jar (./mvnw verify builds it)");
@@ -67,13 +80,43 @@ final class OperatorProcess implements AutoCloseable {
     pb.environment().put("KUBECONFIG", kubeconfig.toString());
     String identity = name + "-" + Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 40), 36);
     pb.environment().put("HOSTNAME", identity);
-    Files.writeString(log, "=== start " + String.join(" ", cmd) + "\n", java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
-    Process process = pb.start();
-    STARTED.add(process);
-    OperatorProcess p = new OperatorProcess(name, identity, process, log, port);
+    OperatorProcess p = new OperatorProcess(name, identity, pb, log, port, restartOnExit);
+    p.launch();
     p.awaitHealthy(Duration.ofSeconds(90));
     return p;
+  }
+
+  private synchronized void launch() throws IOException {
+    Files.writeString(log, "=== start " + String.join(" ", builder.command()) + "\n", java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
+    Process started = builder.start();
+    STARTED.add(started);
+    process = started;
+    if (restartOnExit) {
+      started.onExit().thenRun(this::restartUnlessClosing);
+    }
+  }
+
+  private void restartUnlessClosing() {
+    if (closing) {
+      return;
+    }
+    try {
+      Thread.sleep(1_000);
+      synchronized (this) {
+        if (!closing) {
+          restarts.incrementAndGet();
+          launch();
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException("could not restart operator " + name, e);
+    }
+  }
+
+  /** How often the supervisor started the process again after it exited. */
+  int restarts() {
+    return restarts.get();
   }
 
   private static int freePort() throws IOException {
@@ -132,6 +175,7 @@ final class OperatorProcess implements AutoCloseable {
 
   /** {@code kill -9}: no shutdown hook runs, nothing is released. */
   void kill() throws InterruptedException {
+    Process process = this.process;
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
@@ -152,6 +196,11 @@ final class OperatorProcess implements AutoCloseable {
   /** SIGTERM, as Kubernetes stops a pod; the operator lets running reconciles finish. */
   @Override
   public void close() throws InterruptedException {
+    closing = true;
+    Process process;
+    synchronized (this) {
+      process = this.process;
+    }
     if (process.isAlive()) {
       process.destroy();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {

@@ -132,9 +132,20 @@ public final class KubeRig {
         """.formatted(server(), get("ca.crt"), user, token, user, user, namespace, user);
   }
 
+  private final List<java.time.Instant[]> restarts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** Stops kube-apiserver and starts it again; etcd keeps every object. */
   public void restartApiServer() throws Exception {
+    java.time.Instant from = java.time.Instant.now();
     Commands.run(List.of("bash", "hack/kube-test-env.sh", "restart-apiserver"), null, true);
+    // a restarted API server answers before its RBAC cache has synced: for a moment it refuses
+    // what the roles allow
+    restarts.add(new java.time.Instant[] {from, java.time.Instant.now().plusSeconds(15)});
+  }
+
+  /** Whether {@code t} falls in or just after an API server restart this test run made. */
+  public boolean duringRestart(java.time.Instant t) {
+    return restarts.stream().anyMatch(w -> !t.isBefore(w[0]) && !t.isAfter(w[1]));
   }
 
   /**
@@ -142,7 +153,8 @@ public final class KubeRig {
    * the authorizer refused it (a 403 for other reasons, such as creating an Event in a
    * namespace being deleted, is not a refusal by RBAC).
    */
-  public record AuditEntry(String user, String verb, String uri, int code, boolean forbiddenByAuthorizer) {}
+  public record AuditEntry(String user, String verb, String uri, int code, boolean forbiddenByAuthorizer,
+      java.time.Instant received) {}
 
   /** Every request the audit log records for {@code user} (service accounts only are recorded). */
   public List<AuditEntry> audit(String user) throws IOException {
@@ -164,7 +176,8 @@ public final class KubeRig {
         }
         out.add(new AuditEntry(user, e.path("verb").asText(), e.path("requestURI").asText(),
             e.path("responseStatus").path("code").asInt(),
-            "forbid".equals(e.path("annotations").path("authorization.k8s.io/decision").asText())));
+            "forbid".equals(e.path("annotations").path("authorization.k8s.io/decision").asText()),
+            java.time.Instant.parse(e.path("requestReceivedTimestamp").asText("1970-01-01T00:00:00Z"))));
       }
     }
     return out;
