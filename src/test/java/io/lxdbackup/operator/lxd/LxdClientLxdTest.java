@@ -584,7 +584,10 @@ class LxdClientLxdTest {
     LxdClient.CopyOperations ops = b.pullFrom(a, new LxdClient.CopyRequest(inst, target, false, false, null));
     assertThat(ops.source().mayCancel()).isTrue();
     a.cancelOperation(ops.source().id());
-    assertThatThrownBy(() -> a.waitFor(ops.source(), T)).isExactlyInstanceOf(LxdException.OperationCancelled.class);
+    // cancelled, or (on a loaded machine, when the target's connection raced the cancel) failed
+    // with "Empty websocket connection": either way it ends unsuccessful, never as a copy
+    assertThatThrownBy(() -> a.waitFor(ops.source(), T))
+        .isInstanceOfAny(LxdException.OperationCancelled.class, LxdException.OperationFailed.class);
     // the target loses its source: a failed operation, and no half-copied instance is left
     assertThatThrownBy(() -> b.waitFor(ops.target(), T)).isInstanceOf(LxdException.OperationFailed.class)
         .satisfies(e -> assertThat(((LxdException.OperationFailed) e).operationId()).isEqualTo(ops.target().id()));
