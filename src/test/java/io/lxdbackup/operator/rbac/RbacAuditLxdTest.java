@@ -435,6 +435,12 @@ class RbacAuditLxdTest {
 
   void remoteInUse() {
     kube.secrets().inNamespace(NS).withName("rbac-b-client").delete();
+    try {
+      // past the operator's recent reads (2 s), which may still hold the Secret
+      Thread.sleep(3000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     InstanceSnapshot s = new InstanceSnapshot();
     s.getMetadata().setName("rbac-no-secret");
     s.getMetadata().setNamespace(NS);
