@@ -33,10 +33,12 @@ EXPECTED_RULES = (
     | triples(GROUP, ["lxdremotes", "backupstores", "instancesnapshots", "instanceexports",
                       "snapshotschedules", "instancecopies"], ["get"])
     | triples(GROUP, ["instancesnapshots", "instanceexports"], ["create", "delete"])
-    | triples(GROUP, ["instancesnapshots", "instanceexports", "snapshotschedules", "instancecopies"], ["patch"])
+    | triples(GROUP, ["lxdremotes", "backupstores", "instancesnapshots", "instanceexports", "snapshotschedules",
+                      "instancecopies"], ["patch"])
     | triples(GROUP, [p + "/status" for p in PLURALS], ["patch"])
     | triples(GROUP, ["snapshotschedules/finalizers", "exportschedules/finalizers"], ["update"])
     | triples("", ["secrets"], ["get", "create"])
+    | triples("", ["namespaces"], ["get"])
     | triples("", ["events"], ["create"])
 )
 # ... and in the release namespace, for leader election.

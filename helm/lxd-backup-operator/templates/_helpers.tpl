@@ -58,7 +58,9 @@ What the operator does in a watched namespace, and nothing more (RbacAuditLxdTes
 API request of a run through all controllers and checks it against these rules, both ways):
 - every kind: list and watch (the informers); status written with a patch (merge or JSON patch,
   never an update);
-- LxdRemote, BackupStore: get (references are read fresh, not from another controller's cache);
+- LxdRemote, BackupStore: get (references are read fresh, not from another controller's cache),
+  patch (the controller's finalizer: one being deleted waits for the resources that still need it
+  for their clean-up);
 - InstanceSnapshot, InstanceExport: created by schedules and deleted by their retention (and an
   InstanceExport by its ttl), get (InstanceRestore reads its source), patch (the controller's
   finalizer);
@@ -69,13 +71,15 @@ API request of a run through all controllers and checks it against these rules, 
   ownerReference with blockOwnerDeletion (OwnerReferencesPermissionEnforcement);
 - Secrets: read credentials and TLS material; create the client certificate Secret generated
   for enrolment with an LXD server;
+- Namespaces: get the watched namespace itself (a Role in that namespace grants it), when a
+  clean-up finds a credentials Secret gone, to tell a namespace deletion from a missing Secret;
 - Events: record what happened on the resources (each one created, never patched).
 The Lease for leader election is granted separately, in the release namespace only.
 */}}
 {{- define "lxd-backup-operator.rules" -}}
 - apiGroups: ["lxdbackup.io"]
   resources: ["lxdremotes", "backupstores"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["lxdbackup.io"]
   resources: ["instancesnapshots", "instanceexports"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
@@ -97,6 +101,9 @@ The Lease for leader election is granted separately, in the release namespace on
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "create"]
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["get"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]

@@ -80,10 +80,10 @@ public final class OperatorRuntime implements AutoCloseable {
   /** Every reconciler of the operator; one per kind. */
   List<Reconciler<?>> reconcilers() {
     return List.of(
-        new LxdRemoteReconciler(connections, events, clock),
+        new LxdRemoteReconciler(client, connections, events, clock),
         new InstanceSnapshotReconciler(client, connections, events, metrics, clock),
         new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
-        new BackupStoreReconciler(stores, events, clock),
+        new BackupStoreReconciler(client, stores, events, clock),
         new InstanceExportReconciler(client, connections, stores, events, metrics, clock),
         new ExportScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
         new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock),

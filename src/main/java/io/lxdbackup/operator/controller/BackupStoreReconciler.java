@@ -1,7 +1,11 @@
 package io.lxdbackup.operator.controller;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.lxdbackup.operator.api.v1alpha1.BackupStore;
@@ -26,19 +30,24 @@ import org.slf4j.LoggerFactory;
  * written and removed. The same pass lists the exports found in the bucket through their
  * manifests ({@link ManifestCatalog}) so a restore can find backups that no InstanceExport
  * describes any more. Messages come from {@code StoreException}, which never carries credentials.
+ *
+ * <p>A store being deleted stays until no InstanceExport that names it still has clean-up to do
+ * ({@link InUse}), e.g. deleting its object with deletionPolicy Delete.
  */
 @ControllerConfiguration(name = "backupstore")
-public class BackupStoreReconciler implements Reconciler<BackupStore> {
+public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<BackupStore> {
   private static final Logger LOG = LoggerFactory.getLogger(BackupStoreReconciler.class);
   static final Duration VALIDATE_INTERVAL = Duration.ofMinutes(5);
   /** Entries of status.exports and status.unmanifestedObjects at most; the newest are kept. */
   static final int MAX_LISTED = 500;
 
+  private final KubernetesClient kube;
   private final StoreConnections stores;
   private final EventRecorder events;
   private final Clock clock;
 
-  public BackupStoreReconciler(StoreConnections stores, EventRecorder events, Clock clock) {
+  public BackupStoreReconciler(KubernetesClient kube, StoreConnections stores, EventRecorder events, Clock clock) {
+    this.kube = kube;
     this.stores = stores;
     this.events = events;
     this.clock = clock;
@@ -82,6 +91,36 @@ public class BackupStoreReconciler implements Reconciler<BackupStore> {
       Duration next = f.isTransient() ? Backoff.delay(failures, VALIDATE_INTERVAL) : VALIDATE_INTERVAL;
       return UpdateControl.patchStatus(bs).rescheduleAfter(next);
     }
+  }
+
+  /**
+   * Releases the store once no resource that names it has clean-up left; until then condition
+   * Deleting (reason InUse), looked at again every few seconds. Its store stays open meanwhile,
+   * also when its credentials Secret is gone ({@link StoreConnections}).
+   */
+  @Override
+  public DeleteControl cleanup(BackupStore bs, Context<BackupStore> context) {
+    String ns = bs.getMetadata().getNamespace();
+    String name = bs.getMetadata().getName();
+    List<InUse.Dependent> users = InUse.ofStore(kube, ns, name);
+    if (users.isEmpty()) {
+      return DeleteControl.defaultDelete();
+    }
+    String msg = "Deletion waits: " + InUse.describe(users) + " (deleted with it, or to be deleted first);"
+        + " the store goes once they are gone";
+    BackupStoreStatus status = bs.getStatus() != null ? bs.getStatus() : new BackupStoreStatus();
+    bs.setStatus(status);
+    long gen = bs.getMetadata().getGeneration() == null ? 0 : bs.getMetadata().getGeneration();
+    if (InUse.markWaiting(status, gen, clock, msg)) {
+      events.normal(bs, Reasons.IN_USE, msg);
+      LOG.info("BackupStore {}/{}: {}", ns, name, msg);
+      try {
+        StatusWriter.patchStatus(kube, bs);
+      } catch (KubernetesClientException e) {
+        LOG.debug("BackupStore {}/{}: status write during deletion failed: HTTP {}", ns, name, e.getCode());
+      }
+    }
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(InUse.recheck(bs, clock).toMillis());
   }
 
   /** Newest first; each key is where the object was found, not the key its manifest recorded. */

@@ -852,6 +852,20 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         events.warning(copy, f.reason(), "Removed without cleaning up the unfinished copy: " + f.getMessage());
         return DeleteControl.defaultDelete();
       }
+      if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
+        List<String> left = new ArrayList<>();
+        if (st.getStagingInstance() != null) {
+          left.add("staging instance " + st.getStagingInstance() + " on the target");
+        }
+        if (st.getBackupName() != null) {
+          left.add("relay backup " + st.getBackupName() + " on the source");
+        }
+        String msg = "The unfinished copy's leftovers" + (left.isEmpty() ? "" : " (" + String.join(", ", left) + ")")
+            + " were left on the servers: " + f.getMessage();
+        LOG.warn("InstanceCopy {}/{}: {}", ns(copy), name(copy), msg);
+        events.warning(copy, f.reason(), msg);
+        return DeleteControl.defaultDelete();
+      }
       int failures = st.getFailures() == null ? 1 : st.getFailures() + 1;
       events.warning(copy, f.reason(), "Cannot remove the unfinished copy yet (will retry): " + f.getMessage());
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(failures, BACKOFF_CAP).toMillis());

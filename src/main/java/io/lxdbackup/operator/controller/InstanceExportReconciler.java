@@ -715,7 +715,10 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         deleteBackup(client, spec.getInstance(), status.getBackupName() != null ? status.getBackupName() : backupName(e));
       } catch (RuntimeException ex) {
         Failure f = Failure.from(ex, "deleting the LXD backup");
-        if (!Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
+        if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
+          leftBehind(e, f, "LXD backup " + (status.getBackupName() != null ? status.getBackupName() : backupName(e))
+              + " of instance " + spec.getInstance() + " was left on the server");
+        } else if (!Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
           pending.add("LXD backup");
           last = f;
         }
@@ -739,7 +742,10 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         }
       } catch (RuntimeException ex) {
         Failure f = Failure.from(ex, "deleting the export object");
-        if (!Reasons.STORE_NOT_FOUND.equals(f.reason())) {
+        if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
+          leftBehind(e, f, "object " + status.getObject().getKey() + (delete ? " (deletionPolicy: Delete)" : "")
+              + " and its manifest were left in the bucket");
+        } else if (!Reasons.STORE_NOT_FOUND.equals(f.reason())) {
           pending.add("object " + status.getObject().getKey());
           last = f;
         }
@@ -752,6 +758,13 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     status.setFailures(failures);
     events.warning(e, last.reason(), "Cannot delete " + String.join(" and ", pending) + " yet (will retry): " + last.getMessage());
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(failures, MAX_BACKOFF).toMillis());
+  }
+
+  /** The namespace is being deleted and the server or bucket cannot be reached any more: say what stays there. */
+  private void leftBehind(InstanceExport e, Failure f, String what) {
+    String msg = what + ": " + f.getMessage();
+    LOG.warn("InstanceExport {}/{}: {}", ns(e), e.getMetadata().getName(), msg);
+    events.warning(e, f.reason(), msg);
   }
 
   /** Stops running transfers at shutdown; their exports resume from the recorded intent. */

@@ -572,6 +572,15 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         events.warning(snap, f.reason(), "Removed without deleting the LXD snapshot: " + f.getMessage());
         return DeleteControl.defaultDelete();
       }
+      if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
+        // the namespace is being deleted and the server cannot be reached any more: say what stays there
+        String what = status.getSnapshotName() != null ? "LXD snapshot " + status.getSnapshotName()
+            : "the LXD snapshot this resource was creating (if any)";
+        String msg = what + " of instance " + spec.getInstance() + " was left on the server: " + f.getMessage();
+        LOG.warn("InstanceSnapshot {}/{}: {}", ns(snap), snap.getMetadata().getName(), msg);
+        events.warning(snap, f.reason(), msg);
+        return DeleteControl.defaultDelete();
+      }
       if (e instanceof LxdException.NotFound) {
         return DeleteControl.defaultDelete();
       }

@@ -1,8 +1,12 @@
 package io.lxdbackup.operator.controller;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
@@ -31,17 +35,19 @@ import org.slf4j.LoggerFactory;
  */
 @ControllerConfiguration(name = "lxdremote", generationAwareEventProcessing = false,
     informer = @Informer(onUpdateFilter = LxdRemoteReconciler.SpecOrAnnotationsChanged.class))
-public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
+public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRemote> {
   private static final Logger LOG = LoggerFactory.getLogger(LxdRemoteReconciler.class);
   static final Duration DEFAULT_PROBE = Duration.ofMinutes(5);
   private static final java.util.Set<String> TRUST_PROBLEMS = java.util.Set.of(Reasons.NOT_TRUSTED, Reasons.TLS_ERROR,
       Reasons.KEY_UNREADABLE, Reasons.SECRET_MISSING);
 
+  private final KubernetesClient kube;
   private final RemoteConnections connections;
   private final EventRecorder events;
   private final Clock clock;
 
-  public LxdRemoteReconciler(RemoteConnections connections, EventRecorder events, Clock clock) {
+  public LxdRemoteReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events, Clock clock) {
+    this.kube = kube;
     this.connections = connections;
     this.events = events;
     this.clock = clock;
@@ -49,20 +55,53 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
 
   /**
    * Probes again when the spec changes or when the remote is touched (an annotation change,
-   * e.g. after its Secret was changed: Secrets are not watched), never for its own status writes.
+   * e.g. after its Secret was changed: Secrets are not watched) or its finalizers change, never
+   * for its own status writes.
    */
   public static final class SpecOrAnnotationsChanged implements OnUpdateFilter<LxdRemote> {
     @Override
     public boolean accept(LxdRemote now, LxdRemote before) {
       return !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
           || !Objects.equals(now.getMetadata().getAnnotations(), before.getMetadata().getAnnotations())
-          || now.isMarkedForDeletion();
+          || now.isMarkedForDeletion()
+          // JOSDK adds its finalizer, then waits for that update to reconcile
+          || !Objects.equals(now.getMetadata().getFinalizers(), before.getMetadata().getFinalizers());
     }
   }
 
   @Override
   public UpdateControl<LxdRemote> reconcile(LxdRemote remote, Context<LxdRemote> context) {
     return probe(remote, true);
+  }
+
+  /**
+   * Releases the remote once nothing that names it has clean-up left; until then it reports
+   * condition Deleting (reason InUse) and looks again every few seconds. Its connection stays
+   * cached for the dependents, also when its Secret is gone ({@link RemoteConnections}).
+   */
+  @Override
+  public DeleteControl cleanup(LxdRemote remote, Context<LxdRemote> context) {
+    String ns = remote.getMetadata().getNamespace();
+    String name = remote.getMetadata().getName();
+    java.util.List<InUse.Dependent> users = InUse.ofRemote(kube, ns, name);
+    if (users.isEmpty()) {
+      return DeleteControl.defaultDelete();
+    }
+    String msg = "Deletion waits: " + InUse.describe(users) + " (deleted with it, or to be deleted first);"
+        + " the remote goes once they are gone";
+    LxdRemoteStatus status = remote.getStatus() != null ? remote.getStatus() : new LxdRemoteStatus();
+    remote.setStatus(status);
+    long gen = remote.getMetadata().getGeneration() == null ? 0 : remote.getMetadata().getGeneration();
+    if (InUse.markWaiting(status, gen, clock, msg)) {
+      events.normal(remote, Reasons.IN_USE, msg);
+      LOG.info("LxdRemote {}/{}: {}", ns, name, msg);
+      try {
+        StatusWriter.patchStatus(kube, remote);
+      } catch (KubernetesClientException e) {
+        LOG.debug("LxdRemote {}/{}: status write during deletion failed: HTTP {}", ns, name, e.getCode());
+      }
+    }
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(InUse.recheck(remote, clock).toMillis());
   }
 
   private UpdateControl<LxdRemote> probe(LxdRemote remote, boolean firstAttempt) {

@@ -18,6 +18,13 @@ public final class Reasons {
   public static final String NOT_TRUSTED = "NotTrusted";
   public static final String ENROLMENT_FAILED = "EnrolmentFailed";
   public static final String INVALID_SPEC = "InvalidSpec";
+  /** An LxdRemote or BackupStore being deleted waits for resources that still need it for their clean-up. */
+  public static final String IN_USE = "InUse";
+  /**
+   * A remote's or store's credentials Secret went with its namespace and no connection made
+   * before is at hand (the operator restarted): the clean-up leaves what it cannot reach.
+   */
+  public static final String CREDENTIALS_DELETED = "CredentialsDeleted";
 
   // LXD objects
   public static final String NOT_FOUND = "NotFound";

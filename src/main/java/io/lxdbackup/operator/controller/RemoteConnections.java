@@ -54,11 +54,57 @@ public final class RemoteConnections implements AutoCloseable {
       throw Failure.permanent(Reasons.REMOTE_NOT_FOUND, "LxdRemote " + remoteName + " does not exist in namespace "
           + namespace + "; create it, or fix remoteRef.name (remotes are looked up in the resource's own namespace)");
     }
-    LxdClient client = clientFor(remote, false);
+    LxdClient client;
+    try {
+      client = clientFor(remote, false);
+    } catch (Failure f) {
+      if (!Reasons.SECRET_MISSING.equals(f.reason())) {
+        throw f;
+      }
+      client = afterSecretDeleted(remote, f);
+    }
     String p = project != null && !project.isBlank() ? project
         : remote.getSpec().getProject() != null && !remote.getSpec().getProject().isBlank() ? remote.getSpec().getProject()
         : "default";
     return new Connection(remote, client.inProject(p));
+  }
+
+  /**
+   * The client certificate Secret is gone. While the remote is being deleted (it waits for its
+   * dependents, see {@link InUse}) or its namespace is, the connection made before is used for
+   * the dependents' clean-up: a namespace deletion removes the Secret at once. Without one (the
+   * operator restarted since) in a namespace being deleted, {@link Reasons#CREDENTIALS_DELETED}
+   * tells the dependents to give up on the server rather than block the namespace for ever.
+   */
+  private LxdClient afterSecretDeleted(LxdRemote remote, Failure missing) {
+    String ns = remote.getMetadata().getNamespace();
+    String name = remote.getMetadata().getName();
+    Cached c = cache.get(ns + "/" + name);
+    boolean cached = c != null && c.version.startsWith(remote.getMetadata().getUid() + "/");
+    if (cached && beingDeleted(remote)) {
+      LOG.debug("LxdRemote {}/{} is being deleted and its Secret is gone: using the connection made before", ns, name);
+      return c.client;
+    }
+    if (Namespaces.terminating(kube, ns)) {
+      if (cached) {
+        return c.client;
+      }
+      throw Failure.permanent(Reasons.CREDENTIALS_DELETED, "the client certificate Secret "
+          + remote.getSpec().getClientCertificateSecretRef().getName() + " of LxdRemote " + name
+          + " was deleted with namespace " + ns
+          + " and the operator holds no connection made before (it restarted since)");
+    }
+    throw missing;
+  }
+
+  /** The remote as read, or (the read may be a second old) as it is now. */
+  private boolean beingDeleted(LxdRemote remote) {
+    if (remote.isMarkedForDeletion()) {
+      return true;
+    }
+    LxdRemote now = kube.resources(LxdRemote.class).inNamespace(remote.getMetadata().getNamespace())
+        .withName(remote.getMetadata().getName()).get();
+    return now != null && now.isMarkedForDeletion();
   }
 
   /**

@@ -50,6 +50,8 @@ import java.util.regex.Pattern;
 @ControllerConfiguration(name = "snapshotschedule")
 public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotSchedule, InstanceSnapshot>
     implements Cleaner<SnapshotSchedule> {
+  private static final org.slf4j.Logger CLEANUP_LOG =
+      org.slf4j.LoggerFactory.getLogger(SnapshotScheduleReconciler.class);
   static final String KEY_SCHEDULE = "snapshots.schedule";
   static final String KEY_STOPPED = "snapshots.schedule.stopped";
   static final String KEY_PATTERN = "snapshots.pattern";
@@ -320,6 +322,13 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
       Failure f = Failure.from(e, "removing snapshots.* keys");
       if (Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
         events.warning(s, f.reason(), "Removed without cleaning the instances: " + f.getMessage());
+        return DeleteControl.defaultDelete();
+      }
+      if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
+        String msg = "snapshots.* keys were left on instances " + s.getStatus().getConfiguredInstances()
+            + " on the server: " + f.getMessage();
+        CLEANUP_LOG.warn("SnapshotSchedule {}/{}: {}", s.getMetadata().getNamespace(), s.getMetadata().getName(), msg);
+        events.warning(s, f.reason(), msg);
         return DeleteControl.defaultDelete();
       }
       events.warning(s, f.reason(), "Cannot remove snapshots.* keys yet (will retry): " + f.getMessage());

@@ -64,7 +64,55 @@ public final class StoreConnections implements AutoCloseable {
       throw Failure.permanent(Reasons.STORE_NOT_FOUND, "BackupStore " + storeName + " does not exist in namespace "
           + namespace + "; create it, or fix storeRef.name (stores are looked up in the resource's own namespace)");
     }
-    return new Connection(bs, storeFor(bs));
+    try {
+      return new Connection(bs, storeFor(bs));
+    } catch (Failure f) {
+      if (!Reasons.SECRET_MISSING.equals(f.reason()) || !secretAbsent(bs)) {
+        throw f;
+      }
+      return new Connection(bs, afterSecretDeleted(bs, f));
+    }
+  }
+
+  private boolean secretAbsent(BackupStore bs) {
+    String ns = bs.getMetadata().getNamespace();
+    String name = bs.getSpec().getS3().getCredentialsSecretRef().getName();
+    return reads.get("Secret/" + ns + "/" + name, () -> kube.secrets().inNamespace(ns).withName(name).get()) == null;
+  }
+
+  /**
+   * The credentials Secret is gone: the twin of {@code RemoteConnections.afterSecretDeleted}.
+   * While the BackupStore or its namespace is being deleted, the store opened before serves the
+   * dependents' clean-up; without one in a namespace being deleted, {@link Reasons#CREDENTIALS_DELETED}.
+   */
+  private ObjectStore afterSecretDeleted(BackupStore bs, Failure missing) {
+    String ns = bs.getMetadata().getNamespace();
+    String name = bs.getMetadata().getName();
+    Cached c = cache.get(ns + "/" + name);
+    boolean cached = c != null && c.version.startsWith(bs.getMetadata().getUid() + "/");
+    if (cached && beingDeleted(bs)) {
+      LOG.debug("BackupStore {}/{} is being deleted and its Secret is gone: using the store opened before", ns, name);
+      return c.store;
+    }
+    if (Namespaces.terminating(kube, ns)) {
+      if (cached) {
+        return c.store;
+      }
+      throw Failure.permanent(Reasons.CREDENTIALS_DELETED, "the credentials Secret "
+          + bs.getSpec().getS3().getCredentialsSecretRef().getName() + " of BackupStore " + name
+          + " was deleted with namespace " + ns
+          + " and the operator holds no connection made before (it restarted since)");
+    }
+    throw missing;
+  }
+
+  private boolean beingDeleted(BackupStore bs) {
+    if (bs.isMarkedForDeletion()) {
+      return true;
+    }
+    BackupStore now = kube.resources(BackupStore.class).inNamespace(bs.getMetadata().getNamespace())
+        .withName(bs.getMetadata().getName()).get();
+    return now != null && now.isMarkedForDeletion();
   }
 
   /** The store of a BackupStore, built or rebuilt as needed. */

@@ -250,7 +250,9 @@ class RbacAuditLxdTest {
         new Step("InstanceExport completes, an InstanceRestore by exportRef imports it on the second daemon, the export is deleted",
             this::exportRestoreDelete),
         new Step("ExportSchedule fires twice and retention prunes, then is deleted", this::exportScheduleFiresAndPrunes),
-        new Step("InstanceCopy copies to the second daemon and is deleted", this::copyAndDelete));
+        new Step("InstanceCopy copies to the second daemon and is deleted", this::copyAndDelete),
+        new Step("A remote's Secret is deleted: a dependent reads the namespace (is it being deleted?) and reports"
+            + " SecretMissing; the remote, then deleted, waits for it (InUse); the store is deleted", this::remoteInUse));
   }
 
   void remoteWithToken() {
@@ -431,6 +433,40 @@ class RbacAuditLxdTest {
     await().atMost(T).until(() -> kube.resources(InstanceCopy.class).inNamespace(NS).withName("rbac-copy").get() == null);
   }
 
+  void remoteInUse() {
+    kube.secrets().inNamespace(NS).withName("rbac-b-client").delete();
+    try {
+      // past the operator's recent reads (2 s), which may still hold the Secret
+      Thread.sleep(3000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    InstanceSnapshot s = new InstanceSnapshot();
+    s.getMetadata().setName("rbac-no-secret");
+    s.getMetadata().setNamespace(NS);
+    InstanceSnapshotSpec spec = new InstanceSnapshotSpec();
+    spec.setRemoteRef(new ObjectRef("rbac-b"));
+    spec.setInstance(instance);
+    s.setSpec(spec);
+    kube.resource(s).create();
+    await().atMost(T).until(() -> {
+      InstanceSnapshot x = kube.resources(InstanceSnapshot.class).inNamespace(NS).withName("rbac-no-secret").get();
+      return x != null && x.getStatus() != null && x.getStatus().findCondition("Ready")
+          .map(c -> "SecretMissing".equals(c.getReason())).orElse(false);
+    });
+    assertThat(recorded).as("the namespace was read").anyMatch(r -> r[1].endsWith("/api/v1/namespaces/" + NS));
+    kube.resources(LxdRemote.class).inNamespace(NS).withName("rbac-b").delete();
+    await().atMost(T).until(() -> {
+      LxdRemote x = kube.resources(LxdRemote.class).inNamespace(NS).withName("rbac-b").get();
+      return x != null && x.getStatus() != null && x.getStatus().findCondition("Deleting")
+          .map(c -> "InUse".equals(c.getReason())).orElse(false);
+    });
+    kube.resources(InstanceSnapshot.class).inNamespace(NS).withName("rbac-no-secret").delete();
+    kube.resources(BackupStore.class).inNamespace(NS).withName("rbac-s3").delete();
+    await().atMost(T).until(() -> kube.resources(LxdRemote.class).inNamespace(NS).withName("rbac-b").get() == null
+        && kube.resources(BackupStore.class).inNamespace(NS).withName("rbac-s3").get() == null);
+  }
+
   static RetentionPolicy keepLast(int n) {
     RetentionPolicy keep = new RetentionPolicy();
     keep.setKeepLast(n);
@@ -518,6 +554,11 @@ class RbacAuditLxdTest {
     }
     String resource = rest.get(0);
     String name = rest.size() > 1 ? rest.get(1) : null;
+    if (ns == null && resource.equals("namespaces") && name != null) {
+      // kube-apiserver's RequestInfo: a request for a namespace itself is in that namespace, so a
+      // Role there can grant it
+      ns = name;
+    }
     if (rest.size() > 2) {
       resource = resource + "/" + rest.get(2);
     }
