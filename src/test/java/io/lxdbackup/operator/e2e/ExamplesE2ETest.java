@@ -105,8 +105,20 @@ class ExamplesE2ETest {
     apply("backupstore.yaml");
     await("backupstores", "s3-main", "phase", "Available");
 
+    // kubectl get -w, as a user follows a backup: the row appears and changes to Ready
+    Path watched = Files.createTempFile("get-w", ".txt");
+    Process watch = new ProcessBuilder(cluster.kubectl, "--kubeconfig", cluster.rig.adminKubeconfig().toString(), "get",
+        "isnap", "-n", NS, "-w").redirectErrorStream(true).redirectOutput(watched.toFile()).start();
     apply("instancesnapshot.yaml");
     await("instancesnapshots", "web1-before-upgrade", "phase", "Ready");
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+          .until(() -> Files.readString(watched).lines().anyMatch(l -> l.startsWith("web1-before-upgrade") && l.contains("Ready")));
+    } finally {
+      watch.destroy();
+    }
+    assertThat(Files.readString(watched).lines().filter(l -> l.startsWith("web1-before-upgrade")).count())
+        .as("kubectl get -w printed the row and its changes").isGreaterThan(1);
     assertThat(a.snapshotExists("web1", "before-upgrade")).isTrue();
 
     apply("snapshotschedule.yaml");
