@@ -230,6 +230,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         st.setLastScheduleTime(Conditions.timestamp(t.lastMissedTime().get()));
       }
     }
+    metrics.missedRuns(KIND, ns(copy), name(copy), t.missedRuns());
     events.warning(copy, "MissedRuns", t.missedRuns() + " scheduled copy time(s) missed (latest "
         + st.getLastMissedTime() + "); " + (t.deadlinePassed() ? "past startingDeadlineSeconds, not run"
         : "running the latest one late"));
@@ -809,6 +810,11 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       LOG.warn("InstanceCopy {}/{}: {}: {}", ns(copy), name(copy), f.reason(), msg);
     }
     metrics.operation(KIND, "reconcile", f.reason(), null);
+    if (was.getPhase() != InstanceCopyPhase.FAILED && st.getPhase() == InstanceCopyPhase.FAILED) {
+      metrics.failure(KIND, ns(copy), copy.getSpec() == null || copy.getSpec().getSourceRemoteRef() == null ? null
+          : copy.getSpec().getSourceRemoteRef().getName(), copy.getSpec() == null ? null : copy.getSpec().getInstance(),
+          clock.instant());
+    }
     writeQuietly(copy);
     return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(delay);
   }

@@ -16,6 +16,7 @@ import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.ServerInfo;
+import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,11 +40,17 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
 
   private final RemoteConnections connections;
   private final EventRecorder events;
+  private final OperatorMetrics metrics;
   private final Clock clock;
 
   public LxdRemoteReconciler(RemoteConnections connections, EventRecorder events, Clock clock) {
+    this(connections, events, OperatorMetrics.noop(), clock);
+  }
+
+  public LxdRemoteReconciler(RemoteConnections connections, EventRecorder events, OperatorMetrics metrics, Clock clock) {
     this.connections = connections;
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -94,6 +101,7 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
       status.setPhase(LxdRemotePhase.READY);
       Conditions.set(status, gen, clock, Condition.READY, true, Reasons.CONNECTED,
           "Connected to LXD " + info.serverVersion() + " (" + info.serverName() + ")");
+      metrics.remoteReady(remote.getMetadata().getNamespace(), remote.getMetadata().getName(), true, Reasons.CONNECTED);
       if (before != LxdRemotePhase.READY) {
         events.normal(remote, before == null ? "Connected" : "Recovered",
             "Connected to LXD " + info.serverVersion() + " at " + remote.getSpec().getUrl());
@@ -108,6 +116,7 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote> {
       }
       status.setPhase(phaseFor(f.reason()));
       Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+      metrics.remoteReady(remote.getMetadata().getNamespace(), remote.getMetadata().getName(), false, f.reason());
       int failures = Conditions.countFailure(status);
       if (before != status.getPhase()) {
         events.warning(remote, f.reason(), f.getMessage());

@@ -297,6 +297,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     if (d.missedRuns() > 0) {
       status.setMissedRuns(d.missedRuns());
       status.setLastMissedTime(d.latestMissedTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
+      metrics.missedRuns(kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(), d.missedRuns());
       events.warning(schedule, "MissedRuns", d.missedRuns() + " scheduled run(s) missed (latest "
           + status.getLastMissedTime() + "); " + (d.shouldRun() ? "running the latest one late" : "past startingDeadlineSeconds, not run"));
       if (!d.shouldRun() && d.latestMissedTime().isPresent()) {
