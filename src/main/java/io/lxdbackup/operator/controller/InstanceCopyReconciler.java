@@ -218,6 +218,9 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
    * decided ({@code lastScheduleTime}) so that it is reported once and never run.
    */
   private void recordMissed(InstanceCopy copy, CopyTrigger t) {
+    if (copy.getSpec() != null && copy.getSpec().getSchedule() != null) {
+      metrics.missedRuns(KIND, ns(copy), name(copy), t.missedRuns());
+    }
     if (t.missedRuns() <= 0) {
       return;
     }
@@ -230,7 +233,6 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         st.setLastScheduleTime(Conditions.timestamp(t.lastMissedTime().get()));
       }
     }
-    metrics.missedRuns(KIND, ns(copy), name(copy), t.missedRuns());
     events.warning(copy, "MissedRuns", t.missedRuns() + " scheduled copy time(s) missed (latest "
         + st.getLastMissedTime() + "); " + (t.deadlinePassed() ? "past startingDeadlineSeconds, not run"
         : "running the latest one late"));

@@ -294,10 +294,11 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     ScheduleDecision d = ScheduleDecision.decide(cron, now, lastRun,
         parse(schedule.getMetadata().getCreationTimestamp(), now), parse(status.getResumedAt()),
         spec.getStartingDeadlineSeconds(), false);
+    // the series exists at 0 from the schedule's first reconcile, so that a first miss is an increase
+    metrics.missedRuns(kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(), d.missedRuns());
     if (d.missedRuns() > 0) {
       status.setMissedRuns(d.missedRuns());
       status.setLastMissedTime(d.latestMissedTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
-      metrics.missedRuns(kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(), d.missedRuns());
       events.warning(schedule, "MissedRuns", d.missedRuns() + " scheduled run(s) missed (latest "
           + status.getLastMissedTime() + "); " + (d.shouldRun() ? "running the latest one late" : "past startingDeadlineSeconds, not run"));
       if (!d.shouldRun() && d.latestMissedTime().isPresent()) {

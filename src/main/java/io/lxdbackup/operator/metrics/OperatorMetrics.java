@@ -136,15 +136,17 @@ public final class OperatorMetrics {
         namespace, "store", store, available, reason);
   }
 
-  /** Scheduled times a schedule (or a scheduled InstanceCopy) missed, e.g. while the operator was down. */
+  /**
+   * Scheduled times a schedule (or a scheduled InstanceCopy) missed, e.g. while the operator was
+   * down; called at every decision, with 0 too, so that the series exists before the first miss.
+   */
   public void missedRuns(String kind, String namespace, String schedule, int n) {
-    if (n <= 0) {
-      return;
-    }
     Counter c = Counter.builder(MISSED_RUNS).description("Scheduled times missed (operator down, past the deadline)")
         .tag("kind", kind).tag("namespace", namespace).tag("schedule", schedule).register(registry);
     resources.computeIfAbsent(resourceKey(kind, namespace, schedule), k -> new ResourceMeters()).add(c);
-    c.increment(n);
+    if (n > 0) {
+      c.increment(n);
+    }
   }
 
   /** Removes the meters of a deleted custom resource (called by the SDK when it is gone). */

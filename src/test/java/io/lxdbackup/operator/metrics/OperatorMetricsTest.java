@@ -56,6 +56,8 @@ class OperatorMetricsTest {
     assertThat(registry.get(OperatorMetrics.REMOTE_READY).tag("reason", "ServerUnreachable").gauge().value()).isZero();
     m.remoteReady("ns", "lxd-a", false, "ServerUnreachable");
     m.storeAvailable("ns", "s3", true, "StoreAvailable");
+    m.missedRuns("SnapshotSchedule", "ns", "nightly", 0);
+    assertThat(registry.get(OperatorMetrics.MISSED_RUNS).tag("schedule", "nightly").counter().count()).isZero();
     m.missedRuns("SnapshotSchedule", "ns", "nightly", 3);
     m.missedRuns("SnapshotSchedule", "ns", "nightly", 0);
     assertThat(registry.get(OperatorMetrics.MISSED_RUNS).tag("schedule", "nightly").counter().count()).isEqualTo(3);
