@@ -6,6 +6,7 @@
 #      RBAC rules exactly the operator's least-privilege set, no wildcards
 #   c) the chart's crds/ byte-identical to the top-level crds/ (written by the Maven build)
 #   d) deploy/ identical to a fresh hack/render-deploy.sh
+#   c') the chart's dashboards/ byte-identical to the top-level dashboards/
 #   e) the README's Argo CD health scripts, run with Lua 5.4 against objects in every phase
 # Needs python3 with PyYAML (Debian: python3-yaml) and lua5.4 (installed with apt-get when
 # missing and root).
@@ -79,10 +80,18 @@ render scheduling-and-env --release-namespace ops --extra-env HTTPS_PROXY=http:/
   --set 'nodeSelector.kubernetes\.io/arch=amd64' \
   --set 'tolerations[0].key=dedicated' --set 'tolerations[0].operator=Equal' \
   --set 'tolerations[0].value=backup' --set 'tolerations[0].effect=NoSchedule'
+render alerts-and-dashboard --release-namespace ops --service-monitor --prometheus-rule \
+  --grafana-dashboard dashboards/lxd-backup-operator.json \
+  -- --namespace ops --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true \
+  --set metrics.grafanaDashboard.enabled=true
+"$HELM" lint --strict "$CHART" --set metrics.prometheusRule.enabled=true --set metrics.grafanaDashboard.enabled=true \
+  >"$tmp/lint" 2>&1 || { cat "$tmp/lint" >&2; problem "helm lint --strict with the PrometheusRule and the dashboard"; }
 must_fail "replicas=2 without leader election" --set replicas=2 --set leaderElection.enabled=false
 must_fail "an unknown value (schema)" --set no.such.value=1
 must_fail "a bad logLevel (schema)" --set logLevel=loud
 must_fail "a bad watch namespace (schema)" --set 'watchNamespaces={Not_A_Namespace}'
+must_fail "an unknown kind in maxAgeSeconds (schema)" --set metrics.prometheusRule.maxAgeSeconds.Backup=3600
+must_fail "a bad notReadyFor (schema)" --set metrics.prometheusRule.notReadyFor=soon
 
 # The assertions must be able to fail: feed them a widened and a weakened render.
 if [ -s "$tmp/default.yaml" ]; then
@@ -122,6 +131,16 @@ for d in docs:
 yaml.safe_dump_all(docs, sys.stdout)' <"$tmp/default.yaml" >"$tmp/retargeted.yaml"
   "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator <"$tmp/retargeted.yaml" >/dev/null 2>&1 \
     && problem "check-manifests.py accepted the ClusterRoleBinding pointing at cluster-admin"
+  if [ -s "$tmp/alerts-and-dashboard.yaml" ]; then
+    sed 's/"uid": "lxd-backup-operator"/"uid": "changed"/' "$tmp/alerts-and-dashboard.yaml" \
+      | "$PYTHON" hack/check-manifests.py --release-namespace ops --service-monitor --prometheus-rule \
+        --grafana-dashboard dashboards/lxd-backup-operator.json >/dev/null 2>&1 \
+      && problem "check-manifests.py accepted a dashboard ConfigMap that differs from dashboards/"
+    sed 's/severity: critical/severity: page/' "$tmp/alerts-and-dashboard.yaml" \
+      | "$PYTHON" hack/check-manifests.py --release-namespace ops --service-monitor --prometheus-rule \
+        --grafana-dashboard dashboards/lxd-backup-operator.json >/dev/null 2>&1 \
+      && problem "check-manifests.py accepted an alert without a known severity"
+  fi
   "$PYTHON" hack/check-manifests.py --release-namespace lxd-backup-operator --toleration dedicated=backup:NoSchedule \
     <"$tmp/default.yaml" >/dev/null 2>&1 \
     && problem "check-manifests.py accepted a render without the toleration it was asked for"
@@ -132,6 +151,13 @@ log "chart crds/ == crds/"
 if ! diff -r crds "$CHART/crds" >"$tmp/crds.diff"; then
   head -n 40 "$tmp/crds.diff" >&2
   problem "$CHART/crds differs from crds/: run  cp crds/*.yml $CHART/crds/ && hack/render-deploy.sh"
+fi
+
+# --- c') chart dashboards/ == dashboards/ -------------------------------------------------
+log "chart dashboards/ == dashboards/"
+if ! diff -r dashboards "$CHART/dashboards" >"$tmp/dashboards.diff"; then
+  head -n 40 "$tmp/dashboards.diff" >&2
+  problem "$CHART/dashboards differs from dashboards/: run  hack/sync-generated.sh  (or cp dashboards/*.json $CHART/dashboards/)"
 fi
 
 # --- d) deploy/ == fresh render -----------------------------------------------------------

@@ -7,9 +7,10 @@ that are exactly the operator's least-privilege set. Exits 1 with one line per p
 
   helm template ... | hack/check-manifests.py --release-namespace ns [--watch a,b] [--replicas 2]
       [--service-monitor] [--no-leader-election] [--extra-env N=V] [--node-selector L=V]
-      [--toleration K=V:EFFECT]
+      [--toleration K=V:EFFECT] [--prometheus-rule] [--grafana-dashboard FILE]
 """
 import argparse
+import json
 import sys
 
 import yaml
@@ -200,6 +201,79 @@ def check_deployment(dep, opts):
     return sa, selector
 
 
+def check_prometheus_rule(rules, opts):
+    if not opts.prometheus_rule:
+        if rules:
+            fail("prometheusRule disabled but a PrometheusRule is rendered")
+        return
+    if len(rules) != 1:
+        fail(f"prometheusRule enabled: want one PrometheusRule, found {len(rules)}")
+        return
+    r = rules[0]
+    if r.get("apiVersion") != "monitoring.coreos.com/v1":
+        fail(f"PrometheusRule apiVersion {r.get('apiVersion')!r}, want monitoring.coreos.com/v1")
+    groups = (r.get("spec") or {}).get("groups") or []
+    if not groups:
+        fail("PrometheusRule has no rule groups")
+    names, alerts = set(), set()
+    for g in groups:
+        if not g.get("name") or g["name"] in names:
+            fail(f"PrometheusRule group without a name or named twice: {g.get('name')!r}")
+        names.add(g.get("name"))
+        if not g.get("rules"):
+            fail(f"PrometheusRule group {g.get('name')} has no rules")
+        for rule in g.get("rules") or []:
+            where = f"PrometheusRule alert {rule.get('alert')!r}"
+            if not rule.get("alert") or not str(rule.get("expr") or "").strip():
+                fail(f"{where}: every rule needs alert and expr")
+            if set(rule) - {"alert", "expr", "for", "labels", "annotations"}:
+                fail(f"{where}: unknown keys {sorted(set(rule) - {'alert', 'expr', 'for', 'labels', 'annotations'})}")
+            if (rule.get("labels") or {}).get("severity") not in ("warning", "critical"):
+                fail(f"{where}: severity is not warning or critical")
+            ann = rule.get("annotations") or {}
+            if not ann.get("summary") or not ann.get("description") or "#" not in str(ann.get("runbook_url") or ""):
+                fail(f"{where}: needs summary, description and a runbook_url with an anchor")
+            alerts.add(rule.get("alert"))
+    want = {"LxdBackupNoRecentSuccess", "LxdBackupConsecutiveFailures", "LxdBackupRestoreChecksumMismatch",
+            "LxdBackupScheduleMissedRuns", "LxdBackupRemoteNotReady", "LxdBackupStoreUnavailable",
+            "LxdBackupOperatorDown"}
+    if alerts != want:
+        fail(f"PrometheusRule alerts {sorted(alerts)}, want {sorted(want)}")
+
+
+def check_dashboard(maps, opts):
+    if not opts.grafana_dashboard:
+        if maps:
+            fail("grafanaDashboard disabled but a dashboard ConfigMap is rendered")
+        return
+    if len(maps) != 1:
+        fail(f"grafanaDashboard enabled: want one dashboard ConfigMap, found {len(maps)}")
+        return
+    cm = maps[0]
+    if cm.get("apiVersion") != "v1":
+        fail(f"dashboard ConfigMap apiVersion {cm.get('apiVersion')!r}")
+    if (cm["metadata"].get("labels") or {}).get("grafana_dashboard") != "1":
+        fail("dashboard ConfigMap lacks the sidecar label grafana_dashboard: \"1\"")
+    data = cm.get("data") or {}
+    if list(data) != ["lxd-backup-operator.json"]:
+        fail(f"dashboard ConfigMap data keys {list(data)}, want ['lxd-backup-operator.json']")
+        return
+    try:
+        dash = json.loads(data["lxd-backup-operator.json"])
+    except ValueError as e:
+        fail(f"dashboard ConfigMap holds invalid JSON: {e}")
+        return
+    with open(opts.grafana_dashboard) as f:
+        if json.load(f) != dash:
+            fail(f"dashboard ConfigMap differs from {opts.grafana_dashboard}")
+    panels = [p for p in dash.get("panels") or [] if p.get("type") != "row"]
+    if not dash.get("uid") or not dash.get("title") or not panels:
+        fail("dashboard without uid, title or panels")
+    for p in panels:
+        if not p.get("targets") or not all(str(t.get("expr") or "").strip() for t in p["targets"]):
+            fail(f"dashboard panel {p.get('title')!r} has a target without expr")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--release-namespace", required=True)
@@ -213,6 +287,8 @@ def main():
     p.add_argument("--extra-env", action="append", default=[], help="NAME=VALUE from extraEnv (repeatable)")
     p.add_argument("--node-selector", action="append", default=[], help="LABEL=VALUE (repeatable)")
     p.add_argument("--toleration", action="append", default=[], help="KEY=VALUE:EFFECT, operator Equal (repeatable)")
+    p.add_argument("--prometheus-rule", action="store_true", help="metrics.prometheusRule.enabled")
+    p.add_argument("--grafana-dashboard", metavar="FILE", help="metrics.grafanaDashboard.enabled; the dashboard JSON it must hold")
     p.add_argument("--label", default="rendered manifests")
     opts = p.parse_args()
     opts.watch = [n for n in opts.watch.split(",") if n]
@@ -329,6 +405,11 @@ def main():
                 fail("ServiceMonitor endpoints do not scrape /metrics on a Service port")
     elif monitors:
         fail("serviceMonitor disabled but a ServiceMonitor is rendered")
+    if monitors and not all(e.get("honorLabels") is True for e in monitors[0]["spec"].get("endpoints") or []):
+        fail("ServiceMonitor endpoints must honor the operator's namespace/instance labels (honorLabels: true)")
+
+    check_prometheus_rule(by_kind(docs, "PrometheusRule"), opts)
+    check_dashboard([d for d in by_kind(docs, "ConfigMap") if d["metadata"]["name"].endswith("-dashboard")], opts)
 
     cluster_scoped = {"ClusterRole", "ClusterRoleBinding", "Namespace", "CustomResourceDefinition"}
     for d in docs:

@@ -2,7 +2,8 @@
 # The whole test suite on a fresh Debian machine (as root): installs what the tests need,
 # starts the real-LXD rig (two LXD daemons) and a real Kubernetes control plane (etcd,
 # kube-apiserver, kube-controller-manager built from their Go modules), runs every test,
-# checks that the generated CRDs and the chart/deploy copies are current, and tears both down.
+# checks that the generated CRDs and the chart/deploy copies are current, tests the chart's alerts
+# with promtool (installs Debian's prometheus package for it), and tears both down.
 #
 #   sudo hack/test.sh            # everything
 #   KEEP_RIG=1 hack/test.sh      # leave the LXD daemons and the control plane running afterwards
@@ -61,4 +62,6 @@ if [ -n "$(git status --porcelain -- crds/)" ]; then
 fi
 log "checking the chart, deploy/ and the rendered manifests"
 bash hack/check-generated.sh
+log "checking the chart's alerts with promtool"
+bash hack/test-alerts.sh
 log "all tests passed"

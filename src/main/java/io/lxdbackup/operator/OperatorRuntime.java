@@ -18,6 +18,7 @@ import io.lxdbackup.operator.controller.RemoteConnections;
 import io.lxdbackup.operator.controller.StoreConnections;
 import io.lxdbackup.operator.controller.SnapshotScheduleReconciler;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.metrics.ResourceCleanupMetrics;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.S3ObjectStore;
 import io.lxdbackup.operator.store.StoreConfig;
@@ -80,10 +81,10 @@ public final class OperatorRuntime implements AutoCloseable {
   /** Every reconciler of the operator; one per kind. */
   List<Reconciler<?>> reconcilers() {
     return List.of(
-        new LxdRemoteReconciler(client, connections, events, clock),
+        new LxdRemoteReconciler(client, connections, events, metrics, clock),
         new InstanceSnapshotReconciler(client, connections, events, metrics, clock),
         new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
-        new BackupStoreReconciler(client, stores, events, clock),
+        new BackupStoreReconciler(client, stores, events, metrics, clock),
         new InstanceExportReconciler(client, connections, stores, events, metrics, clock),
         new ExportScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
         new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock),
@@ -101,6 +102,7 @@ public final class OperatorRuntime implements AutoCloseable {
 
   public OperatorRuntime start() {
     executor = new ReconcileExecutor(RECONCILE_THREADS, Set.of("snapshotschedule", "exportschedule"));
+    metrics.reconcileExecutor(executor);
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withUseSSAToPatchPrimaryResource(false)
@@ -109,7 +111,9 @@ public final class OperatorRuntime implements AutoCloseable {
           // run, and per-resource meters (timers with histograms, kept until 5 minutes after the
           // resource is deleted) grew the heap by tens of KiB per run and gave Prometheus a new
           // series set for every child (see docs/benchmarks.md)
-          .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build())
+          // (wrapped: a deleted resource's own lxdbackup_* series go with it)
+          .withMetrics(new ResourceCleanupMetrics(
+              MicrometerMetrics.newMicrometerMetricsBuilder(registry).notCollectingMetricsPerResource().build(), metrics))
           .withExecutorService(executor)
           .withReconciliationTerminationTimeout(Duration.ofSeconds(30))
           .withStopOnInformerErrorDuringStartup(false);

@@ -13,6 +13,7 @@ import io.lxdbackup.operator.api.v1alpha1.BackupStorePhase;
 import io.lxdbackup.operator.api.v1alpha1.BackupStoreStatus;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.StoredExport;
+import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ManifestCatalog;
 import io.lxdbackup.operator.store.ObjectStore;
@@ -44,12 +45,19 @@ public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<B
   private final KubernetesClient kube;
   private final StoreConnections stores;
   private final EventRecorder events;
+  private final OperatorMetrics metrics;
   private final Clock clock;
 
   public BackupStoreReconciler(KubernetesClient kube, StoreConnections stores, EventRecorder events, Clock clock) {
+    this(kube, stores, events, OperatorMetrics.noop(), clock);
+  }
+
+  public BackupStoreReconciler(KubernetesClient kube, StoreConnections stores, EventRecorder events,
+      OperatorMetrics metrics, Clock clock) {
     this.kube = kube;
     this.stores = stores;
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -73,6 +81,7 @@ public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<B
       status.setPhase(BackupStorePhase.AVAILABLE);
       status.setMessage(msg);
       Conditions.set(status, gen, clock, Condition.AVAILABLE, true, Reasons.STORE_AVAILABLE, msg);
+      metrics.storeAvailable(bs.getMetadata().getNamespace(), bs.getMetadata().getName(), true, Reasons.STORE_AVAILABLE);
       if (!wasAvailable) {
         events.normal(bs, Reasons.STORE_AVAILABLE, msg);
       }
@@ -82,6 +91,7 @@ public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<B
       status.setPhase(BackupStorePhase.UNAVAILABLE);
       status.setMessage(f.getMessage());
       Conditions.set(status, gen, clock, Condition.AVAILABLE, false, f.reason(), f.getMessage());
+      metrics.storeAvailable(bs.getMetadata().getNamespace(), bs.getMetadata().getName(), false, f.reason());
       int failures = Conditions.countFailure(status);
       if (wasAvailable || failures == 1) {
         events.warning(bs, f.reason(), f.getMessage());

@@ -218,6 +218,9 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
    * decided ({@code lastScheduleTime}) so that it is reported once and never run.
    */
   private void recordMissed(InstanceCopy copy, CopyTrigger t) {
+    if (copy.getSpec() != null && copy.getSpec().getSchedule() != null) {
+      metrics.missedRuns(KIND, ns(copy), name(copy), t.missedRuns());
+    }
     if (t.missedRuns() <= 0) {
       return;
     }
@@ -809,6 +812,11 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
       LOG.warn("InstanceCopy {}/{}: {}: {}", ns(copy), name(copy), f.reason(), msg);
     }
     metrics.operation(KIND, "reconcile", f.reason(), null);
+    if (was.getPhase() != InstanceCopyPhase.FAILED && st.getPhase() == InstanceCopyPhase.FAILED) {
+      metrics.failure(KIND, ns(copy), copy.getSpec() == null || copy.getSpec().getSourceRemoteRef() == null ? null
+          : copy.getSpec().getSourceRemoteRef().getName(), copy.getSpec() == null ? null : copy.getSpec().getInstance(),
+          clock.instant());
+    }
     writeQuietly(copy);
     return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(delay);
   }

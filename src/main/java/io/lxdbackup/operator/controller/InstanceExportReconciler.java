@@ -184,6 +184,10 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         LOG.warn("InstanceExport {}/{}: {}: {}", ns(e), e.getMetadata().getName(), f.reason(), message);
       }
       metrics.operation(KIND, "export", f.reason(), null);
+      if (giveUp && before != InstanceExportPhase.FAILED) {
+        metrics.failure(KIND, ns(e), e.getSpec() == null || e.getSpec().getRemoteRef() == null ? null
+            : e.getSpec().getRemoteRef().getName(), e.getSpec() == null ? null : e.getSpec().getInstance(), clock.instant());
+      }
       if (giveUp) {
         return UpdateControl.patchStatus(e);
       }

@@ -134,6 +134,10 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       }
       Failure f = Failure.from(unwrap(e), "restore of " + (r.getSpec() == null ? "?" : r.getSpec().getInstance()));
       metrics.operation(KIND, "restore", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
+      if (!f.isTransient() && status.getPhase() != InstanceRestorePhase.FAILED) {
+        metrics.failure(KIND, ns(r), r.getSpec() == null || r.getSpec().getRemoteRef() == null ? null
+            : r.getSpec().getRemoteRef().getName(), r.getSpec() == null ? null : r.getSpec().getInstance(), clock.instant());
+      }
       status.setPhase(f.isTransient() ? InstanceRestorePhase.RUNNING : InstanceRestorePhase.FAILED);
       Conditions.set(status, gen, clock, Condition.COMPLETE, false, f.reason(), f.getMessage());
       int failures = Conditions.countFailure(status);

@@ -167,6 +167,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         LOG.warn("InstanceSnapshot {}/{}: {}: {}", ns(snap), snap.getMetadata().getName(), f.reason(), f.getMessage());
       }
       metrics.operation(KIND, "reconcile", f.reason(), null);
+      if (before != InstanceSnapshotPhase.FAILED && status.getPhase() == InstanceSnapshotPhase.FAILED) {
+        metrics.failure(KIND, ns(snap), snap.getSpec() == null || snap.getSpec().getRemoteRef() == null ? null
+            : snap.getSpec().getRemoteRef().getName(), snap.getSpec() == null ? null : snap.getSpec().getInstance(), clock.instant());
+      }
       Duration next = f.isTransient() ? Backoff.delay(failures, Duration.ofMinutes(5)) : RESYNC;
       return UpdateControl.patchStatus(snap).rescheduleAfter(next);
     }

@@ -20,6 +20,7 @@ import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.ServerInfo;
+import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,12 +45,19 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
   private final KubernetesClient kube;
   private final RemoteConnections connections;
   private final EventRecorder events;
+  private final OperatorMetrics metrics;
   private final Clock clock;
 
   public LxdRemoteReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events, Clock clock) {
+    this(kube, connections, events, OperatorMetrics.noop(), clock);
+  }
+
+  public LxdRemoteReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
+      OperatorMetrics metrics, Clock clock) {
     this.kube = kube;
     this.connections = connections;
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -133,6 +141,7 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
       status.setPhase(LxdRemotePhase.READY);
       Conditions.set(status, gen, clock, Condition.READY, true, Reasons.CONNECTED,
           "Connected to LXD " + info.serverVersion() + " (" + info.serverName() + ")");
+      metrics.remoteReady(remote.getMetadata().getNamespace(), remote.getMetadata().getName(), true, Reasons.CONNECTED);
       if (before != LxdRemotePhase.READY) {
         events.normal(remote, before == null ? "Connected" : "Recovered",
             "Connected to LXD " + info.serverVersion() + " at " + remote.getSpec().getUrl());
@@ -147,6 +156,7 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
       }
       status.setPhase(phaseFor(f.reason()));
       Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+      metrics.remoteReady(remote.getMetadata().getNamespace(), remote.getMetadata().getName(), false, f.reason());
       int failures = Conditions.countFailure(status);
       if (before != status.getPhase()) {
         events.warning(remote, f.reason(), f.getMessage());

@@ -294,6 +294,8 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     ScheduleDecision d = ScheduleDecision.decide(cron, now, lastRun,
         parse(schedule.getMetadata().getCreationTimestamp(), now), parse(status.getResumedAt()),
         spec.getStartingDeadlineSeconds(), false);
+    // the series exists at 0 from the schedule's first reconcile, so that a first miss is an increase
+    metrics.missedRuns(kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(), d.missedRuns());
     if (d.missedRuns() > 0) {
       status.setMissedRuns(d.missedRuns());
       status.setLastMissedTime(d.latestMissedTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
