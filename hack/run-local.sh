@@ -241,6 +241,12 @@ clean() {
     DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq $v >/dev/null 2>&1 || warn "apt-get purge $v failed"
     state_del packages
   fi
+  v=$(state_get java_dir)
+  if [ -n "$v" ]; then
+    log "removing the Java runtime from PyPI in $v"
+    rm -rf "$v"
+    state_del java_dir
+  fi
   v=$(state_get tools)
   if [ -n "$v" ]; then
     log "removing kubectl and helm from $v (hack/tools.sh installs them again when needed)"
@@ -272,6 +278,7 @@ t0=$SECONDS
 . hack/lib/java.sh
 pick_java "$install"
 [ -z "$JAVA_INSTALLED_PACKAGE" ] || state_set packages "$(state_get packages) $JAVA_INSTALLED_PACKAGE"
+[ -z "$JAVA_INSTALLED_DIR" ] || state_set java_dir "$JAVA_INSTALLED_DIR"
 log "JDK: $JAVA_DESCRIPTION"
 
 # what the first run will change, said before it changes anything
