@@ -153,8 +153,17 @@ class AlertMetricsLxdTest {
         assertThat(text).containsPattern("lxdbackup_schedule_missed_runs_total\\{[^}]*schedule=\"am-every-minute\"[^}]*} 0");
         assertThat(text).contains("lxdbackup_checksum_mismatches_total{kind=\"InstanceRestore\"} 0");
 
-        // deleting the schedule and the remote removes their series
+        // deleting the schedule and the remote removes their series; the remote goes once nothing
+        // that names it has clean-up left (in-use protection), and the in-memory API has no
+        // garbage collector for the schedule's children: delete them all first
         kube.resources(SnapshotSchedule.class).inNamespace(Fixtures.NS).withName("am-every-minute").delete();
+        kube.resources(InstanceRestore.class).inNamespace(Fixtures.NS).delete();
+        kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).delete();
+        kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).delete();
+        await().atMost(T).pollInterval(Duration.ofSeconds(1)).until(() ->
+            kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).list().getItems().isEmpty()
+                && kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).list().getItems().isEmpty()
+                && kube.resources(InstanceRestore.class).inNamespace(Fixtures.NS).list().getItems().isEmpty());
         kube.resources(io.lxdbackup.operator.api.v1alpha1.LxdRemote.class).inNamespace(Fixtures.NS).withName("lxd-a").delete();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
           String now = scrape(op.runtime().httpPort());
