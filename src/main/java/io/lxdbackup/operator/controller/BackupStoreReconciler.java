@@ -1,7 +1,6 @@
 package io.lxdbackup.operator.controller;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -110,27 +109,8 @@ public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<B
    */
   @Override
   public DeleteControl cleanup(BackupStore bs, Context<BackupStore> context) {
-    String ns = bs.getMetadata().getNamespace();
-    String name = bs.getMetadata().getName();
-    List<InUse.Dependent> users = InUse.ofStore(kube, ns, name);
-    if (users.isEmpty()) {
-      return DeleteControl.defaultDelete();
-    }
-    String msg = "Deletion waits: " + InUse.describe(users) + " (deleted with it, or to be deleted first);"
-        + " the store goes once they are gone";
-    BackupStoreStatus status = bs.getStatus() != null ? bs.getStatus() : new BackupStoreStatus();
-    bs.setStatus(status);
-    long gen = bs.getMetadata().getGeneration() == null ? 0 : bs.getMetadata().getGeneration();
-    if (InUse.markWaiting(status, gen, clock, msg)) {
-      events.normal(bs, Reasons.IN_USE, msg);
-      LOG.info("BackupStore {}/{}: {}", ns, name, msg);
-      try {
-        StatusWriter.patchStatus(kube, bs);
-      } catch (KubernetesClientException e) {
-        LOG.debug("BackupStore {}/{}: status write during deletion failed: HTTP {}", ns, name, e.getCode());
-      }
-    }
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(InUse.recheck(bs, clock).toMillis());
+    List<InUse.Dependent> users = InUse.ofStore(kube, bs.getMetadata().getNamespace(), bs.getMetadata().getName());
+    return InUse.releaseOrWait(kube, bs, users, BackupStoreStatus::new, "store", events, clock);
   }
 
   /** Newest first; each key is where the object was found, not the key its manifest recorded. */

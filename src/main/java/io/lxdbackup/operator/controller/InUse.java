@@ -1,8 +1,11 @@
 package io.lxdbackup.operator.controller;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.ReconcilerUtils;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.lxdbackup.operator.api.v1alpha1.BaseStatus;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.ExportSchedule;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -32,7 +36,37 @@ import java.util.stream.Stream;
  * its server). The dependents are listed from the API, only while a remote or store waits.
  */
 final class InUse {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InUse.class);
+
   private InUse() {}
+
+  /**
+   * The clean-up of a remote or store ({@code noun}) being deleted: released when {@code users}
+   * is empty; otherwise it reports the {@link #CONDITION} condition (with an Event when the list
+   * changed) and is looked at again after {@link #recheck}.
+   */
+  static <S extends BaseStatus<?>, R extends CustomResource<?, S>> DeleteControl releaseOrWait(KubernetesClient kube,
+      R resource, List<Dependent> users, Supplier<S> newStatus, String noun, EventRecorder events, Clock clock) {
+    if (users.isEmpty()) {
+      return DeleteControl.defaultDelete();
+    }
+    String msg = "Deletion waits: " + describe(users) + " (deleted with it, or to be deleted first); the " + noun
+        + " goes once they are gone";
+    S status = resource.getStatus() != null ? resource.getStatus() : newStatus.get();
+    resource.setStatus(status);
+    long gen = resource.getMetadata().getGeneration() == null ? 0 : resource.getMetadata().getGeneration();
+    String id = resource.getKind() + " " + resource.getMetadata().getNamespace() + "/" + resource.getMetadata().getName();
+    if (markWaiting(status, gen, clock, msg)) {
+      events.normal(resource, Reasons.IN_USE, msg);
+      LOG.info("{}: {}", id, msg);
+      try {
+        StatusWriter.patchStatus(kube, resource);
+      } catch (KubernetesClientException e) {
+        LOG.debug("{}: status write during deletion failed: HTTP {}", id, e.getCode());
+      }
+    }
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(recheck(resource, clock).toMillis());
+  }
 
   /** The condition a remote or store being deleted reports while it waits (reason {@link Reasons#IN_USE}). */
   static final String CONDITION = "Deleting";

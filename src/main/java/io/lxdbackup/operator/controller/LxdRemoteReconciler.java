@@ -1,7 +1,6 @@
 package io.lxdbackup.operator.controller;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -89,27 +88,9 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
    */
   @Override
   public DeleteControl cleanup(LxdRemote remote, Context<LxdRemote> context) {
-    String ns = remote.getMetadata().getNamespace();
-    String name = remote.getMetadata().getName();
-    java.util.List<InUse.Dependent> users = InUse.ofRemote(kube, ns, name);
-    if (users.isEmpty()) {
-      return DeleteControl.defaultDelete();
-    }
-    String msg = "Deletion waits: " + InUse.describe(users) + " (deleted with it, or to be deleted first);"
-        + " the remote goes once they are gone";
-    LxdRemoteStatus status = remote.getStatus() != null ? remote.getStatus() : new LxdRemoteStatus();
-    remote.setStatus(status);
-    long gen = remote.getMetadata().getGeneration() == null ? 0 : remote.getMetadata().getGeneration();
-    if (InUse.markWaiting(status, gen, clock, msg)) {
-      events.normal(remote, Reasons.IN_USE, msg);
-      LOG.info("LxdRemote {}/{}: {}", ns, name, msg);
-      try {
-        StatusWriter.patchStatus(kube, remote);
-      } catch (KubernetesClientException e) {
-        LOG.debug("LxdRemote {}/{}: status write during deletion failed: HTTP {}", ns, name, e.getCode());
-      }
-    }
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(InUse.recheck(remote, clock).toMillis());
+    java.util.List<InUse.Dependent> users = InUse.ofRemote(kube, remote.getMetadata().getNamespace(),
+        remote.getMetadata().getName());
+    return InUse.releaseOrWait(kube, remote, users, LxdRemoteStatus::new, "remote", events, clock);
   }
 
   private UpdateControl<LxdRemote> probe(LxdRemote remote, boolean firstAttempt) {

@@ -69,32 +69,12 @@ public final class RemoteConnections implements AutoCloseable {
     return new Connection(remote, client.inProject(p));
   }
 
-  /**
-   * The client certificate Secret is gone. While the remote is being deleted (it waits for its
-   * dependents, see {@link InUse}) or its namespace is, the connection made before is used for
-   * the dependents' clean-up: a namespace deletion removes the Secret at once. Without one (the
-   * operator restarted since) in a namespace being deleted, {@link Reasons#CREDENTIALS_DELETED}
-   * tells the dependents to give up on the server rather than block the namespace for ever.
-   */
+  /** The client certificate Secret is gone: see {@link Namespaces#afterSecretDeleted}. */
   private LxdClient afterSecretDeleted(LxdRemote remote, Failure missing) {
-    String ns = remote.getMetadata().getNamespace();
-    String name = remote.getMetadata().getName();
-    Cached c = cache.get(ns + "/" + name);
+    Cached c = cache.get(remote.getMetadata().getNamespace() + "/" + remote.getMetadata().getName());
     boolean cached = c != null && c.version.startsWith(remote.getMetadata().getUid() + "/");
-    if (cached && beingDeleted(remote)) {
-      LOG.debug("LxdRemote {}/{} is being deleted and its Secret is gone: using the connection made before", ns, name);
-      return c.client;
-    }
-    if (Namespaces.terminating(kube, ns)) {
-      if (cached) {
-        return c.client;
-      }
-      throw Failure.permanent(Reasons.CREDENTIALS_DELETED, "the client certificate Secret "
-          + remote.getSpec().getClientCertificateSecretRef().getName() + " of LxdRemote " + name
-          + " was deleted with namespace " + ns
-          + " and the operator holds no connection made before (it restarted since)");
-    }
-    throw missing;
+    return Namespaces.afterSecretDeleted(kube, remote, cached ? c.client : null, () -> beingDeleted(remote),
+        "the client certificate Secret " + remote.getSpec().getClientCertificateSecretRef().getName(), missing);
   }
 
   /** The remote as read, or (the read may be a second old) as it is now. */

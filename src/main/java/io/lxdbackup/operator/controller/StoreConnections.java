@@ -80,30 +80,12 @@ public final class StoreConnections implements AutoCloseable {
     return reads.get("Secret/" + ns + "/" + name, () -> kube.secrets().inNamespace(ns).withName(name).get()) == null;
   }
 
-  /**
-   * The credentials Secret is gone: the twin of {@code RemoteConnections.afterSecretDeleted}.
-   * While the BackupStore or its namespace is being deleted, the store opened before serves the
-   * dependents' clean-up; without one in a namespace being deleted, {@link Reasons#CREDENTIALS_DELETED}.
-   */
+  /** The credentials Secret is gone: see {@link Namespaces#afterSecretDeleted}. */
   private ObjectStore afterSecretDeleted(BackupStore bs, Failure missing) {
-    String ns = bs.getMetadata().getNamespace();
-    String name = bs.getMetadata().getName();
-    Cached c = cache.get(ns + "/" + name);
+    Cached c = cache.get(bs.getMetadata().getNamespace() + "/" + bs.getMetadata().getName());
     boolean cached = c != null && c.version.startsWith(bs.getMetadata().getUid() + "/");
-    if (cached && beingDeleted(bs)) {
-      LOG.debug("BackupStore {}/{} is being deleted and its Secret is gone: using the store opened before", ns, name);
-      return c.store;
-    }
-    if (Namespaces.terminating(kube, ns)) {
-      if (cached) {
-        return c.store;
-      }
-      throw Failure.permanent(Reasons.CREDENTIALS_DELETED, "the credentials Secret "
-          + bs.getSpec().getS3().getCredentialsSecretRef().getName() + " of BackupStore " + name
-          + " was deleted with namespace " + ns
-          + " and the operator holds no connection made before (it restarted since)");
-    }
-    throw missing;
+    return Namespaces.afterSecretDeleted(kube, bs, cached ? c.store : null, () -> beingDeleted(bs),
+        "the credentials Secret " + bs.getSpec().getS3().getCredentialsSecretRef().getName(), missing);
   }
 
   private boolean beingDeleted(BackupStore bs) {

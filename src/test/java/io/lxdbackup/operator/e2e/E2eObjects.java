@@ -4,12 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.lxdbackup.operator.testing.ExampleFiles;
 import io.lxdbackup.operator.testing.LxdRig;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Objects the end-to-end tests apply as a user would: YAML through kubectl. */
@@ -70,17 +68,6 @@ final class E2eObjects {
    * the user to replace, and its namespace, substituted.
    */
   static String example(String file, String ns, LxdRig rig, String s3Endpoint) throws Exception {
-    String yaml = Files.readString(Path.of("examples", file));
-    Map<String, String> replace = new LinkedHashMap<>();
-    replace.put("https://10.0.0.5:8443", rig.get("a.url"));
-    replace.put("3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f1e2d3c4b5a697887", rig.get("a.fingerprint"));
-    replace.put("https://10.0.0.6:8443", rig.get("b.url"));
-    replace.put("8e7d6c5b4a39281706f5e4d3c2b1a0998877665544332211ffeeddccbbaa0099", rig.get("b.fingerprint"));
-    replace.put("https://s3.example.com", s3Endpoint);
-    replace.put("namespace: default", "namespace: " + ns);
-    for (Map.Entry<String, String> e : replace.entrySet()) {
-      yaml = yaml.replace(e.getKey(), e.getValue());
-    }
-    return yaml;
+    return ExampleFiles.read(file, rig, s3Endpoint).replace("namespace: default", "namespace: " + ns);
   }
 }

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.testing.Commands;
+import io.lxdbackup.operator.testing.ExampleFiles;
 import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.OperatorHarness;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -150,16 +150,7 @@ class ExamplesLxdTest {
   /** kubectl apply of one example, with only the documented connection details replaced. */
   static void apply(String file) throws Exception {
     APPLIED.add(file);
-    String yaml = Files.readString(Path.of("examples", file));
-    Map<String, String> replace = new LinkedHashMap<>();
-    replace.put("https://10.0.0.5:8443", rig.get("a.url"));
-    replace.put("3f1c5b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29180f1e2d3c4b5a697887", rig.get("a.fingerprint"));
-    replace.put("https://10.0.0.6:8443", rig.get("b.url"));
-    replace.put("8e7d6c5b4a39281706f5e4d3c2b1a0998877665544332211ffeeddccbbaa0099", rig.get("b.fingerprint"));
-    replace.put("https://s3.example.com", s3.endpoint().toString());
-    for (Map.Entry<String, String> e : replace.entrySet()) {
-      yaml = yaml.replace(e.getKey(), e.getValue());
-    }
+    String yaml = ExampleFiles.read(file, rig, s3.endpoint().toString());
     String out = run(List.of(kubectl, "--kubeconfig", kubeconfig.toString(), "apply", "--validate=false", "-f", "-"), yaml);
     assertThat(out).contains("created");
   }
