@@ -262,8 +262,20 @@ bin.dir=$dir
 EOF
 }
 
+# curl and openssl, from Debian, when missing
+need_tools() {
+  local pkgs=()
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+  command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
+  [ ${#pkgs[@]} -eq 0 ] && return
+  [ "$(id -u)" = 0 ] || die "missing ${pkgs[*]}: install them (apt-get install ${pkgs[*]}) or run as root"
+  log "installing ${pkgs[*]} (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+}
+
 up() {
   local started=$SECONDS dir
+  need_tools
   build
   dir=$(bin_dir)
   mkdir -p "$RIG"
