@@ -801,9 +801,10 @@ public final class Plugin {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    if (e.getCode() == 0) {
-      return "cannot reach the Kubernetes API (" + (root == e ? e.getMessage() : root.getClass().getSimpleName() + ": "
-          + root.getMessage()) + "); check --kubeconfig / KUBECONFIG and the current context";
+    if (e.getCode() <= 0) {
+      return "cannot reach the Kubernetes API" + (kube == null ? "" : " at " + kube.getMasterUrl()) + " (" + root.getClass().getSimpleName()
+          + (root.getMessage() == null ? "" : ": " + root.getMessage()) + "); check --kubeconfig / KUBECONFIG and the"
+          + " current context";
     }
     return e.getMessage() + (root == e ? "" : ": " + root.getMessage());
   }
