@@ -224,6 +224,10 @@ class PluginLxdTest {
     Result r = ok("restore", "--from-key", key, "--store", "s3", "--to", target, "--remote", "lxd-a", "--wait");
     String name = created(r, "instancerestore");
     String d = ok("describe", "instancerestore/" + name).out();
+    // the session as the README shows it
+    System.out.println("$ kubectl lxdbackup backups --store s3 --instance " + instance + "\n" + table
+        + "$ kubectl lxdbackup restore --from-key " + key + " --store s3 --to " + target + " --remote lxd-a --wait\n"
+        + r.out() + "$ kubectl lxdbackup describe instancerestore/" + name + "\n" + d);
     assertThat(d).contains("Phase:        Completed", "backupstore/s3 key " + key, "sha256");
     assertThat(new String(a.readFile(target, "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo(DATA);
     // an existing instance is not overwritten without --replace
