@@ -147,7 +147,23 @@ public final class Plugin {
 
   /** Runs one command line; returns the exit code. Never throws. */
   public static int run(String[] argv) {
-    return new Plugin(System.out, System.err, Clock.systemUTC(), System.console() != null).execute(List.of(argv));
+    return new Plugin(System.out, System.err, Clock.systemUTC(), stdoutIsTerminal()).execute(List.of(argv));
+  }
+
+  /**
+   * Whether stdout is a terminal: {@code System.console()} alone says so on Java 21, but from
+   * Java 22 it may return a console for redirected output too, and {@code isTerminal()} tells.
+   */
+  static boolean stdoutIsTerminal() {
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // Java 21: a console exists only for a terminal
+    }
   }
 
   int execute(List<String> argv) {
