@@ -135,6 +135,8 @@ public final class Plugin {
   private final Clock clock;
   private final boolean terminal;
   private KubernetesClient kube;
+  /** Tests: a client to use instead of the kubeconfig's (not closed here), in namespace default. */
+  private KubernetesClient injected;
   private String ns;
   private Args args;
 
@@ -166,6 +168,11 @@ public final class Plugin {
     }
   }
 
+  Plugin withClient(KubernetesClient client) {
+    this.injected = client;
+    return this;
+  }
+
   int execute(List<String> argv) {
     try {
       if (argv.isEmpty() || argv.get(0).equals("help") || argv.get(0).equals("--help") || argv.get(0).equals("-h")) {
@@ -182,8 +189,11 @@ public final class Plugin {
         return 0;
       }
       validate();
-      try (KubernetesClient client = connect()) {
-        kube = client;
+      try (KubernetesClient client = injected != null ? null : connect()) {
+        kube = injected != null ? injected : client;
+        if (injected != null) {
+          ns = args.value("namespace") != null ? args.value("namespace") : "default";
+        }
         switch (spec.name()) {
           case "snapshot" -> snapshot();
           case "export" -> export();
