@@ -19,11 +19,21 @@ import org.slf4j.LoggerFactory;
  * account inside); {@code ... local} starts an in-memory API server first (see {@link LocalMode}).
  */
 public final class Main {
-  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  /** Not a static field: the plugin configures logging before anything touches it. */
+  private static Logger log() {
+    return LoggerFactory.getLogger(Main.class);
+  }
 
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && (args[0].equals("plugin") || args[0].equals("kubectl"))) {
+      // kubectl lxdbackup (hack/kubectl-lxdbackup): a short-lived command, its output is its
+      // tables: no logback status lines, no logs
+      System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
+      setLogLevel("off");
+      System.exit(io.lxdbackup.operator.cli.Plugin.run(Arrays.copyOfRange(args, 1, args.length)));
+    }
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.println(usage());
       return;
@@ -39,7 +49,7 @@ public final class Main {
     OperatorRuntime runtime = new OperatorRuntime(client, settings, Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("shutting down: letting running reconciles finish");
+      log().info("shutting down: letting running reconciles finish");
       runtime.close();
       client.close();
       stopped.countDown();
@@ -49,7 +59,7 @@ public final class Main {
     } catch (RuntimeException e) {
       // A failed start (e.g. the account may not take the Lease) must end the process: a pod
       // that stays up with /healthz answering would hide the error instead of restarting.
-      LOG.error("the operator could not start: {}", e.getMessage(), e);
+      log().error("the operator could not start: {}", e.getMessage(), e);
       System.exit(1);
     }
     stopped.await();
@@ -67,10 +77,13 @@ public final class Main {
         lxd-backup-operator: back up LXD instances declaratively
 
         usage: java -jar lxd-backup-operator.jar [local] [options]
+               java -jar lxd-backup-operator.jar plugin COMMAND ...   (kubectl lxdbackup, see plugin --help)
 
           (no command)   run against the cluster of KUBECONFIG / ~/.kube/config / the service account
           local          start an in-memory Kubernetes API (for trying it out; nothing persists),
                          write a kubeconfig, install the CRDs and run the operator against it
+          plugin         the kubectl plugin (hack/kubectl-lxdbackup): snapshot, export, restore,
+                         backups, describe and copy with the current kubeconfig and namespace
 
         options (or environment variables LXDBACKUP_<NAME>):
           --namespaces=a,b        namespaces to watch (default: all)

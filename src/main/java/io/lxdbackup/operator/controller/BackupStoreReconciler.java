@@ -39,7 +39,7 @@ public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<B
   private static final Logger LOG = LoggerFactory.getLogger(BackupStoreReconciler.class);
   static final Duration VALIDATE_INTERVAL = Duration.ofMinutes(5);
   /** Entries of status.exports and status.unmanifestedObjects at most; the newest are kept. */
-  static final int MAX_LISTED = 500;
+  public static final int MAX_LISTED = 500;
 
   private final KubernetesClient kube;
   private final StoreConnections stores;

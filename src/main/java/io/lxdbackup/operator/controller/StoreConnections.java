@@ -140,7 +140,8 @@ public final class StoreConnections implements AutoCloseable {
     }
   }
 
-  static StoreConfig config(BackupStore bs, Secret secret) {
+  /** The configuration of a BackupStore with its credentials Secret (or null); the plugin reuses it. */
+  public static StoreConfig config(BackupStore bs, Secret secret) {
     S3Store s3 = bs.getSpec().getS3();
     try {
       StoreConfig.Builder b = StoreConfig.builder(s3.getBucket())
