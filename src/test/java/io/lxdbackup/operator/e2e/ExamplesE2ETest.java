@@ -3,6 +3,7 @@ package io.lxdbackup.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.testing.ExampleFiles;
 import io.lxdbackup.operator.testing.LxdRig;
 import io.lxdbackup.operator.testing.S3Server;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -148,11 +146,7 @@ class ExamplesE2ETest {
         .doesNotContain("Events:  <none>");
 
     // every example but the local-mode ones (LocalModeLxdTest) was applied here
-    try (Stream<Path> files = Files.list(Path.of("examples"))) {
-      Set<String> present = files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("local-"))
-          .collect(Collectors.toCollection(TreeSet::new));
-      assertThat(new TreeSet<>(applied)).isEqualTo(present);
-    }
+    assertThat(new TreeSet<>(applied)).as("examples applied by this test").isEqualTo(ExampleFiles.forRealServers());
     cluster.assertNothingForbidden(E2eCluster.serviceAccountUser(E2eCluster.SYSTEM_NS, E2eCluster.SERVICE_ACCOUNT));
   }
 }

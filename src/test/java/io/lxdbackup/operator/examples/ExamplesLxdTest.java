@@ -21,11 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -137,11 +134,7 @@ class ExamplesLxdTest {
 
     // no example goes untested: every file in examples/ was applied here, but the local-mode
     // ones, which LocalModeLxdTest applies to local mode's ready-made remote
-    try (Stream<Path> files = Files.list(Path.of("examples"))) {
-      Set<String> present = files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("local-"))
-          .collect(Collectors.toCollection(TreeSet::new));
-      assertThat(new TreeSet<>(APPLIED)).as("examples applied by this test").isEqualTo(present);
-    }
+    assertThat(new TreeSet<>(APPLIED)).as("examples applied by this test").isEqualTo(ExampleFiles.forRealServers());
     assertThat(Path.of("examples", "local-instancesnapshot.yaml")).as("applied by LocalModeLxdTest").exists();
   }
 

@@ -14,6 +14,17 @@ import java.util.Map;
 public final class ExampleFiles {
   private ExampleFiles() {}
 
+  /**
+   * Every file of {@code examples/} but the local-mode ones ({@code local-*}, which the local-mode
+   * tests apply to local mode's ready-made remote): what a test applying "every example" must cover.
+   */
+  public static java.util.SortedSet<String> forRealServers() throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(Path.of("examples"))) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("local-"))
+          .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+  }
+
   public static String read(String file, LxdRig rig, String s3Endpoint) throws IOException {
     String yaml = Files.readString(Path.of("examples", file));
     Map<String, String> replace = new LinkedHashMap<>();
