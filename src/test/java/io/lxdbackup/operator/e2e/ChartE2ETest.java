@@ -128,6 +128,12 @@ class ChartE2ETest {
         E2eObjects.remote(cluster, teamA, "lxd-a", lxd, "a");
         E2eObjects.awaitStatus(cluster, teamA, "lxdremotes", "lxd-a", "phase", "Ready", Duration.ofMinutes(2));
         cluster.assertNothingForbidden(user);
+        // cluster mode runs without local mode's in-memory API server: none of its classes, nor
+        // those of the mock server library it is built on, is ever loaded
+        assertThat(op.loadedClasses()).as("classes loaded by the operator in cluster mode")
+            .hasSizeGreaterThan(1000)
+            .noneMatch(c -> c.startsWith("io.fabric8.mockwebserver.") || c.startsWith("io.fabric8.kubernetes.client.server.mock.")
+                || c.startsWith("io.lxdbackup.operator.local.") || c.equals("io.lxdbackup.operator.LocalMode"));
       }
     } finally {
       cluster.helm("uninstall", release, "-n", releaseNs);

@@ -71,6 +71,8 @@ final class OperatorProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx384m");
+    // every class the JVM loads, to show what cluster mode never needs (see loadedClasses)
+    cmd.add("-Xlog:class+load=info:file=" + logs.resolve(name + ".classes"));
     cmd.add("-jar");
     cmd.add(jar.toString());
     cmd.add("--http-port=" + port);
@@ -112,6 +114,25 @@ final class OperatorProcess implements AutoCloseable {
     } catch (IOException | InterruptedException e) {
       throw new IllegalStateException("could not restart operator " + name, e);
     }
+  }
+
+  /**
+   * The names of the classes the process has loaded so far (from its {@code -Xlog:class+load}
+   * file; across restarts, the last start's).
+   */
+  List<String> loadedClasses() throws IOException {
+    Path file = log.resolveSibling(name + ".classes");
+    List<String> names = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      // [0.012s][info][class,load] java.lang.Object source: shared objects file
+      int i = line.indexOf("[class,load] ");
+      if (i >= 0) {
+        String rest = line.substring(i + "[class,load] ".length());
+        int space = rest.indexOf(' ');
+        names.add(space < 0 ? rest : rest.substring(0, space));
+      }
+    }
+    return names;
   }
 
   /** How often the supervisor started the process again after it exited. */
