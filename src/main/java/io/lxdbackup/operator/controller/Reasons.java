@@ -58,6 +58,8 @@ public final class Reasons {
   public static final String QUEUED = "Queued";
   /** A transfer larger than the operator's limits can carry. */
   public static final String TOO_LARGE = "TooLarge";
+  /** An LXD answer larger than the operator reads. */
+  public static final String RESPONSE_TOO_LARGE = "ResponseTooLarge";
   public static final String BACKUP_FAILED = "BackupFailed";
   public static final String UPLOAD_FAILED = "UploadFailed";
   public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
