@@ -509,7 +509,12 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     // single-PUT objects also carry the SHA-256 as metadata
     boolean shaOk = head.sha256() == null || result.sha256().equals(head.sha256());
     if (!sizeOk || !etagOk || !shaOk) {
-      store.delete(key);
+      // the mismatch is the outcome; a failed removal only leaves what the retry overwrites
+      Cleanup.bestEffort("removing the mismatching object " + key, () -> {
+        store.delete(key);
+        return null;
+      }, null, f -> LOG.warn("InstanceExport {}/{}: {} not removed yet: {}", ns(e), e.getMetadata().getName(), key,
+          f.getMessage()));
       throw Failure.retryable(Reasons.CHECKSUM_MISMATCH, "the stored object does not match what was read from LXD (size "
           + head.size() + " vs " + result.size() + (total < 0 ? "" : "/" + total) + ", ETag " + head.etag() + " vs "
           + result.etag() + ", sha256 " + head.sha256() + " vs " + result.sha256() + "); it was removed and the upload is retried");
