@@ -162,7 +162,7 @@ def check_deployment(dep, opts):
         # the chart's default transfer limits (README "Resource limits")
         "LXDBACKUP_MAX_TRANSFERS": "4",
         "LXDBACKUP_MAX_TRANSFERS_PER_REMOTE": "2",
-        "LXDBACKUP_TRANSFER_MEMORY": "160Mi",
+        "LXDBACKUP_TRANSFER_MEMORY": "96Mi",
         "LXDBACKUP_MAX_PART_SIZE": "64Mi",
     }
     for name, value in want_env.items():

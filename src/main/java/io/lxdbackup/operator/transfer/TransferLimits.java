@@ -14,9 +14,10 @@ public record TransferLimits(int maxConcurrent, int maxPerRemote, long memoryByt
   public static final long MAX_PARTS = 10_000;
   public static final int DEFAULT_MAX_CONCURRENT = 4;
   public static final int DEFAULT_MAX_PER_REMOTE = 2;
-  // the chart's 512Mi container gives a 384 MiB heap: 160 MiB of buffers leave the rest to the
-  // informers, the SDKs and the JIT (4 exports of 5 x 8 MiB parts each)
-  public static final long DEFAULT_MEMORY = 160 * MIB;
+  // the chart's 512Mi container gives a 384 MiB heap of which the operator itself uses about
+  // 130 MiB; two exports of 5 x 8 MiB parts fit in 96 MiB. With 160 MiB, 8 concurrent exports
+  // (2 at a time) peaked at 591 MiB RSS once (see docs/benchmarks.md), too close to the limit
+  public static final long DEFAULT_MEMORY = 96 * MIB;
   // 10,000 parts of 64 MiB: exports up to 625 GiB
   public static final long DEFAULT_MAX_PART_SIZE = 64 * MIB;
   public static final long MIN_PART_SIZE = 5 * MIB;
