@@ -159,6 +159,11 @@ def check_deployment(dep, opts):
         "LXDBACKUP_LEADER_ELECTION": "true" if opts.leader_election else "false",
         "LXDBACKUP_HTTP_PORT": str(opts.metrics_port),
         "LXDBACKUP_LOG_LEVEL": opts.log_level,
+        # the chart's default transfer limits (README "Resource limits")
+        "LXDBACKUP_MAX_TRANSFERS": "4",
+        "LXDBACKUP_MAX_TRANSFERS_PER_REMOTE": "2",
+        "LXDBACKUP_TRANSFER_MEMORY": "96Mi",
+        "LXDBACKUP_MAX_PART_SIZE": "64Mi",
     }
     for name, value in want_env.items():
         got = (env.get(name) or {}).get("value")

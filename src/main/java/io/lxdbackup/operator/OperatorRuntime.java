@@ -22,6 +22,7 @@ import io.lxdbackup.operator.metrics.ResourceCleanupMetrics;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.S3ObjectStore;
 import io.lxdbackup.operator.store.StoreConfig;
+import io.lxdbackup.operator.transfer.TransferLimiter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -54,6 +55,8 @@ public final class OperatorRuntime implements AutoCloseable {
   private final RemoteConnections connections;
   private final StoreConnections stores;
   private final EventRecorder events;
+  /** One budget for every transfer of every kind and namespace. */
+  private final TransferLimiter transfers;
   private List<Reconciler<?>> reconcilers = List.of();
   private Operator operator;
   private HealthServer health;
@@ -73,6 +76,7 @@ public final class OperatorRuntime implements AutoCloseable {
     this.connections = new RemoteConnections(client);
     this.stores = new StoreConnections(client, storeFactory);
     this.events = new EventRecorder(client, clock);
+    this.transfers = new TransferLimiter(settings.transfers(), clock);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
@@ -85,10 +89,10 @@ public final class OperatorRuntime implements AutoCloseable {
         new InstanceSnapshotReconciler(client, connections, events, metrics, clock),
         new SnapshotScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
         new BackupStoreReconciler(client, stores, events, metrics, clock),
-        new InstanceExportReconciler(client, connections, stores, events, metrics, clock),
+        new InstanceExportReconciler(client, connections, stores, events, metrics, clock, transfers),
         new ExportScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
-        new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock),
-        new InstanceCopyReconciler(client, connections, events, metrics, clock));
+        new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock, transfers),
+        new InstanceCopyReconciler(client, connections, events, metrics, clock, transfers));
   }
 
   /**
@@ -147,6 +151,10 @@ public final class OperatorRuntime implements AutoCloseable {
 
   ReconcileExecutor reconcileExecutor() {
     return executor;
+  }
+
+  public TransferLimiter transfers() {
+    return transfers;
   }
 
   public int httpPort() {

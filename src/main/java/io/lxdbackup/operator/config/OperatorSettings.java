@@ -1,5 +1,6 @@
 package io.lxdbackup.operator.config;
 
+import io.lxdbackup.operator.transfer.TransferLimits;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,9 @@ import java.util.Map;
  * @param logLevel        root log level
  * @param scheduleMaxWait longest a schedule sleeps before deciding again (guards against clock
  *                        jumps; tests shorten it to drive schedules with an injected clock)
+ * @param transfers       bounds on concurrent exports, restores and relay copies and their
+ *                        buffers ({@code --max-transfers}, {@code --max-transfers-per-remote},
+ *                        {@code --transfer-memory}, {@code --max-part-size})
  */
 public record OperatorSettings(
     List<String> namespaces,
@@ -22,12 +26,23 @@ public record OperatorSettings(
     String leaseNamespace,
     int httpPort,
     String logLevel,
-    java.time.Duration scheduleMaxWait) {
+    java.time.Duration scheduleMaxWait,
+    TransferLimits transfers) {
 
   public static final java.time.Duration DEFAULT_SCHEDULE_MAX_WAIT = java.time.Duration.ofMinutes(10);
 
   public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel) {
     this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, DEFAULT_SCHEDULE_MAX_WAIT);
+  }
+
+  public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel,
+      java.time.Duration scheduleMaxWait) {
+    this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, TransferLimits.defaults());
+  }
+
+  /** The same settings with other transfer limits. */
+  public OperatorSettings withTransfers(TransferLimits limits) {
+    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, limits);
   }
 
   public static final String LEASE_NAME = "lxd-backup-operator";
@@ -46,7 +61,25 @@ public record OperatorSettings(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--http-port must be a number (got " + port + ")");
     }
-    return new OperatorSettings(list, Boolean.parseBoolean(le), leaseNs.isBlank() ? null : leaseNs, p, level);
+    return new OperatorSettings(list, Boolean.parseBoolean(le), leaseNs.isBlank() ? null : leaseNs, p, level,
+        DEFAULT_SCHEDULE_MAX_WAIT, transferLimits(args, env));
+  }
+
+  static TransferLimits transferLimits(String[] args, Map<String, String> env) {
+    TransferLimits d = TransferLimits.defaults();
+    return new TransferLimits(
+        number(option(args, env, "max-transfers", String.valueOf(d.maxConcurrent())), "max-transfers"),
+        number(option(args, env, "max-transfers-per-remote", String.valueOf(d.maxPerRemote())), "max-transfers-per-remote"),
+        TransferLimits.parseSize("transfer-memory", option(args, env, "transfer-memory", String.valueOf(d.memoryBytes()))),
+        TransferLimits.parseSize("max-part-size", option(args, env, "max-part-size", String.valueOf(d.maxPartSize()))));
+  }
+
+  private static int number(String value, String flag) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + flag + " must be a number (got " + value + ")");
+    }
   }
 
   /** Reads {@code --name=value} from args, else {@code LXDBACKUP_NAME} from env, else the default. */

@@ -78,7 +78,7 @@ public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<B
           + (store.config().readOnly() ? " (read-only)" : " and writable") + "; "
           + scan.exports().size() + " export(s) found";
       status.setPhase(BackupStorePhase.AVAILABLE);
-      status.setMessage(msg);
+      status.setMessage(Messages.truncate(msg, Messages.MAX_STATUS));
       Conditions.set(status, gen, clock, Condition.AVAILABLE, true, Reasons.STORE_AVAILABLE, msg);
       metrics.storeAvailable(bs.getMetadata().getNamespace(), bs.getMetadata().getName(), true, Reasons.STORE_AVAILABLE);
       if (!wasAvailable) {
@@ -88,7 +88,7 @@ public class BackupStoreReconciler implements Reconciler<BackupStore>, Cleaner<B
     } catch (Exception e) {
       Failure f = Failure.from(e, "checking the store");
       status.setPhase(BackupStorePhase.UNAVAILABLE);
-      status.setMessage(f.getMessage());
+      status.setMessage(Messages.truncate(f.getMessage(), Messages.MAX_STATUS));
       Conditions.set(status, gen, clock, Condition.AVAILABLE, false, f.reason(), f.getMessage());
       metrics.storeAvailable(bs.getMetadata().getNamespace(), bs.getMetadata().getName(), false, f.reason());
       int failures = Conditions.countFailure(status);

@@ -15,6 +15,7 @@ public final class Conditions {
 
   public static void set(BaseStatus<?> status, long generation, Clock clock, String type, boolean value,
       String reason, String message) {
+    message = Messages.truncate(message, Messages.MAX_STATUS);
     String s = value ? Condition.TRUE : Condition.FALSE;
     List<Condition> list = status.getConditions() == null ? new ArrayList<>() : new ArrayList<>(status.getConditions());
     Condition existing = list.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);

@@ -82,7 +82,8 @@ public final class EventRecorder implements AutoCloseable {
     }
   }
 
-  private void record(HasMetadata about, String type, String reason, String message) {
+  private void record(HasMetadata about, String type, String reason, String text) {
+    String message = Messages.truncate(text, Messages.MAX_EVENT);
     String now = Conditions.timestamp(clock.instant());
     // 64 random bits after the time: events about one object recorded in the same millisecond
     // (a thousand schedules firing at once, or a clock standing still in tests) never collide

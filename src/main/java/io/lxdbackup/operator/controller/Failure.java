@@ -67,6 +67,10 @@ public final class Failure extends RuntimeException {
     if (e instanceof LxdException.BadRequest b) {
       return permanent(Reasons.REJECTED_BY_SERVER, what + " was rejected by LXD: " + b.getMessage());
     }
+    if (e instanceof LxdException.ResponseTooLarge r) {
+      return retryable(Reasons.RESPONSE_TOO_LARGE, what + ": " + r.getMessage()
+          + "; check that the remote's URL points at an LXD server (retried with back-off)");
+    }
     if (e instanceof LxdException.OperationTimeout t) {
       return retryable(Reasons.TIMEOUT, t.getMessage());
     }

@@ -24,6 +24,8 @@ import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.RelayCopy;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.transfer.TransferLimiter;
+import io.lxdbackup.operator.transfer.TransferLimits;
 import io.lxdbackup.operator.schedule.CronSchedule;
 import io.lxdbackup.operator.schedule.InvalidScheduleException;
 import java.security.SecureRandom;
@@ -119,9 +121,16 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
+  private final Transfers transfers;
 
   public InstanceCopyReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
       OperatorMetrics metrics, Clock clock) {
+    this(kube, connections, events, metrics, clock, new TransferLimiter(TransferLimits.defaults(), clock));
+  }
+
+  public InstanceCopyReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
+      OperatorMetrics metrics, Clock clock, TransferLimiter transfers) {
+    this.transfers = new Transfers(transfers);
     this.kube = kube;
     this.connections = connections;
     this.events = events;
@@ -175,11 +184,31 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     try {
       Plan plan = validate(copy.getSpec());
       if (status.getSyncId() != null) {
-        return resume(copy, plan, connect(copy, plan));
+        Sides sides = connect(copy, plan);
+        return relayed(copy, plan, sides, () -> resume(copy, plan, sides));
       }
       return idle(copy, plan, was);
+    } catch (Transfers.Queued q) {
+      Transfers.markQueued(status, generation(copy), clock, Condition.SYNCED, q.getMessage());
+      return write(copy, was, Transfers.nextPoll());
     } catch (Exception e) {
       return failed(copy, e, was);
+    }
+  }
+
+  /**
+   * A relay copy streams through the operator: it runs within a transfer permit (or waits,
+   * {@link Transfers.Queued}, before anything is recorded). Pull and push copies run between
+   * the servers and need none.
+   */
+  private UpdateControl<InstanceCopy> relayed(InstanceCopy copy, Plan plan, Sides sides,
+      java.util.function.Supplier<UpdateControl<InstanceCopy>> work) {
+    if (plan.mode() != CopyMode.RELAY) {
+      return work.get();
+    }
+    try (TransferLimiter.Permit permit = transfers.admit(copy.getMetadata().getUid(), KIND, ns(copy), sides.sourceRemote(),
+        Transfers.STREAM_MEMORY)) {
+      return work.get();
     }
   }
 
@@ -209,7 +238,8 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     if (!t.run()) {
       return write(copy, was, t.requeueAfter().orElse(null));
     }
-    return start(copy, plan, connect(copy, plan), t);
+    Sides sides = connect(copy, plan);
+    return relayed(copy, plan, sides, () -> start(copy, plan, sides, t));
   }
 
   /**

@@ -30,6 +30,8 @@ import io.lxdbackup.operator.store.StoreException;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.UploadOptions;
 import io.lxdbackup.operator.store.UploadResult;
+import io.lxdbackup.operator.transfer.TransferLimiter;
+import io.lxdbackup.operator.transfer.TransferLimits;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,17 +93,23 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
   private final OperatorMetrics metrics;
   private final Clock clock;
   private final UploadOptions uploadOptions;
+  private final Transfers transfers;
   /** Streams being uploaded, by resource uid, so deletion or shutdown can stop them. */
   private final Map<String, CancellableStream> active = new ConcurrentHashMap<>();
   private volatile boolean closing;
 
   public InstanceExportReconciler(KubernetesClient kube, RemoteConnections connections, StoreConnections stores,
       EventRecorder events, OperatorMetrics metrics, Clock clock) {
-    this(kube, connections, stores, events, metrics, clock, UploadOptions.defaults());
+    this(kube, connections, stores, events, metrics, clock, new TransferLimiter(TransferLimits.defaults(), clock));
   }
 
   public InstanceExportReconciler(KubernetesClient kube, RemoteConnections connections, StoreConnections stores,
-      EventRecorder events, OperatorMetrics metrics, Clock clock, UploadOptions uploadOptions) {
+      EventRecorder events, OperatorMetrics metrics, Clock clock, TransferLimiter transfers) {
+    this(kube, connections, stores, events, metrics, clock, UploadOptions.defaults(), transfers);
+  }
+
+  public InstanceExportReconciler(KubernetesClient kube, RemoteConnections connections, StoreConnections stores,
+      EventRecorder events, OperatorMetrics metrics, Clock clock, UploadOptions uploadOptions, TransferLimiter transfers) {
     this.kube = kube;
     this.connections = connections;
     this.stores = stores;
@@ -109,6 +117,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     this.metrics = metrics;
     this.clock = clock;
     this.uploadOptions = uploadOptions;
+    this.transfers = new Transfers(transfers);
   }
 
   /** The LXD-side backup name of an export: stable across restarts, unique per resource. */
@@ -142,6 +151,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       return UpdateControl.noUpdate();
     }
     long t0 = System.nanoTime();
+    TransferLimiter.Permit permit = null;
     try {
       Settings settings = validate(e.getSpec());
       InstanceExportSpec spec = e.getSpec();
@@ -151,6 +161,11 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         throw Failure.permanent(Reasons.READ_ONLY_STORE, "BackupStore " + spec.getStoreRef().getName()
             + " has accessMode ReadOnly; exports need a ReadWrite store");
       }
+      // a slot and part buffers for the whole export (the backup's size, once known, sizes them)
+      long knownSize = status.getProgress() != null && status.getProgress().getTotalBytes() != null
+          ? status.getProgress().getTotalBytes() : -1;
+      permit = transfers.admit(e.getMetadata().getUid(), KIND, ns(e), spec.getRemoteRef().getName(),
+          transfers.uploadDemand(uploadOptions, knownSize));
       if (status.getPhase() == InstanceExportPhase.PENDING) {
         // fail before anything is created when the store cannot take the export
         store.validate();
@@ -158,9 +173,14 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       if (status.getPhase() != InstanceExportPhase.UPLOADING) {
         ensureBackup(e, client, store, settings);
       }
-      upload(e, client, store, settings);
+      upload(e, client, store, settings, permit);
       metrics.operation(KIND, "export", "success", Duration.ofNanos(System.nanoTime() - t0));
       return UpdateControl.patchStatus(e).rescheduleAfter(nextCheck(e));
+    } catch (Transfers.Queued q) {
+      // waiting is no failure: nothing counted, no back-off growth, a patch only when the message changes
+      boolean changed = Transfers.markQueued(status, generation(e), clock, Condition.COMPLETE, q.getMessage());
+      return (changed ? UpdateControl.patchStatus(e) : UpdateControl.<InstanceExport>noUpdate())
+          .rescheduleAfter(Transfers.nextPoll());
     } catch (Exception ex) {
       if (closing || isCancelled(e)) {
         // shutdown or deletion stopped the transfer: the recorded intent is resumed or cleaned up
@@ -194,6 +214,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       return UpdateControl.patchStatus(e).rescheduleAfter(Backoff.delay(failures, MAX_BACKOFF));
     } finally {
       active.remove(e.getMetadata().getUid());
+      if (permit != null) {
+        permit.close();
+      }
     }
   }
 
@@ -398,7 +421,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
 
   // ------------------------------------------------------------------ upload
 
-  private void upload(InstanceExport e, LxdClient client, ObjectStore store, Settings settings) throws IOException {
+  private void upload(InstanceExport e, LxdClient client, ObjectStore store, Settings settings, TransferLimiter.Permit permit)
+      throws IOException {
     InstanceExportSpec spec = e.getSpec();
     InstanceExportStatus status = e.getStatus();
     String instance = spec.getInstance();
@@ -419,7 +443,13 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         "Uploading backup of " + instance + " to s3://" + store.config().bucket() + "/" + key);
     StatusWriter.patchStatus(kube, e);
     long tStart = System.nanoTime();
-    int aborted = store.abortStaleUploads(key);
+    // a store that lists uploads it then refuses to abort must not stop the export: the new upload
+    // has its own id, and the leftovers are tried again after it and when the export resumes
+    boolean[] staleLeft = {false};
+    int aborted = Cleanup.bestEffort("aborting stale uploads of " + key, () -> store.abortStaleUploads(key), 0, f -> {
+      staleLeft[0] = true;
+      staleUploadsLeft(e, key, f);
+    });
     if (aborted > 0) {
       events.normal(e, "StaleUploadsAborted", "Aborted " + aborted + " unfinished upload(s) of " + key + " from an earlier attempt");
     }
@@ -445,7 +475,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       if (closing) {
         in.cancel();
       }
-      UploadOptions options = uploadOptions.withContentType(contentType(status.getCompression()))
+      // the size LXD claims sizes the parts, within --max-part-size and the permit's memory
+      UploadOptions sized = transfers.sizeUpload(permit, uploadOptions, total, "the LXD backup of " + instance);
+      UploadOptions options = sized.withContentType(contentType(status.getCompression()))
           .withMetadata(Map.of("instance", instance, "export", e.getMetadata().getName()))
           .withProgress(bytes -> reportProgress(e, bytes, total), PROGRESS_INTERVAL);
       result = store.upload(key, in, total, options);
@@ -457,6 +489,11 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       }
       throw Failure.retryable(Reasons.UPLOAD_FAILED, "streaming the backup from LXD to the store failed ("
           + ex.getMessage() + "); the partial upload was aborted and is retried");
+    }
+    if (staleLeft[0]) {
+      // what the abort before the upload could not remove
+      Cleanup.bestEffort("aborting stale uploads of " + key, () -> store.abortStaleUploads(key), 0,
+          f -> staleUploadsLeft(e, key, f));
     }
     metrics.operation(KIND, "upload", "success", Duration.ofNanos(System.nanoTime() - t0));
     metrics.bytes(KIND, "upload", result.size());
@@ -472,7 +509,12 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     // single-PUT objects also carry the SHA-256 as metadata
     boolean shaOk = head.sha256() == null || result.sha256().equals(head.sha256());
     if (!sizeOk || !etagOk || !shaOk) {
-      store.delete(key);
+      // the mismatch is the outcome; a failed removal only leaves what the retry overwrites
+      Cleanup.bestEffort("removing the mismatching object " + key, () -> {
+        store.delete(key);
+        return null;
+      }, null, f -> LOG.warn("InstanceExport {}/{}: {} not removed yet: {}", ns(e), e.getMetadata().getName(), key,
+          f.getMessage()));
       throw Failure.retryable(Reasons.CHECKSUM_MISMATCH, "the stored object does not match what was read from LXD (size "
           + head.size() + " vs " + result.size() + (total < 0 ? "" : "/" + total) + ", ETag " + head.etag() + " vs "
           + result.etag() + ", sha256 " + head.sha256() + " vs " + result.sha256() + "); it was removed and the upload is retried");
@@ -499,6 +541,13 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         + "check {} ms, manifest {} ms, finish (delete LXD backup) {} ms", ns(e), e.getMetadata().getName(), prepareMs,
         (tUploaded - t0) / 1_000_000, (tChecked - tUploaded) / 1_000_000, (tManifest - tChecked) / 1_000_000,
         (System.nanoTime() - tManifest) / 1_000_000);
+  }
+
+  private void staleUploadsLeft(InstanceExport e, String key, Failure f) {
+    LOG.warn("InstanceExport {}/{}: unfinished uploads of {} could not be aborted (tried again later): {}", ns(e),
+        e.getMetadata().getName(), key, f.getMessage());
+    events.warning(e, "StaleUploadsLeft", "Unfinished uploads of " + key + " could not be aborted yet ("
+        + f.reason() + ": " + f.getMessage() + "); the export goes on and tries again later");
   }
 
   /** The object has the recorded size, and its manifest records the same size and SHA-256. */

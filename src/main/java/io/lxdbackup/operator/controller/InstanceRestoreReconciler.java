@@ -27,6 +27,8 @@ import io.lxdbackup.operator.store.ObjectInfo;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.StoreException;
+import io.lxdbackup.operator.transfer.TransferLimiter;
+import io.lxdbackup.operator.transfer.TransferLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -78,9 +80,16 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   private final Clock clock;
   private final Set<InstanceExportReconciler.CancellableStream> active = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
+  private final Transfers transfers;
 
   public InstanceRestoreReconciler(KubernetesClient kube, RemoteConnections remotes, StoreConnections stores,
       EventRecorder events, OperatorMetrics metrics, Clock clock) {
+    this(kube, remotes, stores, events, metrics, clock, new TransferLimiter(TransferLimits.defaults(), clock));
+  }
+
+  public InstanceRestoreReconciler(KubernetesClient kube, RemoteConnections remotes, StoreConnections stores,
+      EventRecorder events, OperatorMetrics metrics, Clock clock, TransferLimiter transfers) {
+    this.transfers = new Transfers(transfers);
     this.kube = kube;
     this.remotes = remotes;
     this.stores = stores;
@@ -113,7 +122,12 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
         restoreSnapshot(r, client);
       } else {
-        note = importObject(r, client, resolveObject(r));
+        ObjectSource object = resolveObject(r);
+        // an import is a transfer: it waits for a slot like exports and relay copies do
+        try (TransferLimiter.Permit permit = transfers.admit(r.getMetadata().getUid(), KIND, ns(r),
+            spec.getRemoteRef().getName(), Transfers.STREAM_MEMORY)) {
+          note = importObject(r, client, object);
+        }
       }
       status.setPhase(InstanceRestorePhase.COMPLETED);
       status.setRestoredAt(Conditions.timestamp(clock.instant()));
@@ -126,6 +140,10 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), spec.getInstance(), clock.instant());
       events.normal(r, "Restored", "Instance " + spec.getInstance() + " restored");
       return UpdateControl.patchStatus(r);
+    } catch (Transfers.Queued q) {
+      boolean changed = Transfers.markQueued(status, gen, clock, Condition.COMPLETE, q.getMessage());
+      return (changed ? UpdateControl.patchStatus(r) : UpdateControl.<InstanceRestore>noUpdate())
+          .rescheduleAfter(Transfers.nextPoll());
     } catch (Exception e) {
       if (closing) {
         // stopped by a shutdown, not failed: the next operator resumes from what exists on the server

@@ -54,6 +54,12 @@ public final class Reasons {
   // InstanceExport
   public static final String CREATING_BACKUP = "CreatingBackup";
   public static final String UPLOADING = "Uploading";
+  /** Waits for a transfer slot or transfer memory (operator limits); not a failure. */
+  public static final String QUEUED = "Queued";
+  /** A transfer larger than the operator's limits can carry. */
+  public static final String TOO_LARGE = "TooLarge";
+  /** An LXD answer larger than the operator reads. */
+  public static final String RESPONSE_TOO_LARGE = "ResponseTooLarge";
   public static final String BACKUP_FAILED = "BackupFailed";
   public static final String UPLOAD_FAILED = "UploadFailed";
   public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";

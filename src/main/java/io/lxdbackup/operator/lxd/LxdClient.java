@@ -697,7 +697,7 @@ public final class LxdClient implements AutoCloseable {
       if (!resp.isSuccessful()) {
         throw errorFrom(resp.code(), readJson(resp));
       }
-      return resp.body().bytes();
+      return boundedBody(resp, MAX_RESPONSE_BYTES).toByteArray();
     } catch (IOException e) {
       throw transportError(e);
     }
@@ -1251,8 +1251,15 @@ public final class LxdClient implements AutoCloseable {
         n.path("metadata"), n.path("operation").asText(null), resp.header("ETag"));
   }
 
+  /**
+   * Longest JSON answer read from LXD. Every non-streaming answer is read whole into memory: a
+   * server answering without end, or with a huge body, must not exhaust the heap every tenant's
+   * work shares. The largest real answers (recursive instance or snapshot lists) stay far below.
+   */
+  public static final long MAX_RESPONSE_BYTES = 16L * 1024 * 1024;
+
   private static JsonNode readJson(Response resp) throws IOException {
-    String text = resp.body().string();
+    String text = boundedBody(resp, MAX_RESPONSE_BYTES).utf8();
     try {
       return text.isEmpty() ? obj() : MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
@@ -1260,6 +1267,20 @@ public final class LxdClient implements AutoCloseable {
       return obj().put("type", "error").put("error_code", resp.code())
           .put("error", "unexpected non-JSON answer (HTTP " + resp.code() + ")");
     }
+  }
+
+  /** The body, refused once it exceeds {@code max} bytes (whatever Content-Length claims). */
+  static okio.ByteString boundedBody(Response resp, long max) throws IOException {
+    ResponseBody body = resp.body();
+    long declared = body.contentLength();
+    if (declared > max) {
+      throw new LxdException.ResponseTooLarge(resp.request().method() + " " + resp.request().url().encodedPath(), declared, max);
+    }
+    okio.BufferedSource source = body.source();
+    if (source.request(max + 1)) {
+      throw new LxdException.ResponseTooLarge(resp.request().method() + " " + resp.request().url().encodedPath(), -1, max);
+    }
+    return source.readByteString();
   }
 
   private static LxdException errorFrom(int httpCode, JsonNode n) {

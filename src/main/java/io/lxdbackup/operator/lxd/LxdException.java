@@ -152,6 +152,14 @@ public class LxdException extends RuntimeException {
   }
 
   /** The server answered 5xx or in a way the client could not parse. */
+  /** The server's answer is larger than the operator reads (a misbehaving or hostile server). */
+  public static class ResponseTooLarge extends LxdException {
+    public ResponseTooLarge(String request, long declared, long max) {
+      super(0, "the LXD server's answer to " + request + " is larger than " + max + " bytes"
+          + (declared > 0 ? " (" + declared + " bytes announced)" : "") + "; refused without reading it");
+    }
+  }
+
   public static class ServerError extends LxdException {
     public ServerError(int statusCode, String message) {
       super(statusCode, message);

@@ -280,7 +280,9 @@ public final class S3ObjectStore implements ObjectStore {
       s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(u.key()).uploadId(u.uploadId()));
       return true;
     } catch (S3Exception e) {
-      if (e.awsErrorDetails() != null && "NoSuchUpload".equals(e.awsErrorDetails().errorCode())) {
+      // NoSuchUpload, or a bare 404 (some stores answer a HEAD-style 404 without an error code):
+      // either way the upload is gone, which is what the abort wanted
+      if (isGone(e)) {
         log.debug("{}: upload {} was gone already", action, u.uploadId());
         return false;
       }
@@ -314,7 +316,26 @@ public final class S3ObjectStore implements ObjectStore {
   @Override
   public void delete(String key) {
     requireWritable("delete", key);
-    call("delete " + url(key), true, () -> s3.deleteObject(r -> r.bucket(config.bucket()).key(key)));
+    try {
+      s3.deleteObject(r -> r.bucket(config.bucket()).key(key));
+    } catch (S3Exception e) {
+      // S3 answers 204 for a missing key; stores that answer 404 mean the same: nothing to delete
+      if (e.statusCode() != 404 || "NoSuchBucket".equals(errorCode(e))) {
+        throw StoreErrors.map(e, config, "delete " + url(key), true);
+      }
+    } catch (SdkException e) {
+      throw StoreErrors.map(e, config, "delete " + url(key), true);
+    }
+  }
+
+  /** A 404 about the object or upload itself (not about the bucket): the thing is gone. */
+  static boolean isGone(S3Exception e) {
+    String code = errorCode(e);
+    return "NoSuchUpload".equals(code) || (e.statusCode() == 404 && !"NoSuchBucket".equals(code));
+  }
+
+  private static String errorCode(S3Exception e) {
+    return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
   }
 
   @Override
@@ -589,6 +610,11 @@ public final class S3ObjectStore implements ObjectStore {
     try {
       s3.abortMultipartUpload(r -> r.bucket(config.bucket()).key(key).uploadId(uploadId)
           .overrideConfiguration(o -> o.apiCallTimeout(java.time.Duration.ofSeconds(30))));
+    } catch (S3Exception e) {
+      if (!isGone(e)) {
+        log.warn("could not abort multipart upload of {}; abortStaleUploads removes it later: {}",
+            url(key), StoreErrors.map(e, config, "abort", true).getMessage());
+      }
     } catch (SdkException e) {
       log.warn("could not abort multipart upload of {}; abortStaleUploads removes it later: {}",
           url(key), StoreErrors.map(e, config, "abort", true).getMessage());

@@ -22,6 +22,18 @@ class EventRecorderTest {
   }
 
   @Test
+  void aServersHugeErrorTextIsCutBeforeItBecomesAnEvent() {
+    try (InMemoryApiServer api = new InMemoryApiServer(0)) {
+      EventRecorder events = new EventRecorder(api.client(), Clock.systemUTC());
+      events.warning(about("big"), "LxdError", "LXD said: " + "x".repeat(5 * 1024 * 1024));
+      assertThat(events.flush(Duration.ofSeconds(30))).isTrue();
+      List<Event> written = api.client().v1().events().inNamespace("default").list().getItems();
+      assertThat(written).hasSize(1);
+      assertThat(written.getFirst().getMessage()).hasSize(Messages.MAX_EVENT).startsWith("LXD said: xxx").endsWith("(truncated)");
+    }
+  }
+
+  @Test
   void eventsAreWrittenInTheBackgroundInTheOrderRecorded() {
     try (InMemoryApiServer api = new InMemoryApiServer(0)) {
       EventRecorder events = new EventRecorder(api.client(), Clock.systemUTC());

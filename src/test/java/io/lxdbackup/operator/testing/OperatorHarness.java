@@ -8,6 +8,7 @@ import io.lxdbackup.operator.local.InMemoryApiServer;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.S3ObjectStore;
 import io.lxdbackup.operator.store.StoreConfig;
+import io.lxdbackup.operator.transfer.TransferLimits;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;
@@ -29,6 +30,7 @@ public final class OperatorHarness implements AutoCloseable {
   private Consumer<KubernetesClientBuilder> clientCustomizer = b -> {};
   private String leaseNamespace;
   private List<String> namespaces = List.of();
+  private TransferLimits transfers = TransferLimits.defaults();
 
   public OperatorHarness() {
     this(Clock.systemUTC());
@@ -77,10 +79,16 @@ public final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /** Runs the operator with these transfer limits (flags --max-transfers etc.); call before {@link #start()}. */
+  public OperatorHarness withTransfers(TransferLimits limits) {
+    this.transfers = limits;
+    return this;
+  }
+
   public OperatorHarness start() {
     operatorClient = api.newClient(clientCustomizer);
     runtime = new OperatorRuntime(operatorClient, new OperatorSettings(namespaces, leaseNamespace != null, leaseNamespace, 0,
-        "info", scheduleMaxWait), clock, storeFactory).exitOnStopLeading(false).start();
+        "info", scheduleMaxWait, transfers), clock, storeFactory).exitOnStopLeading(false).start();
     return this;
   }
 
