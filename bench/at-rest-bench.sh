@@ -45,7 +45,11 @@ trap cleanup EXIT
 
 echo "==> building (jar, test classes and classpath)"
 ./mvnw -B -q -o package -DskipTests -Dcheck.skip dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$work/cp")"
+# copies: a build in the same tree while this runs must not change what runs
+cp target/lxd-backup-operator.jar "$work/op.jar"
+mkdir -p "$work/classes" "$work/test-classes"
+cp -r target/classes/. "$work/classes/"; cp -r target/test-classes/. "$work/test-classes/"
+CP="$work/test-classes:$work/classes:$(cat "$work/cp")"
 JAVA="$JAVA_HOME/bin/java"
 now() { date +%s.%N; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -64,7 +68,7 @@ for snaps in $ROUNDS; do
   done
   hp=$(free_port)
   t0=$(now)
-  KUBECONFIG=$work/kubeconfig "$JAVA" $OPERATOR_JVM -jar target/lxd-backup-operator.jar --http-port="$hp" --leader-election=false \
+  KUBECONFIG=$work/kubeconfig "$JAVA" $OPERATOR_JVM -jar "$work/op.jar" --http-port="$hp" --leader-election=false \
     >"$work/operator-$snaps.log" 2>&1 &
   oppid=$!
   until curl -sf "http://127.0.0.1:$hp/readyz" >/dev/null; do

@@ -46,7 +46,10 @@ trap cleanup EXIT
 
 echo "==> building (test classes and classpath)"
 ./mvnw -B -q -o test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$work/cp")"
+# copies: a build in the same tree while this runs must not change what runs
+mkdir -p "$work/classes" "$work/test-classes"
+cp -r target/classes/. "$work/classes/"; cp -r target/test-classes/. "$work/test-classes/"
+CP="$work/test-classes:$work/classes:$(cat "$work/cp")"
 JAVA="$JAVA_HOME/bin/java"
 
 # an lxc client configuration of its own, with the rig's trusted client certificate

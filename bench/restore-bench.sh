@@ -48,7 +48,10 @@ trap cleanup EXIT
 
 echo "==> building (test classes and classpath)"
 ./mvnw -B -q -o test-compile dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
-CP="target/test-classes:target/classes:$(cat "$work/cp")"
+# copies: a build in the same tree while this runs must not change what runs
+mkdir -p "$work/classes" "$work/test-classes"
+cp -r target/classes/. "$work/classes/"; cp -r target/test-classes/. "$work/test-classes/"
+CP="$work/test-classes:$work/classes:$(cat "$work/cp")"
 JAVA="$JAVA_HOME/bin/java"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
