@@ -134,10 +134,24 @@ public final class InMemoryApiServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Hears the method and path of every request served, a few seconds late (when the journal is
+   * drained); for benchmarks that count what the operator asks.
+   */
+  public void onRequest(java.util.function.BiConsumer<String, String> listener) {
+    this.requestListener = listener;
+  }
+
+  private volatile java.util.function.BiConsumer<String, String> requestListener;
+
   private void drainJournal() {
     try {
-      while (server.takeRequest(1, TimeUnit.MILLISECONDS) != null) {
-        // discard
+      io.fabric8.mockwebserver.http.RecordedRequest r;
+      while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+        java.util.function.BiConsumer<String, String> l = requestListener;
+        if (l != null) {
+          l.accept(r.getMethod(), r.getPath());
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -53,6 +53,8 @@ public final class FakeLxdServer implements AutoCloseable {
   private final AtomicLong created = new AtomicLong();
   private final AtomicLong deleted = new AtomicLong();
   private volatile Consumer<Instant> onSnapshotCreate = t -> {};
+  private final Map<String, AtomicLong> calls = new ConcurrentHashMap<>();
+  private final java.util.Set<String> snapshotsRead = ConcurrentHashMap.newKeySet();
 
   public FakeLxdServer(List<String> instanceNames) {
     this.instances = List.copyOf(instanceNames);
@@ -105,6 +107,23 @@ public final class FakeLxdServer implements AutoCloseable {
     return deleted.get();
   }
 
+  /** A snapshot that exists already (a server with history), created at {@code createdAt}. */
+  public void addSnapshot(String instance, String name, Instant createdAt) {
+    snapshots.get(instance).put(name, createdAt.toString());
+  }
+
+  /** Requests served so far by call ({@code GET /1.0/instances/{i}/snapshots/{s}} and so on). */
+  public Map<String, Long> calls() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    calls.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
+
+  /** How many distinct snapshots were read one by one (GET of a single snapshot). */
+  public int snapshotsRead() {
+    return snapshotsRead.size();
+  }
+
   public long snapshotsAlive() {
     return snapshots.values().stream().mapToLong(Map::size).sum();
   }
@@ -122,6 +141,15 @@ public final class FakeLxdServer implements AutoCloseable {
         body = in.readAllBytes();
       }
       // p[0] = "1.0"
+      StringBuilder call = new StringBuilder(method).append(' ');
+      for (int i = 0; i < p.length; i++) {
+        boolean named = p.length > 1 && p[1].equals("instances") && (i == 2 || i == 4);
+        call.append('/').append(named ? (i == 2 ? "{instance}" : "{snapshot}") : p[i]);
+      }
+      calls.computeIfAbsent(call.toString(), k -> new AtomicLong()).incrementAndGet();
+      if (p.length == 5 && method.equals("GET") && p[3].equals("snapshots")) {
+        snapshotsRead.add(p[2] + "/" + p[4]);
+      }
       if (p.length == 1 && method.equals("GET")) {
         sync(ex, serverInfo());
       } else if (p.length == 2 && p[1].equals("instances") && method.equals("GET")) {
