@@ -733,6 +733,12 @@ public final class LxdClient implements AutoCloseable {
     }
   }
 
+  /** Renames a custom volume within its pool ({@code lxc storage volume rename}). */
+  public Operation renameVolume(String pool, String name, String newName) {
+    return async(call("POST", url("1.0", "storage-pools", pool, "volumes", "custom", name),
+        obj().put("name", newName).put("pool", pool)));
+  }
+
   public Operation deleteVolume(String pool, String name) {
     return async(call("DELETE", url("1.0", "storage-pools", pool, "volumes", "custom", name), null));
   }
