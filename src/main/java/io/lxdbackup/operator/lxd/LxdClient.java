@@ -1294,7 +1294,12 @@ public final class LxdClient implements AutoCloseable {
    * What to copy where for a custom volume, like {@code lxc storage volume copy
    * a:pool/name b:pool/target [--refresh] [--volume-only]}.
    */
-  public record VolumeCopyRequest(VolumeTarget source, VolumeTarget target, boolean volumeOnly, boolean refresh) {}
+  public record VolumeCopyRequest(VolumeTarget source, VolumeTarget target, boolean volumeOnly, boolean refresh,
+      Map<String, String> config) {
+    public VolumeCopyRequest(VolumeTarget source, VolumeTarget target, boolean volumeOnly, boolean refresh) {
+      this(source, target, volumeOnly, refresh, Map.of());
+    }
+  }
 
   /**
    * Copies a custom volume from {@code source} into this client's server in pull mode: the
@@ -1346,6 +1351,9 @@ public final class LxdClient implements AutoCloseable {
         cfg.put(k, v);
       }
     });
+    if (req.config() != null) {
+      req.config().forEach(cfg::put);
+    }
     body.putObject("source").put("type", "migration").put("mode", mode)
         .put("name", req.source().name()).put("pool", req.source().pool())
         .put("volume_only", req.volumeOnly()).put("refresh", req.refresh());
