@@ -411,6 +411,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     List<String> before = target.isPresent() ? snapshotNames(onTarget(sides, () -> sides.target().listSnapshots(plan.target())))
         : List.of();
 
+    VolumesNotIncluded.check(copy, st, sides.source(), plan.instance(), "copy", clock, events);
     // The intent, durably, before LXD is asked for anything (see class comment).
     Instant now = clock.instant();
     st.setSyncId(newSyncId());

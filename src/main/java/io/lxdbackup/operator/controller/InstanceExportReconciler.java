@@ -271,6 +271,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       return;
     }
     TargetChecks.requireExists(client, instance, spec.getRemoteRef().getName());
+    if (!instance.isVolume()) {
+      VolumesNotIncluded.check(e, status, client, instance.name(), "export", clock, events);
+    }
     List<Candidate> candidates = candidates(settings.compression(), server);
     for (int i = 0; i < candidates.size(); i++) {
       Candidate c = candidates.get(i);

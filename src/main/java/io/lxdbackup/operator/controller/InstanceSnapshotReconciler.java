@@ -302,6 +302,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     metrics.operation(KIND, "create", "success", Duration.ofNanos(System.nanoTime() - t0));
     snap.getStatus().setSnapshotName(name);
     events.normal(snap, "Created", "Created snapshot " + name + " of " + instance);
+    if (!instance.isVolume() && (spec.getDiskVolumesMode() == null || "root".equals(spec.getDiskVolumesMode().value()))) {
+      VolumesNotIncluded.check(snap, snap.getStatus(), client, instance.name(), "snapshot", clock, events);
+    }
   }
 
   /**
