@@ -126,7 +126,7 @@ final class VolumeRestore {
     }
     try {
       BackupManifest m = BackupManifest.fromJson(src.store().getSmall(ObjectKeys.manifestKey(src.key())));
-      if (!m.isVolume()) {
+      if (!m.exportsVolume()) {
         throw Failure.permanent(Reasons.INVALID_SPEC, "object " + src.key() + " is the export of instance " + m.instance()
             + ", not of a volume; restore it with spec.instance");
       }

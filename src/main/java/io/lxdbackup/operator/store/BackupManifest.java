@@ -61,7 +61,7 @@ public record BackupManifest(
   }
 
   /** Whether this is the export of a custom volume rather than of an instance. */
-  public boolean isVolume() {
+  public boolean exportsVolume() {
     return volume != null;
   }
 
