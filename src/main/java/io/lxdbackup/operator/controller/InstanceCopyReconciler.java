@@ -140,7 +140,8 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
 
   /** The spec, validated and with defaults applied. */
   record Plan(String instance, String target, CopyMode mode, RefreshStrategy strategy, boolean refresh,
-      boolean instanceOnly, String pool, CronSchedule schedule, Long deadline, boolean suspend) {
+      boolean instanceOnly, String pool, CronSchedule schedule, Long deadline, boolean suspend,
+      VolumeCopy.Request volume) {
     String staging() {
       return CopyNames.staging(target);
     }
@@ -295,13 +296,13 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     if (spec.getTargetRemoteRef() == null || blank(spec.getTargetRemoteRef().getName())) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.targetRemoteRef.name is required");
     }
-    if (blank(spec.getInstance())) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
-    }
-    String target = blank(spec.getTargetInstance()) ? spec.getInstance() : spec.getTargetInstance();
+    VolumeCopy.Request volume = volumeRequest(spec);
+    String source = volume != null ? volume.source().toString() : spec.getInstance();
+    String target = volume != null ? volume.target().toString()
+        : blank(spec.getTargetInstance()) ? spec.getInstance() : spec.getTargetInstance();
     if (spec.getSourceRemoteRef().getName().equals(spec.getTargetRemoteRef().getName())
         && Objects.equals(blankToNull(spec.getSourceProject()), blankToNull(spec.getTargetProject()))
-        && spec.getInstance().equals(target)) {
+        && source.equals(target)) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "source and target are the same instance; set spec.targetInstance,"
           + " spec.targetProject or another spec.targetRemoteRef");
     }
@@ -321,10 +322,43 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     if (spec.getStartingDeadlineSeconds() != null && spec.getStartingDeadlineSeconds() < 0) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.startingDeadlineSeconds must be 0 or more");
     }
-    return new Plan(spec.getInstance(), target, spec.getMode() == null ? CopyMode.PULL : spec.getMode(),
+    return new Plan(source, target, spec.getMode() == null ? CopyMode.PULL : spec.getMode(),
         spec.getRefreshStrategy() == null ? RefreshStrategy.STAGING : spec.getRefreshStrategy(), refresh,
         Boolean.TRUE.equals(spec.getInstanceOnly()), blankToNull(spec.getTargetStoragePool()), schedule,
-        spec.getStartingDeadlineSeconds(), Boolean.TRUE.equals(spec.getSuspend()));
+        spec.getStartingDeadlineSeconds(), Boolean.TRUE.equals(spec.getSuspend()), volume);
+  }
+
+  /** The volume copy the spec asks for ({@link VolumeCopy}), or null for an instance copy. */
+  private static VolumeCopy.Request volumeRequest(InstanceCopySpec spec) {
+    io.lxdbackup.operator.lxd.LxdTarget source = Targets.of(spec.getInstance(), spec.getVolume());
+    if (!(source instanceof io.lxdbackup.operator.lxd.VolumeTarget v)) {
+      return null;
+    }
+    if (spec.getMode() != null && spec.getMode() != CopyMode.PULL) {
+      throw Failure.permanent(Reasons.INCOMPATIBLE_MODE, "a volume is copied in pull mode (the target server pulls"
+          + " from the source); remove spec.mode or set it to pull");
+    }
+    io.lxdbackup.operator.lxd.VolumeTarget target = spec.getTargetVolume() == null ? v
+        : (io.lxdbackup.operator.lxd.VolumeTarget) Targets.of(null, spec.getTargetVolume());
+    return new VolumeCopy.Request(v, target, Boolean.TRUE.equals(spec.getInstanceOnly()),
+        !Boolean.FALSE.equals(spec.getRefresh()), null);
+  }
+
+  /** The volume copy of this resource, with its owner mark. */
+  private VolumeCopy.Request volumeRequest(InstanceCopy copy, Plan plan) {
+    VolumeCopy.Request r = plan.volume();
+    return new VolumeCopy.Request(r.source(), r.target(), r.volumeOnly(), r.refresh(), owner(copy));
+  }
+
+  /** When to reconcile again after a successful copy: the schedule's next time, if any. */
+  private Duration afterSync(InstanceCopy copy, Plan plan) {
+    CopyTrigger t = CopyTrigger.decide(plan.schedule(), plan.suspend(), plan.deadline(), history(copy), clock.instant());
+    copy.getStatus().setNextSyncTime(t.nextSyncTime().map(z -> Conditions.timestamp(z.toInstant())).orElse(null));
+    return t.run() ? Duration.ofSeconds(1) : t.requeueAfter().orElse(null);
+  }
+
+  private VolumeCopy volumeCopy() {
+    return new VolumeCopy(kube, events, metrics, clock, OPERATION_TIMEOUT);
   }
 
   private Sides connect(InstanceCopy copy, Plan plan) {
@@ -357,6 +391,10 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
   // ------------------------------------------------------------------ starting
 
   private UpdateControl<InstanceCopy> start(InstanceCopy copy, Plan plan, Sides sides, CopyTrigger trigger) {
+    if (plan.volume() != null) {
+      return volumeCopy().start(copy, volumeRequest(copy, plan), sides.source(), sides.target(), sides.sourceRemote(),
+          sides.targetRemote(), trigger.scheduledTime(), trigger.why(), c -> afterSync(c, plan));
+    }
     InstanceCopyStatus st = copy.getStatus();
     String owner = owner(copy);
     onSource(sides, () -> {
@@ -403,6 +441,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     List<String> before = target.isPresent() ? snapshotNames(onTarget(sides, () -> sides.target().listSnapshots(plan.target())))
         : List.of();
 
+    VolumesNotIncluded.check(copy, st, sides.source(), plan.instance(), "copy", clock, events);
     // The intent, durably, before LXD is asked for anything (see class comment).
     Instant now = clock.instant();
     st.setSyncId(newSyncId());
@@ -580,6 +619,10 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
 
   /** After a restart in {@code Copying}: picks the copy up from what is on the target server. */
   private UpdateControl<InstanceCopy> resume(InstanceCopy copy, Plan plan, Sides sides) {
+    if (plan.volume() != null) {
+      return volumeCopy().resume(copy, volumeRequest(copy, plan), sides.source(), sides.target(), sides.targetRemote(),
+          c -> afterSync(c, plan));
+    }
     InstanceCopyStatus st = copy.getStatus();
     Path path = pathOf(st, plan, onTarget(sides, () -> find(sides.target(), plan.target())).isPresent());
     if (st.getOperationId() != null) {
@@ -822,7 +865,8 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
 
   private UpdateControl<InstanceCopy> failed(InstanceCopy copy, Exception e, InstanceCopyStatus was) {
     InstanceCopyStatus st = copy.getStatus();
-    Failure f = Failure.from(e, "copy of " + (copy.getSpec() == null ? "?" : copy.getSpec().getInstance()));
+    Failure f = Failure.from(e, "copy of " + (copy.getSpec() == null ? "?" : copy.getSpec().getInstance() != null
+        ? copy.getSpec().getInstance() : "volume " + copy.getSpec().getVolume()));
     boolean inFlight = st.getSyncId() != null;
     if (!inFlight) {
       st.setPhase(InstanceCopyPhase.FAILED);
@@ -1029,6 +1073,10 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     byte[] b = new byte[6];
     RANDOM.nextBytes(b);
     return HexFormat.of().formatHex(b);
+  }
+
+  static Instant timeOf(String s) {
+    return time(s);
   }
 
   private static Instant time(String s) {

@@ -18,6 +18,8 @@ import io.lxdbackup.operator.api.v1alpha1.ObjectInfo;
 import io.lxdbackup.operator.api.v1alpha1.Progress;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.LxdTarget;
+import io.lxdbackup.operator.lxd.VolumeTarget;
 import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.ServerInfo;
 import io.lxdbackup.operator.lxd.Snapshot;
@@ -186,7 +188,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         // shutdown or deletion stopped the transfer: the recorded intent is resumed or cleaned up
         return UpdateControl.noUpdate();
       }
-      Failure f = Failure.from(ex, "export of " + (e.getSpec() == null ? "?" : e.getSpec().getInstance()));
+      Failure f = Failure.from(ex, "export of " + label(e));
       int failures = status.getFailures() == null ? 1 : status.getFailures() + 1;
       boolean giveUp = !f.isTransient() || failures >= MAX_FAILURES;
       String message = f.getMessage();
@@ -206,7 +208,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       metrics.operation(KIND, "export", f.reason(), null);
       if (giveUp && before != InstanceExportPhase.FAILED) {
         metrics.failure(KIND, ns(e), e.getSpec() == null || e.getSpec().getRemoteRef() == null ? null
-            : e.getSpec().getRemoteRef().getName(), e.getSpec() == null ? null : e.getSpec().getInstance(), clock.instant());
+            : e.getSpec().getRemoteRef().getName(), e.getSpec() == null ? null : label(e), clock.instant());
       }
       if (giveUp) {
         return UpdateControl.patchStatus(e);
@@ -224,9 +226,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     if (spec == null || spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
     }
-    if (spec.getInstance() == null || spec.getInstance().isBlank()) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
-    }
+    Targets.of(spec.getInstance(), spec.getVolume());
     if (spec.getStoreRef() == null || spec.getStoreRef().getName() == null) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.storeRef.name is required");
     }
@@ -286,18 +286,16 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
   private void ensureBackup(InstanceExport e, LxdClient client, ObjectStore store, Settings settings) {
     InstanceExportSpec spec = e.getSpec();
     InstanceExportStatus status = e.getStatus();
-    String instance = spec.getInstance();
+    LxdTarget instance = target(e);
     String name = backupName(e);
     ServerInfo server = client.server();
     if (status.getPhase() == InstanceExportPhase.CREATING_BACKUP && adoptInterruptedBackup(e, client, name)) {
       startUploading(e, client, store);
       return;
     }
-    try {
-      client.getInstance(instance);
-    } catch (LxdException.NotFound ex) {
-      throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + instance + " does not exist in project "
-          + client.project() + " on " + spec.getRemoteRef().getName() + "; check spec.instance and spec.project");
+    TargetChecks.requireExists(client, instance, spec.getRemoteRef().getName());
+    if (!instance.isVolume()) {
+      VolumesNotIncluded.check(e, status, client, instance.name(), "export", clock, events);
     }
     List<Candidate> candidates = candidates(settings.compression(), server);
     for (int i = 0; i < candidates.size(); i++) {
@@ -368,7 +366,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
    * operation failed) is deleted so it is created again.
    */
   private boolean adoptInterruptedBackup(InstanceExport e, LxdClient client, String name) {
-    String instance = e.getSpec().getInstance();
+    LxdTarget instance = target(e);
     String opId = e.getStatus().getBackupOperation();
     if (opId != null) {
       try {
@@ -412,6 +410,10 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       return prefix + spec.getKey();
     }
     try {
+      if (target(e) instanceof VolumeTarget v) {
+        return ObjectKeys.volumeExportKey(prefix, ns(e), spec.getRemoteRef().getName(), client.project(), v.pool(),
+            v.name(), e.getMetadata().getName(), e.getStatus().getCompression().value());
+      }
       return ObjectKeys.exportKey(prefix, ns(e), spec.getRemoteRef().getName(), client.project(), spec.getInstance(),
           e.getMetadata().getName(), e.getStatus().getCompression().value());
     } catch (IllegalArgumentException ex) {
@@ -425,7 +427,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       throws IOException {
     InstanceExportSpec spec = e.getSpec();
     InstanceExportStatus status = e.getStatus();
-    String instance = spec.getInstance();
+    LxdTarget instance = target(e);
     String key = status.getObject().getKey();
     String name = status.getBackupName() != null ? status.getBackupName() : backupName(e);
     if (status.getManifestKey() != null && status.getObject().getSha256() != null
@@ -478,7 +480,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       // the size LXD claims sizes the parts, within --max-part-size and the permit's memory
       UploadOptions sized = transfers.sizeUpload(permit, uploadOptions, total, "the LXD backup of " + instance);
       UploadOptions options = sized.withContentType(contentType(status.getCompression()))
-          .withMetadata(Map.of("instance", instance, "export", e.getMetadata().getName()))
+          .withMetadata(Map.of(instance.kind(), instance.toString(), "export", e.getMetadata().getName()))
           .withProgress(bytes -> reportProgress(e, bytes, total), PROGRESS_INTERVAL);
       result = store.upload(key, in, total, options);
     } catch (ChecksumMismatchException ex) {
@@ -524,11 +526,12 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     status.getObject().setSize(result.size());
     status.getObject().setSha256(result.sha256());
     ServerInfo server = client.server();
-    BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, key, instance,
+    BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, key, spec.getInstance(),
         spec.getRemoteRef().getName(), client.project(), server.serverVersion(), server.serverName(),
         status.getCompression().value(), result.size(), result.sha256(), Boolean.TRUE.equals(spec.getInstanceOnly()),
         Boolean.TRUE.equals(spec.getOptimizedStorage()), status.getSnapshots(), parse(status.getStartTime()),
-        clock.instant(), e.getMetadata().getName(), ns(e));
+        clock.instant(), e.getMetadata().getName(), ns(e),
+        instance instanceof VolumeTarget v ? new BackupManifest.Volume(v.pool(), v.name()) : null);
     // recorded before it is written: a restart then finds the pair and only finishes
     status.setManifestKey(manifest.manifestKey());
     setProgress(status, result.size(), result.size());
@@ -575,19 +578,19 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
   private void finish(InstanceExport e, LxdClient client, Settings settings) {
     InstanceExportStatus status = e.getStatus();
     String name = status.getBackupName() != null ? status.getBackupName() : backupName(e);
-    deleteBackup(client, e.getSpec().getInstance(), name);
+    deleteBackup(client, target(e), name);
     status.setBackupName(null);
     status.setBackupOperation(null);
     Instant now = clock.instant();
     status.setPhase(InstanceExportPhase.COMPLETED);
     status.setCompletionTime(Conditions.timestamp(now));
     status.setExpiration(settings.ttl() == null ? null : Conditions.timestamp(now.plus(settings.ttl())));
-    String msg = "Exported " + e.getSpec().getInstance() + " to s3://" + status.getObject().getBucket() + "/"
+    String msg = "Exported " + Targets.describe(target(e)) + " to s3://" + status.getObject().getBucket() + "/"
         + status.getObject().getKey() + " (" + status.getObject().getSize() + " bytes, " + status.getCompression().value()
         + ", sha256 " + status.getObject().getSha256() + " in " + status.getManifestKey() + ")";
     Conditions.set(status, generation(e), clock, Condition.COMPLETE, true, Reasons.EXPORT_COMPLETED, msg);
     events.normal(e, Reasons.EXPORT_COMPLETED, msg);
-    metrics.lastSuccess(KIND, ns(e), e.getSpec().getRemoteRef().getName(), e.getSpec().getInstance(), now);
+    metrics.lastSuccess(KIND, ns(e), e.getSpec().getRemoteRef().getName(), target(e).toString(), now);
   }
 
   private void setProgress(InstanceExportStatus status, long done, long total) {
@@ -720,7 +723,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
     try {
       LxdClient client = connections.connect(ns(e), e.getSpec().getRemoteRef().getName(), e.getSpec().getProject()).client();
-      deleteBackup(client, e.getSpec().getInstance(), status.getBackupName());
+      deleteBackup(client, target(e), status.getBackupName());
       status.setBackupName(null);
       status.setBackupOperation(null);
     } catch (RuntimeException ex) {
@@ -735,7 +738,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
   }
 
-  private void deleteBackup(LxdClient client, String instance, String name) {
+  private void deleteBackup(LxdClient client, LxdTarget instance, String name) {
     try {
       client.waitFor(client.deleteBackup(instance, name), OPERATION_TIMEOUT);
       metrics.operation(KIND, "deleteBackup", "success", null);
@@ -744,7 +747,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
   }
 
-  private static void deleteBackupQuietly(LxdClient client, String instance, String name) {
+  private static void deleteBackupQuietly(LxdClient client, LxdTarget instance, String name) {
     try {
       client.waitFor(client.deleteBackup(instance, name), OPERATION_TIMEOUT);
     } catch (LxdException.NotFound ex) {
@@ -765,12 +768,12 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         || status.getPhase() == InstanceExportPhase.UPLOADING) {
       try {
         LxdClient client = connections.connect(ns(e), spec.getRemoteRef().getName(), spec.getProject()).client();
-        deleteBackup(client, spec.getInstance(), status.getBackupName() != null ? status.getBackupName() : backupName(e));
+        deleteBackup(client, target(e), status.getBackupName() != null ? status.getBackupName() : backupName(e));
       } catch (RuntimeException ex) {
         Failure f = Failure.from(ex, "deleting the LXD backup");
         if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
           leftBehind(e, f, "LXD backup " + (status.getBackupName() != null ? status.getBackupName() : backupName(e))
-              + " of instance " + spec.getInstance() + " was left on the server");
+              + " of " + Targets.describe(target(e)) + " was left on the server");
         } else if (!Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
           pending.add("LXD backup");
           last = f;
@@ -829,6 +832,18 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
 
   private static Instant parse(String t) {
     return t == null ? null : Instant.parse(t);
+  }
+
+  static LxdTarget target(InstanceExport e) {
+    return Targets.of(e.getSpec().getInstance(), e.getSpec().getVolume());
+  }
+
+  /** The instance name, or pool/volume, for messages; safe on an invalid spec. */
+  static String label(InstanceExport e) {
+    if (e.getSpec() == null) {
+      return "?";
+    }
+    return e.getSpec().getInstance() != null ? e.getSpec().getInstance() : String.valueOf(e.getSpec().getVolume());
   }
 
   static String ns(InstanceExport e) {

@@ -119,7 +119,9 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject()).client();
       RestoreSource src = spec.getSource();
       String note = null;
-      if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
+      if (spec.getVolume() != null) {
+        restoreVolume(r, client);
+      } else if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
         restoreSnapshot(r, client);
       } else {
         ObjectSource object = resolveObject(r);
@@ -132,13 +134,13 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       status.setPhase(InstanceRestorePhase.COMPLETED);
       status.setRestoredAt(Conditions.timestamp(clock.instant()));
       Conditions.set(status, gen, clock, Condition.COMPLETE, true, Reasons.RESTORED,
-          "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")" + (note == null ? "" : "; " + note));
+          restoredMessage(spec, status) + (note == null ? "" : "; " + note));
       if (note != null) {
         events.warning(r, Reasons.RESTORED, note);
       }
       metrics.operation(KIND, "restore", "success", Duration.ofNanos(System.nanoTime() - t0));
-      metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), spec.getInstance(), clock.instant());
-      events.normal(r, "Restored", "Instance " + spec.getInstance() + " restored");
+      metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), label(r), clock.instant());
+      events.normal(r, "Restored", restoredMessage(spec, status));
       return UpdateControl.patchStatus(r);
     } catch (Transfers.Queued q) {
       boolean changed = Transfers.markQueued(status, gen, clock, Condition.COMPLETE, q.getMessage());
@@ -150,11 +152,11 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         LOG.info("InstanceRestore {}/{} interrupted by shutdown", ns(r), r.getMetadata().getName());
         return UpdateControl.noUpdate();
       }
-      Failure f = Failure.from(unwrap(e), "restore of " + (r.getSpec() == null ? "?" : r.getSpec().getInstance()));
+      Failure f = Failure.from(unwrap(e), "restore of " + label(r));
       metrics.operation(KIND, "restore", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
       if (!f.isTransient() && status.getPhase() != InstanceRestorePhase.FAILED) {
         metrics.failure(KIND, ns(r), r.getSpec() == null || r.getSpec().getRemoteRef() == null ? null
-            : r.getSpec().getRemoteRef().getName(), r.getSpec() == null ? null : r.getSpec().getInstance(), clock.instant());
+            : r.getSpec().getRemoteRef().getName(), r.getSpec() == null ? null : label(r), clock.instant());
       }
       status.setPhase(f.isTransient() ? InstanceRestorePhase.RUNNING : InstanceRestorePhase.FAILED);
       Conditions.set(status, gen, clock, Condition.COMPLETE, false, f.reason(), f.getMessage());
@@ -172,10 +174,13 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     if (spec == null || spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
     }
-    if (spec.getInstance() == null || spec.getInstance().isBlank()) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
-    }
-    if (!VALID_NAME.matcher(spec.getInstance()).matches()) {
+    if (Targets.of(spec.getInstance(), spec.getVolume()).isVolume()) {
+      if (Boolean.TRUE.equals(spec.getStateful()) || spec.getStoragePool() != null
+          || (spec.getDevices() != null && !spec.getDevices().isEmpty())) {
+        throw Failure.permanent(Reasons.INVALID_SPEC, "stateful, storagePool and devices apply to instances only; "
+            + "a volume is imported into spec.volume.pool");
+      }
+    } else if (!VALID_NAME.matcher(spec.getInstance()).matches()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance '" + spec.getInstance() + "' is not a valid LXD instance name: "
           + "1 to 63 letters, digits and hyphens, starting with a letter and not ending with a hyphen");
     }
@@ -185,6 +190,41 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     if (n != 1) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.source must name exactly one of snapshot, snapshotRef, exportRef, object");
     }
+  }
+
+  // ------------------------------------------------------------------ volume restore
+
+  /** A custom volume, to a snapshot or from an export: see {@link VolumeRestore}. */
+  private void restoreVolume(InstanceRestore r, LxdClient client) throws IOException {
+    VolumeRestore vr = new VolumeRestore(kube, remotes, active, () -> closing, TIMEOUT);
+    RestoreSource src = r.getSpec().getSource();
+    if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
+      vr.restoreSnapshot(r, client, staging -> markRunning(r, staging));
+      return;
+    }
+    ObjectSource os = resolveObject(r);
+    vr.requireVolumeExport(r, os);
+    vr.importObject(r, client, os, restoreId(r), staging -> markRunning(r, staging));
+    InstanceRestoreStatus status = r.getStatus();
+    status.setObjectKey(os.key());
+    status.setSha256(os.sha256());
+    status.setStagingInstance(null);
+    status.setBytesDone(os.size());
+  }
+
+  private static String restoredMessage(InstanceRestoreSpec spec, InstanceRestoreStatus status) {
+    if (spec.getVolume() != null) {
+      return "Volume " + spec.getVolume() + " restored";
+    }
+    return "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")";
+  }
+
+  /** The instance name, or pool/volume, for messages; safe on an invalid spec. */
+  static String label(InstanceRestore r) {
+    if (r.getSpec() == null) {
+      return "?";
+    }
+    return r.getSpec().getInstance() != null ? r.getSpec().getInstance() : String.valueOf(r.getSpec().getVolume());
   }
 
   // ------------------------------------------------------------------ snapshot restore
@@ -522,7 +562,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
     status.setStagingInstance(staging);
     Conditions.set(status, r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration(), clock,
-        Condition.COMPLETE, false, Reasons.RESTORING, "Restoring " + r.getSpec().getInstance());
+        Condition.COMPLETE, false, Reasons.RESTORING, "Restoring " + label(r));
     StatusWriter.patchStatus(kube, r);
   }
 

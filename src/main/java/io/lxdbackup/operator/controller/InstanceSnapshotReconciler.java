@@ -15,6 +15,9 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
+import io.lxdbackup.operator.lxd.LxdTarget;
+import io.lxdbackup.operator.lxd.VolumeSnapshotNames;
+import io.lxdbackup.operator.lxd.VolumeTarget;
 import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
@@ -100,7 +103,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     try {
       ExpiryRequest expiry = validate(snap.getSpec());
       LxdClient client = connections.connect(ns(snap), snap.getSpec().getRemoteRef().getName(), snap.getSpec().getProject()).client();
-      String instance = snap.getSpec().getInstance();
+      LxdTarget instance = target(snap);
       boolean resume = status.getPhase() == InstanceSnapshotPhase.CREATING
           || (status.getSnapshotName() == null && status.getCreationRequestedAt() != null);
       if (resume || status.getSnapshotName() == null) {
@@ -152,7 +155,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     } catch (StatusWriteFailed e) {
       throw e.getCause();
     } catch (Exception e) {
-      Failure f = Failure.from(e, "snapshot of " + snap.getSpec().getInstance());
+      Failure f = Failure.from(e, "snapshot of " + label(snap));
       if (status.getSnapshotName() == null || status.getPhase() != InstanceSnapshotPhase.READY) {
         // never leave "Creating" behind unless the intent is still live (retryable error)
         if (!(f.isTransient() && status.getPhase() == InstanceSnapshotPhase.CREATING)) {
@@ -169,7 +172,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       metrics.operation(KIND, "reconcile", f.reason(), null);
       if (before != InstanceSnapshotPhase.FAILED && status.getPhase() == InstanceSnapshotPhase.FAILED) {
         metrics.failure(KIND, ns(snap), snap.getSpec() == null || snap.getSpec().getRemoteRef() == null ? null
-            : snap.getSpec().getRemoteRef().getName(), snap.getSpec() == null ? null : snap.getSpec().getInstance(), clock.instant());
+            : snap.getSpec().getRemoteRef().getName(), snap.getSpec() == null ? null : label(snap), clock.instant());
       }
       Duration next = f.isTransient() ? Backoff.delay(failures, Duration.ofMinutes(5)) : RESYNC;
       return UpdateControl.patchStatus(snap).rescheduleAfter(next);
@@ -195,8 +198,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     if (spec == null || spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
     }
-    if (spec.getInstance() == null || spec.getInstance().isBlank()) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance is required");
+    LxdTarget target = Targets.of(spec.getInstance(), spec.getVolume());
+    if (target.isVolume() && (Boolean.TRUE.equals(spec.getStateful()) || spec.getDiskVolumesMode() != null)) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "stateful and diskVolumesMode apply to instances only, not to volume "
+          + target + "; remove them");
     }
     int forms = (spec.getExpiresAt() != null ? 1 : 0) + (spec.getTtl() != null ? 1 : 0)
         + (Boolean.TRUE.equals(spec.getNoExpiry()) ? 1 : 0);
@@ -226,14 +231,12 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   private void create(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
     InstanceSnapshotSpec spec = snap.getSpec();
     InstanceSnapshotStatus status = snap.getStatus();
-    String instance = spec.getInstance();
-    try {
-      client.getInstance(instance);
-    } catch (LxdException.NotFound e) {
-      throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + instance + " does not exist in project "
-          + client.project() + " on " + spec.getRemoteRef().getName() + "; check spec.instance and spec.project");
-    }
+    LxdTarget instance = target(snap);
+    TargetChecks.requireExists(client, instance, spec.getRemoteRef().getName());
     String name = blankToNull(spec.getSnapshotName());
+    if (name == null && instance instanceof VolumeTarget vol) {
+      name = nextVolumeSnapshotName(client, vol);
+    }
     if (name != null && client.snapshotExists(instance, name)) {
       if (!Boolean.TRUE.equals(spec.getReuse())) {
         throw Failure.permanent(Reasons.ALREADY_EXISTS, "snapshot " + name + " already exists on instance " + instance
@@ -255,7 +258,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
 
   private void doCreate(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry, String name, Instant requestedAt) {
     InstanceSnapshotSpec spec = snap.getSpec();
-    String instance = spec.getInstance();
+    LxdTarget instance = target(snap);
     Set<String> existing = name == null
         ? client.listSnapshots(instance).stream().map(Snapshot::name).collect(Collectors.toSet()) : Set.of();
     Instant expiresAt = null;
@@ -299,6 +302,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     metrics.operation(KIND, "create", "success", Duration.ofNanos(System.nanoTime() - t0));
     snap.getStatus().setSnapshotName(name);
     events.normal(snap, "Created", "Created snapshot " + name + " of " + instance);
+    if (!instance.isVolume() && (spec.getDiskVolumesMode() == null || "root".equals(spec.getDiskVolumesMode().value()))) {
+      VolumesNotIncluded.check(snap, snap.getStatus(), client, instance.name(), "snapshot", clock, events);
+    }
   }
 
   /**
@@ -337,15 +343,15 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       return;
     }
     String name = blankToNull(snap.getSpec().getSnapshotName());
-    if (name != null && client.snapshotExists(snap.getSpec().getInstance(), name)) {
+    if (name == null && target(snap) instanceof VolumeTarget vol) {
+      name = status.getSnapshotName() != null ? status.getSnapshotName() : nextVolumeSnapshotName(client, vol);
+      status.setSnapshotName(name);
+    }
+    if (name != null && client.snapshotExists(target(snap), name)) {
       throw Failure.permanent(Reasons.ALREADY_EXISTS, "snapshot " + name + " already exists on instance "
-          + snap.getSpec().getInstance() + " and was not created by this resource; set reuse: true to replace it");
+          + label(snap) + " and was not created by this resource; set reuse: true to replace it");
     }
-    try {
-      client.getInstance(snap.getSpec().getInstance());
-    } catch (LxdException.NotFound e) {
-      throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + snap.getSpec().getInstance() + " does not exist");
-    }
+    TargetChecks.requireExists(client, target(snap), snap.getSpec().getRemoteRef().getName());
     doCreate(snap, client, expiry, name, requestedAt);
   }
 
@@ -359,12 +365,13 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
    */
   private void awaitRunningSnapshotCreations(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
     Instant since = requestedAt.minus(CLOCK_SLACK);
-    for (Operation op : client.runningOperationsOn(snap.getSpec().getInstance())) {
-      if (!SNAPSHOT_CREATE_DESCRIPTION.equals(op.description()) || (op.createdAt() != null && op.createdAt().isBefore(since))) {
+    LxdTarget target = target(snap);
+    for (Operation op : client.runningOperationsOn(target)) {
+      if (!target.snapshotCreateDescription().equals(op.description()) || (op.createdAt() != null && op.createdAt().isBefore(since))) {
         continue;
       }
       LOG.info("InstanceSnapshot {}/{}: waiting for snapshot operation {} on {} started before a restart", ns(snap),
-          snap.getMetadata().getName(), op.id(), snap.getSpec().getInstance());
+          snap.getMetadata().getName(), op.id(), label(snap));
       try {
         client.waitFor(op, OPERATION_TIMEOUT);
       } catch (LxdException.NotFound | LxdException.OperationFailed | LxdException.AlreadyExists
@@ -382,10 +389,18 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   private Optional<Snapshot> findOwn(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
     String name = blankToNull(snap.getSpec().getSnapshotName());
     Instant since = requestedAt.minus(CLOCK_SLACK);
-    List<Snapshot> all = client.listSnapshots(snap.getSpec().getInstance());
+    LxdTarget target = target(snap);
+    List<Snapshot> all = client.listSnapshots(target);
+    if (name == null && target.isVolume()) {
+      // volume snapshots are always named before the request (see nextVolumeSnapshotName)
+      String recorded = snap.getStatus() == null ? null : snap.getStatus().getSnapshotName();
+      return all.stream().filter(s -> s.name().equals(recorded)).findFirst();
+    }
     if (name != null) {
+      // LXD 5.0 keeps no creation time on volume snapshots: a volume snapshot is ours by its
+      // name, which was checked to be free before the intent was recorded
       return all.stream().filter(s -> s.name().equals(name))
-          .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(since)).findFirst();
+          .filter(s -> s.createdAt() == null ? target.isVolume() : !s.createdAt().isBefore(since)).findFirst();
     }
     Set<String> claimed = claimedByOthers(snap);
     return all.stream().filter(s -> !claimed.contains(s.name()))
@@ -406,6 +421,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     Set<String> claimed = all
         .filter(o -> !o.getMetadata().getUid().equals(snap.getMetadata().getUid()))
         .filter(o -> o.getSpec() != null && Objects.equals(o.getSpec().getInstance(), snap.getSpec().getInstance())
+            && Objects.equals(o.getSpec().getVolume(), snap.getSpec().getVolume())
             && o.getSpec().getRemoteRef() != null
             && Objects.equals(o.getSpec().getRemoteRef().getName(), snap.getSpec().getRemoteRef().getName())
             && Objects.equals(o.getSpec().getProject(), snap.getSpec().getProject()))
@@ -426,7 +442,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
 
   private static String claimKey(InstanceSnapshot snap) {
     return ns(snap) + "|" + snap.getSpec().getRemoteRef().getName() + "|" + snap.getSpec().getProject() + "|"
-        + snap.getSpec().getInstance();
+        + snap.getSpec().getInstance() + (snap.getSpec().getVolume() == null ? "" : "|" + snap.getSpec().getVolume());
   }
 
   /**
@@ -482,7 +498,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
    * changing nothing, when {@code mayUpdateExpiry} is false and the snapshot's expiry needs an
    * update on the server.
    */
-  private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, String instance,
+  private UpdateControl<InstanceSnapshot> observe(InstanceSnapshot snap, LxdClient client, LxdTarget instance,
       ExpiryRequest expiry, InstanceSnapshotPhase before, boolean mayUpdateExpiry) {
     InstanceSnapshotStatus status = snap.getStatus();
     long gen = generation(snap);
@@ -529,7 +545,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       events.normal(snap, "Recovered", "Snapshot " + s.name() + " of " + instance + " is ready again");
     }
     if (s.createdAt() != null) {
-      metrics.lastSuccess(KIND, ns(snap), snap.getSpec().getRemoteRef().getName(), instance, s.createdAt());
+      metrics.lastSuccess(KIND, ns(snap), snap.getSpec().getRemoteRef().getName(), instance.toString(), s.createdAt());
     }
     return UpdateControl.patchStatus(snap).rescheduleAfter(RESYNC);
   }
@@ -562,9 +578,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       if (name != null) {
         long t0 = System.nanoTime();
         try {
-          client.waitFor(client.deleteSnapshot(spec.getInstance(), name), OPERATION_TIMEOUT);
+          client.waitFor(client.deleteSnapshot(target(snap), name), OPERATION_TIMEOUT);
           metrics.operation(KIND, "delete", "success", Duration.ofNanos(System.nanoTime() - t0));
-          events.normal(snap, "Deleted", "Deleted snapshot " + name + " of " + spec.getInstance());
+          events.normal(snap, "Deleted", "Deleted snapshot " + name + " of " + label(snap));
         } catch (LxdException.NotFound e) {
           // already gone: nothing to do
         }
@@ -580,7 +596,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         // the namespace is being deleted and the server cannot be reached any more: say what stays there
         String what = status.getSnapshotName() != null ? "LXD snapshot " + status.getSnapshotName()
             : "the LXD snapshot this resource was creating (if any)";
-        String msg = what + " of instance " + spec.getInstance() + " was left on the server: " + f.getMessage();
+        String msg = what + " of " + label(snap) + " was left on the server: " + f.getMessage();
         LOG.warn("InstanceSnapshot {}/{}: {}", ns(snap), snap.getMetadata().getName(), msg);
         events.warning(snap, f.reason(), msg);
         return DeleteControl.defaultDelete();
@@ -621,6 +637,32 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       return a == b;
     }
     return Math.abs(a.getEpochSecond() - b.getEpochSecond()) < 1;
+  }
+
+  /** The instance name, or pool/volume, for messages; safe on an invalid spec. */
+  static String label(InstanceSnapshot s) {
+    if (s.getSpec() == null) {
+      return "?";
+    }
+    return s.getSpec().getInstance() != null ? s.getSpec().getInstance() : String.valueOf(s.getSpec().getVolume());
+  }
+
+  static LxdTarget target(InstanceSnapshot s) {
+    return Targets.of(s.getSpec().getInstance(), s.getSpec().getVolume());
+  }
+
+  /**
+   * The name for a volume snapshot the spec leaves to the server's pattern. LXD 5.0 keeps no
+   * creation time on volume snapshots, so a server-named one could not be found again after a
+   * restart: the name is chosen here by the volume's snapshots.pattern and recorded first.
+   */
+  private static String nextVolumeSnapshotName(LxdClient client, VolumeTarget vol) {
+    String pattern = client.getVolume(vol.pool(), vol.name()).config().get("snapshots.pattern");
+    if (!VolumeSnapshotNames.supported(pattern)) {
+      throw Failure.permanent(Reasons.INVALID_SPEC, "volume " + vol + " has snapshots.pattern " + pattern
+          + ", a template only the server renders; set spec.snapshotName, or use a %d pattern such as snap%d");
+    }
+    return VolumeSnapshotNames.next(pattern, client.listSnapshots(vol).stream().map(Snapshot::name).toList());
   }
 
   static String blankToNull(String s) {

@@ -29,6 +29,9 @@ public final class Reasons {
   // LXD objects
   public static final String NOT_FOUND = "NotFound";
   public static final String INSTANCE_NOT_FOUND = "InstanceNotFound";
+  public static final String VOLUME_NOT_FOUND = "VolumeNotFound";
+  public static final String VOLUMES_NOT_INCLUDED = "VolumesNotIncluded";
+  public static final String NO_VOLUMES_LEFT_OUT = "NoVolumesLeftOut";
   public static final String ALREADY_EXISTS = "AlreadyExists";
   public static final String NOT_SUPPORTED = "NotSupported";
   public static final String REJECTED_BY_SERVER = "RejectedByServer";

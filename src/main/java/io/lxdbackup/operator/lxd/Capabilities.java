@@ -31,6 +31,12 @@ public record Capabilities(
   public static final String EXT_BACKUP_COMPRESSION_ALGORITHM = "backup_compression_algorithm";
   public static final String EXT_EXPLICIT_TRUST_TOKEN = "explicit_trust_token";
   public static final String EXT_OPERATION_WAIT = "operation_wait";
+  public static final String EXT_VOLUME_SNAPSHOTS = "storage_api_volume_snapshots";
+  public static final String EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY = "custom_volume_snapshot_expiry";
+  public static final String EXT_VOLUME_SNAPSHOT_SCHEDULING = "volume_snapshot_scheduling";
+  public static final String EXT_CUSTOM_VOLUME_BACKUP = "custom_volume_backup";
+  public static final String EXT_CUSTOM_VOLUME_REFRESH = "custom_volume_refresh";
+  public static final String EXT_STORAGE_REMOTE_VOLUME_HANDLING = "storage_api_remote_volume_handling";
 
   /**
    * Compression algorithms a backup may ask for. LXD validates the choice against the tools

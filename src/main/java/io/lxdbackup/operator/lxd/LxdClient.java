@@ -400,12 +400,14 @@ public final class LxdClient implements AutoCloseable {
 
   /** Running operations that name the instance among their resources (a copy into it, a backup of it, ...). */
   public List<Operation> runningOperationsOn(String instance) {
-    Set<String> paths = Set.of("/1.0/instances/" + instance, "/1.0/containers/" + instance,
-        "/1.0/virtual-machines/" + instance);
+    return runningOperationsOn(LxdTarget.instance(instance));
+  }
+
+  /** Running operations that name the instance or volume among their resources. */
+  public List<Operation> runningOperationsOn(LxdTarget target) {
     List<Operation> out = new ArrayList<>();
     for (Operation op : listOperations()) {
-      if (!op.isDone() && op.resources().values().stream().flatMap(List::stream)
-          .map(r -> r.contains("?") ? r.substring(0, r.indexOf('?')) : r).anyMatch(paths::contains)) {
+      if (!op.isDone() && target.isNamedBy(op)) {
         out.add(op);
       }
     }
@@ -688,6 +690,92 @@ public final class LxdClient implements AutoCloseable {
     return out;
   }
 
+  /** {@code GET /1.0/storage-pools/<pool>/volumes/custom/<name>}. */
+  public StorageVolume getVolume(String pool, String name) {
+    JsonNode n = call("GET", url("1.0", "storage-pools", pool, "volumes", "custom", name), null).metadata;
+    return new StorageVolume(pool, n.path("name").asText(name), n.path("content_type").asText("filesystem"),
+        n.path("description").asText(""), stringMap(n.path("config")), strings(n.path("used_by")));
+  }
+
+  public boolean volumeExists(String pool, String name) {
+    try {
+      getVolume(pool, name);
+      return true;
+    } catch (LxdException.NotFound e) {
+      return false;
+    }
+  }
+
+  /** The custom volumes of a pool in this project (snapshots left out). */
+  public List<StorageVolume> listCustomVolumes(String pool) {
+    JsonNode md = call("GET", url("1.0", "storage-pools", pool, "volumes", "custom").newBuilder()
+        .addQueryParameter("recursion", "1").build(), null).metadata;
+    List<StorageVolume> out = new ArrayList<>();
+    md.forEach(n -> {
+      if (!n.path("name").asText().contains("/")) {
+        out.add(new StorageVolume(pool, n.path("name").asText(), n.path("content_type").asText("filesystem"),
+            n.path("description").asText(""), stringMap(n.path("config")), strings(n.path("used_by"))));
+      }
+    });
+    return out;
+  }
+
+  /** Creates an empty custom filesystem volume (used by tests and examples). */
+  public void createVolume(String pool, String name, Map<String, String> config) {
+    ObjectNode body = obj().put("name", name).put("type", "custom").put("content_type", "filesystem");
+    ObjectNode cfg = body.putObject("config");
+    if (config != null) {
+      config.forEach(cfg::put);
+    }
+    Operation op = async(call("POST", url("1.0", "storage-pools", pool, "volumes", "custom"), body));
+    if (op != null) {
+      waitFor(op, Duration.ofMinutes(5));
+    }
+  }
+
+  /** Renames a custom volume within its pool ({@code lxc storage volume rename}). */
+  public Operation renameVolume(String pool, String name, String newName) {
+    return async(call("POST", url("1.0", "storage-pools", pool, "volumes", "custom", name),
+        obj().put("name", newName).put("pool", pool)));
+  }
+
+  public Operation deleteVolume(String pool, String name) {
+    return async(call("DELETE", url("1.0", "storage-pools", pool, "volumes", "custom", name), null));
+  }
+
+  /**
+   * Sets and removes single config keys of a custom volume and leaves the others (the
+   * volume's {@code snapshots.schedule}, {@code .expiry}, {@code .pattern} in server mode).
+   * Guarded by the volume's ETag and retried when someone else changed it in between.
+   */
+  public void updateVolumeConfig(String pool, String name, Map<String, String> set, Set<String> remove) {
+    for (int attempt = 0; ; attempt++) {
+      Result cur = call("GET", url("1.0", "storage-pools", pool, "volumes", "custom", name), null);
+      ObjectNode put = obj().put("description", cur.metadata.path("description").asText(""));
+      ObjectNode cfg = put.putObject("config");
+      cur.metadata.path("config").fields().forEachRemaining(e -> cfg.put(e.getKey(), e.getValue().asText()));
+      if (set != null) {
+        set.forEach(cfg::put);
+      }
+      if (remove != null) {
+        remove.forEach(cfg::remove);
+      }
+      try {
+        Operation op = async(call("PUT", url("1.0", "storage-pools", pool, "volumes", "custom", name), put, null,
+            cur.etag()));
+        if (op != null) {
+          waitFor(op, Duration.ofMinutes(2));
+        }
+        return;
+      } catch (LxdException e) {
+        if (e.statusCode() == 412 && attempt < 5) {
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- files
 
   /** Reads a file from an instance (small files; used to verify restores). */
@@ -731,10 +819,25 @@ public final class LxdClient implements AutoCloseable {
   }
 
   public Operation createSnapshot(String instance, SnapshotRequest req) {
+    return createSnapshot(LxdTarget.instance(instance), req);
+  }
+
+  public Operation createSnapshot(LxdTarget target, SnapshotRequest req) {
     ServerInfo info = server();
     ObjectNode body = obj();
     if (req.name() != null && !req.name().isEmpty()) {
       body.put("name", req.name());
+    }
+    if (target instanceof VolumeTarget) {
+      info.require(Capabilities.EXT_VOLUME_SNAPSHOTS, "snapshots of custom storage volumes");
+      if (req.stateful()) {
+        throw new IllegalArgumentException("a storage volume has no running state: stateful applies to instances only");
+      }
+      if (req.expiresAt() != null || req.neverExpire()) {
+        info.require(Capabilities.EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY, "setting the expiry of a volume snapshot");
+        body.put("expires_at", req.neverExpire() ? NEVER : req.expiresAt().toString());
+      }
+      return async(call("POST", url(target.path("snapshots")), body));
     }
     if (req.stateful()) {
       info.require(Capabilities.EXT_STATEFUL, "stateful snapshots");
@@ -752,11 +855,15 @@ public final class LxdClient implements AutoCloseable {
         info.require(Capabilities.EXT_DISK_VOLUMES_MODE, "diskVolumesMode " + req.diskVolumesMode());
       }
     }
-    return async(call("POST", url("1.0", "instances", instance, "snapshots"), body));
+    return async(call("POST", url(target.path("snapshots")), body));
   }
 
   public List<Snapshot> listSnapshots(String instance) {
-    JsonNode md = call("GET", url("1.0", "instances", instance, "snapshots").newBuilder()
+    return listSnapshots(LxdTarget.instance(instance));
+  }
+
+  public List<Snapshot> listSnapshots(LxdTarget target) {
+    JsonNode md = call("GET", url(target.path("snapshots")).newBuilder()
         .addQueryParameter("recursion", "1").build(), null).metadata;
     List<Snapshot> out = new ArrayList<>();
     md.forEach(n -> out.add(parseSnapshot(n)));
@@ -764,12 +871,20 @@ public final class LxdClient implements AutoCloseable {
   }
 
   public Snapshot getSnapshot(String instance, String name) {
-    return parseSnapshot(call("GET", url("1.0", "instances", instance, "snapshots", name), null).metadata);
+    return getSnapshot(LxdTarget.instance(instance), name);
+  }
+
+  public Snapshot getSnapshot(LxdTarget target, String name) {
+    return parseSnapshot(call("GET", url(target.path("snapshots", name)), null).metadata);
   }
 
   public boolean snapshotExists(String instance, String name) {
+    return snapshotExists(LxdTarget.instance(instance), name);
+  }
+
+  public boolean snapshotExists(LxdTarget target, String name) {
     try {
-      getSnapshot(instance, name);
+      getSnapshot(target, name);
       return true;
     } catch (LxdException.NotFound e) {
       return false;
@@ -778,9 +893,20 @@ public final class LxdClient implements AutoCloseable {
 
   /** Sets a snapshot's expiry; null means never. */
   public Operation updateSnapshotExpiry(String instance, String name, Instant expiresAt) {
-    server().require(Capabilities.EXT_SNAPSHOT_EXPIRY, "snapshot expiry");
+    return updateSnapshotExpiry(LxdTarget.instance(instance), name, expiresAt);
+  }
+
+  /** Sets a snapshot's expiry; null means never. A volume snapshot keeps its description. */
+  public Operation updateSnapshotExpiry(LxdTarget target, String name, Instant expiresAt) {
     ObjectNode body = obj().put("expires_at", expiresAt == null ? NEVER : expiresAt.toString());
-    return async(call("PUT", url("1.0", "instances", instance, "snapshots", name), body));
+    if (target instanceof VolumeTarget) {
+      server().require(Capabilities.EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY, "the expiry of a volume snapshot");
+      JsonNode current = call("GET", url(target.path("snapshots", name)), null).metadata;
+      body.put("description", current.path("description").asText(""));
+    } else {
+      server().require(Capabilities.EXT_SNAPSHOT_EXPIRY, "snapshot expiry");
+    }
+    return async(call("PUT", url(target.path("snapshots", name)), body));
   }
 
   public Operation renameSnapshot(String instance, String name, String newName) {
@@ -788,7 +914,11 @@ public final class LxdClient implements AutoCloseable {
   }
 
   public Operation deleteSnapshot(String instance, String name) {
-    return async(call("DELETE", url("1.0", "instances", instance, "snapshots", name), null));
+    return deleteSnapshot(LxdTarget.instance(instance), name);
+  }
+
+  public Operation deleteSnapshot(LxdTarget target, String name) {
+    return async(call("DELETE", url(target.path("snapshots", name)), null));
   }
 
   /** Restores an instance in place to one of its snapshots. */
@@ -800,6 +930,18 @@ public final class LxdClient implements AutoCloseable {
     return async(call("PUT", url("1.0", "instances", instance), body));
   }
 
+  /**
+   * Restores a custom volume in place to one of its snapshots ({@code lxc storage volume
+   * restore}). LXD takes the restore from a PUT of the volume and leaves its config alone.
+   */
+  public Operation restoreVolumeSnapshot(VolumeTarget volume, String snapshot) {
+    server().require(Capabilities.EXT_VOLUME_SNAPSHOTS, "restoring a volume snapshot");
+    StorageVolume current = getVolume(volume.pool(), volume.name());
+    ObjectNode body = obj().put("restore", snapshot).put("description", current.description());
+    body.set("config", MAPPER.valueToTree(current.config()));
+    return async(call("PUT", url(volume.segments()), body));
+  }
+
   // ---------------------------------------------------------------- backups
 
   /** Options of a new LXD-side backup. Null fields are left to the server. */
@@ -807,11 +949,23 @@ public final class LxdClient implements AutoCloseable {
       String compression, Integer version) {}
 
   public Operation createBackup(String instance, BackupRequest req) {
+    return createBackup(LxdTarget.instance(instance), req);
+  }
+
+  /**
+   * Creates an LXD-side backup of an instance or custom volume. For a volume
+   * {@code instanceOnly} means "without its snapshots" ({@code volume_only}).
+   */
+  public Operation createBackup(LxdTarget target, BackupRequest req) {
     ServerInfo info = server();
     ObjectNode body = obj().put("name", req.name())
-        .put("instance_only", req.instanceOnly())
-        .put("container_only", req.instanceOnly())
         .put("optimized_storage", req.optimizedStorage());
+    if (target instanceof VolumeTarget) {
+      info.require(Capabilities.EXT_CUSTOM_VOLUME_BACKUP, "exporting a custom storage volume");
+      body.put("volume_only", req.instanceOnly());
+    } else {
+      body.put("instance_only", req.instanceOnly()).put("container_only", req.instanceOnly());
+    }
     if (req.expiresAt() != null) {
       body.put("expires_at", req.expiresAt().toString());
     }
@@ -823,11 +977,15 @@ public final class LxdClient implements AutoCloseable {
       info.require(Capabilities.EXT_BACKUP_METADATA_VERSION, "choosing the backup format version");
       body.put("version", req.version());
     }
-    return async(call("POST", url("1.0", "instances", instance, "backups"), body));
+    return async(call("POST", url(target.path("backups")), body));
   }
 
   public List<Backup> listBackups(String instance) {
-    JsonNode md = call("GET", url("1.0", "instances", instance, "backups").newBuilder()
+    return listBackups(LxdTarget.instance(instance));
+  }
+
+  public List<Backup> listBackups(LxdTarget target) {
+    JsonNode md = call("GET", url(target.path("backups")).newBuilder()
         .addQueryParameter("recursion", "1").build(), null).metadata;
     List<Backup> out = new ArrayList<>();
     md.forEach(n -> out.add(parseBackup(n)));
@@ -835,11 +993,19 @@ public final class LxdClient implements AutoCloseable {
   }
 
   public Backup getBackup(String instance, String name) {
-    return parseBackup(call("GET", url("1.0", "instances", instance, "backups", name), null).metadata);
+    return getBackup(LxdTarget.instance(instance), name);
+  }
+
+  public Backup getBackup(LxdTarget target, String name) {
+    return parseBackup(call("GET", url(target.path("backups", name)), null).metadata);
   }
 
   public Operation deleteBackup(String instance, String name) {
-    return async(call("DELETE", url("1.0", "instances", instance, "backups", name), null));
+    return deleteBackup(LxdTarget.instance(instance), name);
+  }
+
+  public Operation deleteBackup(LxdTarget target, String name) {
+    return async(call("DELETE", url(target.path("backups", name)), null));
   }
 
   /** An open download; close it to release the connection. */
@@ -855,7 +1021,12 @@ public final class LxdClient implements AutoCloseable {
    * and closes it; nothing is buffered beyond the socket.
    */
   public Download downloadBackup(String instance, String name) {
-    HttpUrl u = url("1.0", "instances", instance, "backups", name, "export");
+    return downloadBackup(LxdTarget.instance(instance), name);
+  }
+
+  /** {@link #downloadBackup(String, String)} for an instance or a custom volume. */
+  public Download downloadBackup(LxdTarget target, String name) {
+    HttpUrl u = url(target.path("backups", name, "export"));
     Response resp = null;
     try {
       resp = execute(streaming, new Request.Builder().url(u).get().build());
@@ -895,6 +1066,22 @@ public final class LxdClient implements AutoCloseable {
       info.require(Capabilities.EXT_IMPORT_DEVICES, "device overrides on import");
       rb.header("X-LXD-devices", encodeDevices(req.devices()));
     }
+    return postStream(rb, data, length);
+  }
+
+  /**
+   * Creates a custom volume from a volume backup file read from {@code data}
+   * ({@code lxc storage volume import}), under {@code name} in {@code pool}. {@code length}
+   * may be -1 (chunked upload). The stream is read exactly once.
+   */
+  public Operation importVolumeBackup(InputStream data, long length, String pool, String name) {
+    server().require(Capabilities.EXT_CUSTOM_VOLUME_BACKUP, "importing a custom storage volume");
+    Request.Builder rb = new Request.Builder().url(url("1.0", "storage-pools", pool, "volumes", "custom"))
+        .header("X-LXD-name", name);
+    return postStream(rb, data, length);
+  }
+
+  private Operation postStream(Request.Builder rb, InputStream data, long length) {
     // A failure of the source (a checksum mismatch, a broken download) aborts the upload and
     // is reported as such, not as a network problem with LXD.
     IOException[] sourceError = new IOException[1];
@@ -1100,6 +1287,76 @@ public final class LxdClient implements AutoCloseable {
     if (inst.config().get("volatile.base_image") != null) {
       src.put("base-image", inst.config().get("volatile.base_image"));
     }
+    return body;
+  }
+
+  /**
+   * What to copy where for a custom volume, like {@code lxc storage volume copy
+   * a:pool/name b:pool/target [--refresh] [--volume-only]}.
+   */
+  public record VolumeCopyRequest(VolumeTarget source, VolumeTarget target, boolean volumeOnly, boolean refresh,
+      Map<String, String> config) {
+    public VolumeCopyRequest(VolumeTarget source, VolumeTarget target, boolean volumeOnly, boolean refresh) {
+      this(source, target, volumeOnly, refresh, Map.of());
+    }
+  }
+
+  /**
+   * Copies a custom volume from {@code source} into this client's server in pull mode: the
+   * source opens a migration operation ({@code POST} on the volume with {@code migration:
+   * true}), this server creates the volume from it. With {@code refresh} (extension
+   * {@code custom_volume_refresh}) an existing target volume is brought up to date and only
+   * missing snapshots travel. Returns both operations; the source's is cancelled if the
+   * target refuses.
+   */
+  public CopyOperations pullVolumeFrom(LxdClient source, VolumeCopyRequest req) {
+    if (source.endpoint.isUnix()) {
+      throw new IllegalArgumentException("a pull copy needs the source server's HTTPS address, not a unix socket");
+    }
+    ServerInfo srcInfo = source.server();
+    server().require(Capabilities.EXT_STORAGE_REMOTE_VOLUME_HANDLING, "copying a storage volume between servers");
+    if (req.refresh()) {
+      server().require(Capabilities.EXT_CUSTOM_VOLUME_REFRESH, "refreshing a copied storage volume");
+    }
+    StorageVolume vol = source.getVolume(req.source().pool(), req.source().name());
+    Operation srcOp = async(source.call("POST", source.url(req.source().segments()), obj()
+        .put("name", req.source().name()).put("pool", req.source().pool())
+        .put("migration", true).put("volume_only", req.volumeOnly())));
+    try {
+      ObjectNode body = volumeMigrationTarget(vol, req, "pull");
+      ObjectNode src = (ObjectNode) body.get("source");
+      src.put("operation", source.base.newBuilder().addPathSegments("1.0/operations/" + srcOp.id()).build().toString())
+          .put("certificate", srcInfo.certificatePem());
+      ObjectNode secrets = src.putObject("secrets");
+      if (srcOp.metadata() != null) {
+        srcOp.metadata().fields().forEachRemaining(e -> secrets.put(e.getKey(), e.getValue().asText()));
+      }
+      if (!source.project().equals("default")) {
+        src.put("project", source.project());
+      }
+      return new CopyOperations(srcOp, async(call("POST",
+          url("1.0", "storage-pools", req.target().pool(), "volumes", "custom"), body)));
+    } catch (RuntimeException e) {
+      source.cancelOperation(srcOp.id());
+      throw e;
+    }
+  }
+
+  private static ObjectNode volumeMigrationTarget(StorageVolume vol, VolumeCopyRequest req, String mode) {
+    ObjectNode body = obj().put("name", req.target().name()).put("type", "custom")
+        .put("content_type", vol.contentType()).put("description", vol.description());
+    ObjectNode cfg = body.putObject("config");
+    vol.config().forEach((k, v) -> {
+      if (!k.startsWith("volatile.")) {
+        cfg.put(k, v);
+      }
+    });
+    if (req.config() != null) {
+      req.config().forEach(cfg::put);
+    }
+    body.putObject("source").put("type", "migration").put("mode", mode)
+        .put("name", req.source().name()).put("pool", req.source().pool())
+        .put("volume_only", req.volumeOnly()).put("refresh", req.refresh());
     return body;
   }
 
@@ -1387,7 +1644,7 @@ public final class LxdClient implements AutoCloseable {
     int slash = name.lastIndexOf('/');
     return new Backup(slash >= 0 ? name.substring(slash + 1) : name, time(n.path("created_at").asText(null)),
         time(n.path("expires_at").asText(null)),
-        n.path("instance_only").asBoolean(n.path("container_only").asBoolean(false)),
+        n.path("instance_only").asBoolean(n.path("container_only").asBoolean(n.path("volume_only").asBoolean(false))),
         n.path("optimized_storage").asBoolean(false));
   }
 

@@ -24,6 +24,8 @@ import java.util.List;
  * @param snapshots         names of the instance snapshots inside the backup (empty when instanceOnly)
  * @param exportName        name of the {@code InstanceExport} that wrote it
  * @param exportNamespace   its namespace
+ * @param volume            the custom volume exported ({@code instance} is null then); null for
+ *                          an instance export, and absent from manifests of earlier operators
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupManifest(
@@ -43,7 +45,25 @@ public record BackupManifest(
     Instant createdAt,
     Instant completedAt,
     String exportName,
-    String exportNamespace) {
+    String exportNamespace,
+    Volume volume) {
+
+  /** A custom storage volume: its pool and name. */
+  public record Volume(String pool, String name) {}
+
+  /** The manifest of an instance export. */
+  public BackupManifest(int formatVersion, String key, String instance, String remote, String project,
+      String lxdServerVersion, String lxdServerName, String compression, long size, String sha256,
+      boolean instanceOnly, boolean optimizedStorage, List<String> snapshots, Instant createdAt,
+      Instant completedAt, String exportName, String exportNamespace) {
+    this(formatVersion, key, instance, remote, project, lxdServerVersion, lxdServerName, compression, size, sha256,
+        instanceOnly, optimizedStorage, snapshots, createdAt, completedAt, exportName, exportNamespace, null);
+  }
+
+  /** Whether this is the export of a custom volume rather than of an instance. */
+  public boolean exportsVolume() {
+    return volume != null;
+  }
 
   public static final int FORMAT_VERSION = 1;
   public static final String CONTENT_TYPE = "application/json";

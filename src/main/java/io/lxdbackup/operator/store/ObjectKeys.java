@@ -49,6 +49,22 @@ public final class ObjectKeys {
         + segment("name", name) + "." + extensionFor(compression);
   }
 
+  /**
+   * {@code <prefix><namespace>/<remote>/<project>/_volumes/<pool>/<volume>/<name>.tar[.<ext>]}:
+   * the export of a custom volume. {@code _volumes} cannot be an instance name, so volume and
+   * instance exports never share a folder.
+   */
+  public static String volumeExportKey(String prefix, String namespace, String remote, String project,
+      String pool, String volume, String name, String compression) {
+    return normalizePrefix(prefix)
+        + segment("namespace", namespace) + "/"
+        + segment("remote", remote) + "/"
+        + segment("project", project == null || project.isBlank() ? "default" : project) + "/_volumes/"
+        + segment("pool", pool) + "/"
+        + segment("volume", volume) + "/"
+        + segment("name", name) + "." + extensionFor(compression);
+  }
+
   /** File extension of an LXD backup tarball: {@code tar.gz}, {@code tar.zst}, ..., or {@code tar}. */
   public static String extensionFor(String compression) {
     String c = compression == null ? "" : compression.strip().toLowerCase(Locale.ROOT);

@@ -45,6 +45,8 @@ class ExamplesE2ETest {
       a.waitFor(a.createInstanceFromImage(name, rig.image(), Map.of("security.privileged", "true")), T);
       a.writeFile(name, "/root/data.txt", ("data of " + name).getBytes(StandardCharsets.UTF_8), 0644);
     }
+    a.createVolume(rig.get("storage.pool"), "data", Map.of());
+    java.nio.file.Files.writeString(rig.volumeDir("a", rig.get("storage.pool"), "data").resolve("data.txt"), "data of the volume");
     s3 = S3Server.start();
     try (var raw = s3.rawClient()) {
       raw.createBucket(CreateBucketRequest.builder().bucket("lxd-backups").build());
@@ -77,6 +79,8 @@ class ExamplesE2ETest {
   static void cleanLxd() {
     LxdRig.deleteQuietly(a, "web1", "db1", "web1-restored");
     LxdRig.deleteQuietly(b, "db1");
+    rig.deleteVolumesQuietly(a, "data");
+    rig.deleteVolumesQuietly(b, "data", "data-restored");
   }
 
   static void apply(String file, String... flags) throws Exception {
@@ -136,6 +140,22 @@ class ExamplesE2ETest {
     apply("instancecopy.yaml");
     await("instancecopies", "db1-to-backup", "phase", "Synced");
     assertThat(new String(b.readFile("db1", "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("data of db1");
+
+    // custom volumes: the same kinds with spec.volume
+    apply("volume-snapshot.yaml");
+    await("instancesnapshots", "data-before-upgrade", "phase", "Ready");
+    apply("volume-export.yaml");
+    await("instanceexports", "data-export", "phase", "Completed");
+    apply("volume-restore.yaml");
+    await("instancerestores", "data-import", "phase", "Completed");
+    await("instancerestores", "data-rollback", "phase", "Completed");
+    assertThat(java.nio.file.Files.readString(rig.volumeDir("b", "default", "data-restored").resolve("data.txt")))
+        .isEqualTo("data of the volume");
+    apply("volume-copy.yaml");
+    await("instancecopies", "data-to-backup", "phase", "Synced");
+    assertThat(java.nio.file.Files.readString(rig.volumeDir("b", "default", "data").resolve("data.txt")))
+        .isEqualTo("data of the volume");
+    assertThat(cluster.kubectl("get", "iexp", "data-export", "-n", NS)).contains("VOLUME", "data");
 
     // what a user sees: the printer columns filled in, and the operator's Events in describe
     assertThat(cluster.kubectl("get", "iexp", "-n", NS)).contains("web1-export", "Completed");

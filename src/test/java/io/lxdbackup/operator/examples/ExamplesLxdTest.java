@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdTarget;
 import io.lxdbackup.operator.testing.Commands;
 import io.lxdbackup.operator.testing.ExampleFiles;
 import io.lxdbackup.operator.testing.Fixtures;
@@ -59,6 +60,8 @@ class ExamplesLxdTest {
       a.waitFor(a.createInstanceFromImage(name, rig.image(), Map.of("security.privileged", "true")), T);
       a.writeFile(name, "/root/data.txt", ("data of " + name).getBytes(StandardCharsets.UTF_8), 0644);
     }
+    a.createVolume(rig.get("storage.pool"), "data", Map.of());
+    Files.writeString(rig.volumeDir("a", rig.get("storage.pool"), "data").resolve("data.txt"), "data of the volume");
     s3 = S3Server.start();
     try (var raw = s3.rawClient()) {
       raw.createBucket(CreateBucketRequest.builder().bucket("lxd-backups").build());
@@ -92,6 +95,8 @@ class ExamplesLxdTest {
   static void cleanLxd() {
     LxdRig.deleteQuietly(a, "web1", "db1", "web1-restored");
     LxdRig.deleteQuietly(b, "db1");
+    rig.deleteVolumesQuietly(a, "data");
+    rig.deleteVolumesQuietly(b, "data", "data-restored");
   }
 
   @Test
@@ -126,6 +131,22 @@ class ExamplesLxdTest {
     apply("instancecopy.yaml");
     awaitField("instancecopies", "db1-to-backup", "phase", "Synced");
     assertThat(new String(b.readFile("db1", "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("data of db1");
+
+    // custom volumes: the same kinds with spec.volume
+    apply("volume-snapshot.yaml");
+    awaitField("instancesnapshots", "data-before-upgrade", "phase", "Ready");
+    assertThat(a.snapshotExists(LxdTarget.volume("default", "data"), "before-upgrade")).isTrue();
+    apply("volume-export.yaml");
+    awaitField("instanceexports", "data-export", "phase", "Completed");
+    Files.writeString(rig.volumeDir("a", "default", "data").resolve("data.txt"), "changed");
+    apply("volume-restore.yaml");
+    awaitField("instancerestores", "data-import", "phase", "Completed");
+    awaitField("instancerestores", "data-rollback", "phase", "Completed");
+    assertThat(Files.readString(rig.volumeDir("b", "default", "data-restored").resolve("data.txt"))).isEqualTo("data of the volume");
+    assertThat(Files.readString(rig.volumeDir("a", "default", "data").resolve("data.txt"))).isEqualTo("data of the volume");
+    apply("volume-copy.yaml");
+    awaitField("instancecopies", "data-to-backup", "phase", "Synced");
+    assertThat(Files.readString(rig.volumeDir("b", "default", "data").resolve("data.txt"))).isEqualTo("data of the volume");
 
     // kubectl reads them back through the same API (what a user sees)
     String out = run(List.of(kubectl, "--kubeconfig", kubeconfig.toString(), "get", "isnap,iexp,irestore", "-o", "name"), null);

@@ -167,6 +167,38 @@ public final class LxdRig {
     }
   }
 
+  /** A fresh custom volume in the rig's storage pool of daemon "a" or "b"; returns its name. */
+  public String createVolume(LxdClient client, String prefix) {
+    String name = uniqueName(prefix);
+    client.createVolume(get("storage.pool"), name, Map.of());
+    return name;
+  }
+
+  /**
+   * Where a custom volume of the default project keeps its files on the rig's {@code dir} pool:
+   * tests read and write a volume's content there, independently of the operator and LXD's API.
+   */
+  public Path volumeDir(String daemon, String pool, String volume) {
+    return Path.of(get(daemon + ".socket")).getParent().resolve("storage-pools").resolve(pool).resolve("custom")
+        .resolve("default_" + volume);
+  }
+
+  /** Deletes custom volumes of the rig's pool, ignoring ones already gone; for test clean-up. */
+  public void deleteVolumesQuietly(LxdClient client, String... names) {
+    for (String n : names) {
+      if (n == null) {
+        continue;
+      }
+      try {
+        client.waitFor(client.deleteVolume(get("storage.pool"), n), Duration.ofMinutes(2));
+      } catch (LxdException.NotFound e) {
+        // already gone
+      } catch (LxdException e) {
+        System.err.println("clean-up left volume " + n + " behind: " + e.getMessage());
+      }
+    }
+  }
+
   /** Deletes instances, ignoring ones already gone; for test clean-up. */
   public static void deleteQuietly(LxdClient client, String... names) {
     List<String> failures = new ArrayList<>();

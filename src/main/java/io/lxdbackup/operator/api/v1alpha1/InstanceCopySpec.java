@@ -17,6 +17,18 @@ import java.util.Objects;
     value = "!has(self.schedule) || !has(self.refresh) || self.refresh",
     message = "a schedule repeats the copy onto the same target instance, which needs refresh: true",
     reason = "FieldValueInvalid")
+@ValidationRule(
+    value = "has(self.instance) != has(self.volume)",
+    message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
+@ValidationRule(
+    value = "!has(self.targetVolume) || has(self.volume)",
+    message = "targetVolume applies to volume copies; use targetInstance for an instance")
+@ValidationRule(
+    value = "!has(self.volume) || (!has(self.targetInstance) && !has(self.targetStoragePool))",
+    message = "a volume copy names its target with targetVolume, not targetInstance or targetStoragePool")
+@ValidationRule(
+    value = "!has(self.volume) || !has(self.mode) || self.mode == 'pull'",
+    message = "a volume is copied in pull mode (the target server pulls from the source); remove mode or set it to pull")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceCopySpec {
@@ -29,14 +41,19 @@ public class InstanceCopySpec {
   @Required
   private ObjectRef targetRemoteRef;
 
-  @JsonPropertyDescription("Source instance name; required.")
-  @Required
+  @JsonPropertyDescription("Source instance name; exactly one of instance and volume.")
   @Size(min = 1, max = 63)
   private String instance;
 
   @JsonPropertyDescription("Instance name on the target; absent = same as instance.")
   @Size(min = 1, max = 63)
   private String targetInstance;
+
+  @JsonPropertyDescription("Custom storage volume to copy instead of an instance ({pool, name}); exactly one of instance and volume. Copied in pull mode.")
+  private VolumeRef volume;
+
+  @JsonPropertyDescription("Volume copy only: pool and name on the target server; absent = the same pool and name as volume.")
+  private VolumeRef targetVolume;
 
   @JsonPropertyDescription("LXD project on the source; default: the source LxdRemote's spec.project.")
   @Size(min = 1, max = 63)
@@ -105,6 +122,22 @@ public class InstanceCopySpec {
 
   public void setInstance(String instance) {
     this.instance = instance;
+  }
+
+  public VolumeRef getTargetVolume() {
+    return targetVolume;
+  }
+
+  public void setTargetVolume(VolumeRef targetVolume) {
+    this.targetVolume = targetVolume;
+  }
+
+  public VolumeRef getVolume() {
+    return volume;
+  }
+
+  public void setVolume(VolumeRef volume) {
+    this.volume = volume;
   }
 
   public String getTargetInstance() {
@@ -215,6 +248,8 @@ public class InstanceCopySpec {
     return Objects.equals(sourceRemoteRef, that.sourceRemoteRef)
         && Objects.equals(targetRemoteRef, that.targetRemoteRef)
         && Objects.equals(instance, that.instance)
+        && Objects.equals(volume, that.volume)
+        && Objects.equals(targetVolume, that.targetVolume)
         && Objects.equals(targetInstance, that.targetInstance)
         && Objects.equals(sourceProject, that.sourceProject)
         && Objects.equals(targetProject, that.targetProject)
@@ -235,6 +270,8 @@ public class InstanceCopySpec {
         sourceRemoteRef,
         targetRemoteRef,
         instance,
+        volume,
+        targetVolume,
         targetInstance,
         sourceProject,
         targetProject,
@@ -254,6 +291,8 @@ public class InstanceCopySpec {
     return "InstanceCopySpec{" + "sourceRemoteRef=" + sourceRemoteRef
         + ", targetRemoteRef=" + targetRemoteRef
         + ", instance=" + instance
+        + ", volume=" + volume
+        + ", targetVolume=" + targetVolume
         + ", targetInstance=" + targetInstance
         + ", sourceProject=" + sourceProject
         + ", targetProject=" + targetProject

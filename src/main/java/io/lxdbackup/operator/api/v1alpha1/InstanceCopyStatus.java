@@ -10,7 +10,20 @@ import java.util.Objects;
 /** Observed state of an InstanceCopy. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
+public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> implements VolumesNotIncludedStatus {
+
+  @JsonPropertyDescription("Custom volumes attached to the instance (disk devices, profiles included) that this copy did not cover: their data is not in it. Back them up with spec.volume, or set attachedVolumes: Include where offered. Absent = none.")
+  private java.util.List<AttachedVolume> volumesNotIncluded;
+
+  @Override
+  public java.util.List<AttachedVolume> getVolumesNotIncluded() {
+    return volumesNotIncluded;
+  }
+
+  @Override
+  public void setVolumesNotIncluded(java.util.List<AttachedVolume> volumesNotIncluded) {
+    this.volumesNotIncluded = volumesNotIncluded;
+  }
 
   @JsonPropertyDescription("RFC 3339 time the last copy finished (successfully or not).")
   private String lastSyncTime;
@@ -241,7 +254,8 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
       return false;
     }
     InstanceCopyStatus that = (InstanceCopyStatus) o;
-    return Objects.equals(lastSyncTime, that.lastSyncTime)
+    return Objects.equals(volumesNotIncluded, that.volumesNotIncluded)
+        && Objects.equals(lastSyncTime, that.lastSyncTime)
         && Objects.equals(lastSuccessfulSyncTime, that.lastSuccessfulSyncTime)
         && Objects.equals(nextSyncTime, that.nextSyncTime)
         && Objects.equals(nextRetryTime, that.nextRetryTime)
@@ -267,6 +281,7 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> {
   public int hashCode() {
     return Objects.hash(
         super.hashCode(),
+        volumesNotIncluded,
         lastSyncTime,
         lastSuccessfulSyncTime,
         nextSyncTime,

@@ -20,8 +20,12 @@ import java.util.Objects;
     message = "remoteRef is immutable",
     reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "self.instance == oldSelf.instance",
+    value = "has(self.instance) == has(oldSelf.instance) && (!has(self.instance) || self.instance == oldSelf.instance)",
     message = "instance is immutable",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "has(self.volume) == has(oldSelf.volume) && (!has(self.volume) || self.volume == oldSelf.volume)",
+    message = "volume is immutable",
     reason = "FieldValueForbidden")
 @ValidationRule(
     value = "has(self.project) == has(oldSelf.project) && (!has(self.project) || self.project == oldSelf.project)",
@@ -51,6 +55,9 @@ import java.util.Objects;
     value = "has(self.exportVersion) == has(oldSelf.exportVersion) && (!has(self.exportVersion) || self.exportVersion == oldSelf.exportVersion)",
     message = "exportVersion is immutable",
     reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "has(self.instance) != has(self.volume)",
+    message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceExportSpec {
@@ -59,10 +66,12 @@ public class InstanceExportSpec {
   @Required
   private ObjectRef remoteRef;
 
-  @JsonPropertyDescription("Name of the instance to export; required.")
-  @Required
+  @JsonPropertyDescription("Name of the instance to export; exactly one of instance and volume.")
   @Size(min = 1, max = 63)
   private String instance;
+
+  @JsonPropertyDescription("Custom storage volume to export instead of an instance ({pool, name}); exactly one of instance and volume. instanceOnly then means without the volume snapshots.")
+  private VolumeRef volume;
 
   @JsonPropertyDescription("LXD project; default: the LxdRemote's spec.project.")
   @Size(min = 1, max = 63)
@@ -117,6 +126,14 @@ public class InstanceExportSpec {
 
   public void setInstance(String instance) {
     this.instance = instance;
+  }
+
+  public VolumeRef getVolume() {
+    return volume;
+  }
+
+  public void setVolume(VolumeRef volume) {
+    this.volume = volume;
   }
 
   public String getProject() {
@@ -202,6 +219,7 @@ public class InstanceExportSpec {
     InstanceExportSpec that = (InstanceExportSpec) o;
     return Objects.equals(remoteRef, that.remoteRef)
         && Objects.equals(instance, that.instance)
+        && Objects.equals(volume, that.volume)
         && Objects.equals(project, that.project)
         && Objects.equals(storeRef, that.storeRef)
         && Objects.equals(key, that.key)
@@ -218,6 +236,7 @@ public class InstanceExportSpec {
     return Objects.hash(
         remoteRef,
         instance,
+        volume,
         project,
         storeRef,
         key,
@@ -233,6 +252,7 @@ public class InstanceExportSpec {
   public String toString() {
     return "InstanceExportSpec{" + "remoteRef=" + remoteRef
         + ", instance=" + instance
+        + ", volume=" + volume
         + ", project=" + project
         + ", storeRef=" + storeRef
         + ", key=" + key

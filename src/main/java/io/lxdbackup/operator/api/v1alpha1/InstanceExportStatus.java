@@ -11,7 +11,20 @@ import java.util.Objects;
 /** Observed state of an InstanceExport. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
+public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implements VolumesNotIncludedStatus {
+
+  @JsonPropertyDescription("Custom volumes attached to the instance (disk devices, profiles included) that this export did not cover: their data is not in it. Back them up with spec.volume, or set attachedVolumes: Include where offered. Absent = none.")
+  private java.util.List<AttachedVolume> volumesNotIncluded;
+
+  @Override
+  public java.util.List<AttachedVolume> getVolumesNotIncluded() {
+    return volumesNotIncluded;
+  }
+
+  @Override
+  public void setVolumesNotIncluded(java.util.List<AttachedVolume> volumesNotIncluded) {
+    this.volumesNotIncluded = volumesNotIncluded;
+  }
 
   @JsonPropertyDescription("Name of the temporary LXD backup while it may exist on the server; cleared once it is deleted.")
   private String backupName;
@@ -155,7 +168,8 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
       return false;
     }
     InstanceExportStatus that = (InstanceExportStatus) o;
-    return Objects.equals(backupName, that.backupName)
+    return Objects.equals(volumesNotIncluded, that.volumesNotIncluded)
+        && Objects.equals(backupName, that.backupName)
         && Objects.equals(compression, that.compression)
         && Objects.equals(object, that.object)
         && Objects.equals(manifestKey, that.manifestKey)
@@ -173,6 +187,7 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> {
   public int hashCode() {
     return Objects.hash(
         super.hashCode(),
+        volumesNotIncluded,
         backupName,
         compression,
         object,

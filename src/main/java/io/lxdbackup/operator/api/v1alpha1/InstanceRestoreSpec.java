@@ -17,6 +17,12 @@ import java.util.Objects;
     value = "self == oldSelf",
     message = "spec is immutable; create a new InstanceRestore to restore again",
     reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "has(self.instance) != has(self.volume)",
+    message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
+@ValidationRule(
+    value = "!has(self.volume) || (!has(self.stateful) || !self.stateful) && !has(self.storagePool) && !has(self.devices)",
+    message = "stateful, storagePool and devices apply to instances only; a volume is imported into volume.pool")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceRestoreSpec {
@@ -25,10 +31,12 @@ public class InstanceRestoreSpec {
   @Required
   private ObjectRef remoteRef;
 
-  @JsonPropertyDescription("Target instance name; required.")
-  @Required
+  @JsonPropertyDescription("Target instance name; exactly one of instance and volume.")
   @Size(min = 1, max = 63)
   private String instance;
+
+  @JsonPropertyDescription("Custom storage volume to restore instead of an instance ({pool, name}): restored in place to one of its snapshots, or imported under this pool and name; exactly one of instance and volume.")
+  private VolumeRef volume;
 
   @JsonPropertyDescription("LXD project; default: the LxdRemote's spec.project.")
   @Size(min = 1, max = 63)
@@ -72,6 +80,14 @@ public class InstanceRestoreSpec {
 
   public void setInstance(String instance) {
     this.instance = instance;
+  }
+
+  public VolumeRef getVolume() {
+    return volume;
+  }
+
+  public void setVolume(VolumeRef volume) {
+    this.volume = volume;
   }
 
   public String getProject() {
@@ -141,6 +157,7 @@ public class InstanceRestoreSpec {
     InstanceRestoreSpec that = (InstanceRestoreSpec) o;
     return Objects.equals(remoteRef, that.remoteRef)
         && Objects.equals(instance, that.instance)
+        && Objects.equals(volume, that.volume)
         && Objects.equals(project, that.project)
         && Objects.equals(source, that.source)
         && Objects.equals(stateful, that.stateful)
@@ -155,6 +172,7 @@ public class InstanceRestoreSpec {
     return Objects.hash(
         remoteRef,
         instance,
+        volume,
         project,
         source,
         stateful,
@@ -168,6 +186,7 @@ public class InstanceRestoreSpec {
   public String toString() {
     return "InstanceRestoreSpec{" + "remoteRef=" + remoteRef
         + ", instance=" + instance
+        + ", volume=" + volume
         + ", project=" + project
         + ", source=" + source
         + ", stateful=" + stateful

@@ -33,6 +33,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".spec.instance",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Volume",
+    jsonPath = ".spec.volume.name",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Snapshot",
     jsonPath = ".status.snapshotName",
     type = AdditionalPrinterColumn.Type.STRING)

@@ -18,8 +18,12 @@ import java.util.Objects;
     message = "remoteRef is immutable",
     reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "self.instance == oldSelf.instance",
+    value = "has(self.instance) == has(oldSelf.instance) && (!has(self.instance) || self.instance == oldSelf.instance)",
     message = "instance is immutable",
+    reason = "FieldValueForbidden")
+@ValidationRule(
+    value = "has(self.volume) == has(oldSelf.volume) && (!has(self.volume) || self.volume == oldSelf.volume)",
+    message = "volume is immutable",
     reason = "FieldValueForbidden")
 @ValidationRule(
     value = "has(self.project) == has(oldSelf.project) && (!has(self.project) || self.project == oldSelf.project)",
@@ -48,6 +52,12 @@ import java.util.Objects;
 @ValidationRule(
     value = "(has(self.expiresAt) ? 1 : 0) + (has(self.ttl) ? 1 : 0) + (has(self.noExpiry) && self.noExpiry ? 1 : 0) <= 1",
     message = "set at most one of expiresAt, ttl and noExpiry=true")
+@ValidationRule(
+    value = "has(self.instance) != has(self.volume)",
+    message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
+@ValidationRule(
+    value = "!has(self.volume) || ((!has(self.stateful) || !self.stateful) && !has(self.diskVolumesMode))",
+    message = "stateful and diskVolumesMode apply to instances only, not to a volume")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceSnapshotSpec {
@@ -56,10 +66,12 @@ public class InstanceSnapshotSpec {
   @Required
   private ObjectRef remoteRef;
 
-  @JsonPropertyDescription("Name of the instance to snapshot; required.")
-  @Required
+  @JsonPropertyDescription("Name of the instance to snapshot; exactly one of instance and volume.")
   @Size(min = 1, max = 63)
   private String instance;
+
+  @JsonPropertyDescription("Custom storage volume to snapshot instead of an instance ({pool, name}); exactly one of instance and volume.")
+  private VolumeRef volume;
 
   @JsonPropertyDescription("LXD project; default: the LxdRemote's spec.project.")
   @Size(min = 1, max = 63)
@@ -111,6 +123,14 @@ public class InstanceSnapshotSpec {
 
   public void setInstance(String instance) {
     this.instance = instance;
+  }
+
+  public VolumeRef getVolume() {
+    return volume;
+  }
+
+  public void setVolume(VolumeRef volume) {
+    this.volume = volume;
   }
 
   public String getProject() {
@@ -196,6 +216,7 @@ public class InstanceSnapshotSpec {
     InstanceSnapshotSpec that = (InstanceSnapshotSpec) o;
     return Objects.equals(remoteRef, that.remoteRef)
         && Objects.equals(instance, that.instance)
+        && Objects.equals(volume, that.volume)
         && Objects.equals(project, that.project)
         && Objects.equals(snapshotName, that.snapshotName)
         && Objects.equals(stateful, that.stateful)
@@ -212,6 +233,7 @@ public class InstanceSnapshotSpec {
     return Objects.hash(
         remoteRef,
         instance,
+        volume,
         project,
         snapshotName,
         stateful,
@@ -227,6 +249,7 @@ public class InstanceSnapshotSpec {
   public String toString() {
     return "InstanceSnapshotSpec{" + "remoteRef=" + remoteRef
         + ", instance=" + instance
+        + ", volume=" + volume
         + ", project=" + project
         + ", snapshotName=" + snapshotName
         + ", stateful=" + stateful

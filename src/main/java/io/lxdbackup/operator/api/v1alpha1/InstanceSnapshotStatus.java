@@ -9,7 +9,20 @@ import java.util.Objects;
 /** Observed state of an InstanceSnapshot. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> {
+public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> implements VolumesNotIncludedStatus {
+
+  @JsonPropertyDescription("Custom volumes attached to the instance (disk devices, profiles included) that this snapshot did not cover: their data is not in it. Back them up with spec.volume, or set attachedVolumes: Include where offered. Absent = none.")
+  private java.util.List<AttachedVolume> volumesNotIncluded;
+
+  @Override
+  public java.util.List<AttachedVolume> getVolumesNotIncluded() {
+    return volumesNotIncluded;
+  }
+
+  @Override
+  public void setVolumesNotIncluded(java.util.List<AttachedVolume> volumesNotIncluded) {
+    this.volumesNotIncluded = volumesNotIncluded;
+  }
 
   @JsonPropertyDescription("Name of the snapshot on the server.")
   private String snapshotName;
@@ -97,7 +110,8 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> {
       return false;
     }
     InstanceSnapshotStatus that = (InstanceSnapshotStatus) o;
-    return Objects.equals(snapshotName, that.snapshotName)
+    return Objects.equals(volumesNotIncluded, that.volumesNotIncluded)
+        && Objects.equals(snapshotName, that.snapshotName)
         && Objects.equals(creationTime, that.creationTime)
         && Objects.equals(expiresAt, that.expiresAt)
         && Objects.equals(stateful, that.stateful)
@@ -110,6 +124,7 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> {
   public int hashCode() {
     return Objects.hash(
         super.hashCode(),
+        volumesNotIncluded,
         snapshotName,
         creationTime,
         expiresAt,

@@ -152,6 +152,32 @@ class CrdCelRulesTest {
   }
 
   @Test
+  void exactlyOneOfInstanceAndVolume() {
+    Map<String, Object> vol = map("pool", "default", "name", "data");
+    for (String p : List.of("instancesnapshots", "instanceexports", "instancecopies")) {
+      Map<String, Object> base = p.equals("instancecopies")
+          ? map("sourceRemoteRef", map("name", "a"), "targetRemoteRef", map("name", "b"))
+          : map("remoteRef", map("name", "lxd-a"), "storeRef", map("name", "s"));
+      Map<String, Object> both = new LinkedHashMap<>(base);
+      both.putAll(map("instance", "web1", "volume", vol));
+      Map<String, Object> onlyVolume = new LinkedHashMap<>(base);
+      onlyVolume.put("volume", vol);
+      assertThat(violations(p, both, null)).as(p + " both").anyMatch(v -> v.contains("exactly one of instance"));
+      assertThat(violations(p, base, null)).as(p + " neither").anyMatch(v -> v.contains("exactly one of instance"));
+      assertThat(violations(p, onlyVolume, null)).as(p + " volume").isEmpty();
+    }
+    // instance options on a volume, and the volume immutable once set
+    Map<String, Object> stateful = map("remoteRef", map("name", "lxd-a"), "volume", vol, "stateful", true);
+    assertThat(violations("instancesnapshots", stateful, null)).isNotEmpty();
+    Map<String, Object> created = map("remoteRef", map("name", "lxd-a"), "volume", vol);
+    Map<String, Object> moved = map("remoteRef", map("name", "lxd-a"), "volume", map("pool", "default", "name", "other"));
+    assertThat(violations("instancesnapshots", moved, created)).anyMatch(v -> v.contains("volume is immutable"));
+    Map<String, Object> pushed = map("sourceRemoteRef", map("name", "a"), "targetRemoteRef", map("name", "b"),
+        "volume", vol, "mode", "push");
+    assertThat(violations("instancecopies", pushed, null)).anyMatch(v -> v.contains("pull mode"));
+  }
+
+  @Test
   void lxdRemoteRules() {
     String p = "lxdremotes";
     assertThat(violations(p, map("url", "unix:///var/lib/lxd/unix.socket"), null)).isEmpty();

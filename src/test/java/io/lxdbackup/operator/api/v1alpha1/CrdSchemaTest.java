@@ -191,7 +191,10 @@ class CrdSchemaTest {
             + " && (!has(self.snapshotName) || self.snapshotName == oldSelf.snapshotName)");
     assertThat(rules).anyMatch(r -> r.contains("has(self.expiresAt)") && r.contains("has(self.ttl)")
         && r.contains("self.noExpiry") && r.endsWith("<= 1"));
-    assertThat(spec.getRequired()).containsExactlyInAnyOrder("remoteRef", "instance");
+    assertThat(spec.getRequired()).containsExactlyInAnyOrder("remoteRef");
+    assertThat(rules).contains("has(self.instance) != has(self.volume)");
+    assertThat(rules).anyMatch(r -> r.contains("oldSelf.volume"));
+    assertThat(at("instancesnapshots", "spec.volume").getRequired()).containsExactlyInAnyOrder("pool", "name");
     assertThat(at("instancesnapshots", "spec.deletionPolicy").getDefault().asText()).isEqualTo("Delete");
     assertThat(at("instancesnapshots", "spec.diskVolumesMode").getEnum())
         .extracting(n -> n.asText()).containsExactlyInAnyOrder("root", "all-exclusive");
@@ -214,7 +217,7 @@ class CrdSchemaTest {
 
   @Test
   void instanceRestoreRules() {
-    assertThat(rules(at("instancerestores", "spec"))).containsExactly("self == oldSelf");
+    assertThat(rules(at("instancerestores", "spec"))).contains("self == oldSelf", "has(self.instance) != has(self.volume)");
     List<String> sourceRules = rules(at("instancerestores", "spec.source"));
     assertThat(sourceRules).singleElement().satisfies(r -> {
       assertThat(r).contains("has(self.snapshot)", "has(self.snapshotRef)", "has(self.exportRef)",
@@ -266,7 +269,9 @@ class CrdSchemaTest {
     assertThat(at("instancecopies", "spec.refreshStrategy").getEnum()).extracting(n -> n.asText())
         .containsExactlyInAnyOrder("Staging", "InPlace");
     assertThat(at("instancecopies", "spec.refreshStrategy").getDefault().asText()).isEqualTo("Staging");
-    assertThat(rules(at("instancecopies", "spec"))).containsExactly("!has(self.schedule) || !has(self.refresh) || self.refresh");
+    assertThat(rules(at("instancecopies", "spec"))).contains("!has(self.schedule) || !has(self.refresh) || self.refresh",
+        "has(self.instance) != has(self.volume)", "!has(self.volume) || !has(self.mode) || self.mode == 'pull'");
+    assertThat(rules(at("instanceexports", "spec"))).contains("has(self.instance) != has(self.volume)");
     assertThat(at("instancecopies", "status.lastSyncKind").getEnum()).extracting(n -> n.asText())
         .containsExactlyInAnyOrder("Full", "Incremental");
     assertThat(at("instancecopies", "status.transferredSnapshots").getType()).isEqualTo("array");
