@@ -1,9 +1,11 @@
 package io.lxdbackup.operator.controller.verify;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.ExportVerification;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
@@ -42,13 +44,24 @@ final class ExportMarks {
       status.setVerification(v);
       status.setConditions(withVerified(status.getConditions(), v));
       try {
-        kube.resource(current).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE));
+        // JSON Patch: the two fields replaced whole (a merge patch would have to carry the whole
+        // conditions list), and only if the export is still the version read
+        ArrayNode patch = Serialization.jsonMapper().createArrayNode();
+        patch.addObject().put("op", "test").put("path", "/metadata/resourceVersion")
+            .put("value", current.getMetadata().getResourceVersion());
+        patch.addObject().put("op", "add").put("path", "/status/conditions")
+            .set("value", Serialization.jsonMapper().valueToTree(status.getConditions()));
+        patch.addObject().put("op", "add").put("path", "/status/verification")
+            .set("value", Serialization.jsonMapper().valueToTree(v));
+        kube.resources(InstanceExport.class).inNamespace(namespace).withName(name).subresource("status")
+            .patch(PatchContext.of(PatchType.JSON), patch.toString());
         return true;
       } catch (KubernetesClientException e) {
         if (e.getCode() == 404) {
           return false;
         }
-        if (e.getCode() != 409 || attempt >= ATTEMPTS) {
+        // 409/422: changed since it was read (the test operation failed); read it again
+        if ((e.getCode() != 409 && e.getCode() != 422) || attempt >= ATTEMPTS) {
           throw e;
         }
       }
