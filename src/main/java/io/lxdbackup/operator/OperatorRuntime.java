@@ -17,6 +17,7 @@ import io.lxdbackup.operator.controller.InstanceRestoreReconciler;
 import io.lxdbackup.operator.controller.RemoteConnections;
 import io.lxdbackup.operator.controller.StoreConnections;
 import io.lxdbackup.operator.controller.SnapshotScheduleReconciler;
+import io.lxdbackup.operator.controller.verify.BackupVerificationReconciler;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.metrics.ResourceCleanupMetrics;
 import io.lxdbackup.operator.store.ObjectStore;
@@ -92,7 +93,8 @@ public final class OperatorRuntime implements AutoCloseable {
         new InstanceExportReconciler(client, connections, stores, events, metrics, clock, transfers),
         new ExportScheduleReconciler(client, connections, events, metrics, clock, settings.scheduleMaxWait()),
         new InstanceRestoreReconciler(client, connections, stores, events, metrics, clock, transfers),
-        new InstanceCopyReconciler(client, connections, events, metrics, clock, transfers));
+        new InstanceCopyReconciler(client, connections, events, metrics, clock, transfers),
+        new BackupVerificationReconciler(client, connections, stores, events, metrics, clock));
   }
 
   /**

@@ -119,6 +119,13 @@ public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSched
     return p == InstanceExportPhase.FAILED ? ChildState.FAILED : ChildState.RUNNING;
   }
 
+  /** An export whose object failed a BackupVerification (Verified=False) is no good copy for retention. */
+  @Override
+  protected boolean countsAsGood(InstanceExport c) {
+    return super.countsAsGood(c) && !c.getStatus().findCondition(Condition.VERIFIED)
+        .map(v -> Condition.FALSE.equals(v.getStatus())).orElse(false);
+  }
+
   @Override
   protected String childResult(InstanceExport c) {
     return c.getStatus() == null || c.getStatus().getObject() == null ? null : c.getStatus().getObject().getKey();

@@ -18,11 +18,9 @@ import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
-import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.store.BackupManifest;
-import io.lxdbackup.operator.store.ChecksumMismatchException;
 import io.lxdbackup.operator.store.ObjectInfo;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
@@ -39,9 +37,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,8 +65,6 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   static final String OWNER_KEY = "user.lxdbackup.restore";
   /** LXD's rule for instance names, checked before anything is transferred. */
   static final Pattern VALID_NAME = Pattern.compile("[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
-  /** How long an earlier import still running on the server is waited for before looking at what exists. */
-  static final Duration OPERATION_WAIT = Duration.ofMinutes(30);
 
   private final KubernetesClient kube;
   private final RemoteConnections remotes;
@@ -78,7 +72,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final Clock clock;
-  private final Set<InstanceExportReconciler.CancellableStream> active = ConcurrentHashMap.newKeySet();
+  private final ObjectImport imports = new ObjectImport();
   private volatile boolean closing;
   private final Transfers transfers;
 
@@ -196,7 +190,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
 
   /** A custom volume, to a snapshot or from an export: see {@link VolumeRestore}. */
   private void restoreVolume(InstanceRestore r, LxdClient client) throws IOException {
-    VolumeRestore vr = new VolumeRestore(kube, remotes, active, () -> closing, TIMEOUT);
+    VolumeRestore vr = new VolumeRestore(kube, remotes, imports.streams(), () -> closing, TIMEOUT);
     RestoreSource src = r.getSpec().getSource();
     if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
       vr.restoreSnapshot(r, client, staging -> markRunning(r, staging));
@@ -406,16 +400,10 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
    * verified, so an unmarked staging instance is never put in place.
    */
   private void transfer(LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec) throws IOException {
-    InstanceExportReconciler.CancellableStream in = null;
     try (InputStream raw = src.sha256() == null ? src.store().download(src.key())
         : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
-      in = new InstanceExportReconciler.CancellableStream(raw);
-      active.add(in);
-      if (closing) {
-        in.cancel();
-      }
-      client.waitFor(client.importBackup(in, -1, new LxdClient.ImportRequest(blankToNull(spec.getStoragePool()), staging,
-          spec.getDevices())), TIMEOUT);
+      imports.importStream(client, raw, new LxdClient.ImportRequest(blankToNull(spec.getStoragePool()), staging,
+          spec.getDevices()), TIMEOUT);
       metrics.bytes(KIND, "download", src.size());
       client.updateInstanceConfig(staging, Map.of(OWNER_KEY, staging), null);
     } catch (RuntimeException | IOException e) {
@@ -424,10 +412,6 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         cleanUp(() -> removeStaging(client, staging), staging);
       }
       throw e;
-    } finally {
-      if (in != null) {
-        active.remove(in);
-      }
     }
   }
 
@@ -523,13 +507,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   }
 
   private static void awaitOperationsOn(LxdClient client, String instance) {
-    for (Operation op : client.runningOperationsOn(instance)) {
-      try {
-        client.waitFor(op, OPERATION_WAIT);
-      } catch (LxdException e) {
-        LOG.info("operation {} on {} ended: {}", op.id(), instance, e.getMessage());
-      }
-    }
+    ObjectImport.awaitOperationsOn(client, instance);
   }
 
   private static void cleanUp(Runnable step, String what) {
@@ -541,11 +519,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   }
 
   private static Instance find(LxdClient client, String name) {
-    try {
-      return client.getInstance(name);
-    } catch (LxdException.NotFound e) {
-      return null;
-    }
+    return ObjectImport.find(client, name);
   }
 
   /** Whether the instance carries this restore's mark, set only on a finished, verified import. */
@@ -599,18 +573,11 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
   @Override
   public void close() {
     closing = true;
-    active.forEach(InstanceExportReconciler.CancellableStream::cancel);
+    imports.close();
   }
 
   private static Exception unwrap(Exception e) {
-    if (e instanceof LxdException.SourceFailed s && s.getCause() instanceof ChecksumMismatchException c) {
-      return c;
-    }
-    if (e instanceof LxdException.SourceFailed s && s.getCause() instanceof IOException io
-        && io.getCause() instanceof StoreException se) {
-      return se;
-    }
-    return e;
+    return ObjectImport.unwrap(e);
   }
 
   private static String blankToNull(String s) {

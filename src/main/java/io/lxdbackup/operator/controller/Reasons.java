@@ -91,6 +91,13 @@ public final class Reasons {
   public static final String COPY_FAILED = "CopyFailed";
   public static final String REFRESH_INCOMPLETE = "RefreshIncomplete";
 
+  // BackupVerification (and the Verified condition of InstanceExport)
+  public static final String VERIFIED = "Verified";
+  public static final String VERIFYING = "Verifying";
+  public static final String OBJECT_MISSING = "ObjectMissing";
+  public static final String RESTORE_DRILL_FAILED = "RestoreDrillFailed";
+  public static final String NO_EXPORTS_SELECTED = "NoExportsSelected";
+
   // generic
   public static final String KUBERNETES_ERROR = "KubernetesError";
   public static final String INTERNAL_ERROR = "InternalError";

@@ -118,6 +118,14 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
   /** The failure message of a failed child, for status. */
   protected abstract String childMessage(C child);
 
+  /**
+   * Whether retention may count the child as a good copy (the newest one is always kept): by
+   * default every successful child; exports that failed verification are not good copies.
+   */
+  protected boolean countsAsGood(C child) {
+    return childState(child) == ChildState.SUCCEEDED;
+  }
+
   /** Records the child's result name into the per-instance status. */
   protected abstract void setLastResultName(InstanceRunStatus run, String childName, String result);
 
@@ -564,7 +572,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       List<RetentionCandidate> candidates = new ArrayList<>();
       for (C c : list) {
         byName.put(c.getMetadata().getName(), c);
-        candidates.add(new RetentionCandidate(c.getMetadata().getName(), scheduledTime(c), childState(c) == ChildState.SUCCEEDED));
+        candidates.add(new RetentionCandidate(c.getMetadata().getName(), scheduledTime(c), countsAsGood(c)));
       }
       RetentionResult result = policy.select(candidates, cron.zone());
       for (String id : result.removeIds()) {

@@ -605,6 +605,21 @@ public final class LxdClient implements AutoCloseable {
     return async(call("PUT", url("1.0", "instances", name, "state"), body));
   }
 
+  /**
+   * Runs {@code command} inside the running instance, without a terminal or websockets (LXD
+   * records the output in its log files), and returns the exit code.
+   */
+  public int exec(String instance, List<String> command, Duration timeout) {
+    ObjectNode body = obj().put("wait-for-websocket", false).put("interactive", false).put("record-output", true);
+    body.set("command", MAPPER.valueToTree(command));
+    body.putObject("environment");
+    Operation done = waitFor(async(call("POST", url("1.0", "instances", instance, "exec"), body)), timeout);
+    if (done == null || done.metadata() == null || !done.metadata().has("return")) {
+      throw new LxdException.OperationFailed(done == null ? null : done.id(), "exec in " + instance + " returned no exit code");
+    }
+    return done.metadata().get("return").asInt();
+  }
+
   public Operation renameInstance(String name, String newName) {
     return async(call("POST", url("1.0", "instances", name), obj().put("name", newName)));
   }

@@ -30,6 +30,8 @@ public final class OperatorMetrics {
   public static final String MISSED_RUNS = "lxdbackup.schedule.missed.runs";
   public static final String QUEUE_DEPTH = "lxdbackup.reconcile.queue.depth";
   public static final String ACTIVE_RECONCILES = "lxdbackup.reconcile.active";
+  public static final String LAST_VERIFIED = "lxdbackup.last.verified.timestamp";
+  public static final String VERIFICATION_FAILURES = "lxdbackup.verification.failures";
   /** The condition reason {@link #operation} records as result for a checksum mismatch. */
   static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
   /** Histogram buckets of {@link #RUN_START_DELAY}: around the 2 s a run should start within. */
@@ -40,14 +42,18 @@ public final class OperatorMetrics {
   private final MeterRegistry registry;
   private final ConcurrentMap<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, FailureRun> failureRuns = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, AtomicLong> lastVerified = new ConcurrentHashMap<>();
   /** Meters of one custom resource (remote, store, schedule), removed with {@link #forget}. */
   private final ConcurrentMap<String, ResourceMeters> resources = new ConcurrentHashMap<>();
 
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
     // present from the start at 0, so that the first mismatch is an increase Prometheus sees
-    for (String kind : new String[] {"InstanceExport", "InstanceRestore"}) {
+    for (String kind : new String[] {"InstanceExport", "InstanceRestore", "BackupVerification"}) {
       checksumMismatches(kind);
+    }
+    for (String level : new String[] {"Checksum", "Restore"}) {
+      verificationFailures(level);
     }
   }
 
@@ -121,6 +127,34 @@ public final class OperatorMetrics {
           .register(registry);
       return run;
     }).failed(when.getEpochSecond());
+  }
+
+  /**
+   * Records that the newest export of an instance was verified at {@code level} (Checksum: its
+   * object re-read and matched; Restore: also imported by a drill). Only moves forward, like
+   * {@link #lastSuccess}.
+   */
+  public void lastVerified(String namespace, String remote, String instance, String level, Instant when) {
+    String key = namespace + '\0' + orEmpty(remote) + '\0' + orEmpty(instance) + '\0' + level;
+    lastVerified.computeIfAbsent(key, k -> {
+      AtomicLong v = new AtomicLong();
+      Gauge.builder(LAST_VERIFIED, v, AtomicLong::get)
+          .description("Unix time an export of the instance last passed verification, per level")
+          .tag("namespace", namespace).tag("remote", orEmpty(remote)).tag("instance", orEmpty(instance)).tag("level", level)
+          .register(registry);
+      return v;
+    }).accumulateAndGet(when.getEpochSecond(), Math::max);
+  }
+
+  /** One export failed verification at {@code level} (its object changed or missing, or its drill failed). */
+  public void verificationFailed(String level) {
+    verificationFailures(level).increment();
+  }
+
+  private Counter verificationFailures(String level) {
+    return Counter.builder(VERIFICATION_FAILURES)
+        .description("Exports that failed verification (checksum mismatch, object missing, restore drill failed)")
+        .tag("level", level).register(registry);
   }
 
   /** Whether an LxdRemote is Ready (1) or not (0), with its condition reason. */

@@ -129,6 +129,30 @@ public final class IndependentS3Client {
     return out[0];
   }
 
+  /** Writes {@code data} to {@code key}, replacing what is there (a corruption the operator did not make). */
+  public void write(String bucket, String key, byte[] data) throws Exception {
+    Path file = Files.createTempFile(tmp, "put", ".bin");
+    try {
+      Files.write(file, data);
+      Result r = aws != null
+          ? run(awsEnv(), null, aws.toString(), "--endpoint-url", endpoint.toString(), "s3api", "put-object",
+              "--bucket", bucket, "--key", key, "--body", file.toString())
+          : run(rcloneEnv(), null, rclone.toString(), "copyto", file.toString(), ":s3:" + bucket + "/" + key);
+      check(r, "writing " + key);
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** Deletes {@code key}. */
+  public void delete(String bucket, String key) throws Exception {
+    Result r = aws != null
+        ? run(awsEnv(), null, aws.toString(), "--endpoint-url", endpoint.toString(), "s3api", "delete-object",
+            "--bucket", bucket, "--key", key)
+        : run(rcloneEnv(), null, rclone.toString(), "deletefile", ":s3:" + bucket + "/" + key);
+    check(r, "deleting " + key);
+  }
+
   private Map<String, String> awsEnv() throws IOException {
     Path config = tmp.resolve("aws-config");
     // path style for s3proxy; checksums only where required, as the store itself does

@@ -94,6 +94,8 @@ public class Condition {
   public static final String COMPLETE = "Complete";
   /** InstanceCopy. */
   public static final String SYNCED = "Synced";
+  /** BackupVerification (the last run), and InstanceExport (its object was checked by one). */
+  public static final String VERIFIED = "Verified";
 
   public Condition() {}
 

@@ -50,6 +50,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     jsonPath = ".status.object.key",
     type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
+    name = "Verified",
+    jsonPath = ".status.conditions[?(@.type==\"Verified\")].status",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
     name = "Size",
     jsonPath = ".status.object.size",
     type = AdditionalPrinterColumn.Type.INTEGER,

@@ -63,6 +63,17 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implem
   @JsonPropertyDescription("RFC 3339 time the object and this object are deleted (from spec.ttl).")
   private String expiration;
 
+  @JsonPropertyDescription("The last check of the stored object by a BackupVerification (with condition Verified).")
+  private ExportVerification verification;
+
+  public ExportVerification getVerification() {
+    return verification;
+  }
+
+  public void setVerification(ExportVerification verification) {
+    this.verification = verification;
+  }
+
   public String getBackupOperation() {
     return backupOperation;
   }
@@ -180,7 +191,8 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implem
         && Objects.equals(completionTime, that.completionTime)
         && Objects.equals(expiration, that.expiration)
         && Objects.equals(backupOperation, that.backupOperation)
-        && Objects.equals(attempts, that.attempts);
+        && Objects.equals(attempts, that.attempts)
+        && Objects.equals(verification, that.verification);
   }
 
   @Override
@@ -199,7 +211,8 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implem
         completionTime,
         expiration,
         backupOperation,
-        attempts);
+        attempts,
+        verification);
   }
 
   @Override
