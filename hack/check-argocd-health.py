@@ -31,6 +31,8 @@ KINDS = {
     "ExportSchedule": ("SchedulePhase", "Ready", {"Active": "Healthy", "Suspended": "Suspended", "Invalid": "Degraded"}),
     "InstanceRestore": ("InstanceRestorePhase", "Complete", {"Completed": "Healthy", "Failed": "Degraded"}),
     "InstanceCopy": ("InstanceCopyPhase", "Synced", {"Synced": "Healthy", "Suspended": "Suspended", "Failed": "Degraded"}),
+    "BackupVerification": ("BackupVerificationPhase", "Verified",
+                           {"Passed": "Healthy", "Suspended": "Suspended", "Failed": "Degraded", "Invalid": "Degraded"}),
 }
 
 DRIVER = r"""

@@ -18,7 +18,7 @@ import yaml
 GROUP = "lxdbackup.io"
 PLURALS = [
     "lxdremotes", "backupstores", "instancesnapshots", "snapshotschedules",
-    "instanceexports", "exportschedules", "instancerestores", "instancecopies",
+    "instanceexports", "exportschedules", "instancerestores", "instancecopies", "backupverifications",
 ]
 
 
@@ -32,10 +32,10 @@ def triples(group, resources, verbs):
 EXPECTED_RULES = (
     triples(GROUP, PLURALS, ["list", "watch"])
     | triples(GROUP, ["lxdremotes", "backupstores", "instancesnapshots", "instanceexports",
-                      "snapshotschedules", "instancecopies"], ["get"])
+                      "snapshotschedules", "instancecopies", "backupverifications"], ["get"])
     | triples(GROUP, ["instancesnapshots", "instanceexports"], ["create", "delete"])
     | triples(GROUP, ["lxdremotes", "backupstores", "instancesnapshots", "instanceexports", "snapshotschedules",
-                      "instancecopies"], ["patch"])
+                      "instancecopies", "backupverifications"], ["patch"])
     | triples(GROUP, [p + "/status" for p in PLURALS], ["patch"])
     | triples(GROUP, ["snapshotschedules/finalizers", "exportschedules/finalizers"], ["update"])
     | triples("", ["secrets"], ["get", "create"])

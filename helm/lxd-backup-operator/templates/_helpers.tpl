@@ -51,6 +51,7 @@ app.kubernetes.io/part-of: lxd-backup-operator
 - exportschedules
 - instancerestores
 - instancecopies
+- backupverifications
 {{- end }}
 
 {{/*
@@ -64,8 +65,9 @@ API request of a run through all controllers and checks it against these rules, 
 - InstanceSnapshot, InstanceExport: created by schedules and deleted by their retention (and an
   InstanceExport by its ttl), get (InstanceRestore reads its source), patch (the controller's
   finalizer);
-- SnapshotSchedule, InstanceCopy: patch (finalizer); get (InstanceCopy re-reads itself; JOSDK
-  re-reads an object when a finalizer patch conflicts);
+- SnapshotSchedule, InstanceCopy, BackupVerification: patch (finalizer); get (InstanceCopy re-reads
+  itself; JOSDK re-reads an object when a finalizer patch conflicts);
+- InstanceExport/status is also patched by BackupVerification (the Verified condition), after a get;
 - InstanceRestore, ExportSchedule: no finalizer, nothing beyond list/watch and status;
 - SnapshotSchedule/ExportSchedule finalizers: update, because their children carry an
   ownerReference with blockOwnerDeletion (OwnerReferencesPermissionEnforcement);
@@ -84,7 +86,7 @@ The Lease for leader election is granted separately, in the release namespace on
   resources: ["instancesnapshots", "instanceexports"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["lxdbackup.io"]
-  resources: ["snapshotschedules", "instancecopies"]
+  resources: ["snapshotschedules", "instancecopies", "backupverifications"]
   verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["lxdbackup.io"]
   resources: ["exportschedules", "instancerestores"]

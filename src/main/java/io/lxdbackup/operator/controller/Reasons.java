@@ -93,7 +93,6 @@ public final class Reasons {
 
   // BackupVerification (and the Verified condition of InstanceExport)
   public static final String VERIFIED = "Verified";
-  public static final String VERIFYING = "Verifying";
   public static final String OBJECT_MISSING = "ObjectMissing";
   public static final String RESTORE_DRILL_FAILED = "RestoreDrillFailed";
   public static final String NO_EXPORTS_SELECTED = "NoExportsSelected";

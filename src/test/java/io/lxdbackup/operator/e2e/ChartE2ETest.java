@@ -63,7 +63,7 @@ class ChartE2ETest {
     }
     // the short names of the README answer
     assertThat(cluster.kubectl("api-resources", "--api-group=lxdbackup.io"))
-        .contains("lxdr", "isnap", "ssched", "bstore", "iexp", "esched", "irestore", "icopy");
+        .contains("lxdr", "isnap", "ssched", "bstore", "iexp", "esched", "irestore", "icopy", "bver");
   }
 
   @Test

@@ -137,6 +137,11 @@ class ExamplesE2ETest {
     apply("exportschedule.yaml");
     await("exportschedules", "weekly-offsite", "phase", "Active");
 
+    apply("backupverification.yaml");
+    await("backupverifications", "web1-nightly-drill", "phase", "Passed");
+    // the export's own status shows the verification (printer column Verified)
+    assertThat(cluster.kubectl("get", "iexp", "web1-export", "-n", NS)).contains("VERIFIED").contains("True");
+
     apply("instancecopy.yaml");
     await("instancecopies", "db1-to-backup", "phase", "Synced");
     assertThat(new String(b.readFile("db1", "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("data of db1");

@@ -128,6 +128,11 @@ class ExamplesLxdTest {
     apply("exportschedule.yaml");
     awaitField("exportschedules", "weekly-offsite", "phase", "Active");
 
+    apply("backupverification.yaml");
+    Map<String, Object> verified = awaitField("backupverifications", "web1-nightly-drill", "phase", "Passed");
+    assertThat(((Map<?, ?>) verified.get("summary")).get("drillsPassed")).isEqualTo(1);
+    assertThat(b.listInstances().stream().map(i -> i.name()).filter(n -> n.startsWith("lxdbackup-drill-"))).isEmpty();
+
     apply("instancecopy.yaml");
     awaitField("instancecopies", "db1-to-backup", "phase", "Synced");
     assertThat(new String(b.readFile("db1", "/root/data.txt"), StandardCharsets.UTF_8)).isEqualTo("data of db1");

@@ -38,6 +38,11 @@ import io.lxdbackup.operator.api.v1alpha1.RetentionPolicy;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
 import io.lxdbackup.operator.api.v1alpha1.SecretKeyRef;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
+import io.lxdbackup.operator.api.v1alpha1.BackupVerification;
+import io.lxdbackup.operator.api.v1alpha1.BackupVerificationPhase;
+import io.lxdbackup.operator.api.v1alpha1.BackupVerificationSpec;
+import io.lxdbackup.operator.api.v1alpha1.RestoreDrillSpec;
+import io.lxdbackup.operator.api.v1alpha1.VerificationLevel;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
 import io.lxdbackup.operator.controller.ScheduleReconcilerBase;
 import io.lxdbackup.operator.local.InMemoryApiServer;
@@ -247,7 +252,8 @@ class RbacAuditLxdTest {
         new Step("InstanceSnapshot becomes Ready, an InstanceRestore by snapshotRef restores it, the snapshot is deleted",
             this::snapshotRestoreDelete),
         new Step("SnapshotSchedule fires twice and retention prunes, then is deleted", this::scheduleFiresAndPrunes),
-        new Step("InstanceExport completes, an InstanceRestore by exportRef imports it on the second daemon, the export is deleted",
+        new Step("InstanceExport completes, an InstanceRestore by exportRef imports it on the second daemon, a BackupVerification"
+            + " drills it there, the export is deleted",
             this::exportRestoreDelete),
         new Step("ExportSchedule fires twice and retention prunes, then is deleted", this::exportScheduleFiresAndPrunes),
         new Step("InstanceCopy copies to the second daemon and is deleted", this::copyAndDelete),
@@ -371,6 +377,24 @@ class RbacAuditLxdTest {
     kube.resource(restore("rbac-restore-export", "rbac-b", target, source)).create();
     awaitRestoreCompleted("rbac-restore-export", LONG);
     assertThat(lxdB.instanceExists(target)).as("imported on the second daemon").isTrue();
+    // a restore drill of the export on the second daemon: the verification's finalizer and status,
+    // the export's Verified condition
+    BackupVerification v = new BackupVerification();
+    v.getMetadata().setName("rbac-verify");
+    v.getMetadata().setNamespace(NS);
+    BackupVerificationSpec vs = new BackupVerificationSpec();
+    vs.setLevel(VerificationLevel.RESTORE);
+    RestoreDrillSpec drill = new RestoreDrillSpec();
+    drill.setRemoteRef(new ObjectRef("rbac-b"));
+    vs.setRestore(drill);
+    v.setSpec(vs);
+    kube.resource(v).create();
+    await().atMost(LONG).until(() -> {
+      BackupVerification x = kube.resources(BackupVerification.class).inNamespace(NS).withName("rbac-verify").get();
+      return x != null && x.getStatus() != null && x.getStatus().getPhase() == BackupVerificationPhase.PASSED;
+    });
+    kube.resources(BackupVerification.class).inNamespace(NS).withName("rbac-verify").delete();
+    await().atMost(T).until(() -> kube.resources(BackupVerification.class).inNamespace(NS).withName("rbac-verify").get() == null);
     kube.resources(InstanceExport.class).inNamespace(NS).withName("rbac-export").delete();
     await().atMost(T).until(() -> kube.resources(InstanceExport.class).inNamespace(NS).withName("rbac-export").get() == null);
   }

@@ -36,7 +36,8 @@ class CrdSchemaTest {
         Arguments.of("InstanceExport", "instanceexports", "iexp"),
         Arguments.of("ExportSchedule", "exportschedules", "esched"),
         Arguments.of("InstanceRestore", "instancerestores", "irestore"),
-        Arguments.of("InstanceCopy", "instancecopies", "icopy"));
+        Arguments.of("InstanceCopy", "instancecopies", "icopy"),
+        Arguments.of("BackupVerification", "backupverifications", "bver"));
   }
 
   static CustomResourceDefinition load(String plural) {

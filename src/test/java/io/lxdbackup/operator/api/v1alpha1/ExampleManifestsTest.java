@@ -35,7 +35,8 @@ class ExampleManifestsTest {
         Arguments.of("instanceexport.yaml", InstanceExport.class, "instanceexports"),
         Arguments.of("exportschedule.yaml", ExportSchedule.class, "exportschedules"),
         Arguments.of("instancerestore.yaml", InstanceRestore.class, "instancerestores"),
-        Arguments.of("instancecopy.yaml", InstanceCopy.class, "instancecopies"));
+        Arguments.of("instancecopy.yaml", InstanceCopy.class, "instancecopies"),
+        Arguments.of("backupverification.yaml", BackupVerification.class, "backupverifications"));
   }
 
   static <T> T read(String file, Class<T> type) {
