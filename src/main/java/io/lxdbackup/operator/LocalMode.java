@@ -23,6 +23,7 @@ final class LocalMode {
   /** The ready-made remote's name, and the example that uses it. */
   static final String REMOTE = "local";
   static final String EXAMPLE = "examples/local-instancesnapshot.yaml";
+  static final String LOOPBACK = "127.0.0.1";
   /** The object {@link #EXAMPLE} creates. */
   static final String EXAMPLE_OBJECT = "demo-first";
   /** Waits for the example's snapshot to be Ready (kubectl wait polls here: see the README). */
@@ -127,7 +128,9 @@ final class LocalMode {
         r.setSpec(spec);
         client.resource(r).create();
       }
-      OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel());
+      // health and metrics on the loopback address only, as the banner says
+      OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel())
+          .withAllowAmbientCredentials(settings.allowAmbientCredentials()).withHttpAddress(LOOPBACK);
       OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
       return new Session(api, client, runtime, kubeconfig, socket, Hints.from(args));
     } catch (Exception | Error e) {

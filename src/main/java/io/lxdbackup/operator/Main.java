@@ -90,6 +90,11 @@ public final class Main {
           --leader-election=true  take a Lease before reconciling (default: true in a cluster)
           --lease-namespace=ns    namespace of the Lease (default: $POD_NAMESPACE)
           --http-port=8080        /healthz, /readyz and /metrics
+          --http-address=ADDR     listen for those on ADDR only (default: every address;
+                                  local mode: always 127.0.0.1)
+          --allow-ambient-credentials=false
+                                  let a BackupStore without credentialsSecretRef use the
+                                  operator's own cloud identity (default AWS credentials chain)
           --log-level=info        trace, debug, info, warn, error
 
         local mode options:

@@ -15,6 +15,9 @@ import java.util.Map;
  * @param logLevel        root log level
  * @param scheduleMaxWait longest a schedule sleeps before deciding again (guards against clock
  *                        jumps; tests shorten it to drive schedules with an injected clock)
+ * @param allowAmbientCredentials a BackupStore without credentialsSecretRef may use the operator's
+ *                        own cloud identity (the default AWS credentials chain); off by default
+ * @param httpAddress     address /healthz, /readyz and /metrics listen on; null = every address
  */
 public record OperatorSettings(
     List<String> namespaces,
@@ -22,12 +25,28 @@ public record OperatorSettings(
     String leaseNamespace,
     int httpPort,
     String logLevel,
-    java.time.Duration scheduleMaxWait) {
+    java.time.Duration scheduleMaxWait,
+    boolean allowAmbientCredentials,
+    String httpAddress) {
 
   public static final java.time.Duration DEFAULT_SCHEDULE_MAX_WAIT = java.time.Duration.ofMinutes(10);
 
   public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel) {
     this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, DEFAULT_SCHEDULE_MAX_WAIT);
+  }
+
+  public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel,
+      java.time.Duration scheduleMaxWait) {
+    this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, false, null);
+  }
+
+  public OperatorSettings withAllowAmbientCredentials(boolean allow) {
+    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, allow, httpAddress);
+  }
+
+  public OperatorSettings withHttpAddress(String address) {
+    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait,
+        allowAmbientCredentials, address);
   }
 
   public static final String LEASE_NAME = "lxd-backup-operator";
@@ -46,7 +65,11 @@ public record OperatorSettings(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--http-port must be a number (got " + port + ")");
     }
-    return new OperatorSettings(list, Boolean.parseBoolean(le), leaseNs.isBlank() ? null : leaseNs, p, level);
+    String ambient = option(args, env, "allow-ambient-credentials", "false");
+    String address = option(args, env, "http-address", "");
+    return new OperatorSettings(list, Boolean.parseBoolean(le), leaseNs.isBlank() ? null : leaseNs, p, level)
+        .withAllowAmbientCredentials(Boolean.parseBoolean(ambient))
+        .withHttpAddress(address.isBlank() ? null : address);
   }
 
   /** Reads {@code --name=value} from args, else {@code LXDBACKUP_NAME} from env, else the default. */
