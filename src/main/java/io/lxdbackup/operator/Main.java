@@ -65,11 +65,13 @@ public final class Main {
     stopped.await();
   }
 
-  static void setLogLevel(String level) {
+  /** The root log level; the loggers of {@link SafeLogging} stay where they are pinned. */
+  public static void setLogLevel(String level) {
     org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     if (root instanceof ch.qos.logback.classic.Logger l) {
       l.setLevel(Level.toLevel(level, Level.INFO));
     }
+    SafeLogging.pin();
   }
 
   static String usage() {
