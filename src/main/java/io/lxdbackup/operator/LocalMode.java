@@ -116,7 +116,8 @@ final class LocalMode {
     KubernetesClient client = null;
     try {
       Files.createDirectories(kubeconfig.getParent());
-      Files.writeString(kubeconfig, api.kubeconfig());
+      writePrivate(kubeconfig, api.kubeconfig());
+      InMemoryApiServer.logRequests(Boolean.parseBoolean(OperatorSettings.option(args, Map.of(), "log-api-requests", "false")));
       client = api.newClient();
       String socket = localSocket(args);
       if (socket != null) {
@@ -140,6 +141,18 @@ final class LocalMode {
       api.close();
       throw e;
     }
+  }
+
+  /** Writes the kubeconfig readable by its owner only: its token opens the API (and so the LXD socket behind it). */
+  static void writePrivate(Path file, String content) throws java.io.IOException {
+    Files.deleteIfExists(file);
+    try {
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(file);
+    }
+    Files.writeString(file, content);
   }
 
   static String localSocket(String[] args) {
