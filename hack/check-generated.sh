@@ -73,7 +73,9 @@ render default --release-namespace lxd-backup-operator \
 render namespaced-ha-monitored --release-namespace ops --watch a,b --replicas 2 --service-monitor \
   -- --namespace ops "${NONDEFAULT[@]}"
 render no-leader-election --release-namespace ops --no-leader-election --log-level debug --metrics-port 9090 \
-  -- --namespace ops --set leaderElection.enabled=false --set logLevel=debug --set metrics.port=9090
+  --allow-ambient-credentials \
+  -- --namespace ops --set leaderElection.enabled=false --set logLevel=debug --set metrics.port=9090 \
+  --set allowAmbientCredentials=true
 render scheduling-and-env --release-namespace ops --extra-env HTTPS_PROXY=http://proxy:3128 \
   --node-selector kubernetes.io/arch=amd64 --toleration dedicated=backup:NoSchedule \
   -- --namespace ops --set 'extraEnv[0].name=HTTPS_PROXY' --set 'extraEnv[0].value=http://proxy:3128' \
@@ -89,6 +91,7 @@ render alerts-and-dashboard --release-namespace ops --service-monitor --promethe
 must_fail "replicas=2 without leader election" --set replicas=2 --set leaderElection.enabled=false
 must_fail "an unknown value (schema)" --set no.such.value=1
 must_fail "a bad logLevel (schema)" --set logLevel=loud
+must_fail "a non-boolean allowAmbientCredentials (schema)" --set-string allowAmbientCredentials=yes
 must_fail "a bad watch namespace (schema)" --set 'watchNamespaces={Not_A_Namespace}'
 must_fail "an unknown kind in maxAgeSeconds (schema)" --set metrics.prometheusRule.maxAgeSeconds.Backup=3600
 must_fail "a bad notReadyFor (schema)" --set metrics.prometheusRule.notReadyFor=soon

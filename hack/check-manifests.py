@@ -164,6 +164,8 @@ def check_deployment(dep, opts):
         "LXDBACKUP_MAX_TRANSFERS_PER_REMOTE": "2",
         "LXDBACKUP_TRANSFER_MEMORY": "96Mi",
         "LXDBACKUP_MAX_PART_SIZE": "64Mi",
+        # off unless asked for: a store without credentials must not borrow the operator's identity
+        "LXDBACKUP_ALLOW_AMBIENT_CREDENTIALS": "true" if opts.allow_ambient_credentials else "false",
     }
     for name, value in want_env.items():
         got = (env.get(name) or {}).get("value")
@@ -288,6 +290,7 @@ def main():
     p.add_argument("--no-leader-election", dest="leader_election", action="store_false")
     p.add_argument("--metrics-port", type=int, default=8080)
     p.add_argument("--log-level", default="info")
+    p.add_argument("--allow-ambient-credentials", action="store_true", help="allowAmbientCredentials")
     p.add_argument("--image-tag", default="0.1.0")
     p.add_argument("--extra-env", action="append", default=[], help="NAME=VALUE from extraEnv (repeatable)")
     p.add_argument("--node-selector", action="append", default=[], help="LABEL=VALUE (repeatable)")

@@ -15,11 +15,13 @@ import java.util.function.BooleanSupplier;
 final class HealthServer {
   private final HttpServer server;
 
-  HealthServer(int port, PrometheusMeterRegistry registry, BooleanSupplier started, BooleanSupplier healthy) {
+  /** @param address where to listen (e.g. 127.0.0.1 in local mode); null = every address */
+  HealthServer(String address, int port, PrometheusMeterRegistry registry, BooleanSupplier started, BooleanSupplier healthy) {
     try {
-      server = HttpServer.create(new InetSocketAddress(port), 16);
+      server = HttpServer.create(address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port), 16);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on port " + port + " for health and metrics", e);
+      throw new UncheckedIOException("cannot listen on " + (address == null ? "" : address + ":") + "port " + port
+          + " for health and metrics", e);
     }
     server.createContext("/healthz", ex -> reply(ex, 200, "ok\n", "text/plain"));
     server.createContext("/readyz", ex -> {
@@ -40,6 +42,11 @@ final class HealthServer {
 
   int port() {
     return server.getAddress().getPort();
+  }
+
+  /** The address listened on ({@code 0.0.0.0} or {@code ::} for every address). */
+  java.net.InetAddress address() {
+    return server.getAddress().getAddress();
   }
 
   void stop() {

@@ -23,6 +23,7 @@ final class LocalMode {
   /** The ready-made remote's name, and the example that uses it. */
   static final String REMOTE = "local";
   static final String EXAMPLE = "examples/local-instancesnapshot.yaml";
+  static final String LOOPBACK = "127.0.0.1";
   /** The object {@link #EXAMPLE} creates. */
   static final String EXAMPLE_OBJECT = "demo-first";
   /** Waits for the example's snapshot to be Ready (kubectl wait polls here: see the README). */
@@ -115,7 +116,8 @@ final class LocalMode {
     KubernetesClient client = null;
     try {
       Files.createDirectories(kubeconfig.getParent());
-      Files.writeString(kubeconfig, api.kubeconfig());
+      writePrivate(kubeconfig, api.kubeconfig());
+      InMemoryApiServer.logRequests(Boolean.parseBoolean(OperatorSettings.option(args, Map.of(), "log-api-requests", "false")));
       client = api.newClient();
       String socket = localSocket(args);
       if (socket != null) {
@@ -127,7 +129,10 @@ final class LocalMode {
         r.setSpec(spec);
         client.resource(r).create();
       }
-      OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel());
+      // health and metrics on the loopback address only, as the banner says
+      OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel())
+          .withTransfers(settings.transfers()).withAllowAmbientCredentials(settings.allowAmbientCredentials())
+          .withHttpAddress(LOOPBACK);
       OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
       return new Session(api, client, runtime, kubeconfig, socket, Hints.from(args));
     } catch (Exception | Error e) {
@@ -137,6 +142,18 @@ final class LocalMode {
       api.close();
       throw e;
     }
+  }
+
+  /** Writes the kubeconfig readable by its owner only: its token opens the API (and so the LXD socket behind it). */
+  static void writePrivate(Path file, String content) throws java.io.IOException {
+    Files.deleteIfExists(file);
+    try {
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(file);
+    }
+    Files.writeString(file, content);
   }
 
   static String localSocket(String[] args) {

@@ -65,11 +65,13 @@ public final class Main {
     stopped.await();
   }
 
-  static void setLogLevel(String level) {
+  /** The root log level; the loggers of {@link SafeLogging} stay where they are pinned. */
+  public static void setLogLevel(String level) {
     org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     if (root instanceof ch.qos.logback.classic.Logger l) {
       l.setLevel(Level.toLevel(level, Level.INFO));
     }
+    SafeLogging.pin();
   }
 
   static String usage() {
@@ -90,10 +92,17 @@ public final class Main {
           --leader-election=true  take a Lease before reconciling (default: true in a cluster)
           --lease-namespace=ns    namespace of the Lease (default: $POD_NAMESPACE)
           --http-port=8080        /healthz, /readyz and /metrics
+          --http-address=ADDR     listen for those on ADDR only (default: every address;
+                                  local mode: always 127.0.0.1)
+          --allow-ambient-credentials=false
+                                  let a BackupStore without credentialsSecretRef use the
+                                  operator's own cloud identity (default AWS credentials chain)
           --log-level=info        trace, debug, info, warn, error
 
         local mode options:
-          --api-port=6443         port of the in-memory Kubernetes API
+          --api-port=6443         port of the in-memory Kubernetes API (127.0.0.1 only; every
+                                  request needs the random token of the written kubeconfig)
+          --log-api-requests=false  one log line per request to the in-memory API
           --kubeconfig=PATH       where to write the kubeconfig (default: local-data/kubeconfig)
           --lxd-socket=PATH       LXD unix socket for the ready-made LxdRemote "local"
                                   (default: $LXD_DIR/unix.socket or the usual snap/deb paths)

@@ -75,7 +75,7 @@ public final class OperatorRuntime implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.connections = new RemoteConnections(client);
-    this.stores = new StoreConnections(client, storeFactory);
+    this.stores = new StoreConnections(client, storeFactory, settings.allowAmbientCredentials());
     this.events = new EventRecorder(client, clock);
     this.transfers = new TransferLimiter(settings.transfers(), clock);
     new JvmMemoryMetrics().bindTo(registry);
@@ -133,12 +133,13 @@ public final class OperatorRuntime implements AutoCloseable {
     for (Reconciler<?> r : reconcilers) {
       register(r, namespaces);
     }
-    health = new HealthServer(settings.httpPort(), registry, () -> started, () -> operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    health = new HealthServer(settings.httpAddress(), settings.httpPort(), registry, () -> started, () -> operator.getRuntimeInfo().allEventSourcesAreHealthy());
     health.start();
     operator.start();
     started = true;
-    LOG.info("operator started: namespaces={}, leaderElection={}, http port {}",
-        settings.watchAllNamespaces() ? "all" : settings.namespaces(), settings.leaderElection(), health.port());
+    LOG.info("operator started: namespaces={}, leaderElection={}, http {}:{}, ambient credentials {}",
+        settings.watchAllNamespaces() ? "all" : settings.namespaces(), settings.leaderElection(), health.address(), health.port(),
+        settings.allowAmbientCredentials() ? "allowed" : "refused");
     return this;
   }
 
@@ -161,6 +162,11 @@ public final class OperatorRuntime implements AutoCloseable {
 
   public int httpPort() {
     return health.port();
+  }
+
+  /** The address health and metrics listen on. */
+  public java.net.InetAddress httpAddress() {
+    return health.address();
   }
 
   public OperatorMetrics metrics() {

@@ -19,6 +19,9 @@ import java.util.Map;
  * @param transfers       bounds on concurrent exports, restores and relay copies and their
  *                        buffers ({@code --max-transfers}, {@code --max-transfers-per-remote},
  *                        {@code --transfer-memory}, {@code --max-part-size})
+ * @param allowAmbientCredentials a BackupStore without credentialsSecretRef may use the operator's
+ *                        own cloud identity (the default AWS credentials chain); off by default
+ * @param httpAddress     address /healthz, /readyz and /metrics listen on; null = every address
  */
 public record OperatorSettings(
     List<String> namespaces,
@@ -27,7 +30,9 @@ public record OperatorSettings(
     int httpPort,
     String logLevel,
     java.time.Duration scheduleMaxWait,
-    TransferLimits transfers) {
+    TransferLimits transfers,
+    boolean allowAmbientCredentials,
+    String httpAddress) {
 
   public static final java.time.Duration DEFAULT_SCHEDULE_MAX_WAIT = java.time.Duration.ofMinutes(10);
 
@@ -37,12 +42,23 @@ public record OperatorSettings(
 
   public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel,
       java.time.Duration scheduleMaxWait) {
-    this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, TransferLimits.defaults());
+    this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, TransferLimits.defaults(), false, null);
   }
 
   /** The same settings with other transfer limits. */
   public OperatorSettings withTransfers(TransferLimits limits) {
-    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, limits);
+    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, limits,
+        allowAmbientCredentials, httpAddress);
+  }
+
+  public OperatorSettings withAllowAmbientCredentials(boolean allow) {
+    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, transfers,
+        allow, httpAddress);
+  }
+
+  public OperatorSettings withHttpAddress(String address) {
+    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, transfers,
+        allowAmbientCredentials, address);
   }
 
   public static final String LEASE_NAME = "lxd-backup-operator";
@@ -61,8 +77,11 @@ public record OperatorSettings(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("--http-port must be a number (got " + port + ")");
     }
+    String ambient = option(args, env, "allow-ambient-credentials", "false");
+    String address = option(args, env, "http-address", "");
     return new OperatorSettings(list, Boolean.parseBoolean(le), leaseNs.isBlank() ? null : leaseNs, p, level,
-        DEFAULT_SCHEDULE_MAX_WAIT, transferLimits(args, env));
+        DEFAULT_SCHEDULE_MAX_WAIT, transferLimits(args, env), Boolean.parseBoolean(ambient),
+        address.isBlank() ? null : address);
   }
 
   static TransferLimits transferLimits(String[] args, Map<String, String> env) {

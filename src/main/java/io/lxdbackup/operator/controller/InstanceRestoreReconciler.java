@@ -301,7 +301,11 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
       storeName = src.getObject().getStoreRef().getName();
       key = src.getObject().getKey();
     }
-    ObjectStore store = stores.connect(ns(r), storeName).store();
+    StoreConnections.Connection conn = stores.connect(ns(r), storeName);
+    if (src.getExportRef() == null) {
+      Confinement.checkKey(conn.backupStore(), key);
+    }
+    ObjectStore store = conn.store();
     Optional<ObjectInfo> head = store.head(key);
     if (head.isEmpty()) {
       throw Failure.permanent(Reasons.OBJECT_NOT_FOUND, "object " + key + " does not exist in BackupStore " + storeName);

@@ -160,7 +160,9 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
           + "; add it on the server (lxc config trust add) or set trustTokenSecretRef to a Secret holding a trust token");
     }
     String key = spec.getTrustTokenSecretRef().getKey() == null ? RemoteConnections.DEFAULT_TOKEN_KEY : spec.getTrustTokenSecretRef().getKey();
-    String token = connections.readSecretKey(remote.getMetadata().getNamespace(), spec.getTrustTokenSecretRef().getName(), key);
+    String tokenSecret = spec.getTrustTokenSecretRef().getName();
+    String token = connections.readSecretKey(remote.getMetadata().getNamespace(), tokenSecret, key, SecretRules.Use.TRUST_TOKEN);
+    TrustTokens.admit(spec, token, "Secret " + tokenSecret + " key " + key, clock.instant());
     try {
       client.trust(token, "lxd-backup-operator-" + remote.getMetadata().getNamespace() + "-" + remote.getMetadata().getName());
     } catch (LxdException e) {
@@ -194,7 +196,8 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
     return switch (reason) {
       case Reasons.SERVER_UNREACHABLE, Reasons.TIMEOUT -> LxdRemotePhase.UNREACHABLE;
       case Reasons.NOT_TRUSTED, Reasons.ENROLMENT_FAILED, Reasons.FINGERPRINT_MISMATCH, Reasons.TLS_ERROR -> LxdRemotePhase.UNTRUSTED;
-      case Reasons.INVALID_SPEC, Reasons.SECRET_MISSING, Reasons.KEY_UNREADABLE -> LxdRemotePhase.INVALID;
+      case Reasons.TRUST_TOKEN_REFUSED -> LxdRemotePhase.UNTRUSTED;
+      case Reasons.INVALID_SPEC, Reasons.SECRET_MISSING, Reasons.KEY_UNREADABLE, Reasons.SECRET_NOT_ALLOWED -> LxdRemotePhase.INVALID;
       default -> LxdRemotePhase.UNREACHABLE;
     };
   }

@@ -25,6 +25,16 @@ public final class Reasons {
    * before is at hand (the operator restarted): the clean-up leaves what it cannot reach.
    */
   public static final String CREDENTIALS_DELETED = "CredentialsDeleted";
+  /** A referenced Secret lacks the type or label that lets the operator read it ({@link SecretRules}). */
+  public static final String SECRET_NOT_ALLOWED = "SecretNotAllowed";
+  /** A trust token was not sent: no pinned server certificate, or the token belongs to another server. */
+  public static final String TRUST_TOKEN_REFUSED = "TrustTokenRefused";
+  /** A resource names an LXD project its remote's {@code allowedProjects} leaves out. */
+  public static final String PROJECT_NOT_ALLOWED = "ProjectNotAllowed";
+  /** A restore names an object key outside its BackupStore's prefix. */
+  public static final String KEY_OUTSIDE_PREFIX = "KeyOutsidePrefix";
+  /** A BackupStore without credentials while the operator may not use its own cloud identity. */
+  public static final String AMBIENT_CREDENTIALS_NOT_ALLOWED = "AmbientCredentialsNotAllowed";
 
   // LXD objects
   public static final String NOT_FOUND = "NotFound";

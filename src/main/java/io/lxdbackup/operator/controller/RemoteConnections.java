@@ -54,6 +54,10 @@ public final class RemoteConnections implements AutoCloseable {
       throw Failure.permanent(Reasons.REMOTE_NOT_FOUND, "LxdRemote " + remoteName + " does not exist in namespace "
           + namespace + "; create it, or fix remoteRef.name (remotes are looked up in the resource's own namespace)");
     }
+    String p = project != null && !project.isBlank() ? project
+        : remote.getSpec() != null && remote.getSpec().getProject() != null && !remote.getSpec().getProject().isBlank()
+        ? remote.getSpec().getProject() : "default";
+    Confinement.checkProject(remote, p);
     LxdClient client;
     try {
       client = clientFor(remote, false);
@@ -63,9 +67,6 @@ public final class RemoteConnections implements AutoCloseable {
       }
       client = afterSecretDeleted(remote, f);
     }
-    String p = project != null && !project.isBlank() ? project
-        : remote.getSpec().getProject() != null && !remote.getSpec().getProject().isBlank() ? remote.getSpec().getProject()
-        : "default";
     return new Connection(remote, client.inProject(p));
   }
 
@@ -118,6 +119,7 @@ public final class RemoteConnections implements AutoCloseable {
         throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + secretName + " (client certificate) does not exist in namespace "
             + ns + "; create it with keys tls.crt and tls.key, or set trustTokenSecretRef so the operator generates one");
       }
+      SecretRules.check(secret, SecretRules.Use.CLIENT_CERTIFICATE);
     }
     // the spec itself, not its generation: the informer cache and a fresh GET may disagree on
     // the generation of the same spec, and a spurious rebuild closes connections in use
@@ -194,11 +196,13 @@ public final class RemoteConnections implements AutoCloseable {
     return null;
   }
 
-  public String readSecretKey(String namespace, String name, String key) {
+  /** One key of a Secret the operator may read for {@code use} ({@link SecretRules}). */
+  public String readSecretKey(String namespace, String name, String key, SecretRules.Use use) {
     Secret s = kube.secrets().inNamespace(namespace).withName(name).get();
     if (s == null) {
       throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + name + " does not exist in namespace " + namespace);
     }
+    SecretRules.check(s, use);
     String v = secretValue(s, key);
     if (v == null || v.isBlank()) {
       throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + name + " has no key " + key);

@@ -29,6 +29,7 @@ public final class StoreConnections implements AutoCloseable {
 
   private final KubernetesClient kube;
   private final Function<StoreConfig, ObjectStore> factory;
+  private final boolean ambientCredentials;
   private final RecentReads reads = new RecentReads(RecentReads.DEFAULT_TTL);
   private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
 
@@ -49,8 +50,17 @@ public final class StoreConnections implements AutoCloseable {
 
   /** @param factory opens a store for a configuration (tests wrap it to inject faults) */
   public StoreConnections(KubernetesClient kube, Function<StoreConfig, ObjectStore> factory) {
+    this(kube, factory, false);
+  }
+
+  /**
+   * @param ambientCredentials whether a BackupStore without credentialsSecretRef may use the
+   *     operator's own cloud identity (the default AWS chain): {@code --allow-ambient-credentials}
+   */
+  public StoreConnections(KubernetesClient kube, Function<StoreConfig, ObjectStore> factory, boolean ambientCredentials) {
     this.kube = kube;
     this.factory = factory;
+    this.ambientCredentials = ambientCredentials;
   }
 
   /** Looks up the named BackupStore in {@code namespace} and returns its store. */
@@ -104,6 +114,7 @@ public final class StoreConnections implements AutoCloseable {
     if (s3 == null || s3.getBucket() == null || s3.getBucket().isBlank()) {
       throw Failure.permanent(Reasons.INVALID_SPEC, "spec.s3.bucket is required");
     }
+    Confinement.checkCredentials(bs, ambientCredentials);
     Secret secret = null;
     if (s3.getCredentialsSecretRef() != null && s3.getCredentialsSecretRef().getName() != null) {
       String name = s3.getCredentialsSecretRef().getName();
@@ -111,8 +122,9 @@ public final class StoreConnections implements AutoCloseable {
       if (secret == null) {
         throw Failure.permanent(Reasons.SECRET_MISSING, "Secret " + name + " (S3 credentials) does not exist in namespace "
             + ns + "; create it with keys " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY
-            + ", or remove credentialsSecretRef to use the default AWS credentials chain");
+            + (ambientCredentials ? ", or remove credentialsSecretRef to use the default AWS credentials chain" : ""));
       }
+      SecretRules.check(secret, SecretRules.Use.S3_CREDENTIALS);
     }
     // the spec itself, not its generation: readers of the informer cache and of the API see the
     // same spec but not always the same generation, and a spurious rebuild cuts uploads short

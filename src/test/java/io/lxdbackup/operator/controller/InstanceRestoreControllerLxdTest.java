@@ -163,6 +163,7 @@ class InstanceRestoreControllerLxdTest {
   static void createStore(KubernetesClient k, String name, S3TestServer server, String secret) {
     k.secrets().inNamespace(Fixtures.NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
         .withNewMetadata().withName(secret).withNamespace(Fixtures.NS).endMetadata()
+        .withType("lxdbackup.io/s3-credentials")
         .withStringData(Map.of("AWS_ACCESS_KEY_ID", server.identity(), "AWS_SECRET_ACCESS_KEY", server.credential()))
         .build()).createOr(r -> r.update());
     BackupStore bs = new BackupStore();

@@ -145,7 +145,7 @@ class LxdRemoteControllerLxdTest {
     try (LxdClient admin = rig.clientA()) {
       token = admin.createTrustToken("operator-enrol-test");
     }
-    kube.secrets().inNamespace(Fixtures.NS).resource(Fixtures.opaque("lxd-token", "token", token)).create();
+    kube.secrets().inNamespace(Fixtures.NS).resource(Fixtures.trustToken("lxd-token", token)).create();
     LxdRemote r = remote("enrol", rig.get("a.url"), "enrol-client", rig.get("a.fingerprint"));
     r.getSpec().setTrustTokenSecretRef(new SecretKeyRef("lxd-token", "token"));
     kube.resource(r).create();

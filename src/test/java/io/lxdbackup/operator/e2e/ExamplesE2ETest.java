@@ -56,7 +56,7 @@ class ExamplesE2ETest {
         "--key=" + rig.get("client.key"));
     cluster.kubectl("create", "secret", "tls", "lxd-backup-client", "-n", NS, "--cert=" + rig.get("client.crt"),
         "--key=" + rig.get("client.key"));
-    cluster.kubectl("create", "secret", "generic", "s3-creds", "-n", NS, "--from-literal=AWS_ACCESS_KEY_ID=" + S3Server.IDENTITY,
+    cluster.kubectl("create", "secret", "generic", "s3-creds", "-n", NS, "--type=lxdbackup.io/s3-credentials", "--from-literal=AWS_ACCESS_KEY_ID=" + S3Server.IDENTITY,
         "--from-literal=AWS_SECRET_ACCESS_KEY=" + S3Server.CREDENTIAL);
     cluster.mainOperator();
   }

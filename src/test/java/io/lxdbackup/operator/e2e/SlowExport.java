@@ -52,6 +52,7 @@ final class SlowExport implements AutoCloseable {
         apiVersion: v1
         kind: Secret
         metadata: {name: s3-creds, namespace: %s}
+        type: lxdbackup.io/s3-credentials
         stringData: {AWS_ACCESS_KEY_ID: %s, AWS_SECRET_ACCESS_KEY: %s}
         ---
         apiVersion: lxdbackup.io/v1alpha1

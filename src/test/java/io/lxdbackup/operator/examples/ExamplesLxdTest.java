@@ -73,7 +73,7 @@ class ExamplesLxdTest {
     kube.secrets().inNamespace(Fixtures.NS).resource(Fixtures.tlsSecret("lxd-a-client", rig.read("client.crt"), rig.read("client.key"))).create();
     kube.secrets().inNamespace(Fixtures.NS).resource(Fixtures.tlsSecret("lxd-backup-client", rig.read("client.crt"), rig.read("client.key"))).create();
     kube.secrets().inNamespace(Fixtures.NS).resource(new SecretBuilder().withNewMetadata().withName("s3-creds")
-        .withNamespace(Fixtures.NS).endMetadata()
+        .withNamespace(Fixtures.NS).endMetadata().withType("lxdbackup.io/s3-credentials")
         .withStringData(Map.of("AWS_ACCESS_KEY_ID", S3Server.IDENTITY, "AWS_SECRET_ACCESS_KEY", S3Server.CREDENTIAL)).build()).create();
   }
 

@@ -263,7 +263,7 @@ class RbacAuditLxdTest {
 
   void remoteWithToken() {
     String token = lxd.createTrustToken("rbac-audit-" + System.nanoTime());
-    kube.secrets().inNamespace(NS).resource(Fixtures.opaque("rbac-token", "token", token)).create();
+    kube.secrets().inNamespace(NS).resource(Fixtures.trustToken("rbac-token", token)).create();
     LxdRemote r = new LxdRemote();
     r.getMetadata().setName("rbac");
     r.getMetadata().setNamespace(NS);

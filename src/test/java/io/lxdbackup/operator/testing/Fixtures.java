@@ -32,6 +32,19 @@ public final class Fixtures {
         .withData(Map.of(key, b64(value))).build();
   }
 
+  /** A trust token Secret the operator may read (type {@code lxdbackup.io/trust-token}), key {@code token}. */
+  public static Secret trustToken(String name, String token) {
+    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withType("lxdbackup.io/trust-token").withData(Map.of("token", b64(token))).build();
+  }
+
+  /** An S3 credentials Secret the operator may read (type {@code lxdbackup.io/s3-credentials}). */
+  public static Secret s3Credentials(String name, String accessKey, String secretKey) {
+    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+        .withType("lxdbackup.io/s3-credentials")
+        .withData(Map.of("AWS_ACCESS_KEY_ID", b64(accessKey), "AWS_SECRET_ACCESS_KEY", b64(secretKey))).build();
+  }
+
   /** A Secret with the rig's trusted client certificate and an LxdRemote for daemon "a"/"b". */
   public static LxdRemote remote(KubernetesClient kube, LxdRig rig, String name, String daemon, String probeInterval) {
     String secret = name + "-client";
@@ -52,9 +65,7 @@ public final class Fixtures {
   public static BackupStore backupStore(KubernetesClient kube, String name, URI endpoint, String bucket, String prefix,
       String accessKey, String secretKey, AccessMode mode) {
     String secret = name + "-creds";
-    kube.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(secret).withNamespace(NS).endMetadata()
-        .withData(Map.of("AWS_ACCESS_KEY_ID", b64(accessKey), "AWS_SECRET_ACCESS_KEY", b64(secretKey))).build())
-        .createOr(r -> r.update());
+    kube.secrets().inNamespace(NS).resource(s3Credentials(secret, accessKey, secretKey)).createOr(r -> r.update());
     BackupStore bs = new BackupStore();
     bs.getMetadata().setName(name);
     bs.getMetadata().setNamespace(NS);

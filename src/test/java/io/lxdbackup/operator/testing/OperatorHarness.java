@@ -88,7 +88,7 @@ public final class OperatorHarness implements AutoCloseable {
   public OperatorHarness start() {
     operatorClient = api.newClient(clientCustomizer);
     runtime = new OperatorRuntime(operatorClient, new OperatorSettings(namespaces, leaseNamespace != null, leaseNamespace, 0,
-        "info", scheduleMaxWait, transfers), clock, storeFactory).exitOnStopLeading(false).start();
+        "info", scheduleMaxWait).withTransfers(transfers), clock, storeFactory).exitOnStopLeading(false).start();
     return this;
   }
 

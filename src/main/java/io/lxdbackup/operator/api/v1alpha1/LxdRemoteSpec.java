@@ -19,6 +19,9 @@ import java.util.Objects;
 @ValidationRule(
     value = "!(has(self.serverCertificate) && has(self.serverCertificateFingerprint))",
     message = "set at most one of serverCertificate and serverCertificateFingerprint")
+@ValidationRule(
+    value = "!has(self.allowedProjects) || !has(self.project) || self.project in self.allowedProjects",
+    message = "project must be one of allowedProjects")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class LxdRemoteSpec {
@@ -34,11 +37,17 @@ public class LxdRemoteSpec {
   @Size(min = 1, max = 63)
   private String project;
 
+  @JsonPropertyDescription("LXD projects that resources using this remote may name (their spec.project, or this remote's "
+      + "project when they name none); others are refused with reason ProjectNotAllowed. Absent = any project.")
+  @Size(max = 100)
+  private java.util.List<@Size(min = 1, max = 63) String> allowedProjects;
+
   @JsonPropertyDescription("Cluster member to address (?target=); absent = let the cluster choose.")
   @Size(max = 253)
   private String target;
 
-  @JsonPropertyDescription("Secret with the client certificate (keys tls.crt and tls.key, PEM; PKCS#8 or SEC1 EC keys); required for https URLs.")
+  @JsonPropertyDescription("Secret with the client certificate (keys tls.crt and tls.key, PEM; PKCS#8 or SEC1 EC keys); required for "
+      + "https URLs. The Secret must have type kubernetes.io/tls or the label lxdbackup.io/allow=true.")
   private ObjectRef clientCertificateSecretRef;
 
   @JsonPropertyDescription("PEM certificate the server must present (pinning); mutually exclusive with serverCertificateFingerprint.")
@@ -52,7 +61,9 @@ public class LxdRemoteSpec {
   @Default("false")
   private Boolean insecureSkipVerify;
 
-  @JsonPropertyDescription("Secret key with an LXD trust token (or trust password) used once to enrol the client certificate; optional.")
+  @JsonPropertyDescription("Secret key with an LXD trust token (lxc config trust add) used once to enrol the client certificate; "
+      + "optional. Sent only when the server certificate is pinned and the token was issued by that server (its fingerprint); "
+      + "the Secret must have type lxdbackup.io/trust-token or the label lxdbackup.io/allow=true. Trust passwords are not sent.")
   private SecretKeyRef trustTokenSecretRef;
 
   @JsonPropertyDescription("How often the server is probed (Go duration such as 30s, 5m); default 5m.")
@@ -74,6 +85,14 @@ public class LxdRemoteSpec {
 
   public void setProject(String project) {
     this.project = project;
+  }
+
+  public java.util.List<String> getAllowedProjects() {
+    return allowedProjects;
+  }
+
+  public void setAllowedProjects(java.util.List<String> allowedProjects) {
+    this.allowedProjects = allowedProjects;
   }
 
   public String getTarget() {
@@ -143,6 +162,7 @@ public class LxdRemoteSpec {
     LxdRemoteSpec that = (LxdRemoteSpec) o;
     return Objects.equals(url, that.url)
         && Objects.equals(project, that.project)
+        && Objects.equals(allowedProjects, that.allowedProjects)
         && Objects.equals(target, that.target)
         && Objects.equals(clientCertificateSecretRef, that.clientCertificateSecretRef)
         && Objects.equals(serverCertificate, that.serverCertificate)
@@ -157,6 +177,7 @@ public class LxdRemoteSpec {
     return Objects.hash(
         url,
         project,
+        allowedProjects,
         target,
         clientCertificateSecretRef,
         serverCertificate,
@@ -170,6 +191,7 @@ public class LxdRemoteSpec {
   public String toString() {
     return "LxdRemoteSpec{" + "url=" + url
         + ", project=" + project
+        + ", allowedProjects=" + allowedProjects
         + ", target=" + target
         + ", clientCertificateSecretRef=" + clientCertificateSecretRef
         + ", serverCertificate=" + serverCertificate

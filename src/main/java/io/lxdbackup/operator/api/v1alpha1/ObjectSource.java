@@ -19,7 +19,8 @@ public class ObjectSource {
   @Required
   private ObjectRef storeRef;
 
-  @JsonPropertyDescription("Object key below the store prefix; required.")
+  @JsonPropertyDescription("Full object key, as in an export's status.object.key; required. It must lie under the store's "
+      + "spec.s3.prefix (else reason KeyOutsidePrefix).")
   @Required
   @Size(min = 1, max = 1024)
   @ValidationRule(value = "!self.startsWith('/')", message = "must not start with '/'")

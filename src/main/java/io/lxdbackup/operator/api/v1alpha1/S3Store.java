@@ -41,7 +41,9 @@ public class S3Store {
   @Default("false")
   private Boolean forcePathStyle;
 
-  @JsonPropertyDescription("Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN; absent = the default AWS credentials chain.")
+  @JsonPropertyDescription("Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_SESSION_TOKEN, of type "
+      + "lxdbackup.io/s3-credentials or labelled lxdbackup.io/allow=true. Absent = the operator's own identity (default AWS "
+      + "credentials chain), allowed only when the operator runs with --allow-ambient-credentials.")
   private ObjectRef credentialsSecretRef;
 
   @JsonPropertyDescription("PEM CA certificates to trust for the endpoint in addition to the system ones; optional.")

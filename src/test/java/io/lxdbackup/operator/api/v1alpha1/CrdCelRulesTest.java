@@ -185,6 +185,12 @@ class CrdCelRulesTest {
     assertThat(violations(p, map("url", "https://10.0.0.5:8443", "clientCertificateSecretRef", map("name", "c")), null)).isEmpty();
     assertThat(violations(p, map("url", "https://10.0.0.5:8443", "clientCertificateSecretRef", map("name", "c"),
         "serverCertificate", "PEM", "serverCertificateFingerprint", "ab"), null)).isNotEmpty();
+    // the remote's own default project must be one it allows
+    String unix = "unix:///var/lib/lxd/unix.socket";
+    assertThat(violations(p, map("url", unix, "project", "web", "allowedProjects", List.of("web", "db")), null)).isEmpty();
+    assertThat(violations(p, map("url", unix, "project", "default", "allowedProjects", List.of("web")), null))
+        .containsExactly("project must be one of allowedProjects");
+    assertThat(violations(p, map("url", unix, "allowedProjects", List.of("web")), null)).isEmpty();
   }
 
   @Test
