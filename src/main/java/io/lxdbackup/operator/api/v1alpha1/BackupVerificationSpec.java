@@ -107,4 +107,28 @@ public class BackupVerificationSpec {
   public void setRestore(RestoreDrillSpec restore) {
     this.restore = restore;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    BackupVerificationSpec that = (BackupVerificationSpec) o;
+    return java.util.Objects.equals(level, that.level)
+        && java.util.Objects.equals(selector, that.selector)
+        && java.util.Objects.equals(schedule, that.schedule)
+        && java.util.Objects.equals(timeZone, that.timeZone)
+        && java.util.Objects.equals(suspend, that.suspend)
+        && java.util.Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds)
+        && java.util.Objects.equals(bytesPerSecond, that.bytesPerSecond)
+        && java.util.Objects.equals(restore, that.restore);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(level, selector, schedule, timeZone, suspend, startingDeadlineSeconds, bytesPerSecond, restore);
+  }
 }

@@ -153,4 +153,33 @@ public class BackupVerificationStatus extends BaseStatus<BackupVerificationPhase
   public void setDrill(DrillStatus drill) {
     this.drill = drill;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass() || !super.equals(o)) {
+      return false;
+    }
+    BackupVerificationStatus that = (BackupVerificationStatus) o;
+    return java.util.Objects.equals(lastScheduleTime, that.lastScheduleTime)
+        && java.util.Objects.equals(nextScheduleTime, that.nextScheduleTime)
+        && java.util.Objects.equals(nextRetryTime, that.nextRetryTime)
+        && java.util.Objects.equals(resumeTime, that.resumeTime)
+        && java.util.Objects.equals(missedRuns, that.missedRuns)
+        && java.util.Objects.equals(lastMissedTime, that.lastMissedTime)
+        && java.util.Objects.equals(runStartTime, that.runStartTime)
+        && java.util.Objects.equals(lastRunTime, that.lastRunTime)
+        && java.util.Objects.equals(lastRunGeneration, that.lastRunGeneration)
+        && java.util.Objects.equals(lastSuccessfulTime, that.lastSuccessfulTime)
+        && java.util.Objects.equals(summary, that.summary)
+        && java.util.Objects.equals(exports, that.exports)
+        && java.util.Objects.equals(drill, that.drill);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(super.hashCode(), lastScheduleTime, nextScheduleTime, nextRetryTime, resumeTime, missedRuns, lastMissedTime, runStartTime, lastRunTime, lastRunGeneration, lastSuccessfulTime, summary, exports, drill);
+  }
 }

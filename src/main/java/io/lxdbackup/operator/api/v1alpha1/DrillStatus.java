@@ -63,4 +63,25 @@ public class DrillStatus {
   public void setStartTime(String startTime) {
     this.startTime = startTime;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    DrillStatus that = (DrillStatus) o;
+    return java.util.Objects.equals(scratchInstance, that.scratchInstance)
+        && java.util.Objects.equals(remote, that.remote)
+        && java.util.Objects.equals(project, that.project)
+        && java.util.Objects.equals(export, that.export)
+        && java.util.Objects.equals(startTime, that.startTime);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(scratchInstance, remote, project, export, startTime);
+  }
 }

@@ -74,4 +74,26 @@ public class ExportVerification {
   public void setVerifiedBy(String verifiedBy) {
     this.verifiedBy = verifiedBy;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    ExportVerification that = (ExportVerification) o;
+    return java.util.Objects.equals(lastVerifiedTime, that.lastVerifiedTime)
+        && java.util.Objects.equals(level, that.level)
+        && java.util.Objects.equals(result, that.result)
+        && java.util.Objects.equals(reason, that.reason)
+        && java.util.Objects.equals(message, that.message)
+        && java.util.Objects.equals(verifiedBy, that.verifiedBy);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(lastVerifiedTime, level, result, reason, message, verifiedBy);
+  }
 }

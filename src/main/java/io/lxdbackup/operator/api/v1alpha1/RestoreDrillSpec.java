@@ -87,4 +87,26 @@ public class RestoreDrillSpec {
   public void setTimeout(String timeout) {
     this.timeout = timeout;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    RestoreDrillSpec that = (RestoreDrillSpec) o;
+    return java.util.Objects.equals(remoteRef, that.remoteRef)
+        && java.util.Objects.equals(project, that.project)
+        && java.util.Objects.equals(storagePool, that.storagePool)
+        && java.util.Objects.equals(start, that.start)
+        && java.util.Objects.equals(command, that.command)
+        && java.util.Objects.equals(timeout, that.timeout);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(remoteRef, project, storagePool, start, command, timeout);
+  }
 }

@@ -70,4 +70,25 @@ public class VerificationSelector {
   public void setNewestPerInstance(Integer newestPerInstance) {
     this.newestPerInstance = newestPerInstance;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    VerificationSelector that = (VerificationSelector) o;
+    return java.util.Objects.equals(scheduleRef, that.scheduleRef)
+        && java.util.Objects.equals(storeRef, that.storeRef)
+        && java.util.Objects.equals(instances, that.instances)
+        && java.util.Objects.equals(maxAge, that.maxAge)
+        && java.util.Objects.equals(newestPerInstance, that.newestPerInstance);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(scheduleRef, storeRef, instances, maxAge, newestPerInstance);
+  }
 }

@@ -74,4 +74,26 @@ public class VerificationSummary {
   public void setDrillsPassed(Integer drillsPassed) {
     this.drillsPassed = drillsPassed;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    VerificationSummary that = (VerificationSummary) o;
+    return java.util.Objects.equals(selected, that.selected)
+        && java.util.Objects.equals(passed, that.passed)
+        && java.util.Objects.equals(failed, that.failed)
+        && java.util.Objects.equals(bytesRead, that.bytesRead)
+        && java.util.Objects.equals(drills, that.drills)
+        && java.util.Objects.equals(drillsPassed, that.drillsPassed);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(selected, passed, failed, bytesRead, drills, drillsPassed);
+  }
 }

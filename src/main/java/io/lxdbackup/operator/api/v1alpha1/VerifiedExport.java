@@ -96,4 +96,28 @@ public class VerifiedExport {
   public void setLastVerifiedTime(String lastVerifiedTime) {
     this.lastVerifiedTime = lastVerifiedTime;
   }
+
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (o == null || getClass() != o.getClass()) {
+      return false;
+    }
+    VerifiedExport that = (VerifiedExport) o;
+    return java.util.Objects.equals(name, that.name)
+        && java.util.Objects.equals(instance, that.instance)
+        && java.util.Objects.equals(key, that.key)
+        && java.util.Objects.equals(level, that.level)
+        && java.util.Objects.equals(result, that.result)
+        && java.util.Objects.equals(reason, that.reason)
+        && java.util.Objects.equals(message, that.message)
+        && java.util.Objects.equals(lastVerifiedTime, that.lastVerifiedTime);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(name, instance, key, level, result, reason, message, lastVerifiedTime);
+  }
 }
