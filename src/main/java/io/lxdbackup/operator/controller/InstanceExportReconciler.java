@@ -25,6 +25,7 @@ import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
+import io.lxdbackup.operator.store.KeyOwnership;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.StoreException;
 import io.lxdbackup.operator.store.ObjectStore;
@@ -419,7 +420,14 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         "Uploading backup of " + instance + " to s3://" + store.config().bucket() + "/" + key);
     StatusWriter.patchStatus(kube, e);
     long tStart = System.nanoTime();
-    int aborted = store.abortStaleUploads(key);
+    KeyOwnership ownership = ownership(e, store, key);
+    try {
+      ownership.claim(clock.instant());
+    } catch (KeyOwnership.KeyTakenException ex) {
+      throw Failure.permanent(Reasons.ALREADY_EXISTS, ex.getMessage() + "; this export writes only where nobody else "
+          + "does: choose another spec.key, or remove what is there");
+    }
+    int aborted = ownership.abortOwnUploads();
     if (aborted > 0) {
       events.normal(e, "StaleUploadsAborted", "Aborted " + aborted + " unfinished upload(s) of " + key + " from an earlier attempt");
     }
@@ -446,7 +454,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         in.cancel();
       }
       UploadOptions options = uploadOptions.withContentType(contentType(status.getCompression()))
-          .withMetadata(Map.of("instance", instance, "export", e.getMetadata().getName()))
+          .withMetadata(Map.of("instance", instance, "export", e.getMetadata().getName(),
+              KeyOwnership.OWNER_METADATA, e.getMetadata().getUid()))
           .withProgress(bytes -> reportProgress(e, bytes, total), PROGRESS_INTERVAL);
       result = store.upload(key, in, total, options);
     } catch (ChecksumMismatchException ex) {
@@ -486,7 +495,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         spec.getRemoteRef().getName(), client.project(), server.serverVersion(), server.serverName(),
         status.getCompression().value(), result.size(), result.sha256(), Boolean.TRUE.equals(spec.getInstanceOnly()),
         Boolean.TRUE.equals(spec.getOptimizedStorage()), status.getSnapshots(), parse(status.getStartTime()),
-        clock.instant(), e.getMetadata().getName(), ns(e));
+        clock.instant(), e.getMetadata().getName(), ns(e), e.getMetadata().getUid());
     // recorded before it is written: a restart then finds the pair and only finishes
     status.setManifestKey(manifest.manifestKey());
     setProgress(status, result.size(), result.size());
@@ -603,7 +612,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
           StatusWriter.patchStatus(kube, e);
         }
         ObjectStore store = stores.connect(ns(e), e.getSpec().getStoreRef().getName()).store();
-        deleteObject(store, status);
+        deleteObject(e, store, status);
         events.normal(e, Reasons.EXPIRED, "ttl " + e.getSpec().getTtl() + " passed: deleted " + status.getObject().getKey()
             + " and its manifest; deleting this InstanceExport");
         kube.resources(InstanceExport.class).inNamespace(ns(e)).withName(e.getMetadata().getName()).delete();
@@ -632,13 +641,21 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     return until.compareTo(RESYNC) < 0 ? until.plusMillis(500) : RESYNC;
   }
 
-  private static void deleteObject(ObjectStore store, InstanceExportStatus status) {
+  /** Deletes the object and manifest where they are this export's; reports what it left alone. */
+  private void deleteObject(InstanceExport e, ObjectStore store, InstanceExportStatus status) {
     if (status.getObject() == null || status.getObject().getKey() == null || store.config().readOnly()) {
       return;
     }
-    String key = status.getObject().getKey();
-    store.delete(ObjectKeys.manifestKey(key));
-    store.delete(key);
+    List<String> leftAlone = ownership(e, store, status.getObject().getKey()).deleteOwn(status.getObject().getSha256());
+    if (!leftAlone.isEmpty()) {
+      String msg = "Left alone what this export did not write: " + String.join("; ", leftAlone);
+      LOG.warn("InstanceExport {}/{}: {}", ns(e), e.getMetadata().getName(), msg);
+      events.warning(e, Reasons.NOT_OWNED, msg);
+    }
+  }
+
+  private static KeyOwnership ownership(InstanceExport e, ObjectStore store, String key) {
+    return new KeyOwnership(store, key, e.getMetadata().getUid(), e.getMetadata().getName(), ns(e));
   }
 
   // ------------------------------------------------------------------ failure and deletion
@@ -651,8 +668,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       try {
         ObjectStore store = stores.connect(ns(e), e.getSpec().getStoreRef().getName()).store();
         if (!store.config().readOnly()) {
-          store.abortStaleUploads(status.getObject().getKey());
-          deleteObject(store, status);
+          ownership(e, store, status.getObject().getKey()).abortOwnUploads();
+          deleteObject(e, store, status);
         }
       } catch (RuntimeException ex) {
         LOG.warn("InstanceExport {}/{}: cannot clean up the store after a failure: {}", ns(e), e.getMetadata().getName(),
@@ -735,10 +752,10 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         ObjectStore store = stores.connect(ns(e), spec.getStoreRef().getName()).store();
         if (!store.config().readOnly()) {
           if (!completed) {
-            store.abortStaleUploads(status.getObject().getKey());
+            ownership(e, store, status.getObject().getKey()).abortOwnUploads();
           }
           if (delete) {
-            deleteObject(store, status);
+            deleteObject(e, store, status);
             if (completed) {
               events.normal(e, "Deleted", "Deleted " + status.getObject().getKey() + " and its manifest (deletionPolicy: Delete)");
             }

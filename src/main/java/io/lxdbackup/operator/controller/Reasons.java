@@ -30,6 +30,8 @@ public final class Reasons {
   public static final String NOT_FOUND = "NotFound";
   public static final String INSTANCE_NOT_FOUND = "InstanceNotFound";
   public static final String ALREADY_EXISTS = "AlreadyExists";
+  /** Warning event: something at an export's key was not written by it and was left alone. */
+  public static final String NOT_OWNED = "NotOwned";
   public static final String NOT_SUPPORTED = "NotSupported";
   public static final String REJECTED_BY_SERVER = "RejectedByServer";
   public static final String TIMEOUT = "Timeout";

@@ -24,6 +24,13 @@ import java.util.List;
  * @param snapshots         names of the instance snapshots inside the backup (empty when instanceOnly)
  * @param exportName        name of the {@code InstanceExport} that wrote it
  * @param exportNamespace   its namespace
+ * @param exportUid         the uid of that {@code InstanceExport}: the object at {@link #key} and
+ *                          this manifest belong to it, and only it aborts, overwrites or deletes
+ *                          them (absent in manifests written before uids were recorded)
+ *
+ * <p>A manifest without {@link #sha256} is a <em>claim</em>: written before the upload starts, it
+ * reserves the key for {@link #exportUid} until the real manifest replaces it (see
+ * {@link KeyOwnership}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupManifest(
@@ -43,7 +50,8 @@ public record BackupManifest(
     Instant createdAt,
     Instant completedAt,
     String exportName,
-    String exportNamespace) {
+    String exportNamespace,
+    String exportUid) {
 
   public static final int FORMAT_VERSION = 1;
   public static final String CONTENT_TYPE = "application/json";
@@ -56,6 +64,19 @@ public record BackupManifest(
 
   public BackupManifest {
     snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+  }
+
+  /** A manifest that only reserves its key for an export still uploading. */
+  public static BackupManifest claim(String key, String exportUid, String exportName, String exportNamespace,
+      Instant at) {
+    return new BackupManifest(FORMAT_VERSION, key, null, null, null, null, null, null, 0, null, false, false,
+        List.of(), at, null, exportName, exportNamespace, exportUid);
+  }
+
+  /** True for a {@link #claim}: the export it names has not finished writing the object. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public boolean isClaim() {
+    return sha256 == null;
   }
 
   /** The key this manifest is stored under. */
