@@ -29,6 +29,14 @@ public final class KeyOwnership {
     }
   }
 
+  private static final Object[] CLAIM_LOCKS = new Object[64];
+
+  static {
+    for (int i = 0; i < CLAIM_LOCKS.length; i++) {
+      CLAIM_LOCKS[i] = new Object();
+    }
+  }
+
   private final ObjectStore store;
   private final String key;
   private final String uid;
@@ -51,6 +59,13 @@ public final class KeyOwnership {
    * @throws KeyTakenException naming the key and who holds it
    */
   public void claim(Instant now) {
+    // two exports of this process naming one key at once: one claims, the other then sees it
+    synchronized (CLAIM_LOCKS[Math.floorMod((store.config().bucket() + "/" + key).hashCode(), CLAIM_LOCKS.length)]) {
+      claimLocked(now);
+    }
+  }
+
+  private void claimLocked(Instant now) {
     Manifest m = manifest();
     if (m.present() && !uid.equals(m.manifest() == null ? null : m.manifest().exportUid())) {
       throw taken(describe(m));
