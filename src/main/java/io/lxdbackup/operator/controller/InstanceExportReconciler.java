@@ -27,6 +27,7 @@ import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
+import io.lxdbackup.operator.store.KeyOwnership;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.StoreException;
 import io.lxdbackup.operator.store.ObjectStore;
@@ -445,10 +446,17 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         "Uploading backup of " + instance + " to s3://" + store.config().bucket() + "/" + key);
     StatusWriter.patchStatus(kube, e);
     long tStart = System.nanoTime();
+    KeyOwnership ownership = ownership(e, store, key);
+    try {
+      ownership.claim(clock.instant());
+    } catch (KeyOwnership.KeyTakenException ex) {
+      throw Failure.permanent(Reasons.ALREADY_EXISTS, ex.getMessage() + "; this export writes only where nobody else "
+          + "does: choose another spec.key, or remove what is there");
+    }
     // a store that lists uploads it then refuses to abort must not stop the export: the new upload
     // has its own id, and the leftovers are tried again after it and when the export resumes
     boolean[] staleLeft = {false};
-    int aborted = Cleanup.bestEffort("aborting stale uploads of " + key, () -> store.abortStaleUploads(key), 0, f -> {
+    int aborted = Cleanup.bestEffort("aborting stale uploads of " + key, ownership::abortOwnUploads, 0, f -> {
       staleLeft[0] = true;
       staleUploadsLeft(e, key, f);
     });
@@ -480,7 +488,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       // the size LXD claims sizes the parts, within --max-part-size and the permit's memory
       UploadOptions sized = transfers.sizeUpload(permit, uploadOptions, total, "the LXD backup of " + instance);
       UploadOptions options = sized.withContentType(contentType(status.getCompression()))
-          .withMetadata(Map.of(instance.kind(), instance.toString(), "export", e.getMetadata().getName()))
+          .withMetadata(Map.of(instance.kind(), instance.toString(), "export", e.getMetadata().getName(),
+              KeyOwnership.OWNER_METADATA, e.getMetadata().getUid()))
           .withProgress(bytes -> reportProgress(e, bytes, total), PROGRESS_INTERVAL);
       result = store.upload(key, in, total, options);
     } catch (ChecksumMismatchException ex) {
@@ -530,7 +539,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         spec.getRemoteRef().getName(), client.project(), server.serverVersion(), server.serverName(),
         status.getCompression().value(), result.size(), result.sha256(), Boolean.TRUE.equals(spec.getInstanceOnly()),
         Boolean.TRUE.equals(spec.getOptimizedStorage()), status.getSnapshots(), parse(status.getStartTime()),
-        clock.instant(), e.getMetadata().getName(), ns(e),
+        clock.instant(), e.getMetadata().getName(), ns(e), e.getMetadata().getUid(),
         instance instanceof VolumeTarget v ? new BackupManifest.Volume(v.pool(), v.name()) : null);
     // recorded before it is written: a restart then finds the pair and only finishes
     status.setManifestKey(manifest.manifestKey());
@@ -655,7 +664,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
           StatusWriter.patchStatus(kube, e);
         }
         ObjectStore store = stores.connect(ns(e), e.getSpec().getStoreRef().getName()).store();
-        deleteObject(store, status);
+        deleteObject(e, store, status);
         events.normal(e, Reasons.EXPIRED, "ttl " + e.getSpec().getTtl() + " passed: deleted " + status.getObject().getKey()
             + " and its manifest; deleting this InstanceExport");
         kube.resources(InstanceExport.class).inNamespace(ns(e)).withName(e.getMetadata().getName()).delete();
@@ -684,13 +693,21 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     return until.compareTo(RESYNC) < 0 ? until.plusMillis(500) : RESYNC;
   }
 
-  private static void deleteObject(ObjectStore store, InstanceExportStatus status) {
+  /** Deletes the object and manifest where they are this export's; reports what it left alone. */
+  private void deleteObject(InstanceExport e, ObjectStore store, InstanceExportStatus status) {
     if (status.getObject() == null || status.getObject().getKey() == null || store.config().readOnly()) {
       return;
     }
-    String key = status.getObject().getKey();
-    store.delete(ObjectKeys.manifestKey(key));
-    store.delete(key);
+    List<String> leftAlone = ownership(e, store, status.getObject().getKey()).deleteOwn(status.getObject().getSha256());
+    if (!leftAlone.isEmpty()) {
+      String msg = "Left alone what this export did not write: " + String.join("; ", leftAlone);
+      LOG.warn("InstanceExport {}/{}: {}", ns(e), e.getMetadata().getName(), msg);
+      events.warning(e, Reasons.NOT_OWNED, msg);
+    }
+  }
+
+  private static KeyOwnership ownership(InstanceExport e, ObjectStore store, String key) {
+    return new KeyOwnership(store, key, e.getMetadata().getUid(), e.getMetadata().getName(), ns(e));
   }
 
   // ------------------------------------------------------------------ failure and deletion
@@ -703,8 +720,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       try {
         ObjectStore store = stores.connect(ns(e), e.getSpec().getStoreRef().getName()).store();
         if (!store.config().readOnly()) {
-          store.abortStaleUploads(status.getObject().getKey());
-          deleteObject(store, status);
+          ownership(e, store, status.getObject().getKey()).abortOwnUploads();
+          deleteObject(e, store, status);
         }
       } catch (RuntimeException ex) {
         LOG.warn("InstanceExport {}/{}: cannot clean up the store after a failure: {}", ns(e), e.getMetadata().getName(),
@@ -787,10 +804,10 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         ObjectStore store = stores.connect(ns(e), spec.getStoreRef().getName()).store();
         if (!store.config().readOnly()) {
           if (!completed) {
-            store.abortStaleUploads(status.getObject().getKey());
+            ownership(e, store, status.getObject().getKey()).abortOwnUploads();
           }
           if (delete) {
-            deleteObject(store, status);
+            deleteObject(e, store, status);
             if (completed) {
               events.normal(e, "Deleted", "Deleted " + status.getObject().getKey() + " and its manifest (deletionPolicy: Delete)");
             }

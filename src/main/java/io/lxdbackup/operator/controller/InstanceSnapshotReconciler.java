@@ -50,8 +50,10 @@ import org.slf4j.LoggerFactory;
  * A restarted operator that finds {@code Creating} looks for the snapshot on the server first
  * and adopts it when it was created after the recorded time, so a crash before, during or
  * after the LXD call never produces a second snapshot. A creation LXD is still running when the
- * restarted operator looks is waited for first (see {@link #awaitRunningSnapshotCreations}). Names given by the server's
- * {@code snapshots.pattern} are recovered the same way, by creation time.
+ * restarted operator looks is waited for first (see {@link #awaitRunningSnapshotCreations}). The snapshot is
+ * recognised by the {@link CreationMark} its request carried, so one a user took in the same window
+ * is never adopted (nor deleted later); names given by the server's {@code snapshots.pattern} are
+ * found the same way.
  */
 @ControllerConfiguration(name = "instancesnapshot")
 public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>, Cleaner<InstanceSnapshot> {
@@ -233,6 +235,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     InstanceSnapshotStatus status = snap.getStatus();
     LxdTarget instance = target(snap);
     TargetChecks.requireExists(client, instance, spec.getRemoteRef().getName());
+    // instances: snapshots named by the server are recognised by a creation mark (CreationMark);
+    // volume snapshots are always named before the request (nextVolumeSnapshotName)
+    java.util.Map<String, String> instanceConfig = instance.isVolume() ? null
+        : client.getInstance(instance.name()).expandedConfig();
     String name = blankToNull(spec.getSnapshotName());
     if (name == null && instance instanceof VolumeTarget vol) {
       name = nextVolumeSnapshotName(client, vol);
@@ -247,9 +253,13 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
     // Record the intent durably before the LXD call (see class comment).
     Instant requestedAt = client.serverTime();
+    Instant mark = instance.isVolume() ? null : CreationMark.choose(client, instanceConfig, expiry, requestedAt);
     status.setPhase(InstanceSnapshotPhase.CREATING);
-    status.setSnapshotName(name);
+    // with a mark, a name in the status means "found by the mark" (see findOwn), so even a
+    // fixed name is recorded only once the snapshot carrying the mark is seen
+    status.setSnapshotName(mark == null ? name : null);
     status.setCreationRequestedAt(requestedAt.toString());
+    status.setCreationMark(mark == null ? null : mark.toString());
     Conditions.set(status, generation(snap), clock, Condition.READY, false, Reasons.CREATING,
         "Creating snapshot" + (name == null ? "" : " " + name) + " of " + instance);
     StatusWriter.patchStatus(kube, snap);
@@ -259,16 +269,17 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   private void doCreate(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry, String name, Instant requestedAt) {
     InstanceSnapshotSpec spec = snap.getSpec();
     LxdTarget instance = target(snap);
-    Set<String> existing = name == null
+    Instant mark = CreationMark.of(snap.getStatus());
+    Set<String> existing = name == null && mark == null
         ? client.listSnapshots(instance).stream().map(Snapshot::name).collect(Collectors.toSet()) : Set.of();
-    Instant expiresAt = null;
-    if (expiry.isSet() && !expiry.never()) {
+    Instant expiresAt = mark;
+    if (mark == null && expiry.isSet() && !expiry.never()) {
       expiresAt = expiry.resolve(requestedAt);
     }
     long t0 = System.nanoTime();
     try {
       client.waitFor(client.createSnapshot(instance, new LxdClient.SnapshotRequest(name,
-          Boolean.TRUE.equals(spec.getStateful()), expiresAt, expiry.never(),
+          Boolean.TRUE.equals(spec.getStateful()), expiresAt, mark == null && expiry.never(),
           spec.getDiskVolumesMode() == null ? null : spec.getDiskVolumesMode().value())), OPERATION_TIMEOUT);
     } catch (LxdException.AlreadyExists e) {
       // Created by our own earlier attempt still running on the server? Adopt only if it is new.
@@ -286,10 +297,15 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         // failure keeps it: the operation may still complete on the server.
         snap.getStatus().setSnapshotName(null);
         snap.getStatus().setCreationRequestedAt(null);
+        snap.getStatus().setCreationMark(null);
       }
       throw f;
     }
-    if (name == null) {
+    if (mark != null) {
+      name = CreationMark.carrying(client.listSnapshots(instance), mark).map(Snapshot::name)
+          .orElseThrow(() -> Failure.retryable(Reasons.LXD_ERROR, "LXD reported success but the new snapshot of "
+              + instance + " cannot be found"));
+    } else if (name == null) {
       Set<String> claimed = claimedByOthers(snap);
       name = client.listSnapshots(instance).stream()
           .filter(s -> !existing.contains(s.name()) && !claimed.contains(s.name()))
@@ -382,9 +398,11 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
   }
 
   /**
-   * The snapshot this resource created, recognised by name (when fixed) or, for server-named
-   * snapshots, as the oldest one created after the recorded request time that no other
-   * InstanceSnapshot of the same instance claims.
+   * The snapshot this resource created: the one carrying its {@link CreationMark}, or the one
+   * already found by the mark before a restart (whose expiry may have been set since). Without a
+   * mark (recorded by an operator version without it, or a server that cannot take an expiry at
+   * creation), by name when fixed, or, for server-named snapshots, as the oldest one created after
+   * the recorded request time that no other InstanceSnapshot of the same instance claims.
    */
   private Optional<Snapshot> findOwn(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
     String name = blankToNull(snap.getSpec().getSnapshotName());
@@ -395,6 +413,16 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       // volume snapshots are always named before the request (see nextVolumeSnapshotName)
       String recorded = snap.getStatus() == null ? null : snap.getStatus().getSnapshotName();
       return all.stream().filter(s -> s.name().equals(recorded)).findFirst();
+    }
+    Instant mark = CreationMark.of(snap.getStatus());
+    if (mark != null) {
+      Optional<Snapshot> marked = CreationMark.carrying(all, mark);
+      String found = snap.getStatus().getSnapshotName();
+      if (marked.isPresent() || found == null) {
+        return marked;
+      }
+      return all.stream().filter(s -> s.name().equals(found))
+          .filter(s -> s.createdAt() != null && !s.createdAt().isBefore(since)).findFirst();
     }
     if (name != null) {
       // LXD 5.0 keeps no creation time on volume snapshots: a volume snapshot is ours by its
@@ -517,9 +545,12 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
       }
       return UpdateControl.patchStatus(snap).rescheduleAfter(RESYNC);
     }
-    if (expiry.isSet() && s.createdAt() != null) {
-      Instant want = expiry.resolve(s.createdAt());
-      if (!sameSecond(want, s.expiresAt())) {
+    boolean marked = CreationMark.carries(s, status);
+    if ((expiry.isSet() || marked) && s.createdAt() != null) {
+      // the mark of the creation is replaced by the expiry LXD would have given without it
+      Instant want = expiry.isSet() ? expiry.resolve(s.createdAt())
+          : CreationMark.instanceDefault(client.getInstance(instance.name()).expandedConfig(), s.createdAt());
+      if (marked || !sameSecond(want, s.expiresAt())) {
         if (!mayUpdateExpiry) {
           return null;
         }
@@ -539,6 +570,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     status.setSize(s.size());
     status.setReadyToUse(true);
     status.setCreationRequestedAt(null);
+    status.setCreationMark(null);
     Conditions.set(status, gen, clock, Condition.READY, true, Reasons.SNAPSHOT_READY,
         "Snapshot " + s.name() + " of " + instance + " exists on the server");
     if (before == InstanceSnapshotPhase.FAILED) {
@@ -573,6 +605,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         // so that a retry deletes exactly that one
         status.setSnapshotName(name);
         status.setCreationRequestedAt(null);
+        status.setCreationMark(null);
         patchQuietly(snap);
       }
       if (name != null) {

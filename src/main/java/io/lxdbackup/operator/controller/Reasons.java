@@ -43,6 +43,10 @@ public final class Reasons {
   public static final String VOLUMES_NOT_INCLUDED = "VolumesNotIncluded";
   public static final String NO_VOLUMES_LEFT_OUT = "NoVolumesLeftOut";
   public static final String ALREADY_EXISTS = "AlreadyExists";
+  /** Warning event: something at an export's key was not written by it and was left alone. */
+  public static final String NOT_OWNED = "NotOwned";
+  /** A mode: Server SnapshotSchedule found an instance's snapshots.* keys set by another schedule or by hand. */
+  public static final String CONFLICT = "Conflict";
   public static final String NOT_SUPPORTED = "NotSupported";
   public static final String REJECTED_BY_SERVER = "RejectedByServer";
   public static final String TIMEOUT = "Timeout";

@@ -20,9 +20,7 @@ import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleMode;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleStatus;
-import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
-import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.CronSchedule;
 import io.lxdbackup.operator.schedule.GoDuration;
@@ -229,29 +227,19 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
         }
       }
       Map<String, String> desired = desiredKeys(spec);
-      for (String inst : wanted) {
-        Instance i = client.getInstance(inst);
-        Map<String, String> set = new LinkedHashMap<>();
-        Set<String> remove = new TreeSet<>();
-        for (String key : SERVER_KEYS) {
-          String want = desired.get(key);
-          String have = i.config().get(key);
-          if (want == null && have != null && managed.contains(inst)) {
-            remove.add(key);
-          } else if (want != null && !want.equals(have)) {
-            set.put(key, want);
-            if (managed.contains(inst)) {
-              drift.add(inst + "/" + key + "=" + (have == null ? "(unset)" : have));
-            }
-          }
-        }
-        if (!set.isEmpty() || !remove.isEmpty()) {
-          client.updateInstanceConfig(inst, set, remove);
+      ServerScheduleKeys keys = serverKeys(s);
+      List<String> conflicts = new ArrayList<>();
+      for (String inst : new ArrayList<>(wanted)) {
+        ServerScheduleKeys.Outcome o = keys.apply(client, inst, desired, managed.contains(inst));
+        drift.addAll(o.drift());
+        if (o.conflict() != null) {
+          conflicts.add(o.conflict());
+          wanted.remove(inst);
         }
       }
       for (String gone : managed) {
         if (!wanted.contains(gone)) {
-          removeKeys(client, gone);
+          keys.remove(client, gone, true);
         }
       }
       status.setConfiguredInstances(wanted.isEmpty() ? null : new ArrayList<>(wanted));
@@ -266,7 +254,17 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             "Suspended: snapshots.* keys removed from the instances");
       } else {
         status.setPhase(SchedulePhase.ACTIVE);
-        if (wanted.isEmpty()) {
+        if (!conflicts.isEmpty()) {
+          String msg = "Left alone: " + String.join("; ", conflicts) + ". Only one SnapshotSchedule (mode: Server) may "
+              + "manage an instance's snapshots.* keys, and keys set by hand are not taken over: narrow the selection, "
+              + "or remove those keys (and the other schedule's selection)"
+              + (wanted.isEmpty() ? "" : "; configured: " + String.join(", ", wanted));
+          boolean changed = !msg.equals(status.findCondition(Condition.READY).map(Condition::getMessage).orElse(null));
+          Conditions.set(status, gen, clock, Condition.READY, false, Reasons.CONFLICT, msg);
+          if (changed) {
+            events.warning(s, Reasons.CONFLICT, msg);
+          }
+        } else if (wanted.isEmpty()) {
           Conditions.set(status, gen, clock, Condition.READY, false, Reasons.NO_INSTANCES_SELECTED,
               "No instance matches instances/instanceSelector");
         } else {
@@ -296,12 +294,9 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
     return m;
   }
 
-  private static void removeKeys(LxdClient client, String instance) {
-    try {
-      client.updateInstanceConfig(instance, Map.of(), Set.copyOf(SERVER_KEYS));
-    } catch (LxdException.NotFound e) {
-      // instance gone: nothing to remove
-    }
+  private static ServerScheduleKeys serverKeys(SnapshotSchedule s) {
+    return new ServerScheduleKeys(s.getMetadata().getUid(), s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(),
+        SERVER_KEYS);
   }
 
   @Override
@@ -313,8 +308,9 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
     try {
       LxdClient client = connections.connect(s.getMetadata().getNamespace(), s.getSpec().getRemoteRef().getName(),
           s.getSpec().getProject()).client();
+      ServerScheduleKeys keys = serverKeys(s);
       for (String inst : s.getStatus().getConfiguredInstances()) {
-        removeKeys(client, inst);
+        keys.remove(client, inst, true);
       }
       events.normal(s, "Deconfigured", "Removed snapshots.* keys from " + s.getStatus().getConfiguredInstances());
       return DeleteControl.defaultDelete();

@@ -630,15 +630,33 @@ public final class LxdClient implements AutoCloseable {
    * between, so concurrent edits of other keys are never lost.
    */
   public void updateInstanceConfig(String name, Map<String, String> set, Set<String> remove) {
+    editInstanceConfig(name, config -> new ConfigEdit(set, remove));
+  }
+
+  /** Keys to set and to remove; {@code null} maps and sets mean none. */
+  public record ConfigEdit(Map<String, String> set, Set<String> remove) {}
+
+  /**
+   * Like {@link #updateInstanceConfig}, with the change decided from the instance's config as
+   * read for this very write (again after a 412), so a decision about who owns a key can never
+   * act on an older state. {@code edit} answers null to write nothing.
+   *
+   * @return whether a write was made
+   */
+  public boolean editInstanceConfig(String name, java.util.function.Function<Map<String, String>, ConfigEdit> edit) {
     for (int attempt = 0; ; attempt++) {
       Instance current = getInstance(name);
+      ConfigEdit change = edit.apply(current.config());
+      if (change == null) {
+        return false;
+      }
       ObjectNode put = writableInstance(current.raw());
       ObjectNode cfg = (ObjectNode) put.get("config");
-      if (set != null) {
-        set.forEach(cfg::put);
+      if (change.set() != null) {
+        change.set().forEach(cfg::put);
       }
-      if (remove != null) {
-        remove.forEach(cfg::remove);
+      if (change.remove() != null) {
+        change.remove().forEach(cfg::remove);
       }
       java.util.function.BiConsumer<Integer, String> hook = shared.beforeConfigWrite;
       if (hook != null) {
@@ -650,7 +668,7 @@ public final class LxdClient implements AutoCloseable {
         if (op != null) {
           waitFor(op, Duration.ofMinutes(2));
         }
-        return;
+        return true;
       } catch (LxdException e) {
         // 412: the instance changed since it was read (its ETag moved on); read it again
         if (e.statusCode() == 412 && attempt < 5) {

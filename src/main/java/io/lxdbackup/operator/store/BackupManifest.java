@@ -24,8 +24,15 @@ import java.util.List;
  * @param snapshots         names of the instance snapshots inside the backup (empty when instanceOnly)
  * @param exportName        name of the {@code InstanceExport} that wrote it
  * @param exportNamespace   its namespace
+ * @param exportUid         the uid of that {@code InstanceExport}: the object at {@link #key} and
+ *                          this manifest belong to it, and only it aborts, overwrites or deletes
+ *                          them (absent in manifests written before uids were recorded)
  * @param volume            the custom volume exported ({@code instance} is null then); null for
  *                          an instance export, and absent from manifests of earlier operators
+ *
+ * <p>A manifest without {@link #sha256} is a <em>claim</em>: written before the upload starts, it
+ * reserves the key for {@link #exportUid} until the real manifest replaces it (see
+ * {@link KeyOwnership}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupManifest(
@@ -46,6 +53,7 @@ public record BackupManifest(
     Instant completedAt,
     String exportName,
     String exportNamespace,
+    String exportUid,
     Volume volume) {
 
   /** A custom storage volume: its pool and name. */
@@ -57,7 +65,16 @@ public record BackupManifest(
       boolean instanceOnly, boolean optimizedStorage, List<String> snapshots, Instant createdAt,
       Instant completedAt, String exportName, String exportNamespace) {
     this(formatVersion, key, instance, remote, project, lxdServerVersion, lxdServerName, compression, size, sha256,
-        instanceOnly, optimizedStorage, snapshots, createdAt, completedAt, exportName, exportNamespace, null);
+        instanceOnly, optimizedStorage, snapshots, createdAt, completedAt, exportName, exportNamespace, null, null);
+  }
+
+  /** The manifest of an instance export written by the export of that uid. */
+  public BackupManifest(int formatVersion, String key, String instance, String remote, String project,
+      String lxdServerVersion, String lxdServerName, String compression, long size, String sha256,
+      boolean instanceOnly, boolean optimizedStorage, List<String> snapshots, Instant createdAt,
+      Instant completedAt, String exportName, String exportNamespace, String exportUid) {
+    this(formatVersion, key, instance, remote, project, lxdServerVersion, lxdServerName, compression, size, sha256,
+        instanceOnly, optimizedStorage, snapshots, createdAt, completedAt, exportName, exportNamespace, exportUid, null);
   }
 
   /** Whether this is the export of a custom volume rather than of an instance. */
@@ -76,6 +93,19 @@ public record BackupManifest(
 
   public BackupManifest {
     snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+  }
+
+  /** A manifest that only reserves its key for an export still uploading. */
+  public static BackupManifest claim(String key, String exportUid, String exportName, String exportNamespace,
+      Instant at) {
+    return new BackupManifest(FORMAT_VERSION, key, null, null, null, null, null, null, 0, null, false, false,
+        List.of(), at, null, exportName, exportNamespace, exportUid);
+  }
+
+  /** True for a {@link #claim}: the export it names has not finished writing the object. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
+  public boolean isClaim() {
+    return sha256 == null;
   }
 
   /** The key this manifest is stored under. */

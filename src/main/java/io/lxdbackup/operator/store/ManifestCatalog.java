@@ -68,6 +68,9 @@ public final class ManifestCatalog {
       }
       // the manifest's location is authoritative: a copied bucket may carry old recorded keys
       described.add(dataKey);
+      if (m.isClaim()) {
+        continue; // an export still uploading: nothing to restore yet
+      }
       if (keys.contains(dataKey)) {
         manifests.add(new Entry(dataKey, m));
       } else {

@@ -43,6 +43,9 @@ public interface ObjectStore extends AutoCloseable {
    */
   int abortStaleUploads(String key);
 
+  /** True when a multipart upload of exactly {@code key} (not a longer key) is in progress. */
+  boolean hasUnfinishedUploads(String key);
+
   /** The object's bytes as they arrive; the caller closes the stream. */
   InputStream download(String key);
 

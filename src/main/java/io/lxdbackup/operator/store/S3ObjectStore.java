@@ -270,6 +270,25 @@ public final class S3ObjectStore implements ObjectStore {
     return aborted;
   }
 
+  @Override
+  public boolean hasUnfinishedUploads(String key) {
+    String keyMarker = null;
+    String uploadIdMarker = null;
+    do {
+      String km = keyMarker;
+      String um = uploadIdMarker;
+      ListMultipartUploadsResponse page = call("list multipart uploads for " + url(key), false,
+          () -> s3.listMultipartUploads(r -> r.bucket(config.bucket()).prefix(key)
+              .keyMarker(km).uploadIdMarker(um)));
+      if (page.uploads().stream().anyMatch(u -> u.key().equals(key))) {
+        return true;
+      }
+      keyMarker = Boolean.TRUE.equals(page.isTruncated()) ? page.nextKeyMarker() : null;
+      uploadIdMarker = Boolean.TRUE.equals(page.isTruncated()) ? page.nextUploadIdMarker() : null;
+    } while (keyMarker != null);
+    return false;
+  }
+
   /**
    * Aborts one listed upload; false when it was gone by then (aborted by someone else, or
    * completed, between the listing and the abort): S3 then answers NoSuchUpload (404).
@@ -750,7 +769,13 @@ public final class S3ObjectStore implements ObjectStore {
 
   private static ObjectInfo info(String key, HeadObjectResponse h) {
     return new ObjectInfo(key, h.contentLength() == null ? -1 : h.contentLength(),
-        h.metadata().get(SHA256_METADATA), h.lastModified(), unquote(h.eTag()));
+        h.metadata().get(SHA256_METADATA), h.lastModified(), unquote(h.eTag()), lowerCaseKeys(h.metadata()));
+  }
+
+  private static Map<String, String> lowerCaseKeys(Map<String, String> metadata) {
+    Map<String, String> m = new HashMap<>();
+    metadata.forEach((k, v) -> m.put(k.toLowerCase(java.util.Locale.ROOT), v));
+    return m;
   }
 
   /**

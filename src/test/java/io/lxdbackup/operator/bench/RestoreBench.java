@@ -249,6 +249,11 @@ public final class RestoreBench {
     }
 
     @Override
+    public boolean hasUnfinishedUploads(String key) {
+      return delegate.hasUnfinishedUploads(key);
+    }
+
+    @Override
     public InputStream download(String key) {
       if (io.lxdbackup.operator.store.ObjectKeys.isManifestKey(key)) {
         return delegate.download(key);

@@ -209,7 +209,7 @@ class InstanceRestoreControllerLxdTest {
     }
     BackupManifest m = new BackupManifest(1, key, instance, "lxd-a", "default", "5.0.2", "rig-a", "zstd", up.size(),
         sha256Override != null ? sha256Override : up.sha256(), false, false, List.of("snap1"), Instant.now(), Instant.now(),
-        name, Fixtures.NS);
+        name, Fixtures.NS, null);
     store.putSmall(ObjectKeys.manifestKey(key), m.toJson(), "application/json");
     return key;
   }

@@ -396,6 +396,67 @@ class InstanceSnapshotControllerLxdTest {
   }
 
   @Test
+  void restartAfterIntentNeverAdoptsASnapshotAUserTookMeanwhile() {
+    String inst = instance("mark1");
+    String inst2 = instance("mark2");
+    String inst3 = instance("mark3");
+    lxd.updateInstanceConfig(inst2, Map.of("snapshots.expiry", "2d"), java.util.Set.of());
+    Instant requested = lxd.serverTime();
+    Instant mark1 = requested.plus(Duration.ofDays(36500)).truncatedTo(ChronoUnit.SECONDS).plusNanos(123_456_789);
+    Instant mark2 = requested.plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS).plusNanos(987_654_321);
+    Instant mark3 = requested.plus(Duration.ofDays(36500)).truncatedTo(ChronoUnit.SECONDS).plusNanos(555_000_001);
+    op.stop();
+    try {
+      // The operator recorded its intent and mark, then died before its request reached LXD;
+      // a user took a server-named snapshot in that window.
+      InstanceSnapshot s1 = kube.resource(snapshot("mark1", inst, null)).create();
+      s1.setStatus(intent(requested, null, mark1));
+      StatusWriter.patchStatus(kube, s1);
+      lxd.waitFor(lxd.createSnapshot(inst, LxdClient.SnapshotRequest.named(null)), T);
+
+      // Here the request did reach LXD, after a user's own server-named snapshot: the older
+      // one is the user's, the one carrying the mark is the operator's.
+      InstanceSnapshot s2 = kube.resource(snapshot("mark2", inst2, null)).create();
+      s2.setStatus(intent(requested, null, mark2));
+      StatusWriter.patchStatus(kube, s2);
+      lxd.waitFor(lxd.createSnapshot(inst2, LxdClient.SnapshotRequest.named("users")), T);
+      lxd.waitFor(lxd.createSnapshot(inst2, new LxdClient.SnapshotRequest(null, false, mark2, false, null)), T);
+
+      // A fixed name: a user took a snapshot of that very name in the window.
+      InstanceSnapshot s3 = kube.resource(snapshot("mark3", inst3, "fixed")).create();
+      s3.setStatus(intent(requested, null, mark3));
+      StatusWriter.patchStatus(kube, s3);
+      lxd.waitFor(lxd.createSnapshot(inst3, LxdClient.SnapshotRequest.named("fixed")), T);
+    } finally {
+      op.start();
+    }
+    String users1 = lxd.listSnapshots(inst).get(0).name();
+    String own1 = awaitReady("mark1").getStatus().getSnapshotName();
+    assertThat(own1).isNotEqualTo(users1);
+    assertThat(lxd.listSnapshots(inst)).extracting(Snapshot::name).containsExactlyInAnyOrder(users1, own1);
+    // the mark is replaced by the expiry the snapshot is meant to have: none here
+    assertThat(lxd.getSnapshot(inst, own1).expiresAt()).isNull();
+    assertThat(get("mark1").getStatus().getCreationMark()).isNull();
+
+    InstanceSnapshot ready2 = awaitReady("mark2");
+    Snapshot own2 = lxd.getSnapshot(inst2, ready2.getStatus().getSnapshotName());
+    assertThat(own2.name()).isNotEqualTo("users");
+    assertThat(lxd.listSnapshots(inst2)).hasSize(2);
+    // the instance's snapshots.expiry, as LXD would have applied it without the mark
+    assertThat(own2.expiresAt()).isNotEqualTo(mark2).isCloseTo(own2.createdAt().plus(Duration.ofDays(2)), within(1));
+    assertThat(lxd.getSnapshot(inst2, "users").expiresAt()).isCloseTo(
+        lxd.getSnapshot(inst2, "users").createdAt().plus(Duration.ofDays(2)), within(1));
+
+    assertThat(ready(awaitReason("mark3", Reasons.ALREADY_EXISTS)).getMessage()).contains("fixed");
+    assertThat(get("mark3").getStatus().getSnapshotName()).isNull();
+    assertThat(lxd.listSnapshots(inst3)).extracting(Snapshot::name).containsExactly("fixed");
+    kube.resources(InstanceSnapshot.class).inNamespace(Fixtures.NS).withName("mark3").delete();
+    await().atMost(T).until(() -> get("mark3") == null);
+    // deleting the resource leaves the user's snapshot alone
+    assertThat(lxd.snapshotExists(inst3, "fixed")).isTrue();
+  }
+
+  @Test
   void restartRightAfterCreateNeverDuplicates() {
     String inst = instance("crash4");
     for (int i = 0; i < 3; i++) {
@@ -458,6 +519,12 @@ class InstanceSnapshotControllerLxdTest {
   static List<Operation> snapshotCreations(String inst) {
     return lxd.runningOperationsOn(inst).stream()
         .filter(o -> InstanceSnapshotReconciler.SNAPSHOT_CREATE_DESCRIPTION.equals(o.description())).toList();
+  }
+
+  static InstanceSnapshotStatus intent(Instant requestedAt, String name, Instant mark) {
+    InstanceSnapshotStatus st = intent(requestedAt, name);
+    st.setCreationMark(mark.toString());
+    return st;
   }
 
   static InstanceSnapshotStatus intent(Instant requestedAt, String name) {

@@ -31,7 +31,7 @@ class ManifestCatalogTest {
     return new BackupManifest(BackupManifest.FORMAT_VERSION, key, "web1", "lxd-a", "default",
         "5.0.2", "host1", "zstd", size, sha256, false, false, List.of("snap0", "snap1"),
         Instant.parse("2026-11-26T06:00:00Z"), Instant.parse("2026-11-26T06:01:30.5Z"),
-        "web1-export", "team1");
+        "web1-export", "team1", "uid-1");
   }
 
   @Test

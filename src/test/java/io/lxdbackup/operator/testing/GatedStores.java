@@ -116,6 +116,11 @@ public final class GatedStores implements Function<StoreConfig, ObjectStore> {
     }
 
     @Override
+    public boolean hasUnfinishedUploads(String key) {
+      return delegate.hasUnfinishedUploads(key);
+    }
+
+    @Override
     public InputStream download(String key) {
       Gate g = takeDownload(key);
       InputStream in = delegate.download(key);

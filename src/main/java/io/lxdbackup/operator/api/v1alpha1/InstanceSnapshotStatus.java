@@ -45,6 +45,9 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
   @JsonPropertyDescription("RFC 3339 time the operator asked LXD to create the snapshot, used to find it after an interrupted attempt; cleared once Ready.")
   private String creationRequestedAt;
 
+  @JsonPropertyDescription("RFC 3339 expiry with random nanoseconds sent with the creation request: the snapshot carrying exactly this expiry is the one this resource created, so a restarted operator never adopts a snapshot someone else took meanwhile. Replaced on the server by the intended expiry, and cleared here, once Ready.")
+  private String creationMark;
+
   public String getSnapshotName() {
     return snapshotName;
   }
@@ -101,6 +104,14 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
     this.creationRequestedAt = creationRequestedAt;
   }
 
+  public String getCreationMark() {
+    return creationMark;
+  }
+
+  public void setCreationMark(String creationMark) {
+    this.creationMark = creationMark;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -117,7 +128,8 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
         && Objects.equals(stateful, that.stateful)
         && Objects.equals(size, that.size)
         && Objects.equals(readyToUse, that.readyToUse)
-        && Objects.equals(creationRequestedAt, that.creationRequestedAt);
+        && Objects.equals(creationRequestedAt, that.creationRequestedAt)
+        && Objects.equals(creationMark, that.creationMark);
   }
 
   @Override
@@ -131,7 +143,8 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
         stateful,
         size,
         readyToUse,
-        creationRequestedAt);
+        creationRequestedAt,
+        creationMark);
   }
 
   @Override
@@ -142,6 +155,7 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
         + ", stateful=" + stateful
         + ", size=" + size
         + ", readyToUse=" + readyToUse
-        + ", creationRequestedAt=" + creationRequestedAt + ", " + super.toString() + "}";
+        + ", creationRequestedAt=" + creationRequestedAt
+        + ", creationMark=" + creationMark + ", " + super.toString() + "}";
   }
 }
