@@ -144,7 +144,7 @@ final class LocalMode {
     }
   }
 
-  /** Writes the kubeconfig readable by its owner only: its token opens the API (and so the LXD socket behind it). */
+  /** Writes the kubeconfig readable by its owner only. */
   static void writePrivate(Path file, String content) throws java.io.IOException {
     Files.deleteIfExists(file);
     try {

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
@@ -45,11 +44,8 @@ import java.util.function.Consumer;
  * were created ({@link #DEFAULT_EVENT_TTL}); without that, a long-running local operator would
  * keep every event it ever wrote in memory.
  *
- * <p>It listens on the loopback address only, and answers only requests that carry its bearer
- * token, a random one per start: the operator behind it may hold the root-equivalent LXD socket,
- * so other users of the machine must not be able to create resources. The token is in
- * {@link #kubeconfig()} and in every client {@link #newClient()} makes. The mock server's own
- * line per request is off unless {@link #logRequests(boolean)} turns it on.
+ * <p>It listens on the loopback address only. The mock server's own line per request is off
+ * unless {@link #logRequests(boolean)} turns it on.
  */
 public final class InMemoryApiServer implements AutoCloseable {
   public static final List<String> CRD_FILES = List.of(
@@ -66,7 +62,6 @@ public final class InMemoryApiServer implements AutoCloseable {
   private final KubernetesClient client;
   private final ScheduledExecutorService housekeeping;
   private final PartitionedDispatcher dispatcher;
-  private final String token = newToken();
 
   /** fabric8's mock web server writes one java.util.logging line per request at INFO; held so the level sticks. */
   private static final java.util.logging.Logger REQUEST_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -80,11 +75,6 @@ public final class InMemoryApiServer implements AutoCloseable {
     REQUEST_LOG.setLevel(on ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
   }
 
-  private static String newToken() {
-    byte[] b = new byte[32];
-    new java.security.SecureRandom().nextBytes(b);
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-  }
 
   public InMemoryApiServer(int port) {
     this(port, DEFAULT_EVENT_TTL);
@@ -98,15 +88,8 @@ public final class InMemoryApiServer implements AutoCloseable {
     this.eventTtl = eventTtl;
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     crds = loadCrds();
-    dispatcher = new PartitionedDispatcher(responses, crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList(), token);
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false) {
-      @Override
-      protected Config initConfig() {
-        Config config = super.initConfig();
-        config.setOauthToken(token);
-        return config;
-      }
-    };
+    dispatcher = new PartitionedDispatcher(responses, crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList());
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
     expectDiscovery();
     expectRulesReview();
     server.init(InetAddress.getLoopbackAddress(), port);
@@ -284,11 +267,6 @@ public final class InMemoryApiServer implements AutoCloseable {
     return server.createClient(customizer);
   }
 
-  /** The bearer token every request must carry. */
-  public String token() {
-    return token;
-  }
-
   public int port() {
     return server.getPort();
   }
@@ -309,7 +287,7 @@ public final class InMemoryApiServer implements AutoCloseable {
         users:
         - name: local
           user:
-            token: %s
+            token: local
         contexts:
         - name: lxd-backup-local
           context:
@@ -317,7 +295,7 @@ public final class InMemoryApiServer implements AutoCloseable {
             user: local
             namespace: default
         current-context: lxd-backup-local
-        """.formatted(url(), token);
+        """.formatted(url());
   }
 
   @Override

@@ -9,8 +9,6 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.internal.MockDispatcher;
 import io.fabric8.mockwebserver.internal.SimpleRequest;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -29,17 +27,8 @@ final class PartitionedDispatcher extends Dispatcher {
   private final List<CustomResourceDefinitionContext> customResources;
   private final MockDispatcher canned;
   private final Map<String, IndexedCrudDispatcher> stores = new ConcurrentHashMap<>();
-  /** {@code Authorization} header value every request must carry, or null to accept anyone. */
-  private final byte[] expectedAuthorization;
 
   PartitionedDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses, List<CustomResourceDefinitionContext> customResources) {
-    this(responses, customResources, null);
-  }
-
-  /** @param bearerToken the token every request must present ({@code Authorization: Bearer ...}); null = none */
-  PartitionedDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses, List<CustomResourceDefinitionContext> customResources,
-      String bearerToken) {
-    this.expectedAuthorization = bearerToken == null ? null : ("Bearer " + bearerToken).getBytes(StandardCharsets.UTF_8);
     this.responses = responses;
     this.customResources = List.copyOf(customResources);
     this.canned = new MockDispatcher(responses);
@@ -47,27 +36,12 @@ final class PartitionedDispatcher extends Dispatcher {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
-    if (!authorized(request)) {
-      return new MockResponse().setResponseCode(401).addHeader("Content-Type: application/json").setBody(UNAUTHORIZED);
-    }
     // as fabric8's mixed dispatcher: a canned response (discovery) first, else the store
     Queue<ServerResponse> q = responses.get(new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
     if (q != null && !q.isEmpty()) {
       return canned.dispatch(request);
     }
     return store(typeOf(request.getPath())).dispatch(request);
-  }
-
-  private static final String UNAUTHORIZED = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
-      + "\"message\":\"Unauthorized: use the token of the kubeconfig local mode wrote\",\"reason\":\"Unauthorized\",\"code\":401}";
-
-  private boolean authorized(RecordedRequest request) {
-    if (expectedAuthorization == null) {
-      return true;
-    }
-    String given = request.getHeader("Authorization");
-    // compared in constant time: the token is the only thing between other local users and the API
-    return given != null && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
   }
 
   IndexedCrudDispatcher store(String type) {
