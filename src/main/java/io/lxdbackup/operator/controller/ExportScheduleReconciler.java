@@ -24,8 +24,8 @@ import java.time.ZonedDateTime;
  * Periodic exports: the schedule engine of {@link ScheduleReconcilerBase} with one
  * {@link InstanceExport} per selected instance and run, built from {@code spec.exportTemplate}.
  * Exports work on stopped instances as well, so every selected instance is included. Retention
- * deletes old InstanceExports; the template's deletionPolicy (default Delete) then decides
- * whether their objects go too.
+ * deletes old InstanceExports (not while an InstanceRestore still reads one); the template's
+ * deletionPolicy (default Delete) then decides whether their objects go too.
  */
 @ControllerConfiguration(name = "exportschedule")
 public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSchedule, InstanceExport> {
@@ -117,6 +117,16 @@ public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSched
       return ChildState.SUCCEEDED;
     }
     return p == InstanceExportPhase.FAILED ? ChildState.FAILED : ChildState.RUNNING;
+  }
+
+  @Override
+  protected boolean pruneWaits(ExportSchedule s, InstanceExport c) {
+    java.util.List<InUse.Dependent> readers = ExportReaders.of(kube, c);
+    if (readers.isEmpty()) {
+      return false;
+    }
+    ExportReaders.markWaiting(kube, c, readers, "Pruning by retention", events, clock);
+    return true;
   }
 
   @Override
