@@ -24,8 +24,8 @@ import java.time.ZonedDateTime;
  * Periodic exports: the schedule engine of {@link ScheduleReconcilerBase} with one
  * {@link InstanceExport} per selected instance and run, built from {@code spec.exportTemplate}.
  * Exports work on stopped instances as well, so every selected instance is included. Retention
- * deletes old InstanceExports; the template's deletionPolicy (default Delete) then decides
- * whether their objects go too.
+ * deletes old InstanceExports (not while an InstanceRestore still reads one); the template's
+ * deletionPolicy (default Delete) then decides whether their objects go too.
  */
 @ControllerConfiguration(name = "exportschedule")
 public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSchedule, InstanceExport> {
@@ -124,6 +124,16 @@ public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSched
   protected boolean countsAsGood(InstanceExport c) {
     return super.countsAsGood(c) && !c.getStatus().findCondition(Condition.VERIFIED)
         .map(v -> Condition.FALSE.equals(v.getStatus())).orElse(false);
+  }
+
+  @Override
+  protected boolean pruneWaits(ExportSchedule s, InstanceExport c) {
+    java.util.List<InUse.Dependent> readers = ExportReaders.of(kube, c);
+    if (readers.isEmpty()) {
+      return false;
+    }
+    ExportReaders.markWaiting(kube, c, readers, "Pruning by retention", events, clock);
+    return true;
   }
 
   @Override

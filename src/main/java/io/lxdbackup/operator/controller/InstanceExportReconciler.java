@@ -659,6 +659,11 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
       status.setExpiration(ttl == null || done == null ? null : Conditions.timestamp(done.plus(ttl)));
       Instant expiration = parse(status.getExpiration());
       if (status.getPhase() == InstanceExportPhase.DELETING || (expiration != null && !clock.instant().isBefore(expiration))) {
+        List<InUse.Dependent> readers = ExportReaders.of(kube, e);
+        if (!readers.isEmpty()) {
+          ExportReaders.markWaiting(kube, e, readers, "Expiry (ttl " + e.getSpec().getTtl() + ")", events, clock);
+          return UpdateControl.<InstanceExport>noUpdate().rescheduleAfter(READERS_RECHECK);
+        }
         if (status.getPhase() != InstanceExportPhase.DELETING) {
           status.setPhase(InstanceExportPhase.DELETING);
           StatusWriter.patchStatus(kube, e);
@@ -800,6 +805,17 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     if (status.getObject() != null && status.getObject().getKey() != null) {
       boolean completed = status.getPhase() == InstanceExportPhase.COMPLETED || status.getPhase() == InstanceExportPhase.DELETING;
       boolean delete = !completed || spec.getDeletionPolicy() == DeletionPolicy.DELETE;
+      if (delete && completed && ScheduleChildren.retainedBySchedule(e) && Namespaces.terminating(kube, ns(e))) {
+        // a backup of a schedule with backupsOnDeletion: Retain outlives its namespace
+        delete = false;
+        leftBehind(e, "object " + status.getObject().getKey() + " and its manifest were kept in the bucket");
+      }
+      if (delete && completed) {
+        List<InUse.Dependent> readers = ExportReaders.of(kube, e);
+        if (!readers.isEmpty()) {
+          return ExportReaders.waitForReaders(kube, e, readers, events, clock);
+        }
+      }
       try {
         ObjectStore store = stores.connect(ns(e), spec.getStoreRef().getName()).store();
         if (!store.config().readOnly()) {
@@ -833,6 +849,14 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(failures, MAX_BACKOFF).toMillis());
   }
 
+  /** The namespace is being deleted and the export belongs to a schedule that retains its backups. */
+  private void leftBehind(InstanceExport e, String what) {
+    String msg = what + ": namespace " + ns(e) + " is being deleted and schedule "
+        + ScheduleReconcilerBase.label(e, ScheduleReconcilerBase.LABEL_SCHEDULE) + " retains its backups (backupsOnDeletion: Retain)";
+    LOG.info("InstanceExport {}/{}: {}", ns(e), e.getMetadata().getName(), msg);
+    events.normal(e, "Retained", msg);
+  }
+
   /** The namespace is being deleted and the server or bucket cannot be reached any more: say what stays there. */
   private void leftBehind(InstanceExport e, Failure f, String what) {
     String msg = what + ": " + f.getMessage();
@@ -846,6 +870,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     closing = true;
     active.values().forEach(CancellableStream::cancel);
   }
+
+  /** How often an expired export used by a restore looks again. */
+  static final Duration READERS_RECHECK = Duration.ofSeconds(10);
 
   private static Instant parse(String t) {
     return t == null ? null : Instant.parse(t);

@@ -592,6 +592,13 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     if (status.getSnapshotName() == null && status.getCreationRequestedAt() == null) {
       return DeleteControl.defaultDelete();
     }
+    if (ScheduleChildren.retainedBySchedule(snap) && Namespaces.terminating(kube, ns(snap))) {
+      // a backup of a schedule with backupsOnDeletion: Retain outlives its namespace
+      LOG.info("InstanceSnapshot {}/{}: LXD snapshot {} of {} kept: namespace is being deleted and schedule {} retains its"
+          + " backups (backupsOnDeletion: Retain)", ns(snap), snap.getMetadata().getName(), status.getSnapshotName(),
+          spec.getInstance(), ScheduleReconcilerBase.label(snap, ScheduleReconcilerBase.LABEL_SCHEDULE));
+      return DeleteControl.defaultDelete();
+    }
     showDeleting(snap);
     try {
       LxdClient client = connections.connect(ns(snap), spec.getRemoteRef().getName(), spec.getProject()).client();

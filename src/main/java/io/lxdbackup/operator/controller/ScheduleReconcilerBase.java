@@ -1,7 +1,6 @@
 package io.lxdbackup.operator.controller;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -13,7 +12,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleStatus;
 import io.lxdbackup.operator.api.v1alpha1.ConcurrencyPolicy;
@@ -112,6 +110,14 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
 
   protected abstract ChildState childState(C child);
 
+  /**
+   * Whether retention leaves {@code child} for now although it is due to go (it is still in use);
+   * a later reconcile prunes it.
+   */
+  protected boolean pruneWaits(S schedule, C child) {
+    return false;
+  }
+
   /** What the child produced (snapshot name, object key), for status; may be null. */
   protected abstract String childResult(C child);
 
@@ -132,7 +138,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
   @Override
   public List<EventSource<?, S>> prepareEventSources(EventSourceContext<S> context) {
     InformerEventSourceConfiguration<C> cfg = InformerEventSourceConfiguration.from(childClass(), scheduleClass())
-        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(scheduleClass()))
+        .withSecondaryToPrimaryMapper(c -> ScheduleChildren.schedulesOf(c, kind()))
         .withLabelSelector(LABEL_SCHEDULE)
         .withNamespacesInheritedFromController()
         // The schedule creates its children itself and reads them from the cache on every
@@ -266,7 +272,9 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       return UpdateControl.patchStatus(schedule);
     }
     List<C> children = context.getSecondaryResources(childClass()).stream()
-        .filter(c -> isOwnedBy(c, schedule)).collect(Collectors.toList());
+        .filter(c -> ScheduleChildren.belongsTo(c, schedule)).collect(Collectors.toList());
+    // backupsOnDeletion may have changed: only Delete lets garbage collection cascade
+    ScheduleChildren.keepInStep(kube, schedule, spec, children);
     if (started != null) {
       // children the last reconcile created that the cache may not hold yet
       children = withMissing(children, started.created());
@@ -475,10 +483,8 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       // born with the finalizer its controller would add: saves that controller a write and a
       // reconcile round per child, which counts when a thousand schedules fire at once
       child.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(childClass())));
-      child.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
-          .withApiVersion(schedule.getApiVersion()).withKind(schedule.getKind())
-          .withName(schedule.getMetadata().getName()).withUid(schedule.getMetadata().getUid())
-          .withController(true).withBlockOwnerDeletion(true).build()));
+      // owned (deleted with the schedule) only under backupsOnDeletion: Delete
+      ScheduleChildren.bind(child, schedule, spec);
       try {
         created.add(kube.resource(child).create());
         started++;
@@ -577,7 +583,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
       RetentionResult result = policy.select(candidates, cron.zone());
       for (String id : result.removeIds()) {
         C c = byName.get(id);
-        if (c == null || childState(c) == ChildState.RUNNING) {
+        if (c == null || childState(c) == ChildState.RUNNING || pruneWaits(schedule, c)) {
           continue;
         }
         kube.resource(c).delete();
@@ -608,11 +614,6 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
 
   static String label(HasMetadata h, String key) {
     return h.getMetadata().getLabels() == null ? null : h.getMetadata().getLabels().get(key);
-  }
-
-  static boolean isOwnedBy(HasMetadata child, HasMetadata owner) {
-    return child.getMetadata().getOwnerReferences() != null && child.getMetadata().getOwnerReferences().stream()
-        .anyMatch(o -> Objects.equals(o.getUid(), owner.getMetadata().getUid()));
   }
 
   static Instant parse(String t) {

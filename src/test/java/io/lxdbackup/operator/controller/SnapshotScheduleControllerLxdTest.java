@@ -199,8 +199,9 @@ class SnapshotScheduleControllerLxdTest {
         assertThat(c.getMetadata().getLabels()).containsEntry("lxdbackup.io/schedule", "hourly")
             .containsEntry("lxdbackup.io/instance", inst).containsEntry("lxdbackup.io/remote", "lxd-a");
         assertThat(c.getMetadata().getName()).startsWith("hourly-" + inst + "-");
-        assertThat(c.getMetadata().getOwnerReferences()).singleElement()
-            .satisfies(o -> assertThat(o.getUid()).isEqualTo(after.getMetadata().getUid()));
+        // backupsOnDeletion: Retain (default): tied by label, not owned, so nothing cascades
+        assertThat(c.getMetadata().getLabels()).containsEntry(ScheduleChildren.LABEL_SCHEDULE_UID, after.getMetadata().getUid());
+        assertThat(c.getMetadata().getOwnerReferences()).isNullOrEmpty();
       });
     }
     assertThat(after.getStatus().getLastScheduleTime()).isNotNull();

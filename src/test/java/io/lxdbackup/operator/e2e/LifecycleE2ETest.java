@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What only a real control plane does, with the operator under the chart's RBAC: ownerReference
- * garbage collection by kube-controller-manager (and {@code --cascade=orphan}), namespace
+ * garbage collection by kube-controller-manager (only under {@code backupsOnDeletion: Delete};
+ * by default a schedule's backups outlive it and its namespace), namespace
  * deletion through the operator's finalizers, and an API server restart in the middle of an
  * export.
  */
@@ -47,7 +48,7 @@ class LifecycleE2ETest {
         .withLabel("lxdbackup.io/schedule", schedule).list().getItems();
   }
 
-  static void schedule(String ns, String name) throws Exception {
+  static void schedule(String ns, String name, String backupsOnDeletion) throws Exception {
     cluster.kubectlIn("""
         apiVersion: lxdbackup.io/v1alpha1
         kind: SnapshotSchedule
@@ -58,40 +59,64 @@ class LifecycleE2ETest {
           includeStopped: true
           schedule: "* * * * *"
           snapshotNamePattern: "%s-{{ creation_date|date:'150405' }}"
-        """.formatted(name, ns, instance, name), "apply", "-f", "-");
+        %s""".formatted(name, ns, instance, name,
+        backupsOnDeletion == null ? "" : "  backupsOnDeletion: " + backupsOnDeletion + "\n"), "apply", "-f", "-");
+  }
+
+  static String snapshotName(String ns, GenericKubernetesResource child) throws Exception {
+    return (String) E2eObjects.awaitStatus(cluster, ns, "instancesnapshots", child.getMetadata().getName(), "phase", "Ready", T)
+        .get("snapshotName");
   }
 
   @Test
-  void theGarbageCollectorRemovesAScheduleChildrenAndOrphanKeepsThem() throws Exception {
+  void deletingAScheduleKeepsItsSnapshotsUnlessItSaysDelete() throws Exception {
     String ns = "e2e-gc";
     cluster.createNamespace(ns);
     try {
       E2eObjects.remote(cluster, ns, "lxd-a", rig, "a");
       E2eObjects.awaitStatus(cluster, ns, "lxdremotes", "lxd-a", "phase", "Ready", T);
-      schedule(ns, "cascade");
-      schedule(ns, "orphan");
+      schedule(ns, "cascade", "Delete");
+      schedule(ns, "keeps", null);
       await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-          .until(() -> children(ns, "cascade").size() >= 1 && children(ns, "orphan").size() >= 1);
-      GenericKubernetesResource child = children(ns, "cascade").get(0);
-      assertThat(child.getMetadata().getOwnerReferences()).singleElement()
+          .until(() -> children(ns, "cascade").size() >= 1 && children(ns, "keeps").size() >= 1);
+      GenericKubernetesResource owned = children(ns, "cascade").get(0);
+      assertThat(owned.getMetadata().getOwnerReferences()).singleElement()
           .satisfies(o -> assertThat(o.getKind()).isEqualTo("SnapshotSchedule"));
-      E2eObjects.awaitStatus(cluster, ns, "instancesnapshots", child.getMetadata().getName(), "phase", "Ready", T);
+      String ownedSnapshot = snapshotName(ns, owned);
+      GenericKubernetesResource kept = children(ns, "keeps").get(0);
+      String uid = E2eObjects.get(cluster, ns, "snapshotschedules", "keeps").getMetadata().getUid();
+      // Retain (default): tied to the schedule by label only
+      assertThat(kept.getMetadata().getOwnerReferences()).isNullOrEmpty();
+      assertThat(kept.getMetadata().getLabels()).containsEntry("lxdbackup.io/schedule-uid", uid);
+      String keptSnapshot = snapshotName(ns, kept);
+      assertThat(a.snapshotExists(instance, ownedSnapshot)).isTrue();
 
-      // background cascade (kubectl's default): kube-controller-manager deletes the children,
-      // the operator releases their finalizers
+      // Delete: kube-controller-manager deletes the children (background cascade, kubectl's
+      // default), the operator deletes their LXD snapshots and releases their finalizers
       cluster.kubectl("delete", "snapshotschedule", "cascade", "-n", ns);
       await().atMost(T).pollInterval(Duration.ofSeconds(1)).until(() -> children(ns, "cascade").isEmpty());
+      assertThat(a.snapshotExists(instance, ownedSnapshot)).isFalse();
 
-      cluster.kubectl("delete", "snapshotschedule", "orphan", "-n", ns, "--cascade=orphan");
+      // Retain: the children and their snapshots stay, Ready
+      cluster.kubectl("delete", "snapshotschedule", "keeps", "-n", ns);
       await().atMost(T).pollInterval(Duration.ofSeconds(1))
-          .until(() -> E2eObjects.get(cluster, ns, "snapshotschedules", "orphan") == null);
-      // the orphans stay, without the reference to their deleted owner, and stay Ready
-      await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> assertThat(children(ns, "orphan")).isNotEmpty()
-          .allSatisfy(c -> assertThat(c.getMetadata().getOwnerReferences()).isNullOrEmpty()));
+          .until(() -> E2eObjects.get(cluster, ns, "snapshotschedules", "keeps") == null);
       Thread.sleep(5_000);
-      assertThat(children(ns, "orphan")).isNotEmpty().allSatisfy(c -> assertThat(c.getMetadata().getDeletionTimestamp()).isNull());
-    } finally {
+      assertThat(children(ns, "keeps")).isNotEmpty().allSatisfy(c -> assertThat(c.getMetadata().getDeletionTimestamp()).isNull());
+      assertThat(E2eObjects.status(cluster, ns, "instancesnapshots", kept.getMetadata().getName())).containsEntry("phase", "Ready");
+      assertThat(a.snapshotExists(instance, keptSnapshot)).isTrue();
+
+      // and through the deletion of their namespace
       cluster.kubectl("delete", "namespace", ns, "--wait=true", "--timeout=180s");
+      assertThat(cluster.admin.namespaces().withName(ns).get()).as("namespace gone").isNull();
+      assertThat(a.snapshotExists(instance, keptSnapshot)).as("a retained schedule's snapshot outlives its namespace").isTrue();
+    } finally {
+      cluster.kubectl("delete", "namespace", ns, "--wait=true", "--timeout=180s", "--ignore-not-found");
+      for (var s : a.listSnapshots(instance)) {
+        if (s.name().startsWith("keeps-") || s.name().startsWith("cascade-")) {
+          a.waitFor(a.deleteSnapshot(instance, s.name()), T);
+        }
+      }
     }
   }
 

@@ -57,6 +57,10 @@ public abstract class AbstractScheduleSpec {
   @JsonPropertyDescription("Which of the schedule's own backups to keep per instance; absent = keep all.")
   private RetentionPolicy retention;
 
+  @JsonPropertyDescription("What deleting this schedule, or its namespace, does to the backups it made. Retain (default): its InstanceSnapshots/InstanceExports and their LXD snapshots and stored objects stay (they no longer belong to the schedule; delete them by the label lxdbackup.io/schedule=<name>). Delete: they are deleted with the schedule, and each one's deletionPolicy decides about the snapshot or object. Retention prunes as configured either way; may be changed at any time.")
+  @Default("Retain")
+  private BackupsOnDeletion backupsOnDeletion;
+
   public ObjectRef getRemoteRef() {
     return remoteRef;
   }
@@ -137,6 +141,14 @@ public abstract class AbstractScheduleSpec {
     this.retention = retention;
   }
 
+  public BackupsOnDeletion getBackupsOnDeletion() {
+    return backupsOnDeletion;
+  }
+
+  public void setBackupsOnDeletion(BackupsOnDeletion backupsOnDeletion) {
+    this.backupsOnDeletion = backupsOnDeletion;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -155,7 +167,8 @@ public abstract class AbstractScheduleSpec {
         && Objects.equals(suspend, that.suspend)
         && Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds)
         && Objects.equals(concurrencyPolicy, that.concurrencyPolicy)
-        && Objects.equals(retention, that.retention);
+        && Objects.equals(retention, that.retention)
+        && Objects.equals(backupsOnDeletion, that.backupsOnDeletion);
   }
 
   @Override
@@ -170,7 +183,8 @@ public abstract class AbstractScheduleSpec {
         suspend,
         startingDeadlineSeconds,
         concurrencyPolicy,
-        retention);
+        retention,
+        backupsOnDeletion);
   }
 
   @Override
@@ -184,6 +198,7 @@ public abstract class AbstractScheduleSpec {
         + ", suspend=" + suspend
         + ", startingDeadlineSeconds=" + startingDeadlineSeconds
         + ", concurrencyPolicy=" + concurrencyPolicy
-        + ", retention=" + retention + "}";
+        + ", retention=" + retention
+        + ", backupsOnDeletion=" + backupsOnDeletion + "}";
   }
 }
