@@ -50,7 +50,7 @@ import java.util.function.Consumer;
 public final class InMemoryApiServer implements AutoCloseable {
   public static final List<String> CRD_FILES = List.of(
       "lxdremotes", "backupstores", "instancesnapshots", "snapshotschedules",
-      "instanceexports", "exportschedules", "instancerestores", "instancecopies");
+      "instanceexports", "exportschedules", "instancerestores", "instancecopies", "backupverifications");
 
   /** How long Events are kept: kube-apiserver's default {@code --event-ttl}. */
   public static final Duration DEFAULT_EVENT_TTL = Duration.ofHours(1);

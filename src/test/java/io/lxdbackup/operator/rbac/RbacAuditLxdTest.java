@@ -111,6 +111,8 @@ class RbacAuditLxdTest {
   static final Map<String, String> NOT_EXERCISED = Map.of(
       GROUP + "/snapshotschedules:get",
       "JOSDK re-reads the object when its finalizer patch conflicts (ReconciliationDispatcher.conflictRetryingPatch)",
+      GROUP + "/backupverifications:get",
+      "JOSDK re-reads the object when its finalizer patch conflicts (ReconciliationDispatcher.conflictRetryingPatch)",
       "coordination.k8s.io/leases:update",
       "JOSDK refuses to start leader election unless a SelfSubjectRulesReview grants get, create and update on"
           + " leases (seen against a real API server); fabric8's LeaderElector itself renews with patch");
