@@ -243,7 +243,7 @@ def check_prometheus_rule(rules, opts):
             alerts.add(rule.get("alert"))
     want = {"LxdBackupNoRecentSuccess", "LxdBackupConsecutiveFailures", "LxdBackupRestoreChecksumMismatch",
             "LxdBackupScheduleMissedRuns", "LxdBackupRemoteNotReady", "LxdBackupStoreUnavailable",
-            "LxdBackupOperatorDown"}
+            "LxdBackupOperatorDown", "LxdBackupVerificationFailed"}
     if alerts != want:
         fail(f"PrometheusRule alerts {sorted(alerts)}, want {sorted(want)}")
 
