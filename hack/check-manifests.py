@@ -235,7 +235,7 @@ def check_prometheus_rule(rules, opts):
                 fail(f"{where}: needs summary, description and a runbook_url with an anchor")
             alerts.add(rule.get("alert"))
     want = {"LxdBackupNoRecentSuccess", "LxdBackupConsecutiveFailures", "LxdBackupRestoreChecksumMismatch",
-            "LxdBackupScheduleMissedRuns", "LxdBackupRemoteNotReady", "LxdBackupStoreUnavailable",
+            "LxdBackupScheduleMissedRuns", "LxdBackupRemoteNotReady", "LxdBackupStoreUnavailable", "LxdBackupVerificationFailed",
             "LxdBackupOperatorDown"}
     if alerts != want:
         fail(f"PrometheusRule alerts {sorted(alerts)}, want {sorted(want)}")
