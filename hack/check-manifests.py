@@ -159,6 +159,13 @@ def check_deployment(dep, opts):
         "LXDBACKUP_LEADER_ELECTION": "true" if opts.leader_election else "false",
         "LXDBACKUP_HTTP_PORT": str(opts.metrics_port),
         "LXDBACKUP_LOG_LEVEL": opts.log_level,
+        # the chart's default transfer limits (README "Resource limits")
+        "LXDBACKUP_MAX_TRANSFERS": "4",
+        "LXDBACKUP_MAX_TRANSFERS_PER_REMOTE": "2",
+        "LXDBACKUP_TRANSFER_MEMORY": "96Mi",
+        "LXDBACKUP_MAX_PART_SIZE": "64Mi",
+        # off unless asked for: a store without credentials must not borrow the operator's identity
+        "LXDBACKUP_ALLOW_AMBIENT_CREDENTIALS": "true" if opts.allow_ambient_credentials else "false",
     }
     for name, value in want_env.items():
         got = (env.get(name) or {}).get("value")
@@ -235,8 +242,8 @@ def check_prometheus_rule(rules, opts):
                 fail(f"{where}: needs summary, description and a runbook_url with an anchor")
             alerts.add(rule.get("alert"))
     want = {"LxdBackupNoRecentSuccess", "LxdBackupConsecutiveFailures", "LxdBackupRestoreChecksumMismatch",
-            "LxdBackupScheduleMissedRuns", "LxdBackupRemoteNotReady", "LxdBackupStoreUnavailable", "LxdBackupVerificationFailed",
-            "LxdBackupOperatorDown"}
+            "LxdBackupScheduleMissedRuns", "LxdBackupRemoteNotReady", "LxdBackupStoreUnavailable",
+            "LxdBackupOperatorDown", "LxdBackupVerificationFailed"}
     if alerts != want:
         fail(f"PrometheusRule alerts {sorted(alerts)}, want {sorted(want)}")
 
@@ -283,6 +290,7 @@ def main():
     p.add_argument("--no-leader-election", dest="leader_election", action="store_false")
     p.add_argument("--metrics-port", type=int, default=8080)
     p.add_argument("--log-level", default="info")
+    p.add_argument("--allow-ambient-credentials", action="store_true", help="allowAmbientCredentials")
     p.add_argument("--image-tag", default="0.1.0")
     p.add_argument("--extra-env", action="append", default=[], help="NAME=VALUE from extraEnv (repeatable)")
     p.add_argument("--node-selector", action="append", default=[], help="LABEL=VALUE (repeatable)")
