@@ -1529,7 +1529,26 @@ public final class LxdClient implements AutoCloseable {
   }
 
   private Response execute(OkHttpClient client, Request req) throws IOException {
-    return client.newCall(req).execute();
+    RunningCall running = new RunningCall();
+    okhttp3.Call call = client.newCall(req.newBuilder().tag(RunningCall.class, running).build());
+    running.call = call;
+    return call.execute();
+  }
+
+  /**
+   * The call behind a response (a request tag), so that an answer refused as too large is cut
+   * off: closing it would otherwise read on for a while to reuse the connection.
+   */
+  private static final class RunningCall {
+    volatile okhttp3.Call call;
+  }
+
+  private static LxdException.ResponseTooLarge tooLarge(Response resp, long declared, long max) {
+    RunningCall running = resp.request().tag(RunningCall.class);
+    if (running != null && running.call != null) {
+      running.call.cancel();
+    }
+    return new LxdException.ResponseTooLarge(resp.request().method() + " " + resp.request().url().encodedPath(), declared, max);
   }
 
   private Result parse(Response resp) throws IOException {
@@ -1564,11 +1583,11 @@ public final class LxdClient implements AutoCloseable {
     ResponseBody body = resp.body();
     long declared = body.contentLength();
     if (declared > max) {
-      throw new LxdException.ResponseTooLarge(resp.request().method() + " " + resp.request().url().encodedPath(), declared, max);
+      throw tooLarge(resp, declared, max);
     }
     okio.BufferedSource source = body.source();
     if (source.request(max + 1)) {
-      throw new LxdException.ResponseTooLarge(resp.request().method() + " " + resp.request().url().encodedPath(), -1, max);
+      throw tooLarge(resp, -1, max);
     }
     return source.readByteString();
   }
