@@ -110,11 +110,14 @@ for mib in $SIZES; do
     dl=$(echo "$t1 - $t0" | bc); imp=$(echo "$t2 - $t1" | bc); tot=$(echo "$t2 - $t0" | bc)
     lxc delete -f "$name" >/dev/null
     # LXD's import through its API, split into receiving and unpacking
+    # (a failure here is reported and left out of the medians, not fatal: see lxdimport.log)
+    rs=nan us=nan
     read -r _ rs us < <("$JAVA" -cp "$CP" io.lxdbackup.operator.bench.RestoreBench lxdimport "$work/backup.tar" "$name" 2>>"$work/lxdimport.log" \
-      | sed -n 's/^IMPORT receiveSeconds=\([0-9.]*\) unpackSeconds=\([0-9.]*\)/IMPORT \1 \2/p')
-    lxc delete -f "$name" >/dev/null
+      | sed -n 's/^IMPORT receiveSeconds=\([0-9.]*\) unpackSeconds=\([0-9.]*\)/IMPORT \1 \2/p') || echo "    the API import of run $run failed (lxdimport.log)"
+    lxc delete -f "$name" >/dev/null 2>&1 || true
     echo "    (a) run $run: ${tot}s = download ${dl}s + lxc import ${imp}s; API import: receive ${rs}s + unpack ${us}s"
-    ta+=("$tot") tdl+=("$dl") timp+=("$imp") tr+=("$rs") tu+=("$us")
+    ta+=("$tot") tdl+=("$dl") timp+=("$imp")
+    [ "$rs" != nan ] && tr+=("$rs") tu+=("$us")
   done
   rm -f "$work/backup.tar"
   "$JAVA" $OPERATOR_JVM -cp "$CP" io.lxdbackup.operator.bench.RestoreBench restore "$ENDPOINT" bench "$key" "$RUNS" 1 \
@@ -126,7 +129,7 @@ for mib in $SIZES; do
   growth=$(paste <(sed -n 's/.*rssBaseMiB=\([0-9]*\).*/\1/p' "$work/c-$mib.txt") <(sed -n 's/.*rssPeakMiB=\([0-9]*\).*/\1/p' "$work/c-$mib.txt") | awk '{g=$2-$1; if (g>m) m=g} END {print m+0}')
   heap=$(sed -n 's/.*heapPeakMiB=\([0-9]*\).*/\1/p' "$work/c-$mib.txt" | sort -n | tail -1)
   ma=$(printf '%s\n' "${ta[@]}" | median); mdl=$(printf '%s\n' "${tdl[@]}" | median); mimp=$(printf '%s\n' "${timp[@]}" | median)
-  mr=$(printf '%s\n' "${tr[@]}" | median); mu=$(printf '%s\n' "${tu[@]}" | median)
+  mr=$(printf '%s\n' "${tr[@]:-0}" | median); mu=$(printf '%s\n' "${tu[@]:-0}" | median)
   mc=$(printf '%s\n' $tc | median); mcdl=$(printf '%s\n' $tcdl | median)
   RESULT[$mib]="$ma $mdl $mimp $mr $mu $mc $mcdl $(ratio "$mc" "$ma") $(ratio "$mc" "$mimp") $base $peak $growth $heap"
   if [ "$PARALLEL" -gt 1 ]; then

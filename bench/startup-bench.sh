@@ -45,9 +45,10 @@ trap cleanup EXIT
 echo "==> building (jar, test classes and classpath)"
 ./mvnw -B -q -o package -DskipTests -Dcheck.skip dependency:build-classpath -Dmdep.outputFile="$work/cp" -Dmdep.includeScope=test >/dev/null
 cp target/lxd-backup-operator.jar "$work/op.jar"
-mkdir -p "$work/classes" "$work/test-classes"
-cp -r target/classes/. "$work/classes/"; cp -r target/test-classes/. "$work/test-classes/"
-CP="$work/test-classes:$work/classes:$(cat "$work/cp")"
+# jars, not directories: a CDS archive refuses a class path with non-empty directories
+"$JAVA_HOME/bin/jar" cf "$work/classes.jar" -C target/classes .
+"$JAVA_HOME/bin/jar" cf "$work/test-classes.jar" -C target/test-classes .
+CP="$work/test-classes.jar:$work/classes.jar:$(cat "$work/cp")"
 now() { date +%s.%N; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
