@@ -19,58 +19,72 @@ import java.util.concurrent.CountDownLatch;
  * testing; nothing survives a restart.
  */
 final class LocalMode {
-  static final List<String> SOCKETS = List.of("/var/snap/lxd/common/lxd/unix.socket", "/var/lib/lxd/unix.socket");
-  /** The ready-made remote's name, and the example that uses it. */
-  static final String REMOTE = "local";
-  static final String EXAMPLE = "examples/local-instancesnapshot.yaml";
-  static final String LOOPBACK = "127.0.0.1";
-  /** The object {@link #EXAMPLE} creates. */
-  static final String EXAMPLE_OBJECT = "demo-first";
-  /** Waits for the example's snapshot to be Ready (kubectl wait polls here: see the README). */
-  static final String WAIT = "kubectl wait isnap/" + EXAMPLE_OBJECT + " --for=jsonpath='{.status.phase}'=Ready --timeout=2m";
+    static final List<String> SOCKETS = List.of("/var/snap/lxd/common/lxd/unix.socket", "/var/lib/lxd/unix.socket");
+    /** The ready-made remote's name, and the example that uses it. */
+    static final String REMOTE = "local";
 
-  /**
-   * What {@code hack/run-local.sh} set up, for the banner: the demo instance the example
-   * snapshots ({@code --demo-instance}), and the directory of the kubectl it installed
-   * ({@code --tools-path}). Either may be null.
-   */
-  record Hints(String demoInstance, String toolsPath) {
-    static Hints from(String[] args) {
-      return new Hints(blankToNull(OperatorSettings.option(args, Map.of(), "demo-instance", null)),
-          blankToNull(OperatorSettings.option(args, Map.of(), "tools-path", null)));
+    static final String EXAMPLE = "examples/local-instancesnapshot.yaml";
+    static final String LOOPBACK = "127.0.0.1";
+    /** The object {@link #EXAMPLE} creates. */
+    static final String EXAMPLE_OBJECT = "demo-first";
+    /** Waits for the example's snapshot to be Ready (kubectl wait polls here: see the README). */
+    static final String WAIT =
+            "kubectl wait isnap/" + EXAMPLE_OBJECT + " --for=jsonpath='{.status.phase}'=Ready --timeout=2m";
+
+    /**
+     * What {@code hack/run-local.sh} set up, for the banner: the demo instance the example
+     * snapshots ({@code --demo-instance}), and the directory of the kubectl it installed
+     * ({@code --tools-path}). Either may be null.
+     */
+    record Hints(String demoInstance, String toolsPath) {
+        static Hints from(String[] args) {
+            return new Hints(
+                    blankToNull(OperatorSettings.option(args, Map.of(), "demo-instance", null)),
+                    blankToNull(OperatorSettings.option(args, Map.of(), "tools-path", null)));
+        }
+
+        private static String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s;
+        }
     }
 
-    private static String blankToNull(String s) {
-      return s == null || s.isBlank() ? null : s;
-    }
-  }
+    private LocalMode() {}
 
-  private LocalMode() {}
+    /** A running local mode: API server, the operator, and where its kubeconfig is. */
+    record Session(
+            InMemoryApiServer api,
+            KubernetesClient client,
+            OperatorRuntime runtime,
+            Path kubeconfig,
+            String socket,
+            Hints hints)
+            implements AutoCloseable {
 
-  /** A running local mode: API server, the operator, and where its kubeconfig is. */
-  record Session(InMemoryApiServer api, KubernetesClient client, OperatorRuntime runtime, Path kubeconfig, String socket,
-      Hints hints) implements AutoCloseable {
-
-    /** What the user does next, printed when local mode has started. */
-    String banner() {
-      String export = "export KUBECONFIG=" + kubeconfig + (hints.toolsPath() == null ? "" : " PATH=" + hints.toolsPath() + ":$PATH");
-      String example = Files.exists(Path.of(EXAMPLE)) ? Path.of(EXAMPLE).toAbsolutePath().toString() : EXAMPLE;
-      List<String> next;
-      if (socket == null) {
-        next = List.of("# no local LXD socket: connect to a server first (README, \"Your first snapshot\")",
-            "kubectl apply --validate=false -f examples/lxdremote.yaml",
-            "kubectl apply --validate=false -f examples/instancesnapshot.yaml");
-      } else {
-        String apply = "kubectl apply --validate=false -f " + example;
-        next = List.of(
-            hints.demoInstance() != null
-                ? "# snapshot the demo instance " + hints.demoInstance() + " through the remote '" + REMOTE + "':"
-                : "# set spec.instance in " + EXAMPLE + " to one of your instances (lxc list), then:",
-            apply,
-            WAIT,
-            "kubectl delete isnap " + EXAMPLE_OBJECT + "   # deletes the LXD snapshot too");
-      }
-      return """
+        /** What the user does next, printed when local mode has started. */
+        String banner() {
+            String export = "export KUBECONFIG=" + kubeconfig
+                    + (hints.toolsPath() == null ? "" : " PATH=" + hints.toolsPath() + ":$PATH");
+            String example = Files.exists(Path.of(EXAMPLE))
+                    ? Path.of(EXAMPLE).toAbsolutePath().toString()
+                    : EXAMPLE;
+            List<String> next;
+            if (socket == null) {
+                next = List.of(
+                        "# no local LXD socket: connect to a server first (README, \"Your first snapshot\")",
+                        "kubectl apply --validate=false -f examples/lxdremote.yaml",
+                        "kubectl apply --validate=false -f examples/instancesnapshot.yaml");
+            } else {
+                String apply = "kubectl apply --validate=false -f " + example;
+                next = List.of(
+                        hints.demoInstance() != null
+                                ? "# snapshot the demo instance " + hints.demoInstance() + " through the remote '"
+                                        + REMOTE + "':"
+                                : "# set spec.instance in " + EXAMPLE + " to one of your instances (lxc list), then:",
+                        apply,
+                        WAIT,
+                        "kubectl delete isnap " + EXAMPLE_OBJECT + "   # deletes the LXD snapshot too");
+            }
+            return """
 
           ==================================================================
            lxd-backup-operator LOCAL MODE: in-memory Kubernetes API
@@ -84,87 +98,104 @@ final class LocalMode {
            LxdRemote   %s
            metrics     http://127.0.0.1:%d/metrics
           ==================================================================
-          """.formatted(export, String.join("\n", next.stream().map(l -> "   " + l).toList()), api.url(),
-          socket == null ? "none (no local LXD socket found; create one with kubectl apply)" : "'" + REMOTE + "' -> unix://" + socket,
-          runtime.httpPort());
+          """.formatted(
+                            export,
+                            String.join("\n", next.stream().map(l -> "   " + l).toList()),
+                            api.url(),
+                            socket == null
+                                    ? "none (no local LXD socket found; create one with kubectl apply)"
+                                    : "'" + REMOTE + "' -> unix://" + socket,
+                            runtime.httpPort());
+        }
+
+        @Override
+        public void close() {
+            runtime.close();
+            client.close();
+            api.close();
+        }
     }
 
-    @Override
-    public void close() {
-      runtime.close();
-      client.close();
-      api.close();
+    static void run(String[] args, OperatorSettings settings) throws Exception {
+        Session session = start(args, settings);
+        System.out.println(session.banner());
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            session.close();
+                            stop.countDown();
+                        },
+                        "shutdown"));
+        stop.await();
     }
-  }
 
-  static void run(String[] args, OperatorSettings settings) throws Exception {
-    Session session = start(args, settings);
-    System.out.println(session.banner());
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      session.close();
-      stop.countDown();
-    }, "shutdown"));
-    stop.await();
-  }
+    /** Starts the API server, writes the kubeconfig, creates the {@code local} remote and starts the operator. */
+    static Session start(String[] args, OperatorSettings settings) throws Exception {
+        int port = Integer.parseInt(OperatorSettings.option(args, Map.of(), "api-port", "6443"));
+        Path kubeconfig = Path.of(OperatorSettings.option(args, Map.of(), "kubeconfig", "local-data/kubeconfig"))
+                .toAbsolutePath();
+        InMemoryApiServer api = new InMemoryApiServer(port);
+        KubernetesClient client = null;
+        try {
+            Files.createDirectories(kubeconfig.getParent());
+            writePrivate(kubeconfig, api.kubeconfig());
+            InMemoryApiServer.logRequests(
+                    Boolean.parseBoolean(OperatorSettings.option(args, Map.of(), "log-api-requests", "false")));
+            client = api.newClient();
+            String socket = localSocket(args);
+            if (socket != null) {
+                LxdRemote r = new LxdRemote();
+                r.getMetadata().setName(REMOTE);
+                r.getMetadata().setNamespace("default");
+                LxdRemoteSpec spec = new LxdRemoteSpec();
+                spec.setUrl("unix://" + socket);
+                r.setSpec(spec);
+                client.resource(r).create();
+            }
+            // health and metrics on the loopback address only, as the banner says
+            OperatorSettings local = new OperatorSettings(
+                            settings.namespaces(), false, null, settings.httpPort(), settings.logLevel())
+                    .withTransfers(settings.transfers())
+                    .withAllowAmbientCredentials(settings.allowAmbientCredentials())
+                    .withHttpAddress(LOOPBACK);
+            OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
+            return new Session(api, client, runtime, kubeconfig, socket, Hints.from(args));
+        } catch (Exception | Error e) {
+            if (client != null) {
+                client.close();
+            }
+            api.close();
+            throw e;
+        }
+    }
 
-  /** Starts the API server, writes the kubeconfig, creates the {@code local} remote and starts the operator. */
-  static Session start(String[] args, OperatorSettings settings) throws Exception {
-    int port = Integer.parseInt(OperatorSettings.option(args, Map.of(), "api-port", "6443"));
-    Path kubeconfig = Path.of(OperatorSettings.option(args, Map.of(), "kubeconfig", "local-data/kubeconfig")).toAbsolutePath();
-    InMemoryApiServer api = new InMemoryApiServer(port);
-    KubernetesClient client = null;
-    try {
-      Files.createDirectories(kubeconfig.getParent());
-      writePrivate(kubeconfig, api.kubeconfig());
-      InMemoryApiServer.logRequests(Boolean.parseBoolean(OperatorSettings.option(args, Map.of(), "log-api-requests", "false")));
-      client = api.newClient();
-      String socket = localSocket(args);
-      if (socket != null) {
-        LxdRemote r = new LxdRemote();
-        r.getMetadata().setName(REMOTE);
-        r.getMetadata().setNamespace("default");
-        LxdRemoteSpec spec = new LxdRemoteSpec();
-        spec.setUrl("unix://" + socket);
-        r.setSpec(spec);
-        client.resource(r).create();
-      }
-      // health and metrics on the loopback address only, as the banner says
-      OperatorSettings local = new OperatorSettings(settings.namespaces(), false, null, settings.httpPort(), settings.logLevel())
-          .withTransfers(settings.transfers()).withAllowAmbientCredentials(settings.allowAmbientCredentials())
-          .withHttpAddress(LOOPBACK);
-      OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
-      return new Session(api, client, runtime, kubeconfig, socket, Hints.from(args));
-    } catch (Exception | Error e) {
-      if (client != null) {
-        client.close();
-      }
-      api.close();
-      throw e;
+    /** Writes the kubeconfig readable by its owner only. */
+    static void writePrivate(Path file, String content) throws java.io.IOException {
+        Files.deleteIfExists(file);
+        try {
+            Files.createFile(
+                    file,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file);
+        }
+        Files.writeString(file, content);
     }
-  }
 
-  /** Writes the kubeconfig readable by its owner only. */
-  static void writePrivate(Path file, String content) throws java.io.IOException {
-    Files.deleteIfExists(file);
-    try {
-      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(file);
+    static String localSocket(String[] args) {
+        String given = OperatorSettings.option(args, Map.of(), "lxd-socket", null);
+        if (given != null) {
+            return given.isEmpty() ? null : given;
+        }
+        String lxdDir = System.getenv("LXD_DIR");
+        if (lxdDir != null && Files.exists(Path.of(lxdDir, "unix.socket"))) {
+            return Path.of(lxdDir, "unix.socket").toString();
+        }
+        return SOCKETS.stream()
+                .filter(s -> Files.exists(Path.of(s)))
+                .findFirst()
+                .orElse(null);
     }
-    Files.writeString(file, content);
-  }
-
-  static String localSocket(String[] args) {
-    String given = OperatorSettings.option(args, Map.of(), "lxd-socket", null);
-    if (given != null) {
-      return given.isEmpty() ? null : given;
-    }
-    String lxdDir = System.getenv("LXD_DIR");
-    if (lxdDir != null && Files.exists(Path.of(lxdDir, "unix.socket"))) {
-      return Path.of(lxdDir, "unix.socket").toString();
-    }
-    return SOCKETS.stream().filter(s -> Files.exists(Path.of(s))).findFirst().orElse(null);
-  }
 }

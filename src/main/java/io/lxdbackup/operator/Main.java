@@ -19,63 +19,68 @@ import org.slf4j.LoggerFactory;
  * account inside); {@code ... local} starts an in-memory API server first (see {@link LocalMode}).
  */
 public final class Main {
-  /** Not a static field: the plugin configures logging before anything touches it. */
-  private static Logger log() {
-    return LoggerFactory.getLogger(Main.class);
-  }
+    /** Not a static field: the plugin configures logging before anything touches it. */
+    private static Logger log() {
+        return LoggerFactory.getLogger(Main.class);
+    }
 
-  private Main() {}
+    private Main() {}
 
-  public static void main(String[] args) throws Exception {
-    if (args.length > 0 && (args[0].equals("plugin") || args[0].equals("kubectl"))) {
-      // kubectl lxdbackup (hack/kubectl-lxdbackup): a short-lived command, its output is its
-      // tables: no logback status lines, no logs
-      System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
-      setLogLevel("off");
-      System.exit(io.lxdbackup.operator.cli.Plugin.run(Arrays.copyOfRange(args, 1, args.length)));
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("plugin") || args[0].equals("kubectl"))) {
+            // kubectl lxdbackup (hack/kubectl-lxdbackup): a short-lived command, its output is its
+            // tables: no logback status lines, no logs
+            System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
+            setLogLevel("off");
+            System.exit(io.lxdbackup.operator.cli.Plugin.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            System.out.println(usage());
+            return;
+        }
+        boolean inCluster = Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
+        OperatorSettings settings = OperatorSettings.from(args, System.getenv(), inCluster);
+        setLogLevel(settings.logLevel());
+        if (args.length > 0 && args[0].equals("local")) {
+            LocalMode.run(Arrays.copyOfRange(args, 1, args.length), settings);
+            return;
+        }
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(Config.autoConfigure(null))
+                .build();
+        OperatorRuntime runtime = new OperatorRuntime(client, settings, Clock.systemUTC());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            log().info("shutting down: letting running reconciles finish");
+                            runtime.close();
+                            client.close();
+                            stopped.countDown();
+                        },
+                        "shutdown"));
+        try {
+            runtime.start();
+        } catch (RuntimeException e) {
+            // A failed start (e.g. the account may not take the Lease) must end the process: a pod
+            // that stays up with /healthz answering would hide the error instead of restarting.
+            log().error("the operator could not start: {}", e.getMessage(), e);
+            System.exit(1);
+        }
+        stopped.await();
     }
-    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-      System.out.println(usage());
-      return;
-    }
-    boolean inCluster = Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
-    OperatorSettings settings = OperatorSettings.from(args, System.getenv(), inCluster);
-    setLogLevel(settings.logLevel());
-    if (args.length > 0 && args[0].equals("local")) {
-      LocalMode.run(Arrays.copyOfRange(args, 1, args.length), settings);
-      return;
-    }
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null)).build();
-    OperatorRuntime runtime = new OperatorRuntime(client, settings, Clock.systemUTC());
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log().info("shutting down: letting running reconciles finish");
-      runtime.close();
-      client.close();
-      stopped.countDown();
-    }, "shutdown"));
-    try {
-      runtime.start();
-    } catch (RuntimeException e) {
-      // A failed start (e.g. the account may not take the Lease) must end the process: a pod
-      // that stays up with /healthz answering would hide the error instead of restarting.
-      log().error("the operator could not start: {}", e.getMessage(), e);
-      System.exit(1);
-    }
-    stopped.await();
-  }
 
-  /** The root log level; the loggers of {@link SafeLogging} stay where they are pinned. */
-  public static void setLogLevel(String level) {
-    org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    if (root instanceof ch.qos.logback.classic.Logger l) {
-      l.setLevel(Level.toLevel(level, Level.INFO));
+    /** The root log level; the loggers of {@link SafeLogging} stay where they are pinned. */
+    public static void setLogLevel(String level) {
+        org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(Level.toLevel(level, Level.INFO));
+        }
+        SafeLogging.pin();
     }
-    SafeLogging.pin();
-  }
 
-  static String usage() {
-    return """
+    static String usage() {
+        return """
         lxd-backup-operator: back up LXD instances declaratively
 
         usage: java -jar lxd-backup-operator.jar [local] [options]
@@ -108,5 +113,5 @@ public final class Main {
           --demo-instance=NAME    the banner says the example snapshots NAME (hack/run-local.sh)
           --tools-path=DIR        the banner puts DIR (kubectl) on the PATH (hack/run-local.sh)
         """;
-  }
+    }
 }

@@ -22,59 +22,59 @@ import java.util.concurrent.atomic.AtomicLong;
  * it describes otherwise simply keeps the normal rank.
  */
 final class ReconcileExecutor extends ThreadPoolExecutor {
-  private final Set<String> firstControllers;
-  private final AtomicLong sequence = new AtomicLong();
-  private final AtomicLong firstTasks = new AtomicLong();
+    private final Set<String> firstControllers;
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong firstTasks = new AtomicLong();
 
-  ReconcileExecutor(int threads, Set<String> firstControllers) {
-    super(threads, threads, 0L, TimeUnit.MILLISECONDS, new PriorityBlockingQueue<>(), threadFactory());
-    this.firstControllers = Set.copyOf(firstControllers);
-  }
-
-  @Override
-  public void execute(Runnable task) {
-    boolean first = first(task);
-    if (first) {
-      firstTasks.incrementAndGet();
-    }
-    super.execute(new Ranked(task, first ? 0 : 1, sequence.getAndIncrement()));
-  }
-
-  /** How many tasks were recognised as reconciles of the controllers that go first. */
-  long firstTasks() {
-    return firstTasks.get();
-  }
-
-  boolean first(Runnable task) {
-    String description = task.toString();
-    int arrow = description.indexOf(" -> ");
-    return arrow > 0 && firstControllers.contains(description.substring(0, arrow));
-  }
-
-  private static ThreadFactory threadFactory() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "reconciler-" + n.incrementAndGet());
-      t.setDaemon(false);
-      return t;
-    };
-  }
-
-  /** A task with its rank (0 first) and its arrival order within the rank. */
-  record Ranked(Runnable task, int rank, long order) implements Runnable, Comparable<Ranked> {
-    @Override
-    public void run() {
-      task.run();
+    ReconcileExecutor(int threads, Set<String> firstControllers) {
+        super(threads, threads, 0L, TimeUnit.MILLISECONDS, new PriorityBlockingQueue<>(), threadFactory());
+        this.firstControllers = Set.copyOf(firstControllers);
     }
 
     @Override
-    public int compareTo(Ranked o) {
-      return rank != o.rank ? Integer.compare(rank, o.rank) : Long.compare(order, o.order);
+    public void execute(Runnable task) {
+        boolean first = first(task);
+        if (first) {
+            firstTasks.incrementAndGet();
+        }
+        super.execute(new Ranked(task, first ? 0 : 1, sequence.getAndIncrement()));
     }
 
-    @Override
-    public String toString() {
-      return task.toString();
+    /** How many tasks were recognised as reconciles of the controllers that go first. */
+    long firstTasks() {
+        return firstTasks.get();
     }
-  }
+
+    boolean first(Runnable task) {
+        String description = task.toString();
+        int arrow = description.indexOf(" -> ");
+        return arrow > 0 && firstControllers.contains(description.substring(0, arrow));
+    }
+
+    private static ThreadFactory threadFactory() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "reconciler-" + n.incrementAndGet());
+            t.setDaemon(false);
+            return t;
+        };
+    }
+
+    /** A task with its rank (0 first) and its arrival order within the rank. */
+    record Ranked(Runnable task, int rank, long order) implements Runnable, Comparable<Ranked> {
+        @Override
+        public void run() {
+            task.run();
+        }
+
+        @Override
+        public int compareTo(Ranked o) {
+            return rank != o.rank ? Integer.compare(rank, o.rank) : Long.compare(order, o.order);
+        }
+
+        @Override
+        public String toString() {
+            return task.toString();
+        }
+    }
 }

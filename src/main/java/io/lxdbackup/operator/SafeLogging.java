@@ -21,24 +21,24 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class SafeLogging {
-  public static final Map<String, Level> PINNED = Map.of(
-      "io.fabric8.kubernetes.client.http", Level.INFO,
-      "io.fabric8.kubernetes.client.okhttp", Level.INFO,
-      "io.fabric8.kubernetes.client.jdkhttp", Level.INFO,
-      "io.fabric8.kubernetes.client.vertx", Level.INFO,
-      "io.fabric8.mockwebserver", Level.WARN,
-      "org.apache.hc", Level.INFO,
-      "software.amazon.awssdk", Level.INFO,
-      "io.netty", Level.INFO,
-      "io.vertx", Level.INFO,
-      "okhttp3", Level.INFO);
+    public static final Map<String, Level> PINNED = Map.of(
+            "io.fabric8.kubernetes.client.http", Level.INFO,
+            "io.fabric8.kubernetes.client.okhttp", Level.INFO,
+            "io.fabric8.kubernetes.client.jdkhttp", Level.INFO,
+            "io.fabric8.kubernetes.client.vertx", Level.INFO,
+            "io.fabric8.mockwebserver", Level.WARN,
+            "org.apache.hc", Level.INFO,
+            "software.amazon.awssdk", Level.INFO,
+            "io.netty", Level.INFO,
+            "io.vertx", Level.INFO,
+            "okhttp3", Level.INFO);
 
-  private SafeLogging() {}
+    private SafeLogging() {}
 
-  /** Sets every pinned logger to its level (again, after the root level changed). */
-  public static void pin() {
-    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
-      PINNED.forEach((name, level) -> ctx.getLogger(name).setLevel(level));
+    /** Sets every pinned logger to its level (again, after the root level changed). */
+    public static void pin() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+            PINNED.forEach((name, level) -> ctx.getLogger(name).setLevel(level));
+        }
     }
-  }
 }

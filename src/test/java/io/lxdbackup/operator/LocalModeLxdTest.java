@@ -25,57 +25,82 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("lxd")
 class LocalModeLxdTest {
-  static final Duration T = Duration.ofMinutes(2);
+    static final Duration T = Duration.ofMinutes(2);
 
-  @Test
-  void quickStartWorksWithKubectl() throws Exception {
-    LxdRig rig = LxdRig.require();
-    String kubectl = tool("KUBECTL");
-    Path kubeconfig = Files.createTempDirectory("local-mode").resolve("kubeconfig");
-    String[] args = {"--api-port=0", "--http-port=0", "--kubeconfig=" + kubeconfig, "--lxd-socket=" + rig.get("a.socket")};
-    LxdClient a = rig.clientA();
-    String instance = rig.createInstance(a, "local");
-    try (LocalMode.Session session = LocalMode.start(args, OperatorSettings.from(args, Map.of(), false))) {
-      String banner = session.banner();
-      assertThat(banner).contains("export KUBECONFIG=" + kubeconfig, "kubectl apply --validate=false -f " + Path.of(LocalMode.EXAMPLE).toAbsolutePath(),
-          "'local' -> unix://" + rig.get("a.socket"));
-      assertThat(Path.of(LocalMode.EXAMPLE)).as("the example the banner points at").exists();
-      assertThat(kubeconfig).exists();
+    @Test
+    void quickStartWorksWithKubectl() throws Exception {
+        LxdRig rig = LxdRig.require();
+        String kubectl = tool("KUBECTL");
+        Path kubeconfig = Files.createTempDirectory("local-mode").resolve("kubeconfig");
+        String[] args = {
+            "--api-port=0", "--http-port=0", "--kubeconfig=" + kubeconfig, "--lxd-socket=" + rig.get("a.socket")
+        };
+        LxdClient a = rig.clientA();
+        String instance = rig.createInstance(a, "local");
+        try (LocalMode.Session session = LocalMode.start(args, OperatorSettings.from(args, Map.of(), false))) {
+            String banner = session.banner();
+            assertThat(banner)
+                    .contains(
+                            "export KUBECONFIG=" + kubeconfig,
+                            "kubectl apply --validate=false -f "
+                                    + Path.of(LocalMode.EXAMPLE).toAbsolutePath(),
+                            "'local' -> unix://" + rig.get("a.socket"));
+            assertThat(Path.of(LocalMode.EXAMPLE))
+                    .as("the example the banner points at")
+                    .exists();
+            assertThat(kubeconfig).exists();
 
-      List<String> k = List.of(kubectl, "--kubeconfig", kubeconfig.toString());
-      assertThat(run(with(k, "get", "lxdremotes"), null)).contains("local");
-      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() -> run(with(k, "get", "lxdremotes",
-          "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{\"\\n\"}{end}"), null).contains("local=Ready"));
+            List<String> k = List.of(kubectl, "--kubeconfig", kubeconfig.toString());
+            assertThat(run(with(k, "get", "lxdremotes"), null)).contains("local");
+            await().atMost(T)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> run(
+                                    with(
+                                            k,
+                                            "get",
+                                            "lxdremotes",
+                                            "-o",
+                                            "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{\"\\n\"}{end}"),
+                                    null)
+                            .contains("local=Ready"));
 
-      String example = Files.readString(Path.of(LocalMode.EXAMPLE));
-      assertThat(example).contains("remoteRef:\n    name: local", "instance: lxdbackup-demo");
-      String out = run(with(k, "apply", "--validate=false", "-f", "-"), example.replace("instance: lxdbackup-demo", "instance: " + instance));
-      assertThat(out).contains("instancesnapshot.lxdbackup.io/demo-first created");
-      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() ->
-          run(with(k, "get", "isnap", "demo-first", "-o", "jsonpath={.status.phase}"), null).equals("Ready"));
-      assertThat(a.snapshotExists(instance, "first")).as("the LXD snapshot").isTrue();
+            String example = Files.readString(Path.of(LocalMode.EXAMPLE));
+            assertThat(example).contains("remoteRef:\n    name: local", "instance: lxdbackup-demo");
+            String out = run(
+                    with(k, "apply", "--validate=false", "-f", "-"),
+                    example.replace("instance: lxdbackup-demo", "instance: " + instance));
+            assertThat(out).contains("instancesnapshot.lxdbackup.io/demo-first created");
+            await().atMost(T)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> run(with(k, "get", "isnap", "demo-first", "-o", "jsonpath={.status.phase}"), null)
+                            .equals("Ready"));
+            assertThat(a.snapshotExists(instance, "first"))
+                    .as("the LXD snapshot")
+                    .isTrue();
 
-      run(with(k, "delete", "isnap", "demo-first", "--wait=false"), null);
-      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() -> !a.snapshotExists(instance, "first"));
-      await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() ->
-          run(with(k, "get", "isnap", "-o", "name"), null).isBlank());
-    } finally {
-      LxdRig.deleteQuietly(a, instance);
-      a.close();
+            run(with(k, "delete", "isnap", "demo-first", "--wait=false"), null);
+            await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() -> !a.snapshotExists(instance, "first"));
+            await().atMost(T)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() ->
+                            run(with(k, "get", "isnap", "-o", "name"), null).isBlank());
+        } finally {
+            LxdRig.deleteQuietly(a, instance);
+            a.close();
+        }
     }
-  }
 
-  static List<String> with(List<String> base, String... more) {
-    List<String> cmd = new ArrayList<>(base);
-    cmd.addAll(List.of(more));
-    return cmd;
-  }
+    static List<String> with(List<String> base, String... more) {
+        List<String> cmd = new ArrayList<>(base);
+        cmd.addAll(List.of(more));
+        return cmd;
+    }
 
-  static String tool(String name) throws Exception {
-    return Commands.tool(name);
-  }
+    static String tool(String name) throws Exception {
+        return Commands.tool(name);
+    }
 
-  static String run(List<String> cmd, String stdin) throws IOException, InterruptedException {
-    return Commands.run(cmd, stdin, false);
-  }
+    static String run(List<String> cmd, String stdin) throws IOException, InterruptedException {
+        return Commands.run(cmd, stdin, false);
+    }
 }

@@ -24,96 +24,150 @@ import java.util.Map;
  * @param httpAddress     address /healthz, /readyz and /metrics listen on; null = every address
  */
 public record OperatorSettings(
-    List<String> namespaces,
-    boolean leaderElection,
-    String leaseNamespace,
-    int httpPort,
-    String logLevel,
-    java.time.Duration scheduleMaxWait,
-    TransferLimits transfers,
-    boolean allowAmbientCredentials,
-    String httpAddress) {
+        List<String> namespaces,
+        boolean leaderElection,
+        String leaseNamespace,
+        int httpPort,
+        String logLevel,
+        java.time.Duration scheduleMaxWait,
+        TransferLimits transfers,
+        boolean allowAmbientCredentials,
+        String httpAddress) {
 
-  public static final java.time.Duration DEFAULT_SCHEDULE_MAX_WAIT = java.time.Duration.ofMinutes(10);
+    public static final java.time.Duration DEFAULT_SCHEDULE_MAX_WAIT = java.time.Duration.ofMinutes(10);
 
-  public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel) {
-    this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, DEFAULT_SCHEDULE_MAX_WAIT);
-  }
-
-  public OperatorSettings(List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel,
-      java.time.Duration scheduleMaxWait) {
-    this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, TransferLimits.defaults(), false, null);
-  }
-
-  /** The same settings with other transfer limits. */
-  public OperatorSettings withTransfers(TransferLimits limits) {
-    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, limits,
-        allowAmbientCredentials, httpAddress);
-  }
-
-  public OperatorSettings withAllowAmbientCredentials(boolean allow) {
-    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, transfers,
-        allow, httpAddress);
-  }
-
-  public OperatorSettings withHttpAddress(String address) {
-    return new OperatorSettings(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, scheduleMaxWait, transfers,
-        allowAmbientCredentials, address);
-  }
-
-  public static final String LEASE_NAME = "lxd-backup-operator";
-
-  public static OperatorSettings from(String[] args, Map<String, String> env, boolean inCluster) {
-    String ns = option(args, env, "namespaces", "");
-    String le = option(args, env, "leader-election", inCluster ? "true" : "false");
-    String leaseNs = option(args, env, "lease-namespace", env.getOrDefault("POD_NAMESPACE", ""));
-    String port = option(args, env, "http-port", "8080");
-    String level = option(args, env, "log-level", "info");
-    List<String> list = ns.isBlank() ? List.of()
-        : Arrays.stream(ns.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    int p;
-    try {
-      p = Integer.parseInt(port);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--http-port must be a number (got " + port + ")");
+    public OperatorSettings(
+            List<String> namespaces, boolean leaderElection, String leaseNamespace, int httpPort, String logLevel) {
+        this(namespaces, leaderElection, leaseNamespace, httpPort, logLevel, DEFAULT_SCHEDULE_MAX_WAIT);
     }
-    String ambient = option(args, env, "allow-ambient-credentials", "false");
-    String address = option(args, env, "http-address", "");
-    return new OperatorSettings(list, Boolean.parseBoolean(le), leaseNs.isBlank() ? null : leaseNs, p, level,
-        DEFAULT_SCHEDULE_MAX_WAIT, transferLimits(args, env), Boolean.parseBoolean(ambient),
-        address.isBlank() ? null : address);
-  }
 
-  static TransferLimits transferLimits(String[] args, Map<String, String> env) {
-    TransferLimits d = TransferLimits.defaults();
-    return new TransferLimits(
-        number(option(args, env, "max-transfers", String.valueOf(d.maxConcurrent())), "max-transfers"),
-        number(option(args, env, "max-transfers-per-remote", String.valueOf(d.maxPerRemote())), "max-transfers-per-remote"),
-        TransferLimits.parseSize("transfer-memory", option(args, env, "transfer-memory", String.valueOf(d.memoryBytes()))),
-        TransferLimits.parseSize("max-part-size", option(args, env, "max-part-size", String.valueOf(d.maxPartSize()))));
-  }
-
-  private static int number(String value, String flag) {
-    try {
-      return Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + flag + " must be a number (got " + value + ")");
+    public OperatorSettings(
+            List<String> namespaces,
+            boolean leaderElection,
+            String leaseNamespace,
+            int httpPort,
+            String logLevel,
+            java.time.Duration scheduleMaxWait) {
+        this(
+                namespaces,
+                leaderElection,
+                leaseNamespace,
+                httpPort,
+                logLevel,
+                scheduleMaxWait,
+                TransferLimits.defaults(),
+                false,
+                null);
     }
-  }
 
-  /** Reads {@code --name=value} from args, else {@code LXDBACKUP_NAME} from env, else the default. */
-  public static String option(String[] args, Map<String, String> env, String name, String def) {
-    String prefix = "--" + name + "=";
-    for (String a : args) {
-      if (a.startsWith(prefix)) {
-        return a.substring(prefix.length());
-      }
+    /** The same settings with other transfer limits. */
+    public OperatorSettings withTransfers(TransferLimits limits) {
+        return new OperatorSettings(
+                namespaces,
+                leaderElection,
+                leaseNamespace,
+                httpPort,
+                logLevel,
+                scheduleMaxWait,
+                limits,
+                allowAmbientCredentials,
+                httpAddress);
     }
-    String v = env.get("LXDBACKUP_" + name.toUpperCase().replace('-', '_'));
-    return v != null ? v : def;
-  }
 
-  public boolean watchAllNamespaces() {
-    return namespaces.isEmpty();
-  }
+    public OperatorSettings withAllowAmbientCredentials(boolean allow) {
+        return new OperatorSettings(
+                namespaces,
+                leaderElection,
+                leaseNamespace,
+                httpPort,
+                logLevel,
+                scheduleMaxWait,
+                transfers,
+                allow,
+                httpAddress);
+    }
+
+    public OperatorSettings withHttpAddress(String address) {
+        return new OperatorSettings(
+                namespaces,
+                leaderElection,
+                leaseNamespace,
+                httpPort,
+                logLevel,
+                scheduleMaxWait,
+                transfers,
+                allowAmbientCredentials,
+                address);
+    }
+
+    public static final String LEASE_NAME = "lxd-backup-operator";
+
+    public static OperatorSettings from(String[] args, Map<String, String> env, boolean inCluster) {
+        String ns = option(args, env, "namespaces", "");
+        String le = option(args, env, "leader-election", inCluster ? "true" : "false");
+        String leaseNs = option(args, env, "lease-namespace", env.getOrDefault("POD_NAMESPACE", ""));
+        String port = option(args, env, "http-port", "8080");
+        String level = option(args, env, "log-level", "info");
+        List<String> list = ns.isBlank()
+                ? List.of()
+                : Arrays.stream(ns.split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .toList();
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--http-port must be a number (got " + port + ")");
+        }
+        String ambient = option(args, env, "allow-ambient-credentials", "false");
+        String address = option(args, env, "http-address", "");
+        return new OperatorSettings(
+                list,
+                Boolean.parseBoolean(le),
+                leaseNs.isBlank() ? null : leaseNs,
+                p,
+                level,
+                DEFAULT_SCHEDULE_MAX_WAIT,
+                transferLimits(args, env),
+                Boolean.parseBoolean(ambient),
+                address.isBlank() ? null : address);
+    }
+
+    static TransferLimits transferLimits(String[] args, Map<String, String> env) {
+        TransferLimits d = TransferLimits.defaults();
+        return new TransferLimits(
+                number(option(args, env, "max-transfers", String.valueOf(d.maxConcurrent())), "max-transfers"),
+                number(
+                        option(args, env, "max-transfers-per-remote", String.valueOf(d.maxPerRemote())),
+                        "max-transfers-per-remote"),
+                TransferLimits.parseSize(
+                        "transfer-memory", option(args, env, "transfer-memory", String.valueOf(d.memoryBytes()))),
+                TransferLimits.parseSize(
+                        "max-part-size", option(args, env, "max-part-size", String.valueOf(d.maxPartSize()))));
+    }
+
+    private static int number(String value, String flag) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + flag + " must be a number (got " + value + ")");
+        }
+    }
+
+    /** Reads {@code --name=value} from args, else {@code LXDBACKUP_NAME} from env, else the default. */
+    public static String option(String[] args, Map<String, String> env, String name, String def) {
+        String prefix = "--" + name + "=";
+        for (String a : args) {
+            if (a.startsWith(prefix)) {
+                return a.substring(prefix.length());
+            }
+        }
+        String v = env.get("LXDBACKUP_" + name.toUpperCase().replace('-', '_'));
+        return v != null ? v : def;
+    }
+
+    public boolean watchAllNamespaces() {
+        return namespaces.isEmpty();
+    }
 }

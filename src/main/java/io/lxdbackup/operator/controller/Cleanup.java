@@ -11,18 +11,18 @@ import java.util.function.Supplier;
  * as cleaned up; the store and LXD clients report that as success.
  */
 final class Cleanup {
-  private Cleanup() {}
+    private Cleanup() {}
 
-  /**
-   * Runs {@code step}; on failure hands the mapped {@link Failure} to {@code onFailure} and
-   * returns {@code fallback}.
-   */
-  static <T> T bestEffort(String what, Supplier<T> step, T fallback, Consumer<Failure> onFailure) {
-    try {
-      return step.get();
-    } catch (RuntimeException ex) {
-      onFailure.accept(Failure.from(ex, what));
-      return fallback;
+    /**
+     * Runs {@code step}; on failure hands the mapped {@link Failure} to {@code onFailure} and
+     * returns {@code fallback}.
+     */
+    static <T> T bestEffort(String what, Supplier<T> step, T fallback, Consumer<Failure> onFailure) {
+        try {
+            return step.get();
+        } catch (RuntimeException ex) {
+            onFailure.accept(Failure.from(ex, what));
+            return fallback;
+        }
     }
-  }
 }

@@ -40,86 +40,103 @@ import java.util.Optional;
  *     {@code startingDeadlineSeconds}); it is recorded as {@code lastScheduleTime} like a run, so it
  *     is decided once, as in the other schedules
  */
-public record CopyTrigger(boolean run, String why, Optional<Instant> scheduledTime, Optional<ZonedDateTime> nextSyncTime,
-    Optional<Duration> requeueAfter, int missedRuns, Optional<Instant> lastMissedTime, boolean deadlinePassed) {
+public record CopyTrigger(
+        boolean run,
+        String why,
+        Optional<Instant> scheduledTime,
+        Optional<ZonedDateTime> nextSyncTime,
+        Optional<Duration> requeueAfter,
+        int missedRuns,
+        Optional<Instant> lastMissedTime,
+        boolean deadlinePassed) {
 
-  public static final Duration MAX_IDLE_WAIT = Duration.ofMinutes(1);
+    public static final Duration MAX_IDLE_WAIT = Duration.ofMinutes(1);
 
-  /** What the status says about earlier copies. */
-  public record History(
-      Instant creationTime,
-      Instant lastScheduleTime,
-      Instant resumeTime,
-      boolean everSynced,
-      boolean syncedAtGeneration,
-      boolean failed,
-      boolean failedAtGeneration,
-      Instant nextRetryTime) {}
+    /** What the status says about earlier copies. */
+    public record History(
+            Instant creationTime,
+            Instant lastScheduleTime,
+            Instant resumeTime,
+            boolean everSynced,
+            boolean syncedAtGeneration,
+            boolean failed,
+            boolean failedAtGeneration,
+            Instant nextRetryTime) {}
 
-  public static CopyTrigger decide(CronSchedule schedule, boolean suspended, Long startingDeadlineSeconds,
-      History h, Instant now) {
-    if (suspended) {
-      return new CopyTrigger(false, null, Optional.empty(), Optional.empty(), Optional.empty(), 0, Optional.empty(), false);
+    public static CopyTrigger decide(
+            CronSchedule schedule, boolean suspended, Long startingDeadlineSeconds, History h, Instant now) {
+        if (suspended) {
+            return new CopyTrigger(
+                    false, null, Optional.empty(), Optional.empty(), Optional.empty(), 0, Optional.empty(), false);
+        }
+        boolean retryDue = h.failed()
+                && (!h.failedAtGeneration() || h.nextRetryTime() == null || !now.isBefore(h.nextRetryTime()));
+        String retryWhy = h.failed() && !h.failedAtGeneration() ? "spec changed" : "retry";
+        if (schedule == null) {
+            if (h.failed()) {
+                return retryDue
+                        ? start(retryWhy, Optional.empty(), Optional.empty(), null)
+                        : idle(Optional.empty(), Optional.of(Duration.between(now, h.nextRetryTime())), null);
+            }
+            if (!h.syncedAtGeneration()) {
+                return start(h.everSynced() ? "spec changed" : "initial", Optional.empty(), Optional.empty(), null);
+            }
+            return idle(Optional.empty(), Optional.empty(), null);
+        }
+        ScheduleDecision d = ScheduleDecision.decide(
+                schedule, now, h.lastScheduleTime(), h.creationTime(), h.resumeTime(), startingDeadlineSeconds, false);
+        if (d.shouldRun()) {
+            return start("scheduled", d.scheduledTime().map(ZonedDateTime::toInstant), d.nextScheduleTime(), d);
+        }
+        if (!h.everSynced() && h.lastScheduleTime() == null && !h.failed()) {
+            return start("initial", Optional.of(now), d.nextScheduleTime(), d);
+        }
+        if (retryDue) {
+            return start(retryWhy, Optional.empty(), d.nextScheduleTime(), d);
+        }
+        Duration wait = d.requeueAfter(now).orElse(MAX_IDLE_WAIT);
+        if (h.failed() && h.nextRetryTime() != null) {
+            wait = min(wait, Duration.between(now, h.nextRetryTime()));
+        }
+        return idle(d.nextScheduleTime(), Optional.of(clamp(min(wait, MAX_IDLE_WAIT))), d);
     }
-    boolean retryDue = h.failed() && (!h.failedAtGeneration() || h.nextRetryTime() == null
-        || !now.isBefore(h.nextRetryTime()));
-    String retryWhy = h.failed() && !h.failedAtGeneration() ? "spec changed" : "retry";
-    if (schedule == null) {
-      if (h.failed()) {
-        return retryDue ? start(retryWhy, Optional.empty(), Optional.empty(), null)
-            : idle(Optional.empty(), Optional.of(Duration.between(now, h.nextRetryTime())), null);
-      }
-      if (!h.syncedAtGeneration()) {
-        return start(h.everSynced() ? "spec changed" : "initial", Optional.empty(), Optional.empty(), null);
-      }
-      return idle(Optional.empty(), Optional.empty(), null);
+
+    private static CopyTrigger start(
+            String why, Optional<Instant> scheduled, Optional<ZonedDateTime> next, ScheduleDecision d) {
+        return new CopyTrigger(
+                true, why, scheduled, next, Optional.empty(), missed(d), lastMissed(d), deadlinePassed(d));
     }
-    ScheduleDecision d = ScheduleDecision.decide(schedule, now, h.lastScheduleTime(), h.creationTime(),
-        h.resumeTime(), startingDeadlineSeconds, false);
-    if (d.shouldRun()) {
-      return start("scheduled", d.scheduledTime().map(ZonedDateTime::toInstant), d.nextScheduleTime(), d);
+
+    private static CopyTrigger idle(Optional<ZonedDateTime> next, Optional<Duration> requeue, ScheduleDecision d) {
+        return new CopyTrigger(
+                false,
+                null,
+                Optional.empty(),
+                next,
+                requeue.map(CopyTrigger::clamp),
+                missed(d),
+                lastMissed(d),
+                deadlinePassed(d));
     }
-    if (!h.everSynced() && h.lastScheduleTime() == null && !h.failed()) {
-      return start("initial", Optional.of(now), d.nextScheduleTime(), d);
+
+    private static int missed(ScheduleDecision d) {
+        return d == null ? 0 : d.missedRuns();
     }
-    if (retryDue) {
-      return start(retryWhy, Optional.empty(), d.nextScheduleTime(), d);
+
+    private static Optional<Instant> lastMissed(ScheduleDecision d) {
+        return d == null ? Optional.empty() : d.latestMissedTime().map(ZonedDateTime::toInstant);
     }
-    Duration wait = d.requeueAfter(now).orElse(MAX_IDLE_WAIT);
-    if (h.failed() && h.nextRetryTime() != null) {
-      wait = min(wait, Duration.between(now, h.nextRetryTime()));
+
+    private static boolean deadlinePassed(ScheduleDecision d) {
+        return d != null && !d.shouldRun() && d.latestMissedTime().isPresent();
     }
-    return idle(d.nextScheduleTime(), Optional.of(clamp(min(wait, MAX_IDLE_WAIT))), d);
-  }
 
-  private static CopyTrigger start(String why, Optional<Instant> scheduled, Optional<ZonedDateTime> next,
-      ScheduleDecision d) {
-    return new CopyTrigger(true, why, scheduled, next, Optional.empty(), missed(d), lastMissed(d), deadlinePassed(d));
-  }
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
 
-  private static CopyTrigger idle(Optional<ZonedDateTime> next, Optional<Duration> requeue, ScheduleDecision d) {
-    return new CopyTrigger(false, null, Optional.empty(), next, requeue.map(CopyTrigger::clamp), missed(d), lastMissed(d),
-        deadlinePassed(d));
-  }
-
-  private static int missed(ScheduleDecision d) {
-    return d == null ? 0 : d.missedRuns();
-  }
-
-  private static Optional<Instant> lastMissed(ScheduleDecision d) {
-    return d == null ? Optional.empty() : d.latestMissedTime().map(ZonedDateTime::toInstant);
-  }
-
-  private static boolean deadlinePassed(ScheduleDecision d) {
-    return d != null && !d.shouldRun() && d.latestMissedTime().isPresent();
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  /** At least one second, so an early wake-up cannot spin. */
-  private static Duration clamp(Duration d) {
-    return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
-  }
+    /** At least one second, so an early wake-up cannot spin. */
+    private static Duration clamp(Duration d) {
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
+    }
 }

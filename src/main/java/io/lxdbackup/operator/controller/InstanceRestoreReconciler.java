@@ -29,11 +29,11 @@ import io.lxdbackup.operator.transfer.TransferLimiter;
 import io.lxdbackup.operator.transfer.TransferLimits;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Clock;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
@@ -58,537 +58,648 @@ import org.slf4j.LoggerFactory;
  */
 @ControllerConfiguration(name = "instancerestore")
 public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(InstanceRestoreReconciler.class);
-  static final String KIND = "InstanceRestore";
-  static final Duration TIMEOUT = Duration.ofHours(6);
-  /** Config key on an imported instance: the staging name of the restore that made it (marks a verified import). */
-  static final String OWNER_KEY = "user.lxdbackup.restore";
-  /** LXD's rule for instance names, checked before anything is transferred. */
-  static final Pattern VALID_NAME = Pattern.compile("[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+    private static final Logger LOG = LoggerFactory.getLogger(InstanceRestoreReconciler.class);
+    static final String KIND = "InstanceRestore";
+    static final Duration TIMEOUT = Duration.ofHours(6);
+    /** Config key on an imported instance: the staging name of the restore that made it (marks a verified import). */
+    static final String OWNER_KEY = "user.lxdbackup.restore";
+    /** LXD's rule for instance names, checked before anything is transferred. */
+    static final Pattern VALID_NAME = Pattern.compile("[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
-  private final KubernetesClient kube;
-  private final RemoteConnections remotes;
-  private final StoreConnections stores;
-  private final EventRecorder events;
-  private final OperatorMetrics metrics;
-  private final Clock clock;
-  private final ObjectImport imports = new ObjectImport();
-  private volatile boolean closing;
-  private final Transfers transfers;
+    private final KubernetesClient kube;
+    private final RemoteConnections remotes;
+    private final StoreConnections stores;
+    private final EventRecorder events;
+    private final OperatorMetrics metrics;
+    private final Clock clock;
+    private final ObjectImport imports = new ObjectImport();
+    private volatile boolean closing;
+    private final Transfers transfers;
 
-  public InstanceRestoreReconciler(KubernetesClient kube, RemoteConnections remotes, StoreConnections stores,
-      EventRecorder events, OperatorMetrics metrics, Clock clock) {
-    this(kube, remotes, stores, events, metrics, clock, new TransferLimiter(TransferLimits.defaults(), clock));
-  }
-
-  public InstanceRestoreReconciler(KubernetesClient kube, RemoteConnections remotes, StoreConnections stores,
-      EventRecorder events, OperatorMetrics metrics, Clock clock, TransferLimiter transfers) {
-    this.transfers = new Transfers(transfers);
-    this.kube = kube;
-    this.remotes = remotes;
-    this.stores = stores;
-    this.events = events;
-    this.metrics = metrics;
-    this.clock = clock;
-  }
-
-  /** Where the bytes of an import come from, and what they must hash to. */
-  record ObjectSource(ObjectStore store, String key, String sha256, long size) {}
-
-  @Override
-  public UpdateControl<InstanceRestore> reconcile(InstanceRestore r, Context<InstanceRestore> context) {
-    InstanceRestoreStatus status = r.getStatus() != null ? r.getStatus() : new InstanceRestoreStatus();
-    r.setStatus(status);
-    long gen = r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration();
-    if (status.getPhase() == InstanceRestorePhase.COMPLETED) {
-      return UpdateControl.noUpdate(); // a restore happens once; a new one is a new object
+    public InstanceRestoreReconciler(
+            KubernetesClient kube,
+            RemoteConnections remotes,
+            StoreConnections stores,
+            EventRecorder events,
+            OperatorMetrics metrics,
+            Clock clock) {
+        this(kube, remotes, stores, events, metrics, clock, new TransferLimiter(TransferLimits.defaults(), clock));
     }
-    if (status.getPhase() == InstanceRestorePhase.FAILED && Long.valueOf(gen).equals(status.getObservedGeneration())) {
-      return UpdateControl.noUpdate(); // failed for a reason the user must fix; the spec is immutable
+
+    public InstanceRestoreReconciler(
+            KubernetesClient kube,
+            RemoteConnections remotes,
+            StoreConnections stores,
+            EventRecorder events,
+            OperatorMetrics metrics,
+            Clock clock,
+            TransferLimiter transfers) {
+        this.transfers = new Transfers(transfers);
+        this.kube = kube;
+        this.remotes = remotes;
+        this.stores = stores;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
     }
-    long t0 = System.nanoTime();
-    try {
-      InstanceRestoreSpec spec = r.getSpec();
-      validate(spec);
-      LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject()).client();
-      RestoreSource src = spec.getSource();
-      String note = null;
-      if (spec.getVolume() != null) {
-        restoreVolume(r, client);
-      } else if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
-        restoreSnapshot(r, client);
-      } else {
-        ObjectSource object = resolveObject(r);
-        // an import is a transfer: it waits for a slot like exports and relay copies do
-        try (TransferLimiter.Permit permit = transfers.admit(r.getMetadata().getUid(), KIND, ns(r),
-            spec.getRemoteRef().getName(), Transfers.STREAM_MEMORY)) {
-          note = importObject(r, client, object);
+
+    /** Where the bytes of an import come from, and what they must hash to. */
+    record ObjectSource(ObjectStore store, String key, String sha256, long size) {}
+
+    @Override
+    public UpdateControl<InstanceRestore> reconcile(InstanceRestore r, Context<InstanceRestore> context) {
+        InstanceRestoreStatus status = r.getStatus() != null ? r.getStatus() : new InstanceRestoreStatus();
+        r.setStatus(status);
+        long gen = r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration();
+        if (status.getPhase() == InstanceRestorePhase.COMPLETED) {
+            return UpdateControl.noUpdate(); // a restore happens once; a new one is a new object
         }
-      }
-      status.setPhase(InstanceRestorePhase.COMPLETED);
-      status.setRestoredAt(Conditions.timestamp(clock.instant()));
-      Conditions.set(status, gen, clock, Condition.COMPLETE, true, Reasons.RESTORED,
-          restoredMessage(spec, status) + (note == null ? "" : "; " + note));
-      if (note != null) {
-        events.warning(r, Reasons.RESTORED, note);
-      }
-      metrics.operation(KIND, "restore", "success", Duration.ofNanos(System.nanoTime() - t0));
-      metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), label(r), clock.instant());
-      events.normal(r, "Restored", restoredMessage(spec, status));
-      return UpdateControl.patchStatus(r);
-    } catch (Transfers.Queued q) {
-      boolean changed = Transfers.markQueued(status, gen, clock, Condition.COMPLETE, q.getMessage());
-      return (changed ? UpdateControl.patchStatus(r) : UpdateControl.<InstanceRestore>noUpdate())
-          .rescheduleAfter(Transfers.nextPoll());
-    } catch (Exception e) {
-      if (closing) {
-        // stopped by a shutdown, not failed: the next operator resumes from what exists on the server
-        LOG.info("InstanceRestore {}/{} interrupted by shutdown", ns(r), r.getMetadata().getName());
-        return UpdateControl.noUpdate();
-      }
-      Failure f = Failure.from(unwrap(e), "restore of " + label(r));
-      metrics.operation(KIND, "restore", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
-      if (!f.isTransient() && status.getPhase() != InstanceRestorePhase.FAILED) {
-        metrics.failure(KIND, ns(r), r.getSpec() == null || r.getSpec().getRemoteRef() == null ? null
-            : r.getSpec().getRemoteRef().getName(), r.getSpec() == null ? null : label(r), clock.instant());
-      }
-      status.setPhase(f.isTransient() ? InstanceRestorePhase.RUNNING : InstanceRestorePhase.FAILED);
-      Conditions.set(status, gen, clock, Condition.COMPLETE, false, f.reason(), f.getMessage());
-      int failures = Conditions.countFailure(status);
-      events.warning(r, f.reason(), f.getMessage());
-      LOG.warn("InstanceRestore {}/{}: {}: {}", ns(r), r.getMetadata().getName(), f.reason(), f.getMessage());
-      if (f.isTransient()) {
-        return UpdateControl.patchStatus(r).rescheduleAfter(Backoff.delay(failures, Duration.ofMinutes(5)));
-      }
-      return UpdateControl.patchStatus(r);
-    }
-  }
-
-  static void validate(InstanceRestoreSpec spec) {
-    if (spec == null || spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
-    }
-    if (Targets.of(spec.getInstance(), spec.getVolume()).isVolume()) {
-      if (Boolean.TRUE.equals(spec.getStateful()) || spec.getStoragePool() != null
-          || (spec.getDevices() != null && !spec.getDevices().isEmpty())) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "stateful, storagePool and devices apply to instances only; "
-            + "a volume is imported into spec.volume.pool");
-      }
-    } else if (!VALID_NAME.matcher(spec.getInstance()).matches()) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.instance '" + spec.getInstance() + "' is not a valid LXD instance name: "
-          + "1 to 63 letters, digits and hyphens, starting with a letter and not ending with a hyphen");
-    }
-    RestoreSource s = spec.getSource();
-    int n = s == null ? 0 : (s.getSnapshot() != null ? 1 : 0) + (s.getSnapshotRef() != null ? 1 : 0)
-        + (s.getExportRef() != null ? 1 : 0) + (s.getObject() != null ? 1 : 0);
-    if (n != 1) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.source must name exactly one of snapshot, snapshotRef, exportRef, object");
-    }
-  }
-
-  // ------------------------------------------------------------------ volume restore
-
-  /** A custom volume, to a snapshot or from an export: see {@link VolumeRestore}. */
-  private void restoreVolume(InstanceRestore r, LxdClient client) throws IOException {
-    VolumeRestore vr = new VolumeRestore(kube, remotes, imports.streams(), () -> closing, TIMEOUT);
-    RestoreSource src = r.getSpec().getSource();
-    if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
-      vr.restoreSnapshot(r, client, staging -> markRunning(r, staging));
-      return;
-    }
-    ObjectSource os = resolveObject(r);
-    vr.requireVolumeExport(r, os);
-    vr.importObject(r, client, os, restoreId(r), staging -> markRunning(r, staging));
-    InstanceRestoreStatus status = r.getStatus();
-    status.setObjectKey(os.key());
-    status.setSha256(os.sha256());
-    status.setStagingInstance(null);
-    status.setBytesDone(os.size());
-  }
-
-  private static String restoredMessage(InstanceRestoreSpec spec, InstanceRestoreStatus status) {
-    if (spec.getVolume() != null) {
-      return "Volume " + spec.getVolume() + " restored";
-    }
-    return "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")";
-  }
-
-  /** The instance name, or pool/volume, for messages; safe on an invalid spec. */
-  static String label(InstanceRestore r) {
-    if (r.getSpec() == null) {
-      return "?";
-    }
-    return r.getSpec().getInstance() != null ? r.getSpec().getInstance() : String.valueOf(r.getSpec().getVolume());
-  }
-
-  // ------------------------------------------------------------------ snapshot restore
-
-  private void restoreSnapshot(InstanceRestore r, LxdClient client) {
-    InstanceRestoreSpec spec = r.getSpec();
-    String snapshot;
-    if (spec.getSource().getSnapshot() != null) {
-      snapshot = spec.getSource().getSnapshot().getName();
-    } else {
-      String ref = spec.getSource().getSnapshotRef().getName();
-      InstanceSnapshot is = kube.resources(InstanceSnapshot.class).inNamespace(ns(r)).withName(ref).get();
-      if (is == null) {
-        throw Failure.permanent(Reasons.SOURCE_NOT_FOUND, "InstanceSnapshot " + ref + " does not exist in namespace " + ns(r));
-      }
-      if (is.getStatus() == null || is.getStatus().getSnapshotName() == null || !Boolean.TRUE.equals(is.getStatus().getReadyToUse())) {
-        throw Failure.retryable(Reasons.SOURCE_NOT_FOUND, "InstanceSnapshot " + ref + " is not ready yet");
-      }
-      if (!spec.getInstance().equals(is.getSpec().getInstance())) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is a snapshot of " + is.getSpec().getInstance()
-            + ", not of " + spec.getInstance() + "; a snapshot restores its own instance (use an export to restore elsewhere)");
-      }
-      String snapRemote = is.getSpec().getRemoteRef() == null ? null : is.getSpec().getRemoteRef().getName();
-      if (!spec.getRemoteRef().getName().equals(snapRemote)) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is on remote " + snapRemote + ", not on "
-            + spec.getRemoteRef().getName() + "; set spec.remoteRef to the snapshot's remote (use an export to restore onto another server)");
-      }
-      String snapProject = remotes.connect(ns(r), snapRemote, is.getSpec().getProject()).client().project();
-      if (!snapProject.equals(client.project())) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is in project " + snapProject + ", not in "
-            + client.project() + "; set spec.project to the snapshot's project (use an export to restore into another project)");
-      }
-      snapshot = is.getStatus().getSnapshotName();
-    }
-    if (!client.instanceExists(spec.getInstance())) {
-      throw Failure.permanent(Reasons.INSTANCE_NOT_FOUND, "instance " + spec.getInstance() + " does not exist in project " + client.project());
-    }
-    Snapshot snap;
-    try {
-      snap = client.getSnapshot(spec.getInstance(), snapshot);
-    } catch (LxdException.NotFound e) {
-      throw Failure.permanent(Reasons.SOURCE_NOT_FOUND, "snapshot " + snapshot + " of instance " + spec.getInstance()
-          + " does not exist on the server");
-    }
-    if (Boolean.TRUE.equals(spec.getStateful()) && !snap.stateful()) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "snapshot " + snapshot + " of instance " + spec.getInstance()
-          + " holds no running state (it was taken without stateful); set stateful: false to restore its disk state");
-    }
-    markRunning(r, null);
-    client.waitFor(client.restoreSnapshot(spec.getInstance(), snapshot, Boolean.TRUE.equals(spec.getStateful())), TIMEOUT);
-    r.getStatus().setInstanceState(client.getInstance(spec.getInstance()).status());
-  }
-
-  // ------------------------------------------------------------------ import
-
-  private ObjectSource resolveObject(InstanceRestore r) {
-    RestoreSource src = r.getSpec().getSource();
-    boolean verify = r.getSpec().getVerifyChecksum() == null || r.getSpec().getVerifyChecksum();
-    String storeName;
-    String key;
-    String sha = null;
-    Long size = null;
-    if (src.getExportRef() != null) {
-      String name = src.getExportRef().getName();
-      InstanceExport ex = kube.resources(InstanceExport.class).inNamespace(ns(r)).withName(name).get();
-      if (ex == null) {
-        throw Failure.permanent(Reasons.SOURCE_NOT_FOUND, "InstanceExport " + name + " does not exist in namespace " + ns(r));
-      }
-      if (ex.getStatus() == null || ex.getStatus().getPhase() != InstanceExportPhase.COMPLETED || ex.getStatus().getObject() == null) {
-        throw Failure.retryable(Reasons.EXPORT_NOT_READY, "InstanceExport " + name + " has not completed yet");
-      }
-      storeName = ex.getSpec().getStoreRef().getName();
-      key = ex.getStatus().getObject().getKey();
-      sha = ex.getStatus().getObject().getSha256();
-      size = ex.getStatus().getObject().getSize();
-    } else {
-      if (src.getObject().getStoreRef() == null || src.getObject().getKey() == null || src.getObject().getKey().isBlank()) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "source.object needs storeRef.name and key");
-      }
-      storeName = src.getObject().getStoreRef().getName();
-      key = src.getObject().getKey();
-    }
-    StoreConnections.Connection conn = stores.connect(ns(r), storeName);
-    if (src.getExportRef() == null) {
-      Confinement.checkKey(conn.backupStore(), key);
-    }
-    ObjectStore store = conn.store();
-    Optional<ObjectInfo> head = store.head(key);
-    if (head.isEmpty()) {
-      throw Failure.permanent(Reasons.OBJECT_NOT_FOUND, "object " + key + " does not exist in BackupStore " + storeName);
-    }
-    if (sha == null) {
-      // the manifest beside the object is the record of what was written
-      try {
-        BackupManifest m = BackupManifest.fromJson(store.getSmall(ObjectKeys.manifestKey(key)));
-        sha = m.sha256();
-        size = m.size();
-      } catch (StoreException e) {
-        if (e.reason() != StoreException.Reason.OBJECT_NOT_FOUND) {
-          throw e;
+        if (status.getPhase() == InstanceRestorePhase.FAILED
+                && Long.valueOf(gen).equals(status.getObservedGeneration())) {
+            return UpdateControl.noUpdate(); // failed for a reason the user must fix; the spec is immutable
         }
-        sha = head.get().sha256();
-        size = head.get().size();
-      }
+        long t0 = System.nanoTime();
+        try {
+            InstanceRestoreSpec spec = r.getSpec();
+            validate(spec);
+            LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject())
+                    .client();
+            RestoreSource src = spec.getSource();
+            String note = null;
+            if (spec.getVolume() != null) {
+                restoreVolume(r, client);
+            } else if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
+                restoreSnapshot(r, client);
+            } else {
+                ObjectSource object = resolveObject(r);
+                // an import is a transfer: it waits for a slot like exports and relay copies do
+                try (TransferLimiter.Permit permit = transfers.admit(
+                        r.getMetadata().getUid(),
+                        KIND,
+                        ns(r),
+                        spec.getRemoteRef().getName(),
+                        Transfers.STREAM_MEMORY)) {
+                    note = importObject(r, client, object);
+                }
+            }
+            status.setPhase(InstanceRestorePhase.COMPLETED);
+            status.setRestoredAt(Conditions.timestamp(clock.instant()));
+            Conditions.set(
+                    status,
+                    gen,
+                    clock,
+                    Condition.COMPLETE,
+                    true,
+                    Reasons.RESTORED,
+                    restoredMessage(spec, status) + (note == null ? "" : "; " + note));
+            if (note != null) {
+                events.warning(r, Reasons.RESTORED, note);
+            }
+            metrics.operation(KIND, "restore", "success", Duration.ofNanos(System.nanoTime() - t0));
+            metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), label(r), clock.instant());
+            events.normal(r, "Restored", restoredMessage(spec, status));
+            return UpdateControl.patchStatus(r);
+        } catch (Transfers.Queued q) {
+            boolean changed = Transfers.markQueued(status, gen, clock, Condition.COMPLETE, q.getMessage());
+            return (changed ? UpdateControl.patchStatus(r) : UpdateControl.<InstanceRestore>noUpdate())
+                    .rescheduleAfter(Transfers.nextPoll());
+        } catch (Exception e) {
+            if (closing) {
+                // stopped by a shutdown, not failed: the next operator resumes from what exists on the server
+                LOG.info(
+                        "InstanceRestore {}/{} interrupted by shutdown",
+                        ns(r),
+                        r.getMetadata().getName());
+                return UpdateControl.noUpdate();
+            }
+            Failure f = Failure.from(unwrap(e), "restore of " + label(r));
+            metrics.operation(KIND, "restore", f.reason(), Duration.ofNanos(System.nanoTime() - t0));
+            if (!f.isTransient() && status.getPhase() != InstanceRestorePhase.FAILED) {
+                metrics.failure(
+                        KIND,
+                        ns(r),
+                        r.getSpec() == null || r.getSpec().getRemoteRef() == null
+                                ? null
+                                : r.getSpec().getRemoteRef().getName(),
+                        r.getSpec() == null ? null : label(r),
+                        clock.instant());
+            }
+            status.setPhase(f.isTransient() ? InstanceRestorePhase.RUNNING : InstanceRestorePhase.FAILED);
+            Conditions.set(status, gen, clock, Condition.COMPLETE, false, f.reason(), f.getMessage());
+            int failures = Conditions.countFailure(status);
+            events.warning(r, f.reason(), f.getMessage());
+            LOG.warn("InstanceRestore {}/{}: {}: {}", ns(r), r.getMetadata().getName(), f.reason(), f.getMessage());
+            if (f.isTransient()) {
+                return UpdateControl.patchStatus(r).rescheduleAfter(Backoff.delay(failures, Duration.ofMinutes(5)));
+            }
+            return UpdateControl.patchStatus(r);
+        }
     }
-    if (verify && (sha == null || sha.isBlank())) {
-      throw Failure.permanent(Reasons.CHECKSUM_UNAVAILABLE, "object " + key + " has no manifest and no sha256 metadata to verify "
-          + "against; set verifyChecksum: false to import it unverified");
-    }
-    if (size != null && size != head.get().size()) {
-      throw Failure.permanent(Reasons.CHECKSUM_MISMATCH, "object " + key + " is " + head.get().size()
-          + " bytes but its manifest says " + size + "; the object was changed or truncated");
-    }
-    return new ObjectSource(store, key, verify ? sha : null, head.get().size());
-  }
 
-  /** @return a note for the user when the restore succeeded but the replaced instance could not be deleted */
-  private String importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
-    InstanceRestoreSpec spec = r.getSpec();
-    InstanceRestoreStatus status = r.getStatus();
-    boolean replace = spec.getExistingInstance() == ExistingInstancePolicy.REPLACE;
-    String id = restoreId(r);
-    String target = spec.getInstance();
-    String staging = stagingName(id);
-    String aside = asideName(id);
-    if (spec.getDevices() != null && !spec.getDevices().isEmpty()) {
-      client.server().require(io.lxdbackup.operator.lxd.Capabilities.EXT_IMPORT_DEVICES, "devices overrides on import");
+    static void validate(InstanceRestoreSpec spec) {
+        if (spec == null || spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
+            throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
+        }
+        if (Targets.of(spec.getInstance(), spec.getVolume()).isVolume()) {
+            if (Boolean.TRUE.equals(spec.getStateful())
+                    || spec.getStoragePool() != null
+                    || (spec.getDevices() != null && !spec.getDevices().isEmpty())) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "stateful, storagePool and devices apply to instances only; "
+                                + "a volume is imported into spec.volume.pool");
+            }
+        } else if (!VALID_NAME.matcher(spec.getInstance()).matches()) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "spec.instance '" + spec.getInstance() + "' is not a valid LXD instance name: "
+                            + "1 to 63 letters, digits and hyphens, starting with a letter and not ending with a hyphen");
+        }
+        RestoreSource s = spec.getSource();
+        int n = s == null
+                ? 0
+                : (s.getSnapshot() != null ? 1 : 0)
+                        + (s.getSnapshotRef() != null ? 1 : 0)
+                        + (s.getExportRef() != null ? 1 : 0)
+                        + (s.getObject() != null ? 1 : 0);
+        if (n != 1) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "spec.source must name exactly one of snapshot, snapshotRef, exportRef, object");
+        }
     }
-    String pool = blankToNull(spec.getStoragePool());
-    if (pool != null && !client.storagePoolExists(pool)) {
-      throw Failure.permanent(Reasons.NOT_FOUND, "storage pool " + pool + " does not exist on remote " + spec.getRemoteRef().getName()
-          + "; set spec.storagePool to an existing pool, or leave it empty to use the pool recorded in the backup");
-    }
-    // An import an earlier attempt (or a stopped operator) started may still be running on the
-    // server: let it end before looking at what exists.
-    awaitOperationsOn(client, staging);
-    Instance t = find(client, target);
-    Instance s = find(client, staging);
-    Instance a = find(client, aside);
-    if (t != null && isOurs(t, id)) {
-      // the swap finished before a restart: only the old copy may be left to remove
-      if (s != null) {
-        removeStaging(client, staging);
-      }
-      String note = a == null ? null : deleteAside(client, aside);
-      finish(status, t, src);
-      return note;
-    }
-    if (s != null && !isOurs(s, id)) {
-      // an import that never finished (or whose checksum was never confirmed): start again
-      removeStaging(client, staging);
-      s = null;
-    }
-    if (a != null && s == null) {
-      // the old instance was moved aside but there is no verified import to put in its place
-      if (t != null) {
-        throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " was created while the restore was swapping; "
-            + "the previous instance is kept as " + aside + ". Rename or delete one of them, then create a new InstanceRestore");
-      }
-      client.waitFor(client.renameInstance(aside, target), TIMEOUT);
-      LOG.info("renamed {} back to {}", aside, target);
-      t = find(client, target);
-      a = null;
-    }
-    if (s == null) {
-      if (t != null && !replace) {
-        throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " already exists; delete it first, restore under "
-            + "another instance name, or set existingInstance: Replace");
-      }
-      status.setObjectKey(src.key());
-      status.setSha256(src.sha256());
-      markRunning(r, staging);
-      transfer(client, src, staging, spec);
-    }
-    String note = swapIn(client, staging, target, aside, replace, a != null);
-    finish(status, client.getInstance(target), src);
-    return note;
-  }
 
-  /**
-   * Streams the object into LXD as {@code staging}, then marks the new instance as this
-   * restore's: the mark is written only after the import operation succeeded with every byte
-   * verified, so an unmarked staging instance is never put in place.
-   */
-  private void transfer(LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec) throws IOException {
-    try (InputStream raw = src.sha256() == null ? src.store().download(src.key())
-        : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
-      imports.importStream(client, raw, new LxdClient.ImportRequest(blankToNull(spec.getStoragePool()), staging,
-          spec.getDevices()), TIMEOUT);
-      metrics.bytes(KIND, "download", src.size());
-      client.updateInstanceConfig(staging, Map.of(OWNER_KEY, staging), null);
-    } catch (RuntimeException | IOException e) {
-      if (!closing) {
-        // nothing half-imported stays behind; the staging name is this restore's alone
-        cleanUp(() -> removeStaging(client, staging), staging);
-      }
-      throw e;
-    }
-  }
+    // ------------------------------------------------------------------ volume restore
 
-  /**
-   * Puts the verified staging import in place of {@code target}. With Replace the old instance
-   * is renamed aside first and only deleted once the new one carries the name, so at every step
-   * one good copy is there; each step can be redone from what exists on the server after a
-   * restart. Fail re-checks right before the rename that nobody took the name meanwhile.
-   */
-  private String swapIn(LxdClient client, String staging, String target, String aside, boolean replace, boolean asideExists) {
-    try {
-      if (!asideExists) {
+    /** A custom volume, to a snapshot or from an export: see {@link VolumeRestore}. */
+    private void restoreVolume(InstanceRestore r, LxdClient client) throws IOException {
+        VolumeRestore vr = new VolumeRestore(kube, remotes, imports.streams(), () -> closing, TIMEOUT);
+        RestoreSource src = r.getSpec().getSource();
+        if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
+            vr.restoreSnapshot(r, client, staging -> markRunning(r, staging));
+            return;
+        }
+        ObjectSource os = resolveObject(r);
+        vr.requireVolumeExport(r, os);
+        vr.importObject(r, client, os, restoreId(r), staging -> markRunning(r, staging));
+        InstanceRestoreStatus status = r.getStatus();
+        status.setObjectKey(os.key());
+        status.setSha256(os.sha256());
+        status.setStagingInstance(null);
+        status.setBytesDone(os.size());
+    }
+
+    private static String restoredMessage(InstanceRestoreSpec spec, InstanceRestoreStatus status) {
+        if (spec.getVolume() != null) {
+            return "Volume " + spec.getVolume() + " restored";
+        }
+        return "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")";
+    }
+
+    /** The instance name, or pool/volume, for messages; safe on an invalid spec. */
+    static String label(InstanceRestore r) {
+        if (r.getSpec() == null) {
+            return "?";
+        }
+        return r.getSpec().getInstance() != null
+                ? r.getSpec().getInstance()
+                : String.valueOf(r.getSpec().getVolume());
+    }
+
+    // ------------------------------------------------------------------ snapshot restore
+
+    private void restoreSnapshot(InstanceRestore r, LxdClient client) {
+        InstanceRestoreSpec spec = r.getSpec();
+        String snapshot;
+        if (spec.getSource().getSnapshot() != null) {
+            snapshot = spec.getSource().getSnapshot().getName();
+        } else {
+            String ref = spec.getSource().getSnapshotRef().getName();
+            InstanceSnapshot is = kube.resources(InstanceSnapshot.class)
+                    .inNamespace(ns(r))
+                    .withName(ref)
+                    .get();
+            if (is == null) {
+                throw Failure.permanent(
+                        Reasons.SOURCE_NOT_FOUND, "InstanceSnapshot " + ref + " does not exist in namespace " + ns(r));
+            }
+            if (is.getStatus() == null
+                    || is.getStatus().getSnapshotName() == null
+                    || !Boolean.TRUE.equals(is.getStatus().getReadyToUse())) {
+                throw Failure.retryable(Reasons.SOURCE_NOT_FOUND, "InstanceSnapshot " + ref + " is not ready yet");
+            }
+            if (!spec.getInstance().equals(is.getSpec().getInstance())) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "InstanceSnapshot " + ref + " is a snapshot of "
+                                + is.getSpec().getInstance() + ", not of " + spec.getInstance()
+                                + "; a snapshot restores its own instance (use an export to restore elsewhere)");
+            }
+            String snapRemote = is.getSpec().getRemoteRef() == null
+                    ? null
+                    : is.getSpec().getRemoteRef().getName();
+            if (!spec.getRemoteRef().getName().equals(snapRemote)) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "InstanceSnapshot " + ref + " is on remote " + snapRemote + ", not on "
+                                + spec.getRemoteRef().getName()
+                                + "; set spec.remoteRef to the snapshot's remote (use an export to restore onto another server)");
+            }
+            String snapProject = remotes.connect(ns(r), snapRemote, is.getSpec().getProject())
+                    .client()
+                    .project();
+            if (!snapProject.equals(client.project())) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "InstanceSnapshot " + ref + " is in project " + snapProject + ", not in " + client.project()
+                                + "; set spec.project to the snapshot's project (use an export to restore into another project)");
+            }
+            snapshot = is.getStatus().getSnapshotName();
+        }
+        if (!client.instanceExists(spec.getInstance())) {
+            throw Failure.permanent(
+                    Reasons.INSTANCE_NOT_FOUND,
+                    "instance " + spec.getInstance() + " does not exist in project " + client.project());
+        }
+        Snapshot snap;
+        try {
+            snap = client.getSnapshot(spec.getInstance(), snapshot);
+        } catch (LxdException.NotFound e) {
+            throw Failure.permanent(
+                    Reasons.SOURCE_NOT_FOUND,
+                    "snapshot " + snapshot + " of instance " + spec.getInstance() + " does not exist on the server");
+        }
+        if (Boolean.TRUE.equals(spec.getStateful()) && !snap.stateful()) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "snapshot " + snapshot + " of instance " + spec.getInstance()
+                            + " holds no running state (it was taken without stateful); set stateful: false to restore its disk state");
+        }
+        markRunning(r, null);
+        client.waitFor(
+                client.restoreSnapshot(spec.getInstance(), snapshot, Boolean.TRUE.equals(spec.getStateful())), TIMEOUT);
+        r.getStatus().setInstanceState(client.getInstance(spec.getInstance()).status());
+    }
+
+    // ------------------------------------------------------------------ import
+
+    private ObjectSource resolveObject(InstanceRestore r) {
+        RestoreSource src = r.getSpec().getSource();
+        boolean verify = r.getSpec().getVerifyChecksum() == null || r.getSpec().getVerifyChecksum();
+        String storeName;
+        String key;
+        String sha = null;
+        Long size = null;
+        if (src.getExportRef() != null) {
+            String name = src.getExportRef().getName();
+            InstanceExport ex = kube.resources(InstanceExport.class)
+                    .inNamespace(ns(r))
+                    .withName(name)
+                    .get();
+            if (ex == null) {
+                throw Failure.permanent(
+                        Reasons.SOURCE_NOT_FOUND, "InstanceExport " + name + " does not exist in namespace " + ns(r));
+            }
+            if (ex.getStatus() == null
+                    || ex.getStatus().getPhase() != InstanceExportPhase.COMPLETED
+                    || ex.getStatus().getObject() == null) {
+                throw Failure.retryable(Reasons.EXPORT_NOT_READY, "InstanceExport " + name + " has not completed yet");
+            }
+            storeName = ex.getSpec().getStoreRef().getName();
+            key = ex.getStatus().getObject().getKey();
+            sha = ex.getStatus().getObject().getSha256();
+            size = ex.getStatus().getObject().getSize();
+        } else {
+            if (src.getObject().getStoreRef() == null
+                    || src.getObject().getKey() == null
+                    || src.getObject().getKey().isBlank()) {
+                throw Failure.permanent(Reasons.INVALID_SPEC, "source.object needs storeRef.name and key");
+            }
+            storeName = src.getObject().getStoreRef().getName();
+            key = src.getObject().getKey();
+        }
+        StoreConnections.Connection conn = stores.connect(ns(r), storeName);
+        if (src.getExportRef() == null) {
+            Confinement.checkKey(conn.backupStore(), key);
+        }
+        ObjectStore store = conn.store();
+        Optional<ObjectInfo> head = store.head(key);
+        if (head.isEmpty()) {
+            throw Failure.permanent(
+                    Reasons.OBJECT_NOT_FOUND, "object " + key + " does not exist in BackupStore " + storeName);
+        }
+        if (sha == null) {
+            // the manifest beside the object is the record of what was written
+            try {
+                BackupManifest m = BackupManifest.fromJson(store.getSmall(ObjectKeys.manifestKey(key)));
+                sha = m.sha256();
+                size = m.size();
+            } catch (StoreException e) {
+                if (e.reason() != StoreException.Reason.OBJECT_NOT_FOUND) {
+                    throw e;
+                }
+                sha = head.get().sha256();
+                size = head.get().size();
+            }
+        }
+        if (verify && (sha == null || sha.isBlank())) {
+            throw Failure.permanent(
+                    Reasons.CHECKSUM_UNAVAILABLE,
+                    "object " + key + " has no manifest and no sha256 metadata to verify "
+                            + "against; set verifyChecksum: false to import it unverified");
+        }
+        if (size != null && size != head.get().size()) {
+            throw Failure.permanent(
+                    Reasons.CHECKSUM_MISMATCH,
+                    "object " + key + " is " + head.get().size() + " bytes but its manifest says " + size
+                            + "; the object was changed or truncated");
+        }
+        return new ObjectSource(store, key, verify ? sha : null, head.get().size());
+    }
+
+    /** @return a note for the user when the restore succeeded but the replaced instance could not be deleted */
+    private String importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
+        InstanceRestoreSpec spec = r.getSpec();
+        InstanceRestoreStatus status = r.getStatus();
+        boolean replace = spec.getExistingInstance() == ExistingInstancePolicy.REPLACE;
+        String id = restoreId(r);
+        String target = spec.getInstance();
+        String staging = stagingName(id);
+        String aside = asideName(id);
+        if (spec.getDevices() != null && !spec.getDevices().isEmpty()) {
+            client.server()
+                    .require(io.lxdbackup.operator.lxd.Capabilities.EXT_IMPORT_DEVICES, "devices overrides on import");
+        }
+        String pool = blankToNull(spec.getStoragePool());
+        if (pool != null && !client.storagePoolExists(pool)) {
+            throw Failure.permanent(
+                    Reasons.NOT_FOUND,
+                    "storage pool " + pool + " does not exist on remote "
+                            + spec.getRemoteRef().getName()
+                            + "; set spec.storagePool to an existing pool, or leave it empty to use the pool recorded in the backup");
+        }
+        // An import an earlier attempt (or a stopped operator) started may still be running on the
+        // server: let it end before looking at what exists.
+        awaitOperationsOn(client, staging);
         Instance t = find(client, target);
-        if (t != null && !replace) {
-          cleanUp(() -> removeStaging(client, staging), staging);
-          throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " was created while the restore was importing; "
-              + "the import was removed. Delete or rename " + target + ", or set existingInstance: Replace, and create a new InstanceRestore");
+        Instance s = find(client, staging);
+        Instance a = find(client, aside);
+        if (t != null && isOurs(t, id)) {
+            // the swap finished before a restart: only the old copy may be left to remove
+            if (s != null) {
+                removeStaging(client, staging);
+            }
+            String note = a == null ? null : deleteAside(client, aside);
+            finish(status, t, src);
+            return note;
         }
-        if (t != null) {
-          if (t.isRunning()) {
-            client.waitFor(client.changeState(target, "stop", true, 60), TIMEOUT);
-          }
-          client.waitFor(client.renameInstance(target, aside), TIMEOUT);
-          asideExists = true;
+        if (s != null && !isOurs(s, id)) {
+            // an import that never finished (or whose checksum was never confirmed): start again
+            removeStaging(client, staging);
+            s = null;
         }
-      } else if (find(client, target) != null) {
-        throw Failure.permanent(Reasons.ALREADY_EXISTS, "instance " + target + " was created while the restore was swapping; "
-            + "the previous instance is kept as " + aside + " and the restored one as " + staging
-            + ". Rename or delete them as needed, then create a new InstanceRestore");
-      }
-      client.waitFor(client.renameInstance(staging, target), TIMEOUT);
-    } catch (Failure f) {
-      throw f;
-    } catch (RuntimeException e) {
-      if (!closing) {
-        // undo: the old instance back under its name, the import removed
-        boolean restoreOld = asideExists;
-        cleanUp(() -> {
-          if (restoreOld && find(client, aside) != null && find(client, target) == null) {
+        if (a != null && s == null) {
+            // the old instance was moved aside but there is no verified import to put in its place
+            if (t != null) {
+                throw Failure.permanent(
+                        Reasons.ALREADY_EXISTS,
+                        "instance " + target + " was created while the restore was swapping; "
+                                + "the previous instance is kept as " + aside
+                                + ". Rename or delete one of them, then create a new InstanceRestore");
+            }
             client.waitFor(client.renameInstance(aside, target), TIMEOUT);
-          }
-        }, aside);
-        cleanUp(() -> removeStaging(client, staging), staging);
-      }
-      throw e;
+            LOG.info("renamed {} back to {}", aside, target);
+            t = find(client, target);
+            a = null;
+        }
+        if (s == null) {
+            if (t != null && !replace) {
+                throw Failure.permanent(
+                        Reasons.ALREADY_EXISTS,
+                        "instance " + target + " already exists; delete it first, restore under "
+                                + "another instance name, or set existingInstance: Replace");
+            }
+            status.setObjectKey(src.key());
+            status.setSha256(src.sha256());
+            markRunning(r, staging);
+            transfer(client, src, staging, spec);
+        }
+        String note = swapIn(client, staging, target, aside, replace, a != null);
+        finish(status, client.getInstance(target), src);
+        return note;
     }
-    return asideExists ? deleteAside(client, aside) : null;
-  }
 
-  private void finish(InstanceRestoreStatus status, Instance restored, ObjectSource src) {
-    status.setObjectKey(src.key());
-    status.setSha256(src.sha256());
-    status.setInstanceState(restored.status());
-    status.setStagingInstance(null);
-    status.setBytesDone(src.size());
-  }
-
-  /**
-   * Deletes the replaced instance, once the restored one carries its name (Replace deletes it by
-   * definition). When LXD refuses (for example {@code security.protection.delete}) the restore
-   * has still succeeded: the old instance is kept under the aside name and the user is told.
-   */
-  private String deleteAside(LxdClient client, String aside) {
-    try {
-      Instance old = client.getInstance(aside);
-      if (old.isRunning()) {
-        client.waitFor(client.changeState(aside, "stop", true, 30), TIMEOUT);
-      }
-      client.waitFor(client.deleteInstance(aside), TIMEOUT);
-      LOG.info("deleted {}, the instance replaced by the restore", aside);
-      return null;
-    } catch (LxdException.NotFound e) {
-      return null; // already gone
-    } catch (LxdException.BadRequest | LxdException.OperationFailed | LxdException.Forbidden e) {
-      return "the replaced instance could not be deleted (" + e.getMessage() + ") and is kept as " + aside
-          + "; delete it when it is no longer needed";
+    /**
+     * Streams the object into LXD as {@code staging}, then marks the new instance as this
+     * restore's: the mark is written only after the import operation succeeded with every byte
+     * verified, so an unmarked staging instance is never put in place.
+     */
+    private void transfer(LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec)
+            throws IOException {
+        try (InputStream raw = src.sha256() == null
+                ? src.store().download(src.key())
+                : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
+            imports.importStream(
+                    client,
+                    raw,
+                    new LxdClient.ImportRequest(blankToNull(spec.getStoragePool()), staging, spec.getDevices()),
+                    TIMEOUT);
+            metrics.bytes(KIND, "download", src.size());
+            client.updateInstanceConfig(staging, Map.of(OWNER_KEY, staging), null);
+        } catch (RuntimeException | IOException e) {
+            if (!closing) {
+                // nothing half-imported stays behind; the staging name is this restore's alone
+                cleanUp(() -> removeStaging(client, staging), staging);
+            }
+            throw e;
+        }
     }
-  }
 
-  /** Removes the staging instance (a name only this restore uses), once no operation works on it. */
-  private void removeStaging(LxdClient client, String staging) {
-    awaitOperationsOn(client, staging);
-    try {
-      Instance i = client.getInstance(staging);
-      if (i.isRunning()) {
-        client.waitFor(client.changeState(staging, "stop", true, 30), TIMEOUT);
-      }
-      client.waitFor(client.deleteInstance(staging), TIMEOUT);
-      LOG.info("removed {} left by an interrupted or failed import", staging);
-    } catch (LxdException.NotFound e) {
-      // nothing there
+    /**
+     * Puts the verified staging import in place of {@code target}. With Replace the old instance
+     * is renamed aside first and only deleted once the new one carries the name, so at every step
+     * one good copy is there; each step can be redone from what exists on the server after a
+     * restart. Fail re-checks right before the rename that nobody took the name meanwhile.
+     */
+    private String swapIn(
+            LxdClient client, String staging, String target, String aside, boolean replace, boolean asideExists) {
+        try {
+            if (!asideExists) {
+                Instance t = find(client, target);
+                if (t != null && !replace) {
+                    cleanUp(() -> removeStaging(client, staging), staging);
+                    throw Failure.permanent(
+                            Reasons.ALREADY_EXISTS,
+                            "instance " + target + " was created while the restore was importing; "
+                                    + "the import was removed. Delete or rename " + target
+                                    + ", or set existingInstance: Replace, and create a new InstanceRestore");
+                }
+                if (t != null) {
+                    if (t.isRunning()) {
+                        client.waitFor(client.changeState(target, "stop", true, 60), TIMEOUT);
+                    }
+                    client.waitFor(client.renameInstance(target, aside), TIMEOUT);
+                    asideExists = true;
+                }
+            } else if (find(client, target) != null) {
+                throw Failure.permanent(
+                        Reasons.ALREADY_EXISTS,
+                        "instance " + target + " was created while the restore was swapping; "
+                                + "the previous instance is kept as " + aside + " and the restored one as " + staging
+                                + ". Rename or delete them as needed, then create a new InstanceRestore");
+            }
+            client.waitFor(client.renameInstance(staging, target), TIMEOUT);
+        } catch (Failure f) {
+            throw f;
+        } catch (RuntimeException e) {
+            if (!closing) {
+                // undo: the old instance back under its name, the import removed
+                boolean restoreOld = asideExists;
+                cleanUp(
+                        () -> {
+                            if (restoreOld && find(client, aside) != null && find(client, target) == null) {
+                                client.waitFor(client.renameInstance(aside, target), TIMEOUT);
+                            }
+                        },
+                        aside);
+                cleanUp(() -> removeStaging(client, staging), staging);
+            }
+            throw e;
+        }
+        return asideExists ? deleteAside(client, aside) : null;
     }
-  }
 
-  private static void awaitOperationsOn(LxdClient client, String instance) {
-    ObjectImport.awaitOperationsOn(client, instance);
-  }
-
-  private static void cleanUp(Runnable step, String what) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      LOG.warn("could not clean up {} (will retry on the next attempt): {}", what, e.toString());
+    private void finish(InstanceRestoreStatus status, Instance restored, ObjectSource src) {
+        status.setObjectKey(src.key());
+        status.setSha256(src.sha256());
+        status.setInstanceState(restored.status());
+        status.setStagingInstance(null);
+        status.setBytesDone(src.size());
     }
-  }
 
-  private static Instance find(LxdClient client, String name) {
-    return ObjectImport.find(client, name);
-  }
-
-  /** Whether the instance carries this restore's mark, set only on a finished, verified import. */
-  static boolean isOurs(Instance i, String restoreId) {
-    String v = i.config() == null ? null : i.config().get(OWNER_KEY);
-    return v != null && v.equals(stagingName(restoreId));
-  }
-
-  private void markRunning(InstanceRestore r, String staging) {
-    InstanceRestoreStatus status = r.getStatus();
-    status.setPhase(InstanceRestorePhase.RUNNING);
-    if (status.getStartTime() == null) {
-      status.setStartTime(Conditions.timestamp(clock.instant()));
+    /**
+     * Deletes the replaced instance, once the restored one carries its name (Replace deletes it by
+     * definition). When LXD refuses (for example {@code security.protection.delete}) the restore
+     * has still succeeded: the old instance is kept under the aside name and the user is told.
+     */
+    private String deleteAside(LxdClient client, String aside) {
+        try {
+            Instance old = client.getInstance(aside);
+            if (old.isRunning()) {
+                client.waitFor(client.changeState(aside, "stop", true, 30), TIMEOUT);
+            }
+            client.waitFor(client.deleteInstance(aside), TIMEOUT);
+            LOG.info("deleted {}, the instance replaced by the restore", aside);
+            return null;
+        } catch (LxdException.NotFound e) {
+            return null; // already gone
+        } catch (LxdException.BadRequest | LxdException.OperationFailed | LxdException.Forbidden e) {
+            return "the replaced instance could not be deleted (" + e.getMessage() + ") and is kept as " + aside
+                    + "; delete it when it is no longer needed";
+        }
     }
-    status.setStagingInstance(staging);
-    Conditions.set(status, r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration(), clock,
-        Condition.COMPLETE, false, Reasons.RESTORING, "Restoring " + label(r));
-    StatusWriter.patchStatus(kube, r);
-  }
 
-  /**
-   * 32 hex characters naming this restore on the server: a SHA-256 of its uid, namespace, name
-   * and creation time, so the names below are this restore's alone, also after a restart, and
-   * stay apart even where uids are not random (an in-memory API server started again).
-   */
-  static String restoreId(InstanceRestore r) {
-    String uid = r.getMetadata().getUid();
-    if (uid == null || uid.isBlank()) {
-      throw Failure.retryable(Reasons.INTERNAL_ERROR, "the InstanceRestore has no metadata.uid yet");
+    /** Removes the staging instance (a name only this restore uses), once no operation works on it. */
+    private void removeStaging(LxdClient client, String staging) {
+        awaitOperationsOn(client, staging);
+        try {
+            Instance i = client.getInstance(staging);
+            if (i.isRunning()) {
+                client.waitFor(client.changeState(staging, "stop", true, 30), TIMEOUT);
+            }
+            client.waitFor(client.deleteInstance(staging), TIMEOUT);
+            LOG.info("removed {} left by an interrupted or failed import", staging);
+        } catch (LxdException.NotFound e) {
+            // nothing there
+        }
     }
-    String seed = uid + "\n" + ns(r) + "\n" + r.getMetadata().getName() + "\n" + r.getMetadata().getCreationTimestamp();
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+
+    private static void awaitOperationsOn(LxdClient client, String instance) {
+        ObjectImport.awaitOperationsOn(client, instance);
     }
-  }
 
-  /** The name a restore imports under (50 characters, within LXD's 63); never a user's instance. */
-  static String stagingName(String restoreId) {
-    return "lxdbackup-restore-" + restoreId;
-  }
+    private static void cleanUp(Runnable step, String what) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            LOG.warn("could not clean up {} (will retry on the next attempt): {}", what, e.toString());
+        }
+    }
 
-  /** Replace: the name the old instance carries between the two renames of the swap (51 characters). */
-  static String asideName(String restoreId) {
-    return "lxdbackup-replaced-" + restoreId;
-  }
+    private static Instance find(LxdClient client, String name) {
+        return ObjectImport.find(client, name);
+    }
 
-  /** Stops running imports at shutdown; the next operator resumes from what exists on the server. */
-  @Override
-  public void close() {
-    closing = true;
-    imports.close();
-  }
+    /** Whether the instance carries this restore's mark, set only on a finished, verified import. */
+    static boolean isOurs(Instance i, String restoreId) {
+        String v = i.config() == null ? null : i.config().get(OWNER_KEY);
+        return v != null && v.equals(stagingName(restoreId));
+    }
 
-  private static Exception unwrap(Exception e) {
-    return ObjectImport.unwrap(e);
-  }
+    private void markRunning(InstanceRestore r, String staging) {
+        InstanceRestoreStatus status = r.getStatus();
+        status.setPhase(InstanceRestorePhase.RUNNING);
+        if (status.getStartTime() == null) {
+            status.setStartTime(Conditions.timestamp(clock.instant()));
+        }
+        status.setStagingInstance(staging);
+        Conditions.set(
+                status,
+                r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration(),
+                clock,
+                Condition.COMPLETE,
+                false,
+                Reasons.RESTORING,
+                "Restoring " + label(r));
+        StatusWriter.patchStatus(kube, r);
+    }
 
-  private static String blankToNull(String s) {
-    return s == null || s.isBlank() ? null : s;
-  }
+    /**
+     * 32 hex characters naming this restore on the server: a SHA-256 of its uid, namespace, name
+     * and creation time, so the names below are this restore's alone, also after a restart, and
+     * stay apart even where uids are not random (an in-memory API server started again).
+     */
+    static String restoreId(InstanceRestore r) {
+        String uid = r.getMetadata().getUid();
+        if (uid == null || uid.isBlank()) {
+            throw Failure.retryable(Reasons.INTERNAL_ERROR, "the InstanceRestore has no metadata.uid yet");
+        }
+        String seed = uid + "\n" + ns(r) + "\n" + r.getMetadata().getName() + "\n"
+                + r.getMetadata().getCreationTimestamp();
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
-  private static String ns(InstanceRestore r) {
-    return r.getMetadata().getNamespace();
-  }
+    /** The name a restore imports under (50 characters, within LXD's 63); never a user's instance. */
+    static String stagingName(String restoreId) {
+        return "lxdbackup-restore-" + restoreId;
+    }
+
+    /** Replace: the name the old instance carries between the two renames of the swap (51 characters). */
+    static String asideName(String restoreId) {
+        return "lxdbackup-replaced-" + restoreId;
+    }
+
+    /** Stops running imports at shutdown; the next operator resumes from what exists on the server. */
+    @Override
+    public void close() {
+        closing = true;
+        imports.close();
+    }
+
+    private static Exception unwrap(Exception e) {
+        return ObjectImport.unwrap(e);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private static String ns(InstanceRestore r) {
+        return r.getMetadata().getNamespace();
+    }
 }

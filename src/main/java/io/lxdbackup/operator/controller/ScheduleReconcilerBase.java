@@ -54,574 +54,693 @@ import org.slf4j.LoggerFactory;
  * @param <C> the child kind (InstanceSnapshot, InstanceExport)
  */
 public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends HasMetadata> implements Reconciler<S> {
-  private static final Logger LOG = LoggerFactory.getLogger(ScheduleReconcilerBase.class);
-  public static final String LABEL_SCHEDULE = "lxdbackup.io/schedule";
-  public static final String LABEL_INSTANCE = "lxdbackup.io/instance";
-  public static final String LABEL_REMOTE = "lxdbackup.io/remote";
-  public static final String ANNOTATION_SCHEDULED_TIME = "lxdbackup.io/scheduled-time";
+    private static final Logger LOG = LoggerFactory.getLogger(ScheduleReconcilerBase.class);
+    public static final String LABEL_SCHEDULE = "lxdbackup.io/schedule";
+    public static final String LABEL_INSTANCE = "lxdbackup.io/instance";
+    public static final String LABEL_REMOTE = "lxdbackup.io/remote";
+    public static final String ANNOTATION_SCHEDULED_TIME = "lxdbackup.io/scheduled-time";
 
-  protected final KubernetesClient kube;
-  protected final RemoteConnections connections;
-  protected final EventRecorder events;
-  protected final OperatorMetrics metrics;
-  protected final Clock clock;
-  private final Duration maxWait;
-  private final SharedListings listings;
-  /** Runs started whose status is written by the follow-up reconcile, by schedule UID. */
-  private final java.util.concurrent.ConcurrentMap<String, StartedRun<C>> startedRuns = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
+    protected final KubernetesClient kube;
+    protected final RemoteConnections connections;
+    protected final EventRecorder events;
+    protected final OperatorMetrics metrics;
+    protected final Clock clock;
+    private final Duration maxWait;
+    private final SharedListings listings;
+    /** Runs started whose status is written by the follow-up reconcile, by schedule UID. */
+    private final java.util.concurrent.ConcurrentMap<String, StartedRun<C>> startedRuns =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
-  protected ScheduleReconcilerBase(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
-      OperatorMetrics metrics, Clock clock, Duration maxWait) {
-    this.kube = kube;
-    this.connections = connections;
-    this.events = events;
-    this.metrics = metrics;
-    this.clock = clock;
-    this.maxWait = maxWait;
-    this.listings = new SharedListings(clock);
-  }
+    private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
-  /** What became of one child. */
-  public enum ChildState { RUNNING, SUCCEEDED, FAILED }
+    protected ScheduleReconcilerBase(
+            KubernetesClient kube,
+            RemoteConnections connections,
+            EventRecorder events,
+            OperatorMetrics metrics,
+            Clock clock,
+            Duration maxWait) {
+        this.kube = kube;
+        this.connections = connections;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.maxWait = maxWait;
+        this.listings = new SharedListings(clock);
+    }
 
-  protected abstract String kind();
+    /** What became of one child. */
+    public enum ChildState {
+        RUNNING,
+        SUCCEEDED,
+        FAILED
+    }
 
-  protected abstract Class<S> scheduleClass();
+    protected abstract String kind();
 
-  protected abstract Class<C> childClass();
+    protected abstract Class<S> scheduleClass();
 
-  protected abstract AbstractScheduleSpec spec(S schedule);
+    protected abstract Class<C> childClass();
 
-  /** The status, created when missing. */
-  protected abstract AbstractScheduleStatus status(S schedule);
+    protected abstract AbstractScheduleSpec spec(S schedule);
 
-  /** Replaces the status (with the one computed by a run, before it is written). */
-  protected abstract void setStatus(S schedule, AbstractScheduleStatus status);
+    /** The status, created when missing. */
+    protected abstract AbstractScheduleStatus status(S schedule);
 
-  /** Whether stopped instances are included in a run. */
-  protected abstract boolean includeStopped(S schedule);
+    /** Replaces the status (with the one computed by a run, before it is written). */
+    protected abstract void setStatus(S schedule, AbstractScheduleStatus status);
 
-  /** Further checks of the spec; throw a {@link Failure} for invalid input. */
-  protected void validateMore(S schedule) {}
+    /** Whether stopped instances are included in a run. */
+    protected abstract boolean includeStopped(S schedule);
 
-  /** The child object for one instance and scheduled time (metadata is completed by the caller). */
-  protected abstract C newChild(S schedule, String instance, ZonedDateTime scheduledTime);
+    /** Further checks of the spec; throw a {@link Failure} for invalid input. */
+    protected void validateMore(S schedule) {}
 
-  protected abstract ChildState childState(C child);
+    /** The child object for one instance and scheduled time (metadata is completed by the caller). */
+    protected abstract C newChild(S schedule, String instance, ZonedDateTime scheduledTime);
 
-  /**
-   * Whether retention leaves {@code child} for now although it is due to go (it is still in use);
-   * a later reconcile prunes it.
-   */
-  protected boolean pruneWaits(S schedule, C child) {
-    return false;
-  }
+    protected abstract ChildState childState(C child);
 
-  /** What the child produced (snapshot name, object key), for status; may be null. */
-  protected abstract String childResult(C child);
+    /**
+     * Whether retention leaves {@code child} for now although it is due to go (it is still in use);
+     * a later reconcile prunes it.
+     */
+    protected boolean pruneWaits(S schedule, C child) {
+        return false;
+    }
 
-  /** The failure message of a failed child, for status. */
-  protected abstract String childMessage(C child);
+    /** What the child produced (snapshot name, object key), for status; may be null. */
+    protected abstract String childResult(C child);
 
-  /**
-   * Whether retention may count the child as a good copy (the newest one is always kept): by
-   * default every successful child; exports that failed verification are not good copies.
-   */
-  protected boolean countsAsGood(C child) {
-    return childState(child) == ChildState.SUCCEEDED;
-  }
+    /** The failure message of a failed child, for status. */
+    protected abstract String childMessage(C child);
 
-  /** Records the child's result name into the per-instance status. */
-  protected abstract void setLastResultName(InstanceRunStatus run, String childName, String result);
+    /**
+     * Whether retention may count the child as a good copy (the newest one is always kept): by
+     * default every successful child; exports that failed verification are not good copies.
+     */
+    protected boolean countsAsGood(C child) {
+        return childState(child) == ChildState.SUCCEEDED;
+    }
 
-  @Override
-  public List<EventSource<?, S>> prepareEventSources(EventSourceContext<S> context) {
-    InformerEventSourceConfiguration<C> cfg = InformerEventSourceConfiguration.from(childClass(), scheduleClass())
-        .withSecondaryToPrimaryMapper(c -> ScheduleChildren.schedulesOf(c, kind()))
-        .withLabelSelector(LABEL_SCHEDULE)
-        .withNamespacesInheritedFromController()
-        // The schedule creates its children itself and reads them from the cache on every
-        // reconcile: what must wake it is a change it reports or prunes on, not each status
-        // write of a running child (a thousand schedules firing at once would otherwise be
-        // reconciled again for every child creation and every progress patch).
-        .withOnAddFilter(c -> false)
-        .withOnUpdateFilter(this::changesWhatTheScheduleSees)
-        .build();
-    return List.of(new InformerEventSource<>(cfg, context));
-  }
+    /** Records the child's result name into the per-instance status. */
+    protected abstract void setLastResultName(InstanceRunStatus run, String childName, String result);
 
-  /** Whether a child's update changes its state, result, failure message or deletion mark. */
-  boolean changesWhatTheScheduleSees(C now, C before) {
-    return childState(now) != childState(before)
-        || !Objects.equals(childResult(now), childResult(before))
-        || (childState(now) == ChildState.FAILED && !Objects.equals(childMessage(now), childMessage(before)))
-        || (now.getMetadata().getDeletionTimestamp() == null) != (before.getMetadata().getDeletionTimestamp() == null);
-  }
+    @Override
+    public List<EventSource<?, S>> prepareEventSources(EventSourceContext<S> context) {
+        InformerEventSourceConfiguration<C> cfg = InformerEventSourceConfiguration.from(childClass(), scheduleClass())
+                .withSecondaryToPrimaryMapper(c -> ScheduleChildren.schedulesOf(c, kind()))
+                .withLabelSelector(LABEL_SCHEDULE)
+                .withNamespacesInheritedFromController()
+                // The schedule creates its children itself and reads them from the cache on every
+                // reconcile: what must wake it is a change it reports or prunes on, not each status
+                // write of a running child (a thousand schedules firing at once would otherwise be
+                // reconciled again for every child creation and every progress patch).
+                .withOnAddFilter(c -> false)
+                .withOnUpdateFilter(this::changesWhatTheScheduleSees)
+                .build();
+        return List.of(new InformerEventSource<>(cfg, context));
+    }
 
-  @Override
-  public UpdateControl<S> reconcile(S schedule, Context<S> context) {
-    String uid = schedule.getMetadata().getUid();
-    String before = Serialization.asJson(status(schedule));
-    StartedRun<C> started = uid == null ? null : startedRuns.get(uid);
-    if (started != null) {
-      Instant cached = parse(status(schedule).getLastScheduleTime());
-      if (cached != null && !cached.isBefore(started.time())) {
-        // the cache has the status written after the run
-        startedRuns.remove(uid, started);
-        started = null;
-      } else {
-        // the status after the run, which the cache does not have yet
-        setStatus(schedule, Serialization.unmarshal(started.status(), status(schedule).getClass()));
-        if (started.written()) {
-          before = started.status();
+    /** Whether a child's update changes its state, result, failure message or deletion mark. */
+    boolean changesWhatTheScheduleSees(C now, C before) {
+        return childState(now) != childState(before)
+                || !Objects.equals(childResult(now), childResult(before))
+                || (childState(now) == ChildState.FAILED && !Objects.equals(childMessage(now), childMessage(before)))
+                || (now.getMetadata().getDeletionTimestamp() == null)
+                        != (before.getMetadata().getDeletionTimestamp() == null);
+    }
+
+    @Override
+    public UpdateControl<S> reconcile(S schedule, Context<S> context) {
+        String uid = schedule.getMetadata().getUid();
+        String before = Serialization.asJson(status(schedule));
+        StartedRun<C> started = uid == null ? null : startedRuns.get(uid);
+        if (started != null) {
+            Instant cached = parse(status(schedule).getLastScheduleTime());
+            if (cached != null && !cached.isBefore(started.time())) {
+                // the cache has the status written after the run
+                startedRuns.remove(uid, started);
+                started = null;
+            } else {
+                // the status after the run, which the cache does not have yet
+                setStatus(
+                        schedule,
+                        Serialization.unmarshal(
+                                started.status(), status(schedule).getClass()));
+                if (started.written()) {
+                    before = started.status();
+                }
+            }
         }
-      }
-    }
-    RunHolder<C> ran = new RunHolder<>();
-    UpdateControl<S> control = decideAndRun(schedule, context, started, ran);
-    if (ran.time != null && uid != null) {
-      // The run has started: its children exist. What is left (retention's deletions, the
-      // status write) waits for a follow-up reconcile, queued behind the other schedules whose
-      // runs are due now, so that a thousand schedules firing together start their runs first.
-      // The status computed here is kept in memory until the cache has it; if the operator
-      // stops before the follow-up, the children themselves record the run (see decideAndRun).
-      forgetOldRuns();
-      List<C> created = started == null ? ran.created : withMissing(ran.created, started.created());
-      startedRuns.put(uid, new StartedRun<>(ran.time, Serialization.asJson(status(schedule)), created, false));
-      return UpdateControl.<S>noUpdate().rescheduleAfter(Duration.ZERO);
-    }
-    String after = Serialization.asJson(status(schedule));
-    if (control.isPatchStatus() && !before.equals(after)) {
-      // the whole status, not a diff against the (possibly stale) cached copy: see StatusWriter
-      StatusWriter.replaceStatus(kube, schedule, status(schedule));
-      if (started != null) {
-        // until the cache has it, later reconciles start from what was written
-        startedRuns.replace(uid, started, new StartedRun<>(started.time(), after, started.created(), true));
-      }
-    }
-    // unchanged: no write at all (thousands of schedules wake up on their own)
-    if (!control.isPatchStatus()) {
-      return control;
-    }
-    UpdateControl<S> none = UpdateControl.noUpdate();
-    control.getScheduleDelay().ifPresent(none::rescheduleAfter);
-    return none;
-  }
-
-  /**
-   * Forgets the run kept in memory for a schedule (which switched to a mode that does not run,
-   * or is being deleted).
-   */
-  protected void forgetStartedRun(S schedule) {
-    if (schedule.getMetadata().getUid() != null) {
-      startedRuns.remove(schedule.getMetadata().getUid());
-    }
-  }
-
-  /**
-   * A run started by one reconcile: the status it computed (JSON), written by the follow-up
-   * ({@code written}) or not yet, and the children it created.
-   */
-  private record StartedRun<C>(Instant time, String status, List<C> created, boolean written, long startedAtMillis) {
-    StartedRun(Instant time, String status, List<C> created, boolean written) {
-      this(time, status, List.copyOf(created), written, System.currentTimeMillis());
-    }
-  }
-
-  /** {@code base} plus the children of {@code extra} whose names it does not have. */
-  private static <C extends HasMetadata> List<C> withMissing(List<C> base, List<C> extra) {
-    List<C> all = new ArrayList<>(base);
-    java.util.Set<String> names = base.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
-    extra.stream().filter(c -> !names.contains(c.getMetadata().getName())).forEach(all::add);
-    return all;
-  }
-
-  /** What a reconcile's run created, if it ran. */
-  private static final class RunHolder<C> {
-    Instant time;
-    List<C> created = List.of();
-  }
-
-  /** Drops runs whose follow-up never came (their schedule was deleted in between). */
-  private void forgetOldRuns() {
-    long now = System.currentTimeMillis();
-    long last = lastSweep.get();
-    if (now - last > Duration.ofMinutes(1).toMillis() && lastSweep.compareAndSet(last, now)) {
-      long cutoff = now - Duration.ofHours(1).toMillis();
-      startedRuns.values().removeIf(r -> r.startedAtMillis() < cutoff);
-    }
-  }
-
-  private UpdateControl<S> decideAndRun(S schedule, Context<S> context, StartedRun<C> started, RunHolder<C> ran) {
-    AbstractScheduleStatus status = status(schedule);
-    AbstractScheduleSpec spec = spec(schedule);
-    long gen = schedule.getMetadata().getGeneration() == null ? 0 : schedule.getMetadata().getGeneration();
-    Instant now = clock.instant();
-    CronSchedule cron;
-    try {
-      cron = validate(schedule);
-    } catch (Failure f) {
-      status.setPhase(SchedulePhase.INVALID);
-      status.setNextScheduleTime(null);
-      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
-      if (status.getFailures() == null) {
-        events.warning(schedule, f.reason(), f.getMessage());
-      }
-      Conditions.countFailure(status);
-      return UpdateControl.patchStatus(schedule);
-    }
-    List<C> children = context.getSecondaryResources(childClass()).stream()
-        .filter(c -> ScheduleChildren.belongsTo(c, schedule)).collect(Collectors.toList());
-    // backupsOnDeletion may have changed: only Delete lets garbage collection cascade
-    ScheduleChildren.keepInStep(kube, schedule, spec, children);
-    if (started != null) {
-      // children the last reconcile created that the cache may not hold yet
-      children = withMissing(children, started.created());
-    }
-
-    if (Boolean.TRUE.equals(spec.getSuspend())) {
-      if (status.getSuspendedAt() == null) {
-        status.setSuspendedAt(Conditions.timestamp(now));
-        events.normal(schedule, "Suspended", "Schedule suspended; no runs until suspend is false");
-      }
-      status.setPhase(SchedulePhase.SUSPENDED);
-      status.setNextScheduleTime(null);
-      report(schedule, status, children);
-      applyRetention(schedule, children);
-      Conditions.set(status, gen, clock, Condition.READY, true, "Suspended", "Suspended: no runs until suspend is false");
-      return UpdateControl.patchStatus(schedule);
-    }
-    if (status.getSuspendedAt() != null) {
-      status.setSuspendedAt(null);
-      status.setResumedAt(Conditions.timestamp(now));
-      events.normal(schedule, "Resumed", "Schedule resumed; runs missed while suspended are not caught up");
-    }
-
-    // A run whose children exist although the status does not record it (the operator stopped
-    // in between, or the run failed part way) is finished now whatever its deadline: the
-    // children made already answer "already exists", the missing ones are created. It counts
-    // as the last run, so it is neither repeated later nor reported missed.
-    Instant recorded = parse(status.getLastScheduleTime());
-    Instant newestChild = newestChildTime(children);
-    ZonedDateTime unfinished = newestChild != null && (recorded == null || newestChild.isAfter(recorded))
-        ? newestChild.atZone(cron.zone()) : null;
-    Instant lastRun = unfinished != null ? newestChild : recorded;
-    ScheduleDecision d = ScheduleDecision.decide(cron, now, lastRun,
-        parse(schedule.getMetadata().getCreationTimestamp(), now), parse(status.getResumedAt()),
-        spec.getStartingDeadlineSeconds(), false);
-    // the series exists at 0 from the schedule's first reconcile, so that a first miss is an increase
-    metrics.missedRuns(kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(), d.missedRuns());
-    if (d.missedRuns() > 0) {
-      status.setMissedRuns(d.missedRuns());
-      status.setLastMissedTime(d.latestMissedTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
-      events.warning(schedule, "MissedRuns", d.missedRuns() + " scheduled run(s) missed (latest "
-          + status.getLastMissedTime() + "); " + (d.shouldRun() ? "running the latest one late" : "past startingDeadlineSeconds, not run"));
-      if (!d.shouldRun() && d.latestMissedTime().isPresent()) {
-        // a run too late to start still counts as decided, so it is not reconsidered
-        status.setLastScheduleTime(Conditions.timestamp(d.latestMissedTime().get().toInstant()));
-      }
-    }
-    try {
-      // what the last run found stands until the next run, unless the spec changed since
-      boolean nothingSelected = status.findCondition(Condition.READY)
-          .filter(c -> Reasons.NO_INSTANCES_SELECTED.equals(c.getReason()))
-          .filter(c -> c.getObservedGeneration() != null && c.getObservedGeneration() == gen).isPresent();
-      ZonedDateTime runTime = d.shouldRun() ? d.scheduledTime().get() : unfinished;
-      RunOutcome<C> outcome = null;
-      if (runTime != null) {
-        outcome = run(schedule, status, runTime, children);
-        children = new ArrayList<>(children);
-        children.addAll(outcome.created());
-        nothingSelected = outcome.nothingSelected();
-      }
-      report(schedule, status, children);
-      if (outcome == null) {
-        // after a run, retention waits for the follow-up reconcile (see reconcile)
-        applyRetention(schedule, children);
-      }
-      status.setPhase(SchedulePhase.ACTIVE);
-      status.setNextScheduleTime(d.nextScheduleTime().map(t -> Conditions.timestamp(t.toInstant())).orElse(null));
-      if (!nothingSelected) {
-        Conditions.set(status, gen, clock, Condition.READY, true, "Scheduled",
-            status.getNextScheduleTime() == null ? "Schedule never fires again" : "Next run at " + status.getNextScheduleTime());
-      } else if (outcome != null) {
-        Conditions.set(status, gen, clock, Condition.READY, false, Reasons.NO_INSTANCES_SELECTED,
-            "The last run selected no instance: check instances, instanceSelector and includeStopped");
-      }
-      // (without a run, a standing NoInstancesSelected is left as it is: no write until the next run)
-      if (outcome != null) {
-        ran.time = runTime.toInstant();
-        ran.created = outcome.created();
-      }
-      Duration wait = d.requeueAfter(clock.instant()).orElse(maxWait);
-      return UpdateControl.patchStatus(schedule).rescheduleAfter(wait.compareTo(maxWait) > 0 ? maxWait : wait);
-    } catch (Exception e) {
-      Failure f = Failure.from(e, kind() + " run");
-      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
-      int failures = Conditions.countFailure(status);
-      if (failures == 1) {
-        events.warning(schedule, f.reason(), f.getMessage());
-      }
-      LOG.warn("{} {}/{}: {}: {}", kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(),
-          f.reason(), f.getMessage());
-      // retried: lastScheduleTime was not advanced, and children this run did create make the
-      // retry finish the run whatever its deadline (see "unfinished" above)
-      return UpdateControl.patchStatus(schedule).rescheduleAfter(Backoff.delay(failures, maxWait));
-    }
-  }
-
-  /** The newest scheduled time among the children (each carries the time of its run). */
-  private Instant newestChildTime(List<C> children) {
-    Instant newest = null;
-    for (C c : children) {
-      Map<String, String> a = c.getMetadata().getAnnotations();
-      Instant t = a == null ? null : parse(a.get(ANNOTATION_SCHEDULED_TIME));
-      if (t != null && (newest == null || t.isAfter(newest))) {
-        newest = t;
-      }
-    }
-    return newest;
-  }
-
-  /** What one run did: the children it created, and whether it found nothing to back up. */
-  private record RunOutcome<C>(List<C> created, boolean nothingSelected) {}
-
-  private CronSchedule validate(S schedule) {
-    AbstractScheduleSpec spec = spec(schedule);
-    if (spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null || spec.getRemoteRef().getName().isBlank()) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
-    }
-    boolean noList = spec.getInstances() == null || spec.getInstances().isEmpty();
-    if (noList && spec.getInstanceSelector() == null) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "the selection is empty: set instances, instanceSelector, or both");
-    }
-    if (spec.getStartingDeadlineSeconds() != null && spec.getStartingDeadlineSeconds() < 0) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "startingDeadlineSeconds must be 0 or more");
-    }
-    CronSchedule cron;
-    try {
-      cron = CronSchedule.parse(spec.getSchedule(), spec.getTimeZone());
-    } catch (InvalidScheduleException e) {
-      throw Failure.permanent(Reasons.INVALID_SCHEDULE, e.getMessage());
-    }
-    try {
-      retention(spec);
-    } catch (IllegalArgumentException e) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "retention: " + e.getMessage());
-    }
-    validateMore(schedule);
-    return cron;
-  }
-
-  static io.lxdbackup.operator.schedule.RetentionPolicy retention(AbstractScheduleSpec spec) {
-    io.lxdbackup.operator.api.v1alpha1.RetentionPolicy r = spec.getRetention();
-    if (r == null) {
-      return io.lxdbackup.operator.schedule.RetentionPolicy.keepAll();
-    }
-    for (Integer v : new Integer[] {r.getKeepLast(), r.getKeepHourly(), r.getKeepDaily(), r.getKeepWeekly(),
-        r.getKeepMonthly(), r.getKeepYearly()}) {
-      if (v != null && v < 0) {
-        throw new IllegalArgumentException("keep counts must be 0 or more (got " + v + ")");
-      }
-    }
-    return new io.lxdbackup.operator.schedule.RetentionPolicy(r.getKeepLast(), r.getKeepHourly(), r.getKeepDaily(),
-        r.getKeepWeekly(), r.getKeepMonthly(), r.getKeepYearly());
-  }
-
-  private RunOutcome<C> run(S schedule, AbstractScheduleStatus status, ZonedDateTime t, List<C> children) {
-    long reconcileStart = System.currentTimeMillis();
-    AbstractScheduleSpec spec = spec(schedule);
-    LxdClient client = connections.connect(schedule.getMetadata().getNamespace(), spec.getRemoteRef().getName(),
-        spec.getProject()).client();
-    long connected = System.currentTimeMillis();
-    // one listing per remote and project for all the runs of this scheduled time
-    List<InstanceSelection.Selected> selected = InstanceSelection.select(listings.list(
-        schedule.getMetadata().getNamespace() + "/" + spec.getRemoteRef().getName() + "/" + spec.getProject(),
-        client.connection(), t.toInstant(), client::listInstances), spec);
-    long selectedAt = System.currentTimeMillis();
-    Map<String, InstanceRunStatus> runs = runsByName(status);
-    boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;
-    int started = 0;
-    List<C> created = new ArrayList<>();
-    for (InstanceSelection.Selected s : selected) {
-      InstanceRunStatus run = runs.computeIfAbsent(s.name(), n -> {
-        InstanceRunStatus r = new InstanceRunStatus();
-        r.setName(n);
-        return r;
-      });
-      run.setLastRunTime(Conditions.timestamp(t.toInstant()));
-      if (!s.exists()) {
-        run.setLastResult(RunResult.FAILED);
-        run.setMessage("instance " + s.name() + " does not exist");
-        continue;
-      }
-      if (!s.running() && !includeStopped(schedule)) {
-        run.setLastResult(RunResult.SKIPPED);
-        run.setMessage("instance is stopped (set includeStopped: true to include it)");
-        continue;
-      }
-      if (forbid && children.stream().anyMatch(c -> s.name().equals(label(c, LABEL_INSTANCE))
-          && childState(c) == ChildState.RUNNING && !isForTime(c, t))) {
-        run.setLastResult(RunResult.SKIPPED);
-        run.setMessage("previous run still in progress (concurrencyPolicy: Forbid)");
-        continue;
-      }
-      String name = ChildNames.childName(schedule.getMetadata().getName(), s.name(), t);
-      C child = newChild(schedule, s.name(), t);
-      child.getMetadata().setName(name);
-      child.getMetadata().setNamespace(schedule.getMetadata().getNamespace());
-      Map<String, String> labels = new LinkedHashMap<>();
-      if (child.getMetadata().getLabels() != null) {
-        labels.putAll(child.getMetadata().getLabels());
-      }
-      labels.put(LABEL_SCHEDULE, schedule.getMetadata().getName());
-      labels.put(LABEL_INSTANCE, s.name());
-      labels.put(LABEL_REMOTE, spec.getRemoteRef().getName());
-      child.getMetadata().setLabels(labels);
-      child.getMetadata().setAnnotations(Map.of(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString()));
-      // born with the finalizer its controller would add: saves that controller a write and a
-      // reconcile round per child, which counts when a thousand schedules fire at once
-      child.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(childClass())));
-      // owned (deleted with the schedule) only under backupsOnDeletion: Delete
-      ScheduleChildren.bind(child, schedule, spec);
-      try {
-        created.add(kube.resource(child).create());
-        started++;
-        metrics.runStartDelay(kind(), Duration.between(t.toInstant(), clock.instant()));
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409) {
-          throw e;
+        RunHolder<C> ran = new RunHolder<>();
+        UpdateControl<S> control = decideAndRun(schedule, context, started, ran);
+        if (ran.time != null && uid != null) {
+            // The run has started: its children exist. What is left (retention's deletions, the
+            // status write) waits for a follow-up reconcile, queued behind the other schedules whose
+            // runs are due now, so that a thousand schedules firing together start their runs first.
+            // The status computed here is kept in memory until the cache has it; if the operator
+            // stops before the follow-up, the children themselves record the run (see decideAndRun).
+            forgetOldRuns();
+            List<C> created = started == null ? ran.created : withMissing(ran.created, started.created());
+            startedRuns.put(uid, new StartedRun<>(ran.time, Serialization.asJson(status(schedule)), created, false));
+            return UpdateControl.<S>noUpdate().rescheduleAfter(Duration.ZERO);
         }
-        // created before a restart (or seen from a stale cache): same scheduled time, same name
-      }
-      run.setLastResult(RunResult.RUNNING);
-      run.setMessage(null);
-      setLastResultName(run, name, null);
-    }
-    if (LOG.isDebugEnabled()) {
-      // where a late run's time went (docs/benchmarks.md): waiting to be reconciled, the
-      // remote lookup, LXD's instance list, creating the children
-      LOG.debug("{} {}/{}: run for {} started {} ms after its time; remote {} ms, selection {} ms, {} children in {} ms",
-          kind(), schedule.getMetadata().getNamespace(), schedule.getMetadata().getName(), t.toInstant(),
-          reconcileStart - t.toInstant().toEpochMilli(), connected - reconcileStart, selectedAt - connected, created.size(),
-          System.currentTimeMillis() - selectedAt);
-    }
-    status.setInstances(new ArrayList<>(runs.values()));
-    status.setLastScheduleTime(Conditions.timestamp(t.toInstant()));
-    if (selected.isEmpty()) {
-      events.warning(schedule, Reasons.NO_INSTANCES_SELECTED, "Run at " + t.toInstant() + " selected no instance");
-    } else if (started > 0) {
-      events.normal(schedule, "Run", "Run for " + t.toInstant() + ": started " + started + " of " + selected.size() + " instance(s)");
-    }
-    metrics.operation(kind(), "run", "success", null);
-    return new RunOutcome<>(created, selected.isEmpty());
-  }
-
-  /** Per-instance result and lastSuccessfulTime from the children. */
-  private void report(S schedule, AbstractScheduleStatus status, List<C> children) {
-    Map<String, InstanceRunStatus> runs = runsByName(status);
-    Map<String, List<C>> byInstance = children.stream().filter(c -> label(c, LABEL_INSTANCE) != null)
-        .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE), TreeMap::new, Collectors.toList()));
-    Map<Instant, Boolean> runOk = new HashMap<>();
-    List<String> active = new ArrayList<>();
-    for (Map.Entry<String, List<C>> e : byInstance.entrySet()) {
-      List<C> list = new ArrayList<>(e.getValue());
-      list.sort(Comparator.comparing(this::scheduledTime));
-      InstanceRunStatus run = runs.computeIfAbsent(e.getKey(), n -> {
-        InstanceRunStatus r = new InstanceRunStatus();
-        r.setName(n);
-        return r;
-      });
-      for (C c : list) {
-        ChildState st = childState(c);
-        runOk.merge(scheduledTime(c), st == ChildState.SUCCEEDED, Boolean::logicalAnd);
-        if (st == ChildState.RUNNING) {
-          active.add(c.getMetadata().getName());
+        String after = Serialization.asJson(status(schedule));
+        if (control.isPatchStatus() && !before.equals(after)) {
+            // the whole status, not a diff against the (possibly stale) cached copy: see StatusWriter
+            StatusWriter.replaceStatus(kube, schedule, status(schedule));
+            if (started != null) {
+                // until the cache has it, later reconciles start from what was written
+                startedRuns.replace(uid, started, new StartedRun<>(started.time(), after, started.created(), true));
+            }
         }
-        if (st == ChildState.SUCCEEDED) {
-          run.setLastSuccessfulTime(Conditions.timestamp(scheduledTime(c)));
+        // unchanged: no write at all (thousands of schedules wake up on their own)
+        if (!control.isPatchStatus()) {
+            return control;
         }
-      }
-      C newest = list.get(list.size() - 1);
-      Instant newestTime = scheduledTime(newest);
-      Instant recorded = parse(run.getLastRunTime());
-      if (recorded == null || !newestTime.isBefore(recorded)) {
-        ChildState st = childState(newest);
-        run.setLastRunTime(Conditions.timestamp(newestTime));
-        run.setLastResult(st == ChildState.SUCCEEDED ? RunResult.SUCCEEDED : st == ChildState.FAILED ? RunResult.FAILED : RunResult.RUNNING);
-        run.setMessage(st == ChildState.FAILED ? childMessage(newest) : null);
-        setLastResultName(run, newest.getMetadata().getName(), childResult(newest));
-      }
+        UpdateControl<S> none = UpdateControl.noUpdate();
+        control.getScheduleDelay().ifPresent(none::rescheduleAfter);
+        return none;
     }
-    runOk.entrySet().stream().filter(Map.Entry::getValue).map(Map.Entry::getKey).max(Comparator.naturalOrder())
-        .ifPresent(t -> status.setLastSuccessfulTime(Conditions.timestamp(t)));
-    status.setActive(active.isEmpty() ? null : active);
-    status.setInstances(runs.isEmpty() ? null : new ArrayList<>(runs.values()));
-  }
 
-  /**
-   * Retention per instance over this schedule's own children: only finished children are
-   * ever deleted, and the newest successful one is always kept.
-   */
-  private void applyRetention(S schedule, List<C> children) {
-    io.lxdbackup.operator.schedule.RetentionPolicy policy = retention(spec(schedule));
-    if (!policy.hasAnyRule()) {
-      return;
-    }
-    Map<String, List<C>> byInstance = children.stream().filter(c -> label(c, LABEL_INSTANCE) != null)
-        .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
-        .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE)));
-    CronSchedule cron = CronSchedule.parse(spec(schedule).getSchedule(), spec(schedule).getTimeZone());
-    for (List<C> list : byInstance.values()) {
-      Map<String, C> byName = new HashMap<>();
-      List<RetentionCandidate> candidates = new ArrayList<>();
-      for (C c : list) {
-        byName.put(c.getMetadata().getName(), c);
-        candidates.add(new RetentionCandidate(c.getMetadata().getName(), scheduledTime(c), countsAsGood(c)));
-      }
-      RetentionResult result = policy.select(candidates, cron.zone());
-      for (String id : result.removeIds()) {
-        C c = byName.get(id);
-        if (c == null || childState(c) == ChildState.RUNNING || pruneWaits(schedule, c)) {
-          continue;
+    /**
+     * Forgets the run kept in memory for a schedule (which switched to a mode that does not run,
+     * or is being deleted).
+     */
+    protected void forgetStartedRun(S schedule) {
+        if (schedule.getMetadata().getUid() != null) {
+            startedRuns.remove(schedule.getMetadata().getUid());
         }
-        kube.resource(c).delete();
-        events.normal(schedule, "Pruned", "Retention removed " + id + " (" + String.join(", ",
-            result.reasons().getOrDefault(id, List.of())) + ")");
-        metrics.operation(kind(), "prune", "success", null);
-      }
     }
-  }
 
-  private Map<String, InstanceRunStatus> runsByName(AbstractScheduleStatus status) {
-    Map<String, InstanceRunStatus> runs = new TreeMap<>();
-    if (status.getInstances() != null) {
-      status.getInstances().forEach(r -> runs.put(r.getName(), r));
+    /**
+     * A run started by one reconcile: the status it computed (JSON), written by the follow-up
+     * ({@code written}) or not yet, and the children it created.
+     */
+    private record StartedRun<C>(Instant time, String status, List<C> created, boolean written, long startedAtMillis) {
+        StartedRun(Instant time, String status, List<C> created, boolean written) {
+            this(time, status, List.copyOf(created), written, System.currentTimeMillis());
+        }
     }
-    return runs;
-  }
 
-  private boolean isForTime(C c, ZonedDateTime t) {
-    return t.toInstant().equals(scheduledTime(c));
-  }
+    /** {@code base} plus the children of {@code extra} whose names it does not have. */
+    private static <C extends HasMetadata> List<C> withMissing(List<C> base, List<C> extra) {
+        List<C> all = new ArrayList<>(base);
+        java.util.Set<String> names =
+                base.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet());
+        extra.stream().filter(c -> !names.contains(c.getMetadata().getName())).forEach(all::add);
+        return all;
+    }
 
-  protected Instant scheduledTime(C c) {
-    Map<String, String> a = c.getMetadata().getAnnotations();
-    Instant t = a == null ? null : parse(a.get(ANNOTATION_SCHEDULED_TIME));
-    return t != null ? t : parse(c.getMetadata().getCreationTimestamp(), Instant.EPOCH);
-  }
+    /** What a reconcile's run created, if it ran. */
+    private static final class RunHolder<C> {
+        Instant time;
+        List<C> created = List.of();
+    }
 
-  static String label(HasMetadata h, String key) {
-    return h.getMetadata().getLabels() == null ? null : h.getMetadata().getLabels().get(key);
-  }
+    /** Drops runs whose follow-up never came (their schedule was deleted in between). */
+    private void forgetOldRuns() {
+        long now = System.currentTimeMillis();
+        long last = lastSweep.get();
+        if (now - last > Duration.ofMinutes(1).toMillis() && lastSweep.compareAndSet(last, now)) {
+            long cutoff = now - Duration.ofHours(1).toMillis();
+            startedRuns.values().removeIf(r -> r.startedAtMillis() < cutoff);
+        }
+    }
 
-  static Instant parse(String t) {
-    return t == null || t.isBlank() ? null : Instant.parse(t);
-  }
+    private UpdateControl<S> decideAndRun(S schedule, Context<S> context, StartedRun<C> started, RunHolder<C> ran) {
+        AbstractScheduleStatus status = status(schedule);
+        AbstractScheduleSpec spec = spec(schedule);
+        long gen = schedule.getMetadata().getGeneration() == null
+                ? 0
+                : schedule.getMetadata().getGeneration();
+        Instant now = clock.instant();
+        CronSchedule cron;
+        try {
+            cron = validate(schedule);
+        } catch (Failure f) {
+            status.setPhase(SchedulePhase.INVALID);
+            status.setNextScheduleTime(null);
+            Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+            if (status.getFailures() == null) {
+                events.warning(schedule, f.reason(), f.getMessage());
+            }
+            Conditions.countFailure(status);
+            return UpdateControl.patchStatus(schedule);
+        }
+        List<C> children = context.getSecondaryResources(childClass()).stream()
+                .filter(c -> ScheduleChildren.belongsTo(c, schedule))
+                .collect(Collectors.toList());
+        // backupsOnDeletion may have changed: only Delete lets garbage collection cascade
+        ScheduleChildren.keepInStep(kube, schedule, spec, children);
+        if (started != null) {
+            // children the last reconcile created that the cache may not hold yet
+            children = withMissing(children, started.created());
+        }
 
-  static Instant parse(String t, Instant fallback) {
-    Instant i = parse(t);
-    return i == null ? fallback : i;
-  }
+        if (Boolean.TRUE.equals(spec.getSuspend())) {
+            if (status.getSuspendedAt() == null) {
+                status.setSuspendedAt(Conditions.timestamp(now));
+                events.normal(schedule, "Suspended", "Schedule suspended; no runs until suspend is false");
+            }
+            status.setPhase(SchedulePhase.SUSPENDED);
+            status.setNextScheduleTime(null);
+            report(schedule, status, children);
+            applyRetention(schedule, children);
+            Conditions.set(
+                    status,
+                    gen,
+                    clock,
+                    Condition.READY,
+                    true,
+                    "Suspended",
+                    "Suspended: no runs until suspend is false");
+            return UpdateControl.patchStatus(schedule);
+        }
+        if (status.getSuspendedAt() != null) {
+            status.setSuspendedAt(null);
+            status.setResumedAt(Conditions.timestamp(now));
+            events.normal(schedule, "Resumed", "Schedule resumed; runs missed while suspended are not caught up");
+        }
+
+        // A run whose children exist although the status does not record it (the operator stopped
+        // in between, or the run failed part way) is finished now whatever its deadline: the
+        // children made already answer "already exists", the missing ones are created. It counts
+        // as the last run, so it is neither repeated later nor reported missed.
+        Instant recorded = parse(status.getLastScheduleTime());
+        Instant newestChild = newestChildTime(children);
+        ZonedDateTime unfinished = newestChild != null && (recorded == null || newestChild.isAfter(recorded))
+                ? newestChild.atZone(cron.zone())
+                : null;
+        Instant lastRun = unfinished != null ? newestChild : recorded;
+        ScheduleDecision d = ScheduleDecision.decide(
+                cron,
+                now,
+                lastRun,
+                parse(schedule.getMetadata().getCreationTimestamp(), now),
+                parse(status.getResumedAt()),
+                spec.getStartingDeadlineSeconds(),
+                false);
+        // the series exists at 0 from the schedule's first reconcile, so that a first miss is an increase
+        metrics.missedRuns(
+                kind(),
+                schedule.getMetadata().getNamespace(),
+                schedule.getMetadata().getName(),
+                d.missedRuns());
+        if (d.missedRuns() > 0) {
+            status.setMissedRuns(d.missedRuns());
+            status.setLastMissedTime(d.latestMissedTime()
+                    .map(t -> Conditions.timestamp(t.toInstant()))
+                    .orElse(null));
+            events.warning(
+                    schedule,
+                    "MissedRuns",
+                    d.missedRuns() + " scheduled run(s) missed (latest " + status.getLastMissedTime() + "); "
+                            + (d.shouldRun()
+                                    ? "running the latest one late"
+                                    : "past startingDeadlineSeconds, not run"));
+            if (!d.shouldRun() && d.latestMissedTime().isPresent()) {
+                // a run too late to start still counts as decided, so it is not reconsidered
+                status.setLastScheduleTime(
+                        Conditions.timestamp(d.latestMissedTime().get().toInstant()));
+            }
+        }
+        try {
+            // what the last run found stands until the next run, unless the spec changed since
+            boolean nothingSelected = status.findCondition(Condition.READY)
+                    .filter(c -> Reasons.NO_INSTANCES_SELECTED.equals(c.getReason()))
+                    .filter(c -> c.getObservedGeneration() != null && c.getObservedGeneration() == gen)
+                    .isPresent();
+            ZonedDateTime runTime = d.shouldRun() ? d.scheduledTime().get() : unfinished;
+            RunOutcome<C> outcome = null;
+            if (runTime != null) {
+                outcome = run(schedule, status, runTime, children);
+                children = new ArrayList<>(children);
+                children.addAll(outcome.created());
+                nothingSelected = outcome.nothingSelected();
+            }
+            report(schedule, status, children);
+            if (outcome == null) {
+                // after a run, retention waits for the follow-up reconcile (see reconcile)
+                applyRetention(schedule, children);
+            }
+            status.setPhase(SchedulePhase.ACTIVE);
+            status.setNextScheduleTime(d.nextScheduleTime()
+                    .map(t -> Conditions.timestamp(t.toInstant()))
+                    .orElse(null));
+            if (!nothingSelected) {
+                Conditions.set(
+                        status,
+                        gen,
+                        clock,
+                        Condition.READY,
+                        true,
+                        "Scheduled",
+                        status.getNextScheduleTime() == null
+                                ? "Schedule never fires again"
+                                : "Next run at " + status.getNextScheduleTime());
+            } else if (outcome != null) {
+                Conditions.set(
+                        status,
+                        gen,
+                        clock,
+                        Condition.READY,
+                        false,
+                        Reasons.NO_INSTANCES_SELECTED,
+                        "The last run selected no instance: check instances, instanceSelector and includeStopped");
+            }
+            // (without a run, a standing NoInstancesSelected is left as it is: no write until the next run)
+            if (outcome != null) {
+                ran.time = runTime.toInstant();
+                ran.created = outcome.created();
+            }
+            Duration wait = d.requeueAfter(clock.instant()).orElse(maxWait);
+            return UpdateControl.patchStatus(schedule).rescheduleAfter(wait.compareTo(maxWait) > 0 ? maxWait : wait);
+        } catch (Exception e) {
+            Failure f = Failure.from(e, kind() + " run");
+            Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+            int failures = Conditions.countFailure(status);
+            if (failures == 1) {
+                events.warning(schedule, f.reason(), f.getMessage());
+            }
+            LOG.warn(
+                    "{} {}/{}: {}: {}",
+                    kind(),
+                    schedule.getMetadata().getNamespace(),
+                    schedule.getMetadata().getName(),
+                    f.reason(),
+                    f.getMessage());
+            // retried: lastScheduleTime was not advanced, and children this run did create make the
+            // retry finish the run whatever its deadline (see "unfinished" above)
+            return UpdateControl.patchStatus(schedule).rescheduleAfter(Backoff.delay(failures, maxWait));
+        }
+    }
+
+    /** The newest scheduled time among the children (each carries the time of its run). */
+    private Instant newestChildTime(List<C> children) {
+        Instant newest = null;
+        for (C c : children) {
+            Map<String, String> a = c.getMetadata().getAnnotations();
+            Instant t = a == null ? null : parse(a.get(ANNOTATION_SCHEDULED_TIME));
+            if (t != null && (newest == null || t.isAfter(newest))) {
+                newest = t;
+            }
+        }
+        return newest;
+    }
+
+    /** What one run did: the children it created, and whether it found nothing to back up. */
+    private record RunOutcome<C>(List<C> created, boolean nothingSelected) {}
+
+    private CronSchedule validate(S schedule) {
+        AbstractScheduleSpec spec = spec(schedule);
+        if (spec.getRemoteRef() == null
+                || spec.getRemoteRef().getName() == null
+                || spec.getRemoteRef().getName().isBlank()) {
+            throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
+        }
+        boolean noList = spec.getInstances() == null || spec.getInstances().isEmpty();
+        if (noList && spec.getInstanceSelector() == null) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC, "the selection is empty: set instances, instanceSelector, or both");
+        }
+        if (spec.getStartingDeadlineSeconds() != null && spec.getStartingDeadlineSeconds() < 0) {
+            throw Failure.permanent(Reasons.INVALID_SPEC, "startingDeadlineSeconds must be 0 or more");
+        }
+        CronSchedule cron;
+        try {
+            cron = CronSchedule.parse(spec.getSchedule(), spec.getTimeZone());
+        } catch (InvalidScheduleException e) {
+            throw Failure.permanent(Reasons.INVALID_SCHEDULE, e.getMessage());
+        }
+        try {
+            retention(spec);
+        } catch (IllegalArgumentException e) {
+            throw Failure.permanent(Reasons.INVALID_SPEC, "retention: " + e.getMessage());
+        }
+        validateMore(schedule);
+        return cron;
+    }
+
+    static io.lxdbackup.operator.schedule.RetentionPolicy retention(AbstractScheduleSpec spec) {
+        io.lxdbackup.operator.api.v1alpha1.RetentionPolicy r = spec.getRetention();
+        if (r == null) {
+            return io.lxdbackup.operator.schedule.RetentionPolicy.keepAll();
+        }
+        for (Integer v : new Integer[] {
+            r.getKeepLast(),
+            r.getKeepHourly(),
+            r.getKeepDaily(),
+            r.getKeepWeekly(),
+            r.getKeepMonthly(),
+            r.getKeepYearly()
+        }) {
+            if (v != null && v < 0) {
+                throw new IllegalArgumentException("keep counts must be 0 or more (got " + v + ")");
+            }
+        }
+        return new io.lxdbackup.operator.schedule.RetentionPolicy(
+                r.getKeepLast(),
+                r.getKeepHourly(),
+                r.getKeepDaily(),
+                r.getKeepWeekly(),
+                r.getKeepMonthly(),
+                r.getKeepYearly());
+    }
+
+    private RunOutcome<C> run(S schedule, AbstractScheduleStatus status, ZonedDateTime t, List<C> children) {
+        long reconcileStart = System.currentTimeMillis();
+        AbstractScheduleSpec spec = spec(schedule);
+        LxdClient client = connections
+                .connect(
+                        schedule.getMetadata().getNamespace(),
+                        spec.getRemoteRef().getName(),
+                        spec.getProject())
+                .client();
+        long connected = System.currentTimeMillis();
+        // one listing per remote and project for all the runs of this scheduled time
+        List<InstanceSelection.Selected> selected = InstanceSelection.select(
+                listings.list(
+                        schedule.getMetadata().getNamespace() + "/"
+                                + spec.getRemoteRef().getName() + "/" + spec.getProject(),
+                        client.connection(),
+                        t.toInstant(),
+                        client::listInstances),
+                spec);
+        long selectedAt = System.currentTimeMillis();
+        Map<String, InstanceRunStatus> runs = runsByName(status);
+        boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;
+        int started = 0;
+        List<C> created = new ArrayList<>();
+        for (InstanceSelection.Selected s : selected) {
+            InstanceRunStatus run = runs.computeIfAbsent(s.name(), n -> {
+                InstanceRunStatus r = new InstanceRunStatus();
+                r.setName(n);
+                return r;
+            });
+            run.setLastRunTime(Conditions.timestamp(t.toInstant()));
+            if (!s.exists()) {
+                run.setLastResult(RunResult.FAILED);
+                run.setMessage("instance " + s.name() + " does not exist");
+                continue;
+            }
+            if (!s.running() && !includeStopped(schedule)) {
+                run.setLastResult(RunResult.SKIPPED);
+                run.setMessage("instance is stopped (set includeStopped: true to include it)");
+                continue;
+            }
+            if (forbid
+                    && children.stream()
+                            .anyMatch(c -> s.name().equals(label(c, LABEL_INSTANCE))
+                                    && childState(c) == ChildState.RUNNING
+                                    && !isForTime(c, t))) {
+                run.setLastResult(RunResult.SKIPPED);
+                run.setMessage("previous run still in progress (concurrencyPolicy: Forbid)");
+                continue;
+            }
+            String name = ChildNames.childName(schedule.getMetadata().getName(), s.name(), t);
+            C child = newChild(schedule, s.name(), t);
+            child.getMetadata().setName(name);
+            child.getMetadata().setNamespace(schedule.getMetadata().getNamespace());
+            Map<String, String> labels = new LinkedHashMap<>();
+            if (child.getMetadata().getLabels() != null) {
+                labels.putAll(child.getMetadata().getLabels());
+            }
+            labels.put(LABEL_SCHEDULE, schedule.getMetadata().getName());
+            labels.put(LABEL_INSTANCE, s.name());
+            labels.put(LABEL_REMOTE, spec.getRemoteRef().getName());
+            child.getMetadata().setLabels(labels);
+            child.getMetadata()
+                    .setAnnotations(
+                            Map.of(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString()));
+            // born with the finalizer its controller would add: saves that controller a write and a
+            // reconcile round per child, which counts when a thousand schedules fire at once
+            child.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(childClass())));
+            // owned (deleted with the schedule) only under backupsOnDeletion: Delete
+            ScheduleChildren.bind(child, schedule, spec);
+            try {
+                created.add(kube.resource(child).create());
+                started++;
+                metrics.runStartDelay(kind(), Duration.between(t.toInstant(), clock.instant()));
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                // created before a restart (or seen from a stale cache): same scheduled time, same name
+            }
+            run.setLastResult(RunResult.RUNNING);
+            run.setMessage(null);
+            setLastResultName(run, name, null);
+        }
+        if (LOG.isDebugEnabled()) {
+            // where a late run's time went (docs/benchmarks.md): waiting to be reconciled, the
+            // remote lookup, LXD's instance list, creating the children
+            LOG.debug(
+                    "{} {}/{}: run for {} started {} ms after its time; remote {} ms, selection {} ms, {} children in {} ms",
+                    kind(),
+                    schedule.getMetadata().getNamespace(),
+                    schedule.getMetadata().getName(),
+                    t.toInstant(),
+                    reconcileStart - t.toInstant().toEpochMilli(),
+                    connected - reconcileStart,
+                    selectedAt - connected,
+                    created.size(),
+                    System.currentTimeMillis() - selectedAt);
+        }
+        status.setInstances(new ArrayList<>(runs.values()));
+        status.setLastScheduleTime(Conditions.timestamp(t.toInstant()));
+        if (selected.isEmpty()) {
+            events.warning(
+                    schedule, Reasons.NO_INSTANCES_SELECTED, "Run at " + t.toInstant() + " selected no instance");
+        } else if (started > 0) {
+            events.normal(
+                    schedule,
+                    "Run",
+                    "Run for " + t.toInstant() + ": started " + started + " of " + selected.size() + " instance(s)");
+        }
+        metrics.operation(kind(), "run", "success", null);
+        return new RunOutcome<>(created, selected.isEmpty());
+    }
+
+    /** Per-instance result and lastSuccessfulTime from the children. */
+    private void report(S schedule, AbstractScheduleStatus status, List<C> children) {
+        Map<String, InstanceRunStatus> runs = runsByName(status);
+        Map<String, List<C>> byInstance = children.stream()
+                .filter(c -> label(c, LABEL_INSTANCE) != null)
+                .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE), TreeMap::new, Collectors.toList()));
+        Map<Instant, Boolean> runOk = new HashMap<>();
+        List<String> active = new ArrayList<>();
+        for (Map.Entry<String, List<C>> e : byInstance.entrySet()) {
+            List<C> list = new ArrayList<>(e.getValue());
+            list.sort(Comparator.comparing(this::scheduledTime));
+            InstanceRunStatus run = runs.computeIfAbsent(e.getKey(), n -> {
+                InstanceRunStatus r = new InstanceRunStatus();
+                r.setName(n);
+                return r;
+            });
+            for (C c : list) {
+                ChildState st = childState(c);
+                runOk.merge(scheduledTime(c), st == ChildState.SUCCEEDED, Boolean::logicalAnd);
+                if (st == ChildState.RUNNING) {
+                    active.add(c.getMetadata().getName());
+                }
+                if (st == ChildState.SUCCEEDED) {
+                    run.setLastSuccessfulTime(Conditions.timestamp(scheduledTime(c)));
+                }
+            }
+            C newest = list.get(list.size() - 1);
+            Instant newestTime = scheduledTime(newest);
+            Instant recorded = parse(run.getLastRunTime());
+            if (recorded == null || !newestTime.isBefore(recorded)) {
+                ChildState st = childState(newest);
+                run.setLastRunTime(Conditions.timestamp(newestTime));
+                run.setLastResult(
+                        st == ChildState.SUCCEEDED
+                                ? RunResult.SUCCEEDED
+                                : st == ChildState.FAILED ? RunResult.FAILED : RunResult.RUNNING);
+                run.setMessage(st == ChildState.FAILED ? childMessage(newest) : null);
+                setLastResultName(run, newest.getMetadata().getName(), childResult(newest));
+            }
+        }
+        runOk.entrySet().stream()
+                .filter(Map.Entry::getValue)
+                .map(Map.Entry::getKey)
+                .max(Comparator.naturalOrder())
+                .ifPresent(t -> status.setLastSuccessfulTime(Conditions.timestamp(t)));
+        status.setActive(active.isEmpty() ? null : active);
+        status.setInstances(runs.isEmpty() ? null : new ArrayList<>(runs.values()));
+    }
+
+    /**
+     * Retention per instance over this schedule's own children: only finished children are
+     * ever deleted, and the newest successful one is always kept.
+     */
+    private void applyRetention(S schedule, List<C> children) {
+        io.lxdbackup.operator.schedule.RetentionPolicy policy = retention(spec(schedule));
+        if (!policy.hasAnyRule()) {
+            return;
+        }
+        Map<String, List<C>> byInstance = children.stream()
+                .filter(c -> label(c, LABEL_INSTANCE) != null)
+                .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
+                .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE)));
+        CronSchedule cron =
+                CronSchedule.parse(spec(schedule).getSchedule(), spec(schedule).getTimeZone());
+        for (List<C> list : byInstance.values()) {
+            Map<String, C> byName = new HashMap<>();
+            List<RetentionCandidate> candidates = new ArrayList<>();
+            for (C c : list) {
+                byName.put(c.getMetadata().getName(), c);
+                candidates.add(new RetentionCandidate(c.getMetadata().getName(), scheduledTime(c), countsAsGood(c)));
+            }
+            RetentionResult result = policy.select(candidates, cron.zone());
+            for (String id : result.removeIds()) {
+                C c = byName.get(id);
+                if (c == null || childState(c) == ChildState.RUNNING || pruneWaits(schedule, c)) {
+                    continue;
+                }
+                kube.resource(c).delete();
+                events.normal(
+                        schedule,
+                        "Pruned",
+                        "Retention removed " + id + " ("
+                                + String.join(", ", result.reasons().getOrDefault(id, List.of())) + ")");
+                metrics.operation(kind(), "prune", "success", null);
+            }
+        }
+    }
+
+    private Map<String, InstanceRunStatus> runsByName(AbstractScheduleStatus status) {
+        Map<String, InstanceRunStatus> runs = new TreeMap<>();
+        if (status.getInstances() != null) {
+            status.getInstances().forEach(r -> runs.put(r.getName(), r));
+        }
+        return runs;
+    }
+
+    private boolean isForTime(C c, ZonedDateTime t) {
+        return t.toInstant().equals(scheduledTime(c));
+    }
+
+    protected Instant scheduledTime(C c) {
+        Map<String, String> a = c.getMetadata().getAnnotations();
+        Instant t = a == null ? null : parse(a.get(ANNOTATION_SCHEDULED_TIME));
+        return t != null ? t : parse(c.getMetadata().getCreationTimestamp(), Instant.EPOCH);
+    }
+
+    static String label(HasMetadata h, String key) {
+        return h.getMetadata().getLabels() == null
+                ? null
+                : h.getMetadata().getLabels().get(key);
+    }
+
+    static Instant parse(String t) {
+        return t == null || t.isBlank() ? null : Instant.parse(t);
+    }
+
+    static Instant parse(String t, Instant fallback) {
+        Instant i = parse(t);
+        return i == null ? fallback : i;
+    }
 }

@@ -47,373 +47,450 @@ import java.util.regex.Pattern;
  */
 @ControllerConfiguration(name = "snapshotschedule")
 public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotSchedule, InstanceSnapshot>
-    implements Cleaner<SnapshotSchedule> {
-  private static final org.slf4j.Logger CLEANUP_LOG =
-      org.slf4j.LoggerFactory.getLogger(SnapshotScheduleReconciler.class);
-  static final String KEY_SCHEDULE = "snapshots.schedule";
-  static final String KEY_STOPPED = "snapshots.schedule.stopped";
-  static final String KEY_PATTERN = "snapshots.pattern";
-  static final String KEY_EXPIRY = "snapshots.expiry";
-  static final List<String> SERVER_KEYS = List.of(KEY_SCHEDULE, KEY_STOPPED, KEY_PATTERN, KEY_EXPIRY);
-  /** How often server mode re-reads the keys to find and undo hand edits. */
-  static final Duration DRIFT_CHECK = Duration.ofMinutes(2);
-  private static final Pattern DATE_TEMPLATE = Pattern.compile("\\{\\{\\s*creation_date\\s*\\|\\s*date:'([^']*)'\\s*}}");
+        implements Cleaner<SnapshotSchedule> {
+    private static final org.slf4j.Logger CLEANUP_LOG =
+            org.slf4j.LoggerFactory.getLogger(SnapshotScheduleReconciler.class);
+    static final String KEY_SCHEDULE = "snapshots.schedule";
+    static final String KEY_STOPPED = "snapshots.schedule.stopped";
+    static final String KEY_PATTERN = "snapshots.pattern";
+    static final String KEY_EXPIRY = "snapshots.expiry";
+    static final List<String> SERVER_KEYS = List.of(KEY_SCHEDULE, KEY_STOPPED, KEY_PATTERN, KEY_EXPIRY);
+    /** How often server mode re-reads the keys to find and undo hand edits. */
+    static final Duration DRIFT_CHECK = Duration.ofMinutes(2);
 
-  public SnapshotScheduleReconciler(KubernetesClient kube, RemoteConnections connections, EventRecorder events,
-      OperatorMetrics metrics, Clock clock, Duration maxWait) {
-    super(kube, connections, events, metrics, clock, maxWait);
-  }
+    private static final Pattern DATE_TEMPLATE =
+            Pattern.compile("\\{\\{\\s*creation_date\\s*\\|\\s*date:'([^']*)'\\s*}}");
 
-  @Override
-  protected String kind() {
-    return "SnapshotSchedule";
-  }
-
-  @Override
-  protected Class<SnapshotSchedule> scheduleClass() {
-    return SnapshotSchedule.class;
-  }
-
-  @Override
-  protected Class<InstanceSnapshot> childClass() {
-    return InstanceSnapshot.class;
-  }
-
-  @Override
-  protected AbstractScheduleSpec spec(SnapshotSchedule s) {
-    return s.getSpec();
-  }
-
-  @Override
-  protected void setStatus(SnapshotSchedule s, AbstractScheduleStatus status) {
-    s.setStatus((SnapshotScheduleStatus) status);
-  }
-
-  @Override
-  protected AbstractScheduleStatus status(SnapshotSchedule s) {
-    if (s.getStatus() == null) {
-      s.setStatus(new SnapshotScheduleStatus());
+    public SnapshotScheduleReconciler(
+            KubernetesClient kube,
+            RemoteConnections connections,
+            EventRecorder events,
+            OperatorMetrics metrics,
+            Clock clock,
+            Duration maxWait) {
+        super(kube, connections, events, metrics, clock, maxWait);
     }
-    return s.getStatus();
-  }
 
-  @Override
-  protected boolean includeStopped(SnapshotSchedule s) {
-    return Boolean.TRUE.equals(s.getSpec().getIncludeStopped());
-  }
-
-  @Override
-  protected void validateMore(SnapshotSchedule s) {
-    SnapshotScheduleSpec spec = s.getSpec();
-    if (spec.getExpiry() != null) {
-      try {
-        GoDuration.parse(spec.getExpiry());
-      } catch (IllegalArgumentException e) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "expiry: " + e.getMessage());
-      }
+    @Override
+    protected String kind() {
+        return "SnapshotSchedule";
     }
-    if (isServerMode(s)) {
-      if (spec.getTimeZone() != null && !spec.getTimeZone().equals("UTC")) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "timeZone is not supported with mode: Server (LXD evaluates "
-            + "snapshots.schedule in the server's own time zone); remove timeZone or use mode: Operator");
-      }
-      if (spec.getRetention() != null) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "retention needs mode: Operator; with mode: Server use expiry "
-            + "so LXD removes old snapshots itself");
-      }
-      if (spec.getExpiry() != null) {
-        lxdExpiry(spec.getExpiry());
-      }
-      if (spec.getSnapshotNamePattern() != null && !balanced(spec.getSnapshotNamePattern())) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "snapshotNamePattern has unbalanced {{ }} or {% %}");
-      }
-    } else if (spec.getSnapshotNamePattern() != null) {
-      renderPattern(spec.getSnapshotNamePattern(), ZonedDateTime.now(ZoneOffset.UTC));
+
+    @Override
+    protected Class<SnapshotSchedule> scheduleClass() {
+        return SnapshotSchedule.class;
     }
-  }
 
-  @Override
-  protected InstanceSnapshot newChild(SnapshotSchedule s, String instance, ZonedDateTime scheduledTime) {
-    SnapshotScheduleSpec spec = s.getSpec();
-    InstanceSnapshot child = new InstanceSnapshot();
-    InstanceSnapshotSpec cs = new InstanceSnapshotSpec();
-    cs.setRemoteRef(new ObjectRef(spec.getRemoteRef().getName()));
-    cs.setInstance(instance);
-    cs.setProject(spec.getProject());
-    cs.setStateful(spec.getStateful());
-    cs.setTtl(spec.getExpiry());
-    cs.setDeletionPolicy(DeletionPolicy.DELETE);
-    if (spec.getSnapshotNamePattern() != null) {
-      cs.setSnapshotName(renderPattern(spec.getSnapshotNamePattern(), scheduledTime));
+    @Override
+    protected Class<InstanceSnapshot> childClass() {
+        return InstanceSnapshot.class;
     }
-    child.setSpec(cs);
-    return child;
-  }
 
-  @Override
-  protected ChildState childState(InstanceSnapshot c) {
-    if (c.getStatus() == null || c.getStatus().getPhase() == null) {
-      return ChildState.RUNNING;
+    @Override
+    protected AbstractScheduleSpec spec(SnapshotSchedule s) {
+        return s.getSpec();
     }
-    if (c.getStatus().getPhase() == InstanceSnapshotPhase.READY) {
-      return ChildState.SUCCEEDED;
+
+    @Override
+    protected void setStatus(SnapshotSchedule s, AbstractScheduleStatus status) {
+        s.setStatus((SnapshotScheduleStatus) status);
     }
-    return c.getStatus().getPhase() == InstanceSnapshotPhase.FAILED ? ChildState.FAILED : ChildState.RUNNING;
-  }
 
-  @Override
-  protected String childResult(InstanceSnapshot c) {
-    return c.getStatus() == null ? null : c.getStatus().getSnapshotName();
-  }
-
-  @Override
-  protected String childMessage(InstanceSnapshot c) {
-    return c.getStatus() == null ? null : c.getStatus().findCondition(Condition.READY).map(Condition::getMessage).orElse(null);
-  }
-
-  @Override
-  protected void setLastResultName(InstanceRunStatus run, String childName, String result) {
-    run.setLastSnapshot(childName);
-  }
-
-  @Override
-  public UpdateControl<SnapshotSchedule> reconcile(SnapshotSchedule s, Context<SnapshotSchedule> context) {
-    if (!isServerMode(s)) {
-      return super.reconcile(s, context);
-    }
-    forgetStartedRun(s);
-    return reconcileServerMode(s);
-  }
-
-  static boolean isServerMode(SnapshotSchedule s) {
-    return s.getSpec() != null && s.getSpec().getMode() == SnapshotScheduleMode.SERVER;
-  }
-
-  // ------------------------------------------------------------------ server mode
-
-  private UpdateControl<SnapshotSchedule> reconcileServerMode(SnapshotSchedule s) {
-    SnapshotScheduleStatus status = (SnapshotScheduleStatus) status(s);
-    long gen = s.getMetadata().getGeneration() == null ? 0 : s.getMetadata().getGeneration();
-    SnapshotScheduleSpec spec = s.getSpec();
-    try {
-      if (spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
-      }
-      if ((spec.getInstances() == null || spec.getInstances().isEmpty()) && spec.getInstanceSelector() == null) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "the selection is empty: set instances, instanceSelector, or both");
-      }
-      try {
-        CronSchedule.parse(spec.getSchedule(), spec.getTimeZone());
-      } catch (IllegalArgumentException e) {
-        throw Failure.permanent(Reasons.INVALID_SCHEDULE, e.getMessage());
-      }
-      validateMore(s);
-    } catch (Failure f) {
-      status.setPhase(SchedulePhase.INVALID);
-      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
-      return UpdateControl.patchStatus(s);
-    }
-    try {
-      LxdClient client = connections.connect(s.getMetadata().getNamespace(), spec.getRemoteRef().getName(), spec.getProject()).client();
-      Set<String> managed = new TreeSet<>(status.getConfiguredInstances() == null ? List.of() : status.getConfiguredInstances());
-      List<String> drift = new ArrayList<>();
-      Set<String> wanted = new TreeSet<>();
-      boolean suspended = Boolean.TRUE.equals(spec.getSuspend());
-      if (!suspended) {
-        for (InstanceSelection.Selected sel : InstanceSelection.select(client, spec)) {
-          if (sel.exists()) {
-            wanted.add(sel.name());
-          }
+    @Override
+    protected AbstractScheduleStatus status(SnapshotSchedule s) {
+        if (s.getStatus() == null) {
+            s.setStatus(new SnapshotScheduleStatus());
         }
-      }
-      Map<String, String> desired = desiredKeys(spec);
-      ServerScheduleKeys keys = serverKeys(s);
-      List<String> conflicts = new ArrayList<>();
-      for (String inst : new ArrayList<>(wanted)) {
-        ServerScheduleKeys.Outcome o = keys.apply(client, inst, desired, managed.contains(inst));
-        drift.addAll(o.drift());
-        if (o.conflict() != null) {
-          conflicts.add(o.conflict());
-          wanted.remove(inst);
+        return s.getStatus();
+    }
+
+    @Override
+    protected boolean includeStopped(SnapshotSchedule s) {
+        return Boolean.TRUE.equals(s.getSpec().getIncludeStopped());
+    }
+
+    @Override
+    protected void validateMore(SnapshotSchedule s) {
+        SnapshotScheduleSpec spec = s.getSpec();
+        if (spec.getExpiry() != null) {
+            try {
+                GoDuration.parse(spec.getExpiry());
+            } catch (IllegalArgumentException e) {
+                throw Failure.permanent(Reasons.INVALID_SPEC, "expiry: " + e.getMessage());
+            }
         }
-      }
-      for (String gone : managed) {
-        if (!wanted.contains(gone)) {
-          keys.remove(client, gone, true);
+        if (isServerMode(s)) {
+            if (spec.getTimeZone() != null && !spec.getTimeZone().equals("UTC")) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "timeZone is not supported with mode: Server (LXD evaluates "
+                                + "snapshots.schedule in the server's own time zone); remove timeZone or use mode: Operator");
+            }
+            if (spec.getRetention() != null) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "retention needs mode: Operator; with mode: Server use expiry "
+                                + "so LXD removes old snapshots itself");
+            }
+            if (spec.getExpiry() != null) {
+                lxdExpiry(spec.getExpiry());
+            }
+            if (spec.getSnapshotNamePattern() != null && !balanced(spec.getSnapshotNamePattern())) {
+                throw Failure.permanent(Reasons.INVALID_SPEC, "snapshotNamePattern has unbalanced {{ }} or {% %}");
+            }
+        } else if (spec.getSnapshotNamePattern() != null) {
+            renderPattern(spec.getSnapshotNamePattern(), ZonedDateTime.now(ZoneOffset.UTC));
         }
-      }
-      status.setConfiguredInstances(wanted.isEmpty() ? null : new ArrayList<>(wanted));
-      status.setDrift(drift.isEmpty() ? null : drift);
-      if (!drift.isEmpty()) {
-        events.warning(s, Reasons.DRIFT_CORRECTED, "Restored keys changed by hand: " + String.join(", ", drift));
-      }
-      status.setNextScheduleTime(null);
-      if (suspended) {
-        status.setPhase(SchedulePhase.SUSPENDED);
-        Conditions.set(status, gen, clock, Condition.READY, true, "Suspended",
-            "Suspended: snapshots.* keys removed from the instances");
-      } else {
-        status.setPhase(SchedulePhase.ACTIVE);
-        if (!conflicts.isEmpty()) {
-          String msg = "Left alone: " + String.join("; ", conflicts) + ". Only one SnapshotSchedule (mode: Server) may "
-              + "manage an instance's snapshots.* keys, and keys set by hand are not taken over: narrow the selection, "
-              + "or remove those keys (and the other schedule's selection)"
-              + (wanted.isEmpty() ? "" : "; configured: " + String.join(", ", wanted));
-          boolean changed = !msg.equals(status.findCondition(Condition.READY).map(Condition::getMessage).orElse(null));
-          Conditions.set(status, gen, clock, Condition.READY, false, Reasons.CONFLICT, msg);
-          if (changed) {
-            events.warning(s, Reasons.CONFLICT, msg);
-          }
-        } else if (wanted.isEmpty()) {
-          Conditions.set(status, gen, clock, Condition.READY, false, Reasons.NO_INSTANCES_SELECTED,
-              "No instance matches instances/instanceSelector");
-        } else {
-          Conditions.set(status, gen, clock, Condition.READY, true, "ServerConfigured",
-              "LXD schedules snapshots itself on " + wanted.size() + " instance(s)");
+    }
+
+    @Override
+    protected InstanceSnapshot newChild(SnapshotSchedule s, String instance, ZonedDateTime scheduledTime) {
+        SnapshotScheduleSpec spec = s.getSpec();
+        InstanceSnapshot child = new InstanceSnapshot();
+        InstanceSnapshotSpec cs = new InstanceSnapshotSpec();
+        cs.setRemoteRef(new ObjectRef(spec.getRemoteRef().getName()));
+        cs.setInstance(instance);
+        cs.setProject(spec.getProject());
+        cs.setStateful(spec.getStateful());
+        cs.setTtl(spec.getExpiry());
+        cs.setDeletionPolicy(DeletionPolicy.DELETE);
+        if (spec.getSnapshotNamePattern() != null) {
+            cs.setSnapshotName(renderPattern(spec.getSnapshotNamePattern(), scheduledTime));
         }
-      }
-      return UpdateControl.patchStatus(s).rescheduleAfter(DRIFT_CHECK);
-    } catch (Exception e) {
-      Failure f = Failure.from(e, "configuring snapshots.* keys");
-      Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
-      int failures = Conditions.countFailure(status);
-      return UpdateControl.patchStatus(s).rescheduleAfter(f.isTransient() ? Backoff.delay(failures, DRIFT_CHECK) : DRIFT_CHECK);
+        child.setSpec(cs);
+        return child;
     }
-  }
 
-  static Map<String, String> desiredKeys(SnapshotScheduleSpec spec) {
-    Map<String, String> m = new LinkedHashMap<>();
-    m.put(KEY_SCHEDULE, spec.getSchedule().trim());
-    m.put(KEY_STOPPED, Boolean.TRUE.equals(spec.getIncludeStopped()) ? "true" : "false");
-    if (spec.getSnapshotNamePattern() != null) {
-      m.put(KEY_PATTERN, spec.getSnapshotNamePattern());
-    }
-    if (spec.getExpiry() != null) {
-      m.put(KEY_EXPIRY, lxdExpiry(spec.getExpiry()));
-    }
-    return m;
-  }
-
-  private static ServerScheduleKeys serverKeys(SnapshotSchedule s) {
-    return new ServerScheduleKeys(s.getMetadata().getUid(), s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(),
-        SERVER_KEYS);
-  }
-
-  @Override
-  public DeleteControl cleanup(SnapshotSchedule s, Context<SnapshotSchedule> context) {
-    forgetStartedRun(s);
-    if (!isServerMode(s) || s.getStatus() == null || s.getStatus().getConfiguredInstances() == null) {
-      return DeleteControl.defaultDelete();
-    }
-    try {
-      LxdClient client = connections.connect(s.getMetadata().getNamespace(), s.getSpec().getRemoteRef().getName(),
-          s.getSpec().getProject()).client();
-      ServerScheduleKeys keys = serverKeys(s);
-      for (String inst : s.getStatus().getConfiguredInstances()) {
-        keys.remove(client, inst, true);
-      }
-      events.normal(s, "Deconfigured", "Removed snapshots.* keys from " + s.getStatus().getConfiguredInstances());
-      return DeleteControl.defaultDelete();
-    } catch (Exception e) {
-      Failure f = Failure.from(e, "removing snapshots.* keys");
-      if (Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
-        events.warning(s, f.reason(), "Removed without cleaning the instances: " + f.getMessage());
-        return DeleteControl.defaultDelete();
-      }
-      if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
-        String msg = "snapshots.* keys were left on instances " + s.getStatus().getConfiguredInstances()
-            + " on the server: " + f.getMessage();
-        CLEANUP_LOG.warn("SnapshotSchedule {}/{}: {}", s.getMetadata().getNamespace(), s.getMetadata().getName(), msg);
-        events.warning(s, f.reason(), msg);
-        return DeleteControl.defaultDelete();
-      }
-      events.warning(s, f.reason(), "Cannot remove snapshots.* keys yet (will retry): " + f.getMessage());
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Backoff.delay(1, Duration.ofMinutes(1)).toMillis());
-    }
-  }
-
-  /**
-   * A Go duration as LXD's {@code snapshots.expiry} ({@code <n>M|H|d|w}); LXD has no seconds,
-   * so the duration must be whole minutes.
-   */
-  static String lxdExpiry(String goDuration) {
-    Duration d;
-    try {
-      d = GoDuration.parse(goDuration);
-    } catch (IllegalArgumentException e) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "expiry: " + e.getMessage());
-    }
-    long minutes = d.toMinutes();
-    if (d.isZero() || d.isNegative() || !Duration.ofMinutes(minutes).equals(d)) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "expiry " + goDuration + " must be a positive whole number of minutes for mode: Server");
-    }
-    if (minutes % (7 * 24 * 60) == 0) {
-      return (minutes / (7 * 24 * 60)) + "w";
-    }
-    if (minutes % (24 * 60) == 0) {
-      return (minutes / (24 * 60)) + "d";
-    }
-    if (minutes % 60 == 0) {
-      return (minutes / 60) + "H";
-    }
-    return minutes + "M";
-  }
-
-  /**
-   * Operator mode names snapshots itself, so it supports the part of LXD's pattern syntax that
-   * depends on the time: {@code {{ creation_date|date:'<Go layout>' }}}, in the schedule's zone.
-   */
-  static String renderPattern(String pattern, ZonedDateTime t) {
-    Matcher m = DATE_TEMPLATE.matcher(pattern);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      m.appendReplacement(out, Matcher.quoteReplacement(DateTimeFormatter.ofPattern(goLayoutToJava(m.group(1))).format(t)));
-    }
-    m.appendTail(out);
-    String name = out.toString();
-    if (name.contains("{{") || name.contains("{%") || name.contains("%d")) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "snapshotNamePattern: mode: Operator supports only "
-          + "{{ creation_date|date:'<Go layout>' }}; use mode: Server for LXD's full pattern syntax");
-    }
-    if (name.isBlank() || name.contains("/")) {
-      throw Failure.permanent(Reasons.INVALID_SPEC, "snapshotNamePattern renders to an invalid snapshot name \"" + name + "\"");
-    }
-    return name;
-  }
-
-  static String goLayoutToJava(String layout) {
-    String[][] map = {{"2006", "yyyy"}, {"Jan", "MMM"}, {"Mon", "EEE"}, {"MST", "z"}, {"01", "MM"}, {"02", "dd"},
-        {"15", "HH"}, {"03", "hh"}, {"04", "mm"}, {"05", "ss"}, {"06", "yy"}, {"PM", "a"}};
-    StringBuilder out = new StringBuilder();
-    int i = 0;
-    outer:
-    while (i < layout.length()) {
-      for (String[] e : map) {
-        if (layout.startsWith(e[0], i)) {
-          out.append(e[1]);
-          i += e[0].length();
-          continue outer;
+    @Override
+    protected ChildState childState(InstanceSnapshot c) {
+        if (c.getStatus() == null || c.getStatus().getPhase() == null) {
+            return ChildState.RUNNING;
         }
-      }
-      char c = layout.charAt(i++);
-      if (Character.isLetter(c)) {
-        out.append('\'').append(c).append('\'');
-      } else {
-        out.append(c);
-      }
+        if (c.getStatus().getPhase() == InstanceSnapshotPhase.READY) {
+            return ChildState.SUCCEEDED;
+        }
+        return c.getStatus().getPhase() == InstanceSnapshotPhase.FAILED ? ChildState.FAILED : ChildState.RUNNING;
     }
-    return out.toString();
-  }
 
-  static boolean balanced(String p) {
-    return count(p, "{{") == count(p, "}}") && count(p, "{%") == count(p, "%}");
-  }
-
-  private static int count(String s, String sub) {
-    int n = 0;
-    for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) {
-      n++;
+    @Override
+    protected String childResult(InstanceSnapshot c) {
+        return c.getStatus() == null ? null : c.getStatus().getSnapshotName();
     }
-    return n;
-  }
+
+    @Override
+    protected String childMessage(InstanceSnapshot c) {
+        return c.getStatus() == null
+                ? null
+                : c.getStatus()
+                        .findCondition(Condition.READY)
+                        .map(Condition::getMessage)
+                        .orElse(null);
+    }
+
+    @Override
+    protected void setLastResultName(InstanceRunStatus run, String childName, String result) {
+        run.setLastSnapshot(childName);
+    }
+
+    @Override
+    public UpdateControl<SnapshotSchedule> reconcile(SnapshotSchedule s, Context<SnapshotSchedule> context) {
+        if (!isServerMode(s)) {
+            return super.reconcile(s, context);
+        }
+        forgetStartedRun(s);
+        return reconcileServerMode(s);
+    }
+
+    static boolean isServerMode(SnapshotSchedule s) {
+        return s.getSpec() != null && s.getSpec().getMode() == SnapshotScheduleMode.SERVER;
+    }
+
+    // ------------------------------------------------------------------ server mode
+
+    private UpdateControl<SnapshotSchedule> reconcileServerMode(SnapshotSchedule s) {
+        SnapshotScheduleStatus status = (SnapshotScheduleStatus) status(s);
+        long gen = s.getMetadata().getGeneration() == null ? 0 : s.getMetadata().getGeneration();
+        SnapshotScheduleSpec spec = s.getSpec();
+        try {
+            if (spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
+                throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
+            }
+            if ((spec.getInstances() == null || spec.getInstances().isEmpty()) && spec.getInstanceSelector() == null) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC, "the selection is empty: set instances, instanceSelector, or both");
+            }
+            try {
+                CronSchedule.parse(spec.getSchedule(), spec.getTimeZone());
+            } catch (IllegalArgumentException e) {
+                throw Failure.permanent(Reasons.INVALID_SCHEDULE, e.getMessage());
+            }
+            validateMore(s);
+        } catch (Failure f) {
+            status.setPhase(SchedulePhase.INVALID);
+            Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+            return UpdateControl.patchStatus(s);
+        }
+        try {
+            LxdClient client = connections
+                    .connect(s.getMetadata().getNamespace(), spec.getRemoteRef().getName(), spec.getProject())
+                    .client();
+            Set<String> managed = new TreeSet<>(
+                    status.getConfiguredInstances() == null ? List.of() : status.getConfiguredInstances());
+            List<String> drift = new ArrayList<>();
+            Set<String> wanted = new TreeSet<>();
+            boolean suspended = Boolean.TRUE.equals(spec.getSuspend());
+            if (!suspended) {
+                for (InstanceSelection.Selected sel : InstanceSelection.select(client, spec)) {
+                    if (sel.exists()) {
+                        wanted.add(sel.name());
+                    }
+                }
+            }
+            Map<String, String> desired = desiredKeys(spec);
+            ServerScheduleKeys keys = serverKeys(s);
+            List<String> conflicts = new ArrayList<>();
+            for (String inst : new ArrayList<>(wanted)) {
+                ServerScheduleKeys.Outcome o = keys.apply(client, inst, desired, managed.contains(inst));
+                drift.addAll(o.drift());
+                if (o.conflict() != null) {
+                    conflicts.add(o.conflict());
+                    wanted.remove(inst);
+                }
+            }
+            for (String gone : managed) {
+                if (!wanted.contains(gone)) {
+                    keys.remove(client, gone, true);
+                }
+            }
+            status.setConfiguredInstances(wanted.isEmpty() ? null : new ArrayList<>(wanted));
+            status.setDrift(drift.isEmpty() ? null : drift);
+            if (!drift.isEmpty()) {
+                events.warning(
+                        s, Reasons.DRIFT_CORRECTED, "Restored keys changed by hand: " + String.join(", ", drift));
+            }
+            status.setNextScheduleTime(null);
+            if (suspended) {
+                status.setPhase(SchedulePhase.SUSPENDED);
+                Conditions.set(
+                        status,
+                        gen,
+                        clock,
+                        Condition.READY,
+                        true,
+                        "Suspended",
+                        "Suspended: snapshots.* keys removed from the instances");
+            } else {
+                status.setPhase(SchedulePhase.ACTIVE);
+                if (!conflicts.isEmpty()) {
+                    String msg = "Left alone: " + String.join("; ", conflicts)
+                            + ". Only one SnapshotSchedule (mode: Server) may "
+                            + "manage an instance's snapshots.* keys, and keys set by hand are not taken over: narrow the selection, "
+                            + "or remove those keys (and the other schedule's selection)"
+                            + (wanted.isEmpty() ? "" : "; configured: " + String.join(", ", wanted));
+                    boolean changed = !msg.equals(status.findCondition(Condition.READY)
+                            .map(Condition::getMessage)
+                            .orElse(null));
+                    Conditions.set(status, gen, clock, Condition.READY, false, Reasons.CONFLICT, msg);
+                    if (changed) {
+                        events.warning(s, Reasons.CONFLICT, msg);
+                    }
+                } else if (wanted.isEmpty()) {
+                    Conditions.set(
+                            status,
+                            gen,
+                            clock,
+                            Condition.READY,
+                            false,
+                            Reasons.NO_INSTANCES_SELECTED,
+                            "No instance matches instances/instanceSelector");
+                } else {
+                    Conditions.set(
+                            status,
+                            gen,
+                            clock,
+                            Condition.READY,
+                            true,
+                            "ServerConfigured",
+                            "LXD schedules snapshots itself on " + wanted.size() + " instance(s)");
+                }
+            }
+            return UpdateControl.patchStatus(s).rescheduleAfter(DRIFT_CHECK);
+        } catch (Exception e) {
+            Failure f = Failure.from(e, "configuring snapshots.* keys");
+            Conditions.set(status, gen, clock, Condition.READY, false, f.reason(), f.getMessage());
+            int failures = Conditions.countFailure(status);
+            return UpdateControl.patchStatus(s)
+                    .rescheduleAfter(f.isTransient() ? Backoff.delay(failures, DRIFT_CHECK) : DRIFT_CHECK);
+        }
+    }
+
+    static Map<String, String> desiredKeys(SnapshotScheduleSpec spec) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(KEY_SCHEDULE, spec.getSchedule().trim());
+        m.put(KEY_STOPPED, Boolean.TRUE.equals(spec.getIncludeStopped()) ? "true" : "false");
+        if (spec.getSnapshotNamePattern() != null) {
+            m.put(KEY_PATTERN, spec.getSnapshotNamePattern());
+        }
+        if (spec.getExpiry() != null) {
+            m.put(KEY_EXPIRY, lxdExpiry(spec.getExpiry()));
+        }
+        return m;
+    }
+
+    private static ServerScheduleKeys serverKeys(SnapshotSchedule s) {
+        return new ServerScheduleKeys(
+                s.getMetadata().getUid(),
+                s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(),
+                SERVER_KEYS);
+    }
+
+    @Override
+    public DeleteControl cleanup(SnapshotSchedule s, Context<SnapshotSchedule> context) {
+        forgetStartedRun(s);
+        if (!isServerMode(s) || s.getStatus() == null || s.getStatus().getConfiguredInstances() == null) {
+            return DeleteControl.defaultDelete();
+        }
+        try {
+            LxdClient client = connections
+                    .connect(
+                            s.getMetadata().getNamespace(),
+                            s.getSpec().getRemoteRef().getName(),
+                            s.getSpec().getProject())
+                    .client();
+            ServerScheduleKeys keys = serverKeys(s);
+            for (String inst : s.getStatus().getConfiguredInstances()) {
+                keys.remove(client, inst, true);
+            }
+            events.normal(
+                    s,
+                    "Deconfigured",
+                    "Removed snapshots.* keys from " + s.getStatus().getConfiguredInstances());
+            return DeleteControl.defaultDelete();
+        } catch (Exception e) {
+            Failure f = Failure.from(e, "removing snapshots.* keys");
+            if (Reasons.REMOTE_NOT_FOUND.equals(f.reason())) {
+                events.warning(s, f.reason(), "Removed without cleaning the instances: " + f.getMessage());
+                return DeleteControl.defaultDelete();
+            }
+            if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
+                String msg = "snapshots.* keys were left on instances "
+                        + s.getStatus().getConfiguredInstances() + " on the server: " + f.getMessage();
+                CLEANUP_LOG.warn(
+                        "SnapshotSchedule {}/{}: {}",
+                        s.getMetadata().getNamespace(),
+                        s.getMetadata().getName(),
+                        msg);
+                events.warning(s, f.reason(), msg);
+                return DeleteControl.defaultDelete();
+            }
+            events.warning(s, f.reason(), "Cannot remove snapshots.* keys yet (will retry): " + f.getMessage());
+            return DeleteControl.noFinalizerRemoval()
+                    .rescheduleAfter(Backoff.delay(1, Duration.ofMinutes(1)).toMillis());
+        }
+    }
+
+    /**
+     * A Go duration as LXD's {@code snapshots.expiry} ({@code <n>M|H|d|w}); LXD has no seconds,
+     * so the duration must be whole minutes.
+     */
+    static String lxdExpiry(String goDuration) {
+        Duration d;
+        try {
+            d = GoDuration.parse(goDuration);
+        } catch (IllegalArgumentException e) {
+            throw Failure.permanent(Reasons.INVALID_SPEC, "expiry: " + e.getMessage());
+        }
+        long minutes = d.toMinutes();
+        if (d.isZero() || d.isNegative() || !Duration.ofMinutes(minutes).equals(d)) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "expiry " + goDuration + " must be a positive whole number of minutes for mode: Server");
+        }
+        if (minutes % (7 * 24 * 60) == 0) {
+            return (minutes / (7 * 24 * 60)) + "w";
+        }
+        if (minutes % (24 * 60) == 0) {
+            return (minutes / (24 * 60)) + "d";
+        }
+        if (minutes % 60 == 0) {
+            return (minutes / 60) + "H";
+        }
+        return minutes + "M";
+    }
+
+    /**
+     * Operator mode names snapshots itself, so it supports the part of LXD's pattern syntax that
+     * depends on the time: {@code {{ creation_date|date:'<Go layout>' }}}, in the schedule's zone.
+     */
+    static String renderPattern(String pattern, ZonedDateTime t) {
+        Matcher m = DATE_TEMPLATE.matcher(pattern);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(
+                    out,
+                    Matcher.quoteReplacement(DateTimeFormatter.ofPattern(goLayoutToJava(m.group(1)))
+                            .format(t)));
+        }
+        m.appendTail(out);
+        String name = out.toString();
+        if (name.contains("{{") || name.contains("{%") || name.contains("%d")) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "snapshotNamePattern: mode: Operator supports only "
+                            + "{{ creation_date|date:'<Go layout>' }}; use mode: Server for LXD's full pattern syntax");
+        }
+        if (name.isBlank() || name.contains("/")) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC, "snapshotNamePattern renders to an invalid snapshot name \"" + name + "\"");
+        }
+        return name;
+    }
+
+    static String goLayoutToJava(String layout) {
+        String[][] map = {
+            {"2006", "yyyy"},
+            {"Jan", "MMM"},
+            {"Mon", "EEE"},
+            {"MST", "z"},
+            {"01", "MM"},
+            {"02", "dd"},
+            {"15", "HH"},
+            {"03", "hh"},
+            {"04", "mm"},
+            {"05", "ss"},
+            {"06", "yy"},
+            {"PM", "a"}
+        };
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        outer:
+        while (i < layout.length()) {
+            for (String[] e : map) {
+                if (layout.startsWith(e[0], i)) {
+                    out.append(e[1]);
+                    i += e[0].length();
+                    continue outer;
+                }
+            }
+            char c = layout.charAt(i++);
+            if (Character.isLetter(c)) {
+                out.append('\'').append(c).append('\'');
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    static boolean balanced(String p) {
+        return count(p, "{{") == count(p, "}}") && count(p, "{%") == count(p, "%}");
+    }
+
+    private static int count(String s, String sub) {
+        int n = 0;
+        for (int i = s.indexOf(sub); i >= 0; i = s.indexOf(sub, i + sub.length())) {
+            n++;
+        }
+        return n;
+    }
 }

@@ -38,192 +38,233 @@ import org.slf4j.LoggerFactory;
  * imported again. A volume of the target name that is not this restore's is never touched.
  */
 final class VolumeRestore {
-  private static final Logger LOG = LoggerFactory.getLogger(VolumeRestore.class);
-  static final String OWNER_KEY = "user.lxdbackup.restore";
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeRestore.class);
+    static final String OWNER_KEY = "user.lxdbackup.restore";
 
-  private final KubernetesClient kube;
-  private final RemoteConnections remotes;
-  private final Set<InstanceExportReconciler.CancellableStream> active;
-  private final BooleanSupplier closing;
-  private final Duration timeout;
+    private final KubernetesClient kube;
+    private final RemoteConnections remotes;
+    private final Set<InstanceExportReconciler.CancellableStream> active;
+    private final BooleanSupplier closing;
+    private final Duration timeout;
 
-  VolumeRestore(KubernetesClient kube, RemoteConnections remotes, Set<InstanceExportReconciler.CancellableStream> active,
-      BooleanSupplier closing, Duration timeout) {
-    this.kube = kube;
-    this.remotes = remotes;
-    this.active = active;
-    this.closing = closing;
-    this.timeout = timeout;
-  }
+    VolumeRestore(
+            KubernetesClient kube,
+            RemoteConnections remotes,
+            Set<InstanceExportReconciler.CancellableStream> active,
+            BooleanSupplier closing,
+            Duration timeout) {
+        this.kube = kube;
+        this.remotes = remotes;
+        this.active = active;
+        this.closing = closing;
+        this.timeout = timeout;
+    }
 
-  static VolumeTarget target(InstanceRestoreSpec spec) {
-    return (VolumeTarget) Targets.of(null, spec.getVolume());
-  }
+    static VolumeTarget target(InstanceRestoreSpec spec) {
+        return (VolumeTarget) Targets.of(null, spec.getVolume());
+    }
 
-  // ------------------------------------------------------------------ snapshot
+    // ------------------------------------------------------------------ snapshot
 
-  void restoreSnapshot(InstanceRestore r, LxdClient client, Consumer<String> markRunning) {
-    InstanceRestoreSpec spec = r.getSpec();
-    VolumeTarget vol = target(spec);
-    String snapshot;
-    if (spec.getSource().getSnapshot() != null) {
-      snapshot = spec.getSource().getSnapshot().getName();
-    } else {
-      String ref = spec.getSource().getSnapshotRef().getName();
-      InstanceSnapshot is = kube.resources(InstanceSnapshot.class).inNamespace(r.getMetadata().getNamespace())
-          .withName(ref).get();
-      if (is == null) {
-        throw Failure.permanent(Reasons.SOURCE_NOT_FOUND, "InstanceSnapshot " + ref + " does not exist in namespace "
-            + r.getMetadata().getNamespace());
-      }
-      if (is.getStatus() == null || is.getStatus().getSnapshotName() == null
-          || !Boolean.TRUE.equals(is.getStatus().getReadyToUse())) {
-        throw Failure.retryable(Reasons.SOURCE_NOT_FOUND, "InstanceSnapshot " + ref + " is not ready yet");
-      }
-      if (!Objects.equals(spec.getVolume(), is.getSpec().getVolume())) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is a snapshot of "
-            + (is.getSpec().getVolume() != null ? "volume " + is.getSpec().getVolume() : "instance " + is.getSpec().getInstance())
-            + ", not of volume " + vol + "; a snapshot restores its own volume (use an export to restore elsewhere)");
-      }
-      String snapRemote = is.getSpec().getRemoteRef() == null ? null : is.getSpec().getRemoteRef().getName();
-      if (!spec.getRemoteRef().getName().equals(snapRemote)) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is on remote " + snapRemote + ", not on "
-            + spec.getRemoteRef().getName() + "; set spec.remoteRef to the snapshot's remote");
-      }
-      String snapProject = remotes.connect(r.getMetadata().getNamespace(), snapRemote, is.getSpec().getProject())
-          .client().project();
-      if (!snapProject.equals(client.project())) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceSnapshot " + ref + " is in project " + snapProject
-            + ", not in " + client.project() + "; set spec.project to the snapshot's project");
-      }
-      snapshot = is.getStatus().getSnapshotName();
-    }
-    TargetChecks.requireExists(client, vol, spec.getRemoteRef().getName());
-    if (!client.snapshotExists(vol, snapshot)) {
-      throw Failure.permanent(Reasons.SOURCE_NOT_FOUND, "snapshot " + snapshot + " of volume " + vol
-          + " does not exist on the server");
-    }
-    markRunning.accept(null);
-    client.waitFor(client.restoreVolumeSnapshot(vol, snapshot), timeout);
-  }
-
-  // ------------------------------------------------------------------ import
-
-  /**
-   * Refuses an object that is the export of an instance: its manifest (or the InstanceExport
-   * named) says what it holds. Objects without a manifest are left to LXD to judge.
-   */
-  void requireVolumeExport(InstanceRestore r, InstanceRestoreReconciler.ObjectSource src) {
-    RestoreSource s = r.getSpec().getSource();
-    if (s.getExportRef() != null) {
-      InstanceExport ex = kube.resources(InstanceExport.class).inNamespace(r.getMetadata().getNamespace())
-          .withName(s.getExportRef().getName()).get();
-      if (ex != null && ex.getSpec() != null && ex.getSpec().getVolume() == null) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "InstanceExport " + s.getExportRef().getName()
-            + " exported instance " + ex.getSpec().getInstance() + ", not a volume; restore it with spec.instance");
-      }
-      return;
-    }
-    try {
-      BackupManifest m = BackupManifest.fromJson(src.store().getSmall(ObjectKeys.manifestKey(src.key())));
-      if (!m.exportsVolume()) {
-        throw Failure.permanent(Reasons.INVALID_SPEC, "object " + src.key() + " is the export of instance " + m.instance()
-            + ", not of a volume; restore it with spec.instance");
-      }
-    } catch (StoreException e) {
-      if (e.reason() != StoreException.Reason.OBJECT_NOT_FOUND) {
-        throw e;
-      }
-    } catch (IllegalArgumentException e) {
-      // unreadable manifest: LXD judges the tarball itself
-    }
-  }
-
-  /** Imports the object as {@code volume.name} in {@code volume.pool}; see the class comment. */
-  void importObject(InstanceRestore r, LxdClient client, InstanceRestoreReconciler.ObjectSource src, String restoreId,
-      Consumer<String> markRunning) throws IOException {
-    InstanceRestoreSpec spec = r.getSpec();
-    VolumeTarget vol = target(spec);
-    String staging = InstanceRestoreReconciler.stagingName(restoreId);
-    if (!client.storagePoolExists(vol.pool())) {
-      throw Failure.permanent(Reasons.NOT_FOUND, "storage pool " + vol.pool() + " does not exist on remote "
-          + spec.getRemoteRef().getName() + "; set spec.volume.pool to an existing pool");
-    }
-    awaitOperationsOn(client, LxdTarget.volume(vol.pool(), staging));
-    StorageVolume t = find(client, vol.pool(), vol.name());
-    if (t != null && isOurs(t, staging)) {
-      return; // renamed into place before a restart
-    }
-    if (t != null) {
-      throw Failure.permanent(Reasons.ALREADY_EXISTS, "volume " + vol + " already exists; delete it first, or restore under "
-          + "another spec.volume.name (a volume is never replaced by a restore)");
-    }
-    StorageVolume s = find(client, vol.pool(), staging);
-    if (s != null && !isOurs(s, staging)) {
-      // an import that never finished (or whose checksum was never confirmed): start again
-      client.waitFor(client.deleteVolume(vol.pool(), staging), timeout);
-      s = null;
-    }
-    if (s == null) {
-      r.getStatus().setObjectKey(src.key());
-      r.getStatus().setSha256(src.sha256());
-      markRunning.accept(staging);
-      transfer(client, src, vol.pool(), staging);
-    }
-    client.waitFor(client.renameVolume(vol.pool(), staging, vol.name()), timeout);
-    LOG.info("restored volume {} from {}", vol, src.key());
-  }
-
-  private void transfer(LxdClient client, InstanceRestoreReconciler.ObjectSource src, String pool, String staging)
-      throws IOException {
-    InstanceExportReconciler.CancellableStream in = null;
-    try (InputStream raw = src.sha256() == null ? src.store().download(src.key())
-        : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
-      in = new InstanceExportReconciler.CancellableStream(raw);
-      active.add(in);
-      if (closing.getAsBoolean()) {
-        in.cancel();
-      }
-      client.waitFor(client.importVolumeBackup(in, -1, pool, staging), timeout);
-      client.updateVolumeConfig(pool, staging, Map.of(OWNER_KEY, staging), null);
-    } catch (RuntimeException | IOException e) {
-      if (!closing.getAsBoolean()) {
-        // nothing half-imported stays behind; the staging name is this restore's alone
-        try {
-          if (find(client, pool, staging) != null) {
-            client.waitFor(client.deleteVolume(pool, staging), timeout);
-          }
-        } catch (RuntimeException cleanup) {
-          e.addSuppressed(cleanup);
+    void restoreSnapshot(InstanceRestore r, LxdClient client, Consumer<String> markRunning) {
+        InstanceRestoreSpec spec = r.getSpec();
+        VolumeTarget vol = target(spec);
+        String snapshot;
+        if (spec.getSource().getSnapshot() != null) {
+            snapshot = spec.getSource().getSnapshot().getName();
+        } else {
+            String ref = spec.getSource().getSnapshotRef().getName();
+            InstanceSnapshot is = kube.resources(InstanceSnapshot.class)
+                    .inNamespace(r.getMetadata().getNamespace())
+                    .withName(ref)
+                    .get();
+            if (is == null) {
+                throw Failure.permanent(
+                        Reasons.SOURCE_NOT_FOUND,
+                        "InstanceSnapshot " + ref + " does not exist in namespace "
+                                + r.getMetadata().getNamespace());
+            }
+            if (is.getStatus() == null
+                    || is.getStatus().getSnapshotName() == null
+                    || !Boolean.TRUE.equals(is.getStatus().getReadyToUse())) {
+                throw Failure.retryable(Reasons.SOURCE_NOT_FOUND, "InstanceSnapshot " + ref + " is not ready yet");
+            }
+            if (!Objects.equals(spec.getVolume(), is.getSpec().getVolume())) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "InstanceSnapshot " + ref + " is a snapshot of "
+                                + (is.getSpec().getVolume() != null
+                                        ? "volume " + is.getSpec().getVolume()
+                                        : "instance " + is.getSpec().getInstance())
+                                + ", not of volume " + vol
+                                + "; a snapshot restores its own volume (use an export to restore elsewhere)");
+            }
+            String snapRemote = is.getSpec().getRemoteRef() == null
+                    ? null
+                    : is.getSpec().getRemoteRef().getName();
+            if (!spec.getRemoteRef().getName().equals(snapRemote)) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "InstanceSnapshot " + ref + " is on remote " + snapRemote + ", not on "
+                                + spec.getRemoteRef().getName() + "; set spec.remoteRef to the snapshot's remote");
+            }
+            String snapProject = remotes.connect(
+                            r.getMetadata().getNamespace(),
+                            snapRemote,
+                            is.getSpec().getProject())
+                    .client()
+                    .project();
+            if (!snapProject.equals(client.project())) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "InstanceSnapshot " + ref + " is in project " + snapProject + ", not in " + client.project()
+                                + "; set spec.project to the snapshot's project");
+            }
+            snapshot = is.getStatus().getSnapshotName();
         }
-      }
-      throw e;
-    } finally {
-      if (in != null) {
-        active.remove(in);
-      }
+        TargetChecks.requireExists(client, vol, spec.getRemoteRef().getName());
+        if (!client.snapshotExists(vol, snapshot)) {
+            throw Failure.permanent(
+                    Reasons.SOURCE_NOT_FOUND,
+                    "snapshot " + snapshot + " of volume " + vol + " does not exist on the server");
+        }
+        markRunning.accept(null);
+        client.waitFor(client.restoreVolumeSnapshot(vol, snapshot), timeout);
     }
-  }
 
-  private void awaitOperationsOn(LxdClient client, LxdTarget target) {
-    for (Operation op : client.runningOperationsOn(target)) {
-      try {
-        client.waitFor(op, timeout);
-      } catch (LxdException e) {
-        // ended without a volume, or forgotten: what exists tells
-      }
+    // ------------------------------------------------------------------ import
+
+    /**
+     * Refuses an object that is the export of an instance: its manifest (or the InstanceExport
+     * named) says what it holds. Objects without a manifest are left to LXD to judge.
+     */
+    void requireVolumeExport(InstanceRestore r, InstanceRestoreReconciler.ObjectSource src) {
+        RestoreSource s = r.getSpec().getSource();
+        if (s.getExportRef() != null) {
+            InstanceExport ex = kube.resources(InstanceExport.class)
+                    .inNamespace(r.getMetadata().getNamespace())
+                    .withName(s.getExportRef().getName())
+                    .get();
+            if (ex != null && ex.getSpec() != null && ex.getSpec().getVolume() == null) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "InstanceExport " + s.getExportRef().getName() + " exported instance "
+                                + ex.getSpec().getInstance() + ", not a volume; restore it with spec.instance");
+            }
+            return;
+        }
+        try {
+            BackupManifest m = BackupManifest.fromJson(src.store().getSmall(ObjectKeys.manifestKey(src.key())));
+            if (!m.exportsVolume()) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "object " + src.key() + " is the export of instance " + m.instance()
+                                + ", not of a volume; restore it with spec.instance");
+            }
+        } catch (StoreException e) {
+            if (e.reason() != StoreException.Reason.OBJECT_NOT_FOUND) {
+                throw e;
+            }
+        } catch (IllegalArgumentException e) {
+            // unreadable manifest: LXD judges the tarball itself
+        }
     }
-  }
 
-  static boolean isOurs(StorageVolume v, String staging) {
-    return staging.equals(v.config().get(OWNER_KEY));
-  }
-
-  private static StorageVolume find(LxdClient client, String pool, String name) {
-    try {
-      return client.getVolume(pool, name);
-    } catch (LxdException.NotFound e) {
-      return null;
+    /** Imports the object as {@code volume.name} in {@code volume.pool}; see the class comment. */
+    void importObject(
+            InstanceRestore r,
+            LxdClient client,
+            InstanceRestoreReconciler.ObjectSource src,
+            String restoreId,
+            Consumer<String> markRunning)
+            throws IOException {
+        InstanceRestoreSpec spec = r.getSpec();
+        VolumeTarget vol = target(spec);
+        String staging = InstanceRestoreReconciler.stagingName(restoreId);
+        if (!client.storagePoolExists(vol.pool())) {
+            throw Failure.permanent(
+                    Reasons.NOT_FOUND,
+                    "storage pool " + vol.pool() + " does not exist on remote "
+                            + spec.getRemoteRef().getName() + "; set spec.volume.pool to an existing pool");
+        }
+        awaitOperationsOn(client, LxdTarget.volume(vol.pool(), staging));
+        StorageVolume t = find(client, vol.pool(), vol.name());
+        if (t != null && isOurs(t, staging)) {
+            return; // renamed into place before a restart
+        }
+        if (t != null) {
+            throw Failure.permanent(
+                    Reasons.ALREADY_EXISTS,
+                    "volume " + vol + " already exists; delete it first, or restore under "
+                            + "another spec.volume.name (a volume is never replaced by a restore)");
+        }
+        StorageVolume s = find(client, vol.pool(), staging);
+        if (s != null && !isOurs(s, staging)) {
+            // an import that never finished (or whose checksum was never confirmed): start again
+            client.waitFor(client.deleteVolume(vol.pool(), staging), timeout);
+            s = null;
+        }
+        if (s == null) {
+            r.getStatus().setObjectKey(src.key());
+            r.getStatus().setSha256(src.sha256());
+            markRunning.accept(staging);
+            transfer(client, src, vol.pool(), staging);
+        }
+        client.waitFor(client.renameVolume(vol.pool(), staging, vol.name()), timeout);
+        LOG.info("restored volume {} from {}", vol, src.key());
     }
-  }
+
+    private void transfer(LxdClient client, InstanceRestoreReconciler.ObjectSource src, String pool, String staging)
+            throws IOException {
+        InstanceExportReconciler.CancellableStream in = null;
+        try (InputStream raw = src.sha256() == null
+                ? src.store().download(src.key())
+                : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
+            in = new InstanceExportReconciler.CancellableStream(raw);
+            active.add(in);
+            if (closing.getAsBoolean()) {
+                in.cancel();
+            }
+            client.waitFor(client.importVolumeBackup(in, -1, pool, staging), timeout);
+            client.updateVolumeConfig(pool, staging, Map.of(OWNER_KEY, staging), null);
+        } catch (RuntimeException | IOException e) {
+            if (!closing.getAsBoolean()) {
+                // nothing half-imported stays behind; the staging name is this restore's alone
+                try {
+                    if (find(client, pool, staging) != null) {
+                        client.waitFor(client.deleteVolume(pool, staging), timeout);
+                    }
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+            }
+            throw e;
+        } finally {
+            if (in != null) {
+                active.remove(in);
+            }
+        }
+    }
+
+    private void awaitOperationsOn(LxdClient client, LxdTarget target) {
+        for (Operation op : client.runningOperationsOn(target)) {
+            try {
+                client.waitFor(op, timeout);
+            } catch (LxdException e) {
+                // ended without a volume, or forgotten: what exists tells
+            }
+        }
+    }
+
+    static boolean isOurs(StorageVolume v, String staging) {
+        return staging.equals(v.config().get(OWNER_KEY));
+    }
+
+    private static StorageVolume find(LxdClient client, String pool, String name) {
+        try {
+            return client.getVolume(pool, name);
+        } catch (LxdException.NotFound e) {
+            return null;
+        }
+    }
 }

@@ -10,11 +10,11 @@ import java.time.Instant;
  */
 public record LxdEvent(String type, Instant timestamp, String location, String project, JsonNode metadata) {
 
-  public String action() {
-    return metadata == null ? null : metadata.path("action").asText(null);
-  }
+    public String action() {
+        return metadata == null ? null : metadata.path("action").asText(null);
+    }
 
-  public String source() {
-    return metadata == null ? null : metadata.path("source").asText(null);
-  }
+    public String source() {
+        return metadata == null ? null : metadata.path("source").asText(null);
+    }
 }

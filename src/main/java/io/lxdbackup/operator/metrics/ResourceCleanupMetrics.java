@@ -18,67 +18,69 @@ import java.util.Map;
  * finalizer alike.
  */
 public final class ResourceCleanupMetrics implements Metrics {
-  /** Key of the resource's GroupVersionKind in the metadata the SDK passes (its Constants). */
-  static final String GVK_KEY = "josdk.resource.gvk";
+    /** Key of the resource's GroupVersionKind in the metadata the SDK passes (its Constants). */
+    static final String GVK_KEY = "josdk.resource.gvk";
 
-  private final Metrics delegate;
-  private final OperatorMetrics metrics;
+    private final Metrics delegate;
+    private final OperatorMetrics metrics;
 
-  public ResourceCleanupMetrics(Metrics delegate, OperatorMetrics metrics) {
-    this.delegate = delegate;
-    this.metrics = metrics;
-  }
-
-  @Override
-  public void cleanupDoneFor(ResourceID id, Map<String, Object> metadata) {
-    delegate.cleanupDoneFor(id, metadata);
-    if (metadata != null && metadata.get(GVK_KEY) instanceof GroupVersionKind gvk && id.getNamespace().isPresent()) {
-      metrics.forget(gvk.getKind(), id.getNamespace().get(), id.getName());
+    public ResourceCleanupMetrics(Metrics delegate, OperatorMetrics metrics) {
+        this.delegate = delegate;
+        this.metrics = metrics;
     }
-  }
 
-  @Override
-  public void controllerRegistered(Controller<? extends HasMetadata> controller) {
-    delegate.controllerRegistered(controller);
-  }
+    @Override
+    public void cleanupDoneFor(ResourceID id, Map<String, Object> metadata) {
+        delegate.cleanupDoneFor(id, metadata);
+        if (metadata != null
+                && metadata.get(GVK_KEY) instanceof GroupVersionKind gvk
+                && id.getNamespace().isPresent()) {
+            metrics.forget(gvk.getKind(), id.getNamespace().get(), id.getName());
+        }
+    }
 
-  @Override
-  public void receivedEvent(Event event, Map<String, Object> metadata) {
-    delegate.receivedEvent(event, metadata);
-  }
+    @Override
+    public void controllerRegistered(Controller<? extends HasMetadata> controller) {
+        delegate.controllerRegistered(controller);
+    }
 
-  @Override
-  public void reconcileCustomResource(HasMetadata resource, RetryInfo retryInfo, Map<String, Object> metadata) {
-    delegate.reconcileCustomResource(resource, retryInfo, metadata);
-  }
+    @Override
+    public void receivedEvent(Event event, Map<String, Object> metadata) {
+        delegate.receivedEvent(event, metadata);
+    }
 
-  @Override
-  public void failedReconciliation(HasMetadata resource, Exception exception, Map<String, Object> metadata) {
-    delegate.failedReconciliation(resource, exception, metadata);
-  }
+    @Override
+    public void reconcileCustomResource(HasMetadata resource, RetryInfo retryInfo, Map<String, Object> metadata) {
+        delegate.reconcileCustomResource(resource, retryInfo, metadata);
+    }
 
-  @Override
-  public void reconciliationExecutionStarted(HasMetadata resource, Map<String, Object> metadata) {
-    delegate.reconciliationExecutionStarted(resource, metadata);
-  }
+    @Override
+    public void failedReconciliation(HasMetadata resource, Exception exception, Map<String, Object> metadata) {
+        delegate.failedReconciliation(resource, exception, metadata);
+    }
 
-  @Override
-  public void reconciliationExecutionFinished(HasMetadata resource, Map<String, Object> metadata) {
-    delegate.reconciliationExecutionFinished(resource, metadata);
-  }
+    @Override
+    public void reconciliationExecutionStarted(HasMetadata resource, Map<String, Object> metadata) {
+        delegate.reconciliationExecutionStarted(resource, metadata);
+    }
 
-  @Override
-  public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
-    delegate.finishedReconciliation(resource, metadata);
-  }
+    @Override
+    public void reconciliationExecutionFinished(HasMetadata resource, Map<String, Object> metadata) {
+        delegate.reconciliationExecutionFinished(resource, metadata);
+    }
 
-  @Override
-  public <T> T timeControllerExecution(ControllerExecution<T> execution) throws Exception {
-    return delegate.timeControllerExecution(execution);
-  }
+    @Override
+    public void finishedReconciliation(HasMetadata resource, Map<String, Object> metadata) {
+        delegate.finishedReconciliation(resource, metadata);
+    }
 
-  @Override
-  public <T extends Map<?, ?>> T monitorSizeOf(T map, String name) {
-    return delegate.monitorSizeOf(map, name);
-  }
+    @Override
+    public <T> T timeControllerExecution(ControllerExecution<T> execution) throws Exception {
+        return delegate.timeControllerExecution(execution);
+    }
+
+    @Override
+    public <T extends Map<?, ?>> T monitorSizeOf(T map, String name) {
+        return delegate.monitorSizeOf(map, name);
+    }
 }

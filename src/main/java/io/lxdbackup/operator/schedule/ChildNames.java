@@ -35,64 +35,62 @@ import java.util.Objects;
  */
 public final class ChildNames {
 
-  public static final int MAX_LENGTH = 63;
+    public static final int MAX_LENGTH = 63;
 
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("uuuuMMddHHmm");
-  private static final int HASH_LENGTH = 8;
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("uuuuMMddHHmm");
+    private static final int HASH_LENGTH = 8;
 
-  private ChildNames() {}
+    private ChildNames() {}
 
-  public static String childName(String parent, String instance, ZonedDateTime scheduledTime) {
-    Objects.requireNonNull(parent, "parent");
-    Objects.requireNonNull(instance, "instance");
-    Objects.requireNonNull(scheduledTime, "scheduledTime");
-    String cleanParent = sanitize(parent);
-    String cleanInstance = sanitize(instance);
-    if (cleanParent.isEmpty() || cleanInstance.isEmpty()) {
-      throw new IllegalArgumentException(
-          "cannot build a child name from parent \"" + parent + "\" and instance \"" + instance
-              + "\": each needs at least one letter or digit");
+    public static String childName(String parent, String instance, ZonedDateTime scheduledTime) {
+        Objects.requireNonNull(parent, "parent");
+        Objects.requireNonNull(instance, "instance");
+        Objects.requireNonNull(scheduledTime, "scheduledTime");
+        String cleanParent = sanitize(parent);
+        String cleanInstance = sanitize(instance);
+        if (cleanParent.isEmpty() || cleanInstance.isEmpty()) {
+            throw new IllegalArgumentException("cannot build a child name from parent \"" + parent
+                    + "\" and instance \"" + instance + "\": each needs at least one letter or digit");
+        }
+        String stamp = STAMP.format(scheduledTime);
+        String plain = cleanParent + "-" + cleanInstance + "-" + stamp;
+        boolean repeatedWallClock = !scheduledTime.withEarlierOffsetAtOverlap().equals(scheduledTime);
+        if (plain.length() <= MAX_LENGTH
+                && cleanParent.equals(parent)
+                && cleanInstance.equals(instance)
+                && !repeatedWallClock) {
+            return plain;
+        }
+
+        String hash = hash(parent + "\n" + instance + "\n" + scheduledTime.toOffsetDateTime());
+        int budget = MAX_LENGTH - stamp.length() - HASH_LENGTH - 3; // three '-' separators
+        // Share the room fairly, but let a short part hand its unused share to the other one.
+        int parentRoom = Math.max(budget / 2, budget - cleanInstance.length());
+        String shortParent = shorten(cleanParent, parentRoom);
+        String shortInstance = shorten(cleanInstance, budget - shortParent.length());
+        return shortParent + "-" + shortInstance + "-" + hash + "-" + stamp;
     }
-    String stamp = STAMP.format(scheduledTime);
-    String plain = cleanParent + "-" + cleanInstance + "-" + stamp;
-    boolean repeatedWallClock = !scheduledTime.withEarlierOffsetAtOverlap().equals(scheduledTime);
-    if (plain.length() <= MAX_LENGTH
-        && cleanParent.equals(parent)
-        && cleanInstance.equals(instance)
-        && !repeatedWallClock) {
-      return plain;
+
+    /** Lower case, anything but [a-z0-9] becomes '-', no '-' at either end. */
+    static String sanitize(String part) {
+        String lower = part.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "-");
+        return trimDashes(lower);
     }
 
-    String hash = hash(parent + "\n" + instance + "\n" + scheduledTime.toOffsetDateTime());
-    int budget = MAX_LENGTH - stamp.length() - HASH_LENGTH - 3; // three '-' separators
-    // Share the room fairly, but let a short part hand its unused share to the other one.
-    int parentRoom = Math.max(budget / 2, budget - cleanInstance.length());
-    String shortParent = shorten(cleanParent, parentRoom);
-    String shortInstance = shorten(cleanInstance, budget - shortParent.length());
-    return shortParent + "-" + shortInstance + "-" + hash + "-" + stamp;
-  }
-
-  /** Lower case, anything but [a-z0-9] becomes '-', no '-' at either end. */
-  static String sanitize(String part) {
-    String lower = part.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "-");
-    return trimDashes(lower);
-  }
-
-  private static String shorten(String part, int room) {
-    return part.length() <= room ? part : trimDashes(part.substring(0, room));
-  }
-
-  private static String trimDashes(String s) {
-    return s.replaceAll("^-+|-+$", "");
-  }
-
-  private static String hash(String input) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest).substring(0, HASH_LENGTH);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    private static String shorten(String part, int room) {
+        return part.length() <= room ? part : trimDashes(part.substring(0, room));
     }
-  }
+
+    private static String trimDashes(String s) {
+        return s.replaceAll("^-+|-+$", "");
+    }
+
+    private static String hash(String input) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).substring(0, HASH_LENGTH);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
 }

@@ -56,303 +56,294 @@ import java.util.Optional;
  */
 public final class CronSchedule {
 
-  private static final CronParser PARSER =
-      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
-  /** Any fixed point works: every satisfiable expression fires within 8 years of it. */
-  private static final ZonedDateTime PROBE = ZonedDateTime.of(2000, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+    private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+    /** Any fixed point works: every satisfiable expression fires within 8 years of it. */
+    private static final ZonedDateTime PROBE = ZonedDateTime.of(2000, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
 
-  /** Parsed schedules by expression and time zone (invalid ones are not kept). */
-  private static final java.util.Map<String, CronSchedule> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
-  private static final int PARSED_MAX = 4096;
+    /** Parsed schedules by expression and time zone (invalid ones are not kept). */
+    private static final java.util.Map<String, CronSchedule> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private final String expression;
-  private final ZoneId zone;
-  private final ZoneRules rules;
-  private final boolean wildcard;
-  /** Matches wall-clock times; fed local times disguised as UTC so cron-utils never sees DST. */
-  private final ExecutionTime wallClock;
+    private static final int PARSED_MAX = 4096;
 
-  private CronSchedule(String expression, ZoneId zone, boolean wildcard, ExecutionTime wallClock) {
-    this.expression = expression;
-    this.zone = zone;
-    this.rules = zone.getRules();
-    this.wildcard = wildcard;
-    this.wallClock = wallClock;
-  }
+    private final String expression;
+    private final ZoneId zone;
+    private final ZoneRules rules;
+    private final boolean wildcard;
+    /** Matches wall-clock times; fed local times disguised as UTC so cron-utils never sees DST. */
+    private final ExecutionTime wallClock;
 
-  /**
-   * Parses a schedule.
-   *
-   * @param expression 5-field cron expression or alias
-   * @param timeZone IANA time zone name such as {@code Europe/Berlin}; null or blank means UTC
-   * @throws InvalidScheduleException with a message for the user when either is not usable
-   */
-  public static CronSchedule parse(String expression, String timeZone) {
-    // Every reconcile of every schedule parses its expression (a thousand schedules firing at
-    // once spent a sixth of their CPU here): schedules are immutable, so parsed ones are kept.
-    String key = expression + "\u0000" + timeZone;
-    CronSchedule cached = PARSED.get(key);
-    if (cached != null) {
-      return cached;
+    private CronSchedule(String expression, ZoneId zone, boolean wildcard, ExecutionTime wallClock) {
+        this.expression = expression;
+        this.zone = zone;
+        this.rules = zone.getRules();
+        this.wildcard = wildcard;
+        this.wallClock = wallClock;
     }
-    CronSchedule parsed = parseUncached(expression, timeZone);
-    if (PARSED.size() >= PARSED_MAX) {
-      PARSED.clear();
-    }
-    PARSED.put(key, parsed);
-    return parsed;
-  }
 
-  private static CronSchedule parseUncached(String expression, String timeZone) {
-    ZoneId zone = parseTimeZone(timeZone);
-    CronSyntax.Normalized normalized = CronSyntax.normalize(expression);
-    String shown = expression.strip();
-    ExecutionTime executionTime;
-    try {
-      executionTime = ExecutionTime.forCron(PARSER.parse(normalized.fiveFields()));
-    } catch (IllegalArgumentException e) {
-      // CronSyntax catches everything we know of; keep cron-utils' words for anything else.
-      String detail = e.getMessage() == null ? "not understood" : e.getMessage();
-      throw new InvalidScheduleException(
-          "invalid cron expression \"" + shown + "\": "
-              + detail.replace("Failed to parse cron expression. ", ""),
-          e);
-    }
-    if (executionTime.nextExecution(PROBE).isEmpty()) {
-      throw CronSyntax.invalid(
-          shown, "it never fires (no month has that day-of-month); check the day and month fields");
-    }
-    return new CronSchedule(shown, zone, normalized.wildcard(), executionTime);
-  }
-
-  /** Throws the same {@link InvalidScheduleException} as {@link #parse} would; for admission. */
-  public static void validate(String expression, String timeZone) {
-    parse(expression, timeZone);
-  }
-
-  /**
-   * Resolves a time zone name as Kubernetes CronJob's {@code timeZone} does: IANA names only (no
-   * offsets like {@code +02:00}), case-sensitive.
-   *
-   * @param timeZone null or blank means UTC
-   */
-  public static ZoneId parseTimeZone(String timeZone) {
-    if (timeZone == null || timeZone.isBlank()) {
-      return ZoneOffset.UTC;
-    }
-    String name = timeZone.strip();
-    if (ZoneId.getAvailableZoneIds().contains(name)) {
-      return ZoneId.of(name);
-    }
-    String sameButCase =
-        ZoneId.getAvailableZoneIds().stream()
-            .filter(id -> id.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT)))
-            .findFirst()
-            .orElse(null);
-    throw new InvalidScheduleException(
-        "unknown time zone \"" + timeZone + "\"; "
-            + (sameButCase != null
-                ? "names are case-sensitive, did you mean " + sameButCase + "?"
-                : "use an IANA name such as Europe/Berlin"));
-  }
-
-  /** The expression as written (trimmed), aliases not expanded. */
-  public String expression() {
-    return expression;
-  }
-
-  public ZoneId zone() {
-    return zone;
-  }
-
-  /** The first firing strictly after {@code after}, in this schedule's zone. */
-  public Optional<ZonedDateTime> next(ZonedDateTime after) {
-    return next(after.toInstant());
-  }
-
-  /** The first firing strictly after {@code after}, in this schedule's zone. */
-  public Optional<ZonedDateTime> next(Instant after) {
-    Objects.requireNonNull(after, "after");
-    // Walk the spans of constant UTC offset: inside one span wall clock and instants move together,
-    // so cron-utils' wall-clock answer converts directly; the DST rule only acts at span edges.
-    Instant bound = after;
-    while (true) {
-      Instant probe = bound.plusNanos(1);
-      ZoneOffset offset = rules.getOffset(probe);
-      ZoneOffsetTransition spanStart = rules.previousTransition(probe.plusNanos(1));
-      ZoneOffsetTransition spanEnd = rules.nextTransition(probe);
-      Instant end = spanEnd == null ? null : spanEnd.getInstant();
-
-      Instant regular = null;
-      LocalDateTime from = LocalDateTime.ofInstant(bound, offset).truncatedTo(ChronoUnit.SECONDS);
-      LocalDateTime local;
-      boolean exhausted = false;
-      while (true) {
-        Optional<LocalDateTime> match = wallClockAfter(from);
-        if (match.isEmpty()) {
-          exhausted = true;
-          break;
+    /**
+     * Parses a schedule.
+     *
+     * @param expression 5-field cron expression or alias
+     * @param timeZone IANA time zone name such as {@code Europe/Berlin}; null or blank means UTC
+     * @throws InvalidScheduleException with a message for the user when either is not usable
+     */
+    public static CronSchedule parse(String expression, String timeZone) {
+        // Every reconcile of every schedule parses its expression (a thousand schedules firing at
+        // once spent a sixth of their CPU here): schedules are immutable, so parsed ones are kept.
+        String key = expression + "\u0000" + timeZone;
+        CronSchedule cached = PARSED.get(key);
+        if (cached != null) {
+            return cached;
         }
-        local = match.get();
-        Instant instant = local.toInstant(offset);
-        if (end != null && !instant.isBefore(end)) {
-          break;
+        CronSchedule parsed = parseUncached(expression, timeZone);
+        if (PARSED.size() >= PARSED_MAX) {
+            PARSED.clear();
         }
-        if (!wildcard && isSecondOccurrence(local, offset)) {
-          from = local;
-          continue;
+        PARSED.put(key, parsed);
+        return parsed;
+    }
+
+    private static CronSchedule parseUncached(String expression, String timeZone) {
+        ZoneId zone = parseTimeZone(timeZone);
+        CronSyntax.Normalized normalized = CronSyntax.normalize(expression);
+        String shown = expression.strip();
+        ExecutionTime executionTime;
+        try {
+            executionTime = ExecutionTime.forCron(PARSER.parse(normalized.fiveFields()));
+        } catch (IllegalArgumentException e) {
+            // CronSyntax catches everything we know of; keep cron-utils' words for anything else.
+            String detail = e.getMessage() == null ? "not understood" : e.getMessage();
+            throw new InvalidScheduleException(
+                    "invalid cron expression \"" + shown + "\": "
+                            + detail.replace("Failed to parse cron expression. ", ""),
+                    e);
         }
-        if (instant.isAfter(after)) {
-          regular = instant;
-          break;
+        if (executionTime.nextExecution(PROBE).isEmpty()) {
+            throw CronSyntax.invalid(
+                    shown, "it never fires (no month has that day-of-month); check the day and month fields");
         }
-        from = local;
-      }
-
-      Instant shifted = firstShiftedAfter(spanStart, after);
-      Instant best = earliest(regular, shifted);
-      if (best != null) {
-        return Optional.of(best.atZone(zone));
-      }
-      if (end == null || exhausted) {
-        return Optional.empty();
-      }
-      bound = end.minusNanos(1);
+        return new CronSchedule(shown, zone, normalized.wildcard(), executionTime);
     }
-  }
 
-  /** The last firing at or before {@code t}, in this schedule's zone. */
-  public Optional<ZonedDateTime> lastFireAtOrBefore(Instant t) {
-    Objects.requireNonNull(t, "t");
-    Instant bound = t;
-    while (true) {
-      ZoneOffset offset = rules.getOffset(bound);
-      ZoneOffsetTransition spanStart = rules.previousTransition(bound.plusNanos(1));
-      Instant start = spanStart == null ? null : spanStart.getInstant();
+    /** Throws the same {@link InvalidScheduleException} as {@link #parse} would; for admission. */
+    public static void validate(String expression, String timeZone) {
+        parse(expression, timeZone);
+    }
 
-      Instant regular = null;
-      LocalDateTime before =
-          LocalDateTime.ofInstant(bound, offset).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-      boolean exhausted = false;
-      while (true) {
-        Optional<LocalDateTime> match = wallClockBefore(before);
-        if (match.isEmpty()) {
-          exhausted = true;
-          break;
+    /**
+     * Resolves a time zone name as Kubernetes CronJob's {@code timeZone} does: IANA names only (no
+     * offsets like {@code +02:00}), case-sensitive.
+     *
+     * @param timeZone null or blank means UTC
+     */
+    public static ZoneId parseTimeZone(String timeZone) {
+        if (timeZone == null || timeZone.isBlank()) {
+            return ZoneOffset.UTC;
         }
-        LocalDateTime local = match.get();
-        Instant instant = local.toInstant(offset);
-        if (start != null && instant.isBefore(start)) {
-          break;
+        String name = timeZone.strip();
+        if (ZoneId.getAvailableZoneIds().contains(name)) {
+            return ZoneId.of(name);
         }
-        if (!wildcard && isSecondOccurrence(local, offset)) {
-          before = local;
-          continue;
+        String sameButCase = ZoneId.getAvailableZoneIds().stream()
+                .filter(id -> id.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT)))
+                .findFirst()
+                .orElse(null);
+        throw new InvalidScheduleException("unknown time zone \"" + timeZone + "\"; "
+                + (sameButCase != null
+                        ? "names are case-sensitive, did you mean " + sameButCase + "?"
+                        : "use an IANA name such as Europe/Berlin"));
+    }
+
+    /** The expression as written (trimmed), aliases not expanded. */
+    public String expression() {
+        return expression;
+    }
+
+    public ZoneId zone() {
+        return zone;
+    }
+
+    /** The first firing strictly after {@code after}, in this schedule's zone. */
+    public Optional<ZonedDateTime> next(ZonedDateTime after) {
+        return next(after.toInstant());
+    }
+
+    /** The first firing strictly after {@code after}, in this schedule's zone. */
+    public Optional<ZonedDateTime> next(Instant after) {
+        Objects.requireNonNull(after, "after");
+        // Walk the spans of constant UTC offset: inside one span wall clock and instants move together,
+        // so cron-utils' wall-clock answer converts directly; the DST rule only acts at span edges.
+        Instant bound = after;
+        while (true) {
+            Instant probe = bound.plusNanos(1);
+            ZoneOffset offset = rules.getOffset(probe);
+            ZoneOffsetTransition spanStart = rules.previousTransition(probe.plusNanos(1));
+            ZoneOffsetTransition spanEnd = rules.nextTransition(probe);
+            Instant end = spanEnd == null ? null : spanEnd.getInstant();
+
+            Instant regular = null;
+            LocalDateTime from = LocalDateTime.ofInstant(bound, offset).truncatedTo(ChronoUnit.SECONDS);
+            LocalDateTime local;
+            boolean exhausted = false;
+            while (true) {
+                Optional<LocalDateTime> match = wallClockAfter(from);
+                if (match.isEmpty()) {
+                    exhausted = true;
+                    break;
+                }
+                local = match.get();
+                Instant instant = local.toInstant(offset);
+                if (end != null && !instant.isBefore(end)) {
+                    break;
+                }
+                if (!wildcard && isSecondOccurrence(local, offset)) {
+                    from = local;
+                    continue;
+                }
+                if (instant.isAfter(after)) {
+                    regular = instant;
+                    break;
+                }
+                from = local;
+            }
+
+            Instant shifted = firstShiftedAfter(spanStart, after);
+            Instant best = earliest(regular, shifted);
+            if (best != null) {
+                return Optional.of(best.atZone(zone));
+            }
+            if (end == null || exhausted) {
+                return Optional.empty();
+            }
+            bound = end.minusNanos(1);
         }
-        if (!instant.isAfter(t)) {
-          regular = instant;
-          break;
+    }
+
+    /** The last firing at or before {@code t}, in this schedule's zone. */
+    public Optional<ZonedDateTime> lastFireAtOrBefore(Instant t) {
+        Objects.requireNonNull(t, "t");
+        Instant bound = t;
+        while (true) {
+            ZoneOffset offset = rules.getOffset(bound);
+            ZoneOffsetTransition spanStart = rules.previousTransition(bound.plusNanos(1));
+            Instant start = spanStart == null ? null : spanStart.getInstant();
+
+            Instant regular = null;
+            LocalDateTime before = LocalDateTime.ofInstant(bound, offset)
+                    .truncatedTo(ChronoUnit.SECONDS)
+                    .plusSeconds(1);
+            boolean exhausted = false;
+            while (true) {
+                Optional<LocalDateTime> match = wallClockBefore(before);
+                if (match.isEmpty()) {
+                    exhausted = true;
+                    break;
+                }
+                LocalDateTime local = match.get();
+                Instant instant = local.toInstant(offset);
+                if (start != null && instant.isBefore(start)) {
+                    break;
+                }
+                if (!wildcard && isSecondOccurrence(local, offset)) {
+                    before = local;
+                    continue;
+                }
+                if (!instant.isAfter(t)) {
+                    regular = instant;
+                    break;
+                }
+                before = local;
+            }
+
+            Instant shifted = lastShiftedAtOrBefore(spanStart, t);
+            Instant best = latest(regular, shifted);
+            if (best != null) {
+                return Optional.of(best.atZone(zone));
+            }
+            if (start == null || exhausted) {
+                return Optional.empty();
+            }
+            bound = start.minusNanos(1);
         }
-        before = local;
-      }
-
-      Instant shifted = lastShiftedAtOrBefore(spanStart, t);
-      Instant best = latest(regular, shifted);
-      if (best != null) {
-        return Optional.of(best.atZone(zone));
-      }
-      if (start == null || exhausted) {
-        return Optional.empty();
-      }
-      bound = start.minusNanos(1);
     }
-  }
 
-  /**
-   * Fixed-time firings whose wall-clock time fell into the gap opened by {@code transition} run at
-   * that time read with the old offset, which is the time shifted forward by the gap length.
-   */
-  private Instant firstShiftedAfter(ZoneOffsetTransition transition, Instant after) {
-    if (wildcard || transition == null || !transition.isGap()) {
-      return null;
+    /**
+     * Fixed-time firings whose wall-clock time fell into the gap opened by {@code transition} run at
+     * that time read with the old offset, which is the time shifted forward by the gap length.
+     */
+    private Instant firstShiftedAfter(ZoneOffsetTransition transition, Instant after) {
+        if (wildcard || transition == null || !transition.isGap()) {
+            return null;
+        }
+        ZoneOffset old = transition.getOffsetBefore();
+        LocalDateTime from = LocalDateTime.ofInstant(after, old).truncatedTo(ChronoUnit.SECONDS);
+        if (from.isBefore(transition.getDateTimeBefore())) {
+            from = transition.getDateTimeBefore().minusSeconds(1);
+        }
+        return wallClockAfter(from)
+                .filter(local -> local.isBefore(transition.getDateTimeAfter()))
+                .map(local -> local.toInstant(old))
+                .filter(instant -> instant.isAfter(after))
+                .orElse(null);
     }
-    ZoneOffset old = transition.getOffsetBefore();
-    LocalDateTime from = LocalDateTime.ofInstant(after, old).truncatedTo(ChronoUnit.SECONDS);
-    if (from.isBefore(transition.getDateTimeBefore())) {
-      from = transition.getDateTimeBefore().minusSeconds(1);
+
+    private Instant lastShiftedAtOrBefore(ZoneOffsetTransition transition, Instant t) {
+        if (wildcard || transition == null || !transition.isGap()) {
+            return null;
+        }
+        ZoneOffset old = transition.getOffsetBefore();
+        LocalDateTime before =
+                LocalDateTime.ofInstant(t, old).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+        if (before.isAfter(transition.getDateTimeAfter())) {
+            before = transition.getDateTimeAfter();
+        }
+        return wallClockBefore(before)
+                .filter(local -> !local.isBefore(transition.getDateTimeBefore()))
+                .map(local -> local.toInstant(old))
+                .filter(instant -> !instant.isAfter(t))
+                .orElse(null);
     }
-    return wallClockAfter(from)
-        .filter(local -> local.isBefore(transition.getDateTimeAfter()))
-        .map(local -> local.toInstant(old))
-        .filter(instant -> instant.isAfter(after))
-        .orElse(null);
-  }
 
-  private Instant lastShiftedAtOrBefore(ZoneOffsetTransition transition, Instant t) {
-    if (wildcard || transition == null || !transition.isGap()) {
-      return null;
+    /** Whether {@code local} read with {@code offset} is the repeat of a wall-clock time. */
+    private boolean isSecondOccurrence(LocalDateTime local, ZoneOffset offset) {
+        ZoneOffsetTransition transition = rules.getTransition(local);
+        return transition != null && transition.isOverlap() && offset.equals(transition.getOffsetAfter());
     }
-    ZoneOffset old = transition.getOffsetBefore();
-    LocalDateTime before =
-        LocalDateTime.ofInstant(t, old).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
-    if (before.isAfter(transition.getDateTimeAfter())) {
-      before = transition.getDateTimeAfter();
+
+    private Optional<LocalDateTime> wallClockAfter(LocalDateTime local) {
+        return wallClock.nextExecution(local.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
     }
-    return wallClockBefore(before)
-        .filter(local -> !local.isBefore(transition.getDateTimeBefore()))
-        .map(local -> local.toInstant(old))
-        .filter(instant -> !instant.isAfter(t))
-        .orElse(null);
-  }
 
-  /** Whether {@code local} read with {@code offset} is the repeat of a wall-clock time. */
-  private boolean isSecondOccurrence(LocalDateTime local, ZoneOffset offset) {
-    ZoneOffsetTransition transition = rules.getTransition(local);
-    return transition != null
-        && transition.isOverlap()
-        && offset.equals(transition.getOffsetAfter());
-  }
-
-  private Optional<LocalDateTime> wallClockAfter(LocalDateTime local) {
-    return wallClock
-        .nextExecution(local.atZone(ZoneOffset.UTC))
-        .map(ZonedDateTime::toLocalDateTime);
-  }
-
-  private Optional<LocalDateTime> wallClockBefore(LocalDateTime local) {
-    return wallClock
-        .lastExecution(local.atZone(ZoneOffset.UTC))
-        .map(ZonedDateTime::toLocalDateTime);
-  }
-
-  private static Instant earliest(Instant a, Instant b) {
-    if (a == null) {
-      return b;
+    private Optional<LocalDateTime> wallClockBefore(LocalDateTime local) {
+        return wallClock.lastExecution(local.atZone(ZoneOffset.UTC)).map(ZonedDateTime::toLocalDateTime);
     }
-    return b == null || a.isBefore(b) ? a : b;
-  }
 
-  private static Instant latest(Instant a, Instant b) {
-    if (a == null) {
-      return b;
+    private static Instant earliest(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isBefore(b) ? a : b;
     }
-    return b == null || a.isAfter(b) ? a : b;
-  }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof CronSchedule other
-        && expression.equals(other.expression)
-        && zone.equals(other.zone);
-  }
+    private static Instant latest(Instant a, Instant b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.isAfter(b) ? a : b;
+    }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(expression, zone);
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CronSchedule other && expression.equals(other.expression) && zone.equals(other.zone);
+    }
 
-  @Override
-  public String toString() {
-    return expression + " (" + zone.getId() + ")";
-  }
+    @Override
+    public int hashCode() {
+        return Objects.hash(expression, zone);
+    }
+
+    @Override
+    public String toString() {
+        return expression + " (" + zone.getId() + ")";
+    }
 }

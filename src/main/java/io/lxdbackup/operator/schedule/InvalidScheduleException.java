@@ -6,11 +6,11 @@ package io.lxdbackup.operator.schedule;
  */
 public final class InvalidScheduleException extends IllegalArgumentException {
 
-  public InvalidScheduleException(String message) {
-    super(message);
-  }
+    public InvalidScheduleException(String message) {
+        super(message);
+    }
 
-  public InvalidScheduleException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public InvalidScheduleException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

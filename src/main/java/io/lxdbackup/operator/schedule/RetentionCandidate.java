@@ -12,8 +12,8 @@ import java.util.Objects;
  */
 public record RetentionCandidate(String id, Instant time, boolean successful) {
 
-  public RetentionCandidate {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(time, "time");
-  }
+    public RetentionCandidate {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(time, "time");
+    }
 }

@@ -78,204 +78,200 @@ import java.util.function.Function;
  * @param keepYearly nullable: same per year
  */
 public record RetentionPolicy(
-    Integer keepLast,
-    Integer keepHourly,
-    Integer keepDaily,
-    Integer keepWeekly,
-    Integer keepMonthly,
-    Integer keepYearly) {
+        Integer keepLast,
+        Integer keepHourly,
+        Integer keepDaily,
+        Integer keepWeekly,
+        Integer keepMonthly,
+        Integer keepYearly) {
 
-  private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH");
-  private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE;
-  private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("uuuu-MM");
-  private static final DateTimeFormatter YEAR = DateTimeFormatter.ofPattern("uuuu");
+    private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH");
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE;
+    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("uuuu-MM");
+    private static final DateTimeFormatter YEAR = DateTimeFormatter.ofPattern("uuuu");
 
-  public RetentionPolicy {
-    requireNotNegative("keepLast", keepLast);
-    requireNotNegative("keepHourly", keepHourly);
-    requireNotNegative("keepDaily", keepDaily);
-    requireNotNegative("keepWeekly", keepWeekly);
-    requireNotNegative("keepMonthly", keepMonthly);
-    requireNotNegative("keepYearly", keepYearly);
-  }
-
-  /** No rule set: keeps everything. */
-  public static RetentionPolicy keepAll() {
-    return new RetentionPolicy(null, null, null, null, null, null);
-  }
-
-  public boolean hasAnyRule() {
-    return keepLast != null
-        || keepHourly != null
-        || keepDaily != null
-        || keepWeekly != null
-        || keepMonthly != null
-        || keepYearly != null;
-  }
-
-  /** Applies the rules in the class description. */
-  public RetentionResult select(List<RetentionCandidate> candidates, ZoneId zone) {
-    Objects.requireNonNull(candidates, "candidates");
-    Objects.requireNonNull(zone, "zone");
-    Set<String> ids = new HashSet<>();
-    for (RetentionCandidate candidate : candidates) {
-      if (!ids.add(candidate.id())) {
-        throw new IllegalArgumentException("duplicate retention candidate id \"" + candidate.id() + "\"");
-      }
-    }
-    List<RetentionCandidate> newestFirst =
-        candidates.stream()
-            .sorted(
-                Comparator.comparing(RetentionCandidate::time)
-                    .reversed()
-                    .thenComparing(RetentionCandidate::id))
-            .toList();
-
-    Marks marks = new Marks();
-    if (!hasAnyRule()) {
-      newestFirst.forEach(c -> marks.keepOther(c, "no retention rule is set; everything is kept"));
-      return marks.result(newestFirst);
+    public RetentionPolicy {
+        requireNotNegative("keepLast", keepLast);
+        requireNotNegative("keepHourly", keepHourly);
+        requireNotNegative("keepDaily", keepDaily);
+        requireNotNegative("keepWeekly", keepWeekly);
+        requireNotNegative("keepMonthly", keepMonthly);
+        requireNotNegative("keepYearly", keepYearly);
     }
 
-    RetentionCandidate newestSuccessful =
-        newestFirst.stream().filter(RetentionCandidate::successful).findFirst().orElse(null);
-    boolean newerThanNewestSuccessful = true;
-    for (RetentionCandidate candidate : newestFirst) {
-      if (candidate.successful()) {
-        newerThanNewestSuccessful = false;
-      } else if (newerThanNewestSuccessful) {
-        marks.keepOther(
-            candidate,
-            "unsuccessful but newer than the newest successful backup; it may still be running");
-      } else {
-        marks.remove(candidate, "unsuccessful and older than the newest successful backup");
-      }
+    /** No rule set: keeps everything. */
+    public static RetentionPolicy keepAll() {
+        return new RetentionPolicy(null, null, null, null, null, null);
     }
 
-    apply(marks, newestFirst, keepLast, "keep-last", RetentionCandidate::id, false);
-    apply(marks, newestFirst, keepHourly, "keep-hourly", period(zone, HOUR), true);
-    apply(marks, newestFirst, keepDaily, "keep-daily", period(zone, DAY), true);
-    apply(marks, newestFirst, keepWeekly, "keep-weekly", isoWeek(zone), true);
-    apply(marks, newestFirst, keepMonthly, "keep-monthly", period(zone, MONTH), true);
-    apply(marks, newestFirst, keepYearly, "keep-yearly", period(zone, YEAR), true);
-
-    if (newestSuccessful != null && !marks.isDecided(newestSuccessful)) {
-      marks.keepOther(newestSuccessful, "newest successful backup; it is always kept");
-    }
-    for (RetentionCandidate candidate : newestFirst) {
-      if (!marks.isDecided(candidate)) {
-        marks.remove(candidate, "not selected by any keep rule");
-      }
-    }
-    return marks.result(newestFirst);
-  }
-
-  /** One PBS {@code mark_selections} pass; see rule 4 of the class description. */
-  private static void apply(
-      Marks marks,
-      List<RetentionCandidate> newestFirst,
-      Integer count,
-      String rule,
-      Function<RetentionCandidate, String> periodOf,
-      boolean showPeriod) {
-    if (count == null) {
-      return;
-    }
-    Set<String> coveredEarlier = new HashSet<>();
-    for (RetentionCandidate candidate : newestFirst) {
-      if (marks.isKeptByRule(candidate)) {
-        coveredEarlier.add(periodOf.apply(candidate));
-      }
-    }
-    Set<String> keptHere = new HashSet<>();
-    for (RetentionCandidate candidate : newestFirst) {
-      if (marks.isDecided(candidate)) {
-        continue;
-      }
-      String period = periodOf.apply(candidate);
-      if (coveredEarlier.contains(period)) {
-        continue;
-      }
-      if (keptHere.contains(period)) {
-        marks.remove(candidate, rule + ": a newer backup of " + period + " is kept");
-        continue;
-      }
-      if (keptHere.size() >= count) {
-        break;
-      }
-      keptHere.add(period);
-      String position = keptHere.size() + " of " + count;
-      marks.keepByRule(
-          candidate, rule + ": " + (showPeriod ? period + " (" + position + ")" : position));
-    }
-  }
-
-  private static Function<RetentionCandidate, String> period(
-      ZoneId zone, DateTimeFormatter format) {
-    return c -> format.format(c.time().atZone(zone));
-  }
-
-  private static Function<RetentionCandidate, String> isoWeek(ZoneId zone) {
-    return c -> {
-      ZonedDateTime t = c.time().atZone(zone);
-      return String.format(
-          "%04d-W%02d",
-          t.get(IsoFields.WEEK_BASED_YEAR), t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
-    };
-  }
-
-  private static void requireNotNegative(String name, Integer value) {
-    if (value != null && value < 0) {
-      throw new IllegalArgumentException(
-          "retention " + name + " must be 0 or more (or left unset), got " + value);
-    }
-  }
-
-  private static final class Marks {
-    private enum Mark {
-      KEPT_BY_RULE,
-      KEPT_OTHERWISE,
-      REMOVED
+    public boolean hasAnyRule() {
+        return keepLast != null
+                || keepHourly != null
+                || keepDaily != null
+                || keepWeekly != null
+                || keepMonthly != null
+                || keepYearly != null;
     }
 
-    private final Map<String, Mark> marks = new HashMap<>();
-    private final Map<String, List<String>> reasons = new LinkedHashMap<>();
+    /** Applies the rules in the class description. */
+    public RetentionResult select(List<RetentionCandidate> candidates, ZoneId zone) {
+        Objects.requireNonNull(candidates, "candidates");
+        Objects.requireNonNull(zone, "zone");
+        Set<String> ids = new HashSet<>();
+        for (RetentionCandidate candidate : candidates) {
+            if (!ids.add(candidate.id())) {
+                throw new IllegalArgumentException("duplicate retention candidate id \"" + candidate.id() + "\"");
+            }
+        }
+        List<RetentionCandidate> newestFirst = candidates.stream()
+                .sorted(Comparator.comparing(RetentionCandidate::time)
+                        .reversed()
+                        .thenComparing(RetentionCandidate::id))
+                .toList();
 
-    boolean isDecided(RetentionCandidate c) {
-      return marks.containsKey(c.id());
+        Marks marks = new Marks();
+        if (!hasAnyRule()) {
+            newestFirst.forEach(c -> marks.keepOther(c, "no retention rule is set; everything is kept"));
+            return marks.result(newestFirst);
+        }
+
+        RetentionCandidate newestSuccessful = newestFirst.stream()
+                .filter(RetentionCandidate::successful)
+                .findFirst()
+                .orElse(null);
+        boolean newerThanNewestSuccessful = true;
+        for (RetentionCandidate candidate : newestFirst) {
+            if (candidate.successful()) {
+                newerThanNewestSuccessful = false;
+            } else if (newerThanNewestSuccessful) {
+                marks.keepOther(
+                        candidate, "unsuccessful but newer than the newest successful backup; it may still be running");
+            } else {
+                marks.remove(candidate, "unsuccessful and older than the newest successful backup");
+            }
+        }
+
+        apply(marks, newestFirst, keepLast, "keep-last", RetentionCandidate::id, false);
+        apply(marks, newestFirst, keepHourly, "keep-hourly", period(zone, HOUR), true);
+        apply(marks, newestFirst, keepDaily, "keep-daily", period(zone, DAY), true);
+        apply(marks, newestFirst, keepWeekly, "keep-weekly", isoWeek(zone), true);
+        apply(marks, newestFirst, keepMonthly, "keep-monthly", period(zone, MONTH), true);
+        apply(marks, newestFirst, keepYearly, "keep-yearly", period(zone, YEAR), true);
+
+        if (newestSuccessful != null && !marks.isDecided(newestSuccessful)) {
+            marks.keepOther(newestSuccessful, "newest successful backup; it is always kept");
+        }
+        for (RetentionCandidate candidate : newestFirst) {
+            if (!marks.isDecided(candidate)) {
+                marks.remove(candidate, "not selected by any keep rule");
+            }
+        }
+        return marks.result(newestFirst);
     }
 
-    /** Only rule keeps cover periods for later rules, as PBS's "keep" versus "keep-partial". */
-    boolean isKeptByRule(RetentionCandidate c) {
-      return marks.get(c.id()) == Mark.KEPT_BY_RULE;
+    /** One PBS {@code mark_selections} pass; see rule 4 of the class description. */
+    private static void apply(
+            Marks marks,
+            List<RetentionCandidate> newestFirst,
+            Integer count,
+            String rule,
+            Function<RetentionCandidate, String> periodOf,
+            boolean showPeriod) {
+        if (count == null) {
+            return;
+        }
+        Set<String> coveredEarlier = new HashSet<>();
+        for (RetentionCandidate candidate : newestFirst) {
+            if (marks.isKeptByRule(candidate)) {
+                coveredEarlier.add(periodOf.apply(candidate));
+            }
+        }
+        Set<String> keptHere = new HashSet<>();
+        for (RetentionCandidate candidate : newestFirst) {
+            if (marks.isDecided(candidate)) {
+                continue;
+            }
+            String period = periodOf.apply(candidate);
+            if (coveredEarlier.contains(period)) {
+                continue;
+            }
+            if (keptHere.contains(period)) {
+                marks.remove(candidate, rule + ": a newer backup of " + period + " is kept");
+                continue;
+            }
+            if (keptHere.size() >= count) {
+                break;
+            }
+            keptHere.add(period);
+            String position = keptHere.size() + " of " + count;
+            marks.keepByRule(candidate, rule + ": " + (showPeriod ? period + " (" + position + ")" : position));
+        }
     }
 
-    void keepByRule(RetentionCandidate c, String reason) {
-      mark(c, Mark.KEPT_BY_RULE, reason);
+    private static Function<RetentionCandidate, String> period(ZoneId zone, DateTimeFormatter format) {
+        return c -> format.format(c.time().atZone(zone));
     }
 
-    void keepOther(RetentionCandidate c, String reason) {
-      mark(c, Mark.KEPT_OTHERWISE, reason);
+    private static Function<RetentionCandidate, String> isoWeek(ZoneId zone) {
+        return c -> {
+            ZonedDateTime t = c.time().atZone(zone);
+            return String.format(
+                    "%04d-W%02d", t.get(IsoFields.WEEK_BASED_YEAR), t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR));
+        };
     }
 
-    void remove(RetentionCandidate c, String reason) {
-      mark(c, Mark.REMOVED, reason);
+    private static void requireNotNegative(String name, Integer value) {
+        if (value != null && value < 0) {
+            throw new IllegalArgumentException(
+                    "retention " + name + " must be 0 or more (or left unset), got " + value);
+        }
     }
 
-    private void mark(RetentionCandidate c, Mark mark, String reason) {
-      marks.put(c.id(), mark);
-      reasons.computeIfAbsent(c.id(), id -> new ArrayList<>()).add(reason);
-    }
+    private static final class Marks {
+        private enum Mark {
+            KEPT_BY_RULE,
+            KEPT_OTHERWISE,
+            REMOVED
+        }
 
-    RetentionResult result(List<RetentionCandidate> newestFirst) {
-      List<RetentionCandidate> keep = new ArrayList<>();
-      List<RetentionCandidate> remove = new ArrayList<>();
-      for (RetentionCandidate c : newestFirst) {
-        (marks.get(c.id()) == Mark.REMOVED ? remove : keep).add(c);
-      }
-      Map<String, List<String>> frozen = new LinkedHashMap<>();
-      reasons.forEach((id, list) -> frozen.put(id, List.copyOf(list)));
-      return new RetentionResult(keep, remove, frozen);
+        private final Map<String, Mark> marks = new HashMap<>();
+        private final Map<String, List<String>> reasons = new LinkedHashMap<>();
+
+        boolean isDecided(RetentionCandidate c) {
+            return marks.containsKey(c.id());
+        }
+
+        /** Only rule keeps cover periods for later rules, as PBS's "keep" versus "keep-partial". */
+        boolean isKeptByRule(RetentionCandidate c) {
+            return marks.get(c.id()) == Mark.KEPT_BY_RULE;
+        }
+
+        void keepByRule(RetentionCandidate c, String reason) {
+            mark(c, Mark.KEPT_BY_RULE, reason);
+        }
+
+        void keepOther(RetentionCandidate c, String reason) {
+            mark(c, Mark.KEPT_OTHERWISE, reason);
+        }
+
+        void remove(RetentionCandidate c, String reason) {
+            mark(c, Mark.REMOVED, reason);
+        }
+
+        private void mark(RetentionCandidate c, Mark mark, String reason) {
+            marks.put(c.id(), mark);
+            reasons.computeIfAbsent(c.id(), id -> new ArrayList<>()).add(reason);
+        }
+
+        RetentionResult result(List<RetentionCandidate> newestFirst) {
+            List<RetentionCandidate> keep = new ArrayList<>();
+            List<RetentionCandidate> remove = new ArrayList<>();
+            for (RetentionCandidate c : newestFirst) {
+                (marks.get(c.id()) == Mark.REMOVED ? remove : keep).add(c);
+            }
+            Map<String, List<String>> frozen = new LinkedHashMap<>();
+            reasons.forEach((id, list) -> frozen.put(id, List.copyOf(list)));
+            return new RetentionResult(keep, remove, frozen);
+        }
     }
-  }
 }

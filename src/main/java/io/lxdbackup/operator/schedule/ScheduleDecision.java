@@ -43,127 +43,118 @@ import java.util.Optional;
  *     the schedule never fires again
  */
 public record ScheduleDecision(
-    Optional<ZonedDateTime> scheduledTime,
-    boolean catchUp,
-    int missedRuns,
-    Optional<ZonedDateTime> latestMissedTime,
-    Optional<ZonedDateTime> nextScheduleTime) {
+        Optional<ZonedDateTime> scheduledTime,
+        boolean catchUp,
+        int missedRuns,
+        Optional<ZonedDateTime> latestMissedTime,
+        Optional<ZonedDateTime> nextScheduleTime) {
 
-  /** Cron has minute resolution: a run started within the scheduled minute is on time. */
-  public static final Duration ON_TIME_TOLERANCE = Duration.ofMinutes(1);
+    /** Cron has minute resolution: a run started within the scheduled minute is on time. */
+    public static final Duration ON_TIME_TOLERANCE = Duration.ofMinutes(1);
 
-  /** Counting is bounded so a long outage on a minutely schedule stays cheap to decide. */
-  public static final int MAX_COUNTED_MISSED_RUNS = 1000;
+    /** Counting is bounded so a long outage on a minutely schedule stays cheap to decide. */
+    public static final int MAX_COUNTED_MISSED_RUNS = 1000;
 
-  public ScheduleDecision {
-    Objects.requireNonNull(scheduledTime, "scheduledTime");
-    Objects.requireNonNull(latestMissedTime, "latestMissedTime");
-    Objects.requireNonNull(nextScheduleTime, "nextScheduleTime");
-  }
-
-  /** {@link #decide(CronSchedule, Instant, Instant, Instant, Instant, Long, boolean)} without a resume time. */
-  public static ScheduleDecision decide(
-      CronSchedule schedule,
-      Instant now,
-      Instant lastScheduleTime,
-      Instant creationTime,
-      Long startingDeadlineSeconds,
-      boolean suspended) {
-    return decide(
-        schedule, now, lastScheduleTime, creationTime, null, startingDeadlineSeconds, suspended);
-  }
-
-  /**
-   * Decides what to do at {@code now}; see the class description for the rules.
-   *
-   * @param lastScheduleTime nullable: the last scheduled time that was started
-   * @param creationTime when the schedule object was created
-   * @param resumedAt nullable: when the schedule was last un-suspended
-   * @param startingDeadlineSeconds nullable: how late a run may start; 0 or more
-   */
-  public static ScheduleDecision decide(
-      CronSchedule schedule,
-      Instant now,
-      Instant lastScheduleTime,
-      Instant creationTime,
-      Instant resumedAt,
-      Long startingDeadlineSeconds,
-      boolean suspended) {
-    Objects.requireNonNull(schedule, "schedule");
-    Objects.requireNonNull(now, "now");
-    Objects.requireNonNull(creationTime, "creationTime");
-    if (startingDeadlineSeconds != null && startingDeadlineSeconds < 0) {
-      throw new IllegalArgumentException(
-          "startingDeadlineSeconds must be 0 or more, got " + startingDeadlineSeconds);
-    }
-    if (suspended) {
-      return new ScheduleDecision(
-          Optional.empty(), false, 0, Optional.empty(), Optional.empty());
+    public ScheduleDecision {
+        Objects.requireNonNull(scheduledTime, "scheduledTime");
+        Objects.requireNonNull(latestMissedTime, "latestMissedTime");
+        Objects.requireNonNull(nextScheduleTime, "nextScheduleTime");
     }
 
-    Instant started = lastScheduleTime != null ? lastScheduleTime : creationTime;
-    Instant baseline = resumedAt != null && resumedAt.isAfter(started) ? resumedAt : started;
-    // A baseline in the future (clock skew between replicas) must not make us fire early.
-    Instant nextAfter = baseline.isAfter(now) ? baseline : now;
-    Optional<ZonedDateTime> next = schedule.next(nextAfter);
-
-    Optional<ZonedDateTime> latestDue =
-        schedule.lastFireAtOrBefore(now).filter(t -> t.toInstant().isAfter(baseline));
-    if (latestDue.isEmpty()) {
-      return new ScheduleDecision(Optional.empty(), false, 0, Optional.empty(), next);
+    /** {@link #decide(CronSchedule, Instant, Instant, Instant, Instant, Long, boolean)} without a resume time. */
+    public static ScheduleDecision decide(
+            CronSchedule schedule,
+            Instant now,
+            Instant lastScheduleTime,
+            Instant creationTime,
+            Long startingDeadlineSeconds,
+            boolean suspended) {
+        return decide(schedule, now, lastScheduleTime, creationTime, null, startingDeadlineSeconds, suspended);
     }
 
-    ZonedDateTime due = latestDue.get();
-    int olderDue = countDue(schedule, baseline, due.toInstant());
-    Duration late = Duration.between(due.toInstant(), now);
-    if (startingDeadlineSeconds != null
-        && late.compareTo(Duration.ofSeconds(startingDeadlineSeconds)) > 0) {
-      return new ScheduleDecision(
-          Optional.empty(),
-          false,
-          Math.min(olderDue + 1, MAX_COUNTED_MISSED_RUNS),
-          latestDue,
-          next);
+    /**
+     * Decides what to do at {@code now}; see the class description for the rules.
+     *
+     * @param lastScheduleTime nullable: the last scheduled time that was started
+     * @param creationTime when the schedule object was created
+     * @param resumedAt nullable: when the schedule was last un-suspended
+     * @param startingDeadlineSeconds nullable: how late a run may start; 0 or more
+     */
+    public static ScheduleDecision decide(
+            CronSchedule schedule,
+            Instant now,
+            Instant lastScheduleTime,
+            Instant creationTime,
+            Instant resumedAt,
+            Long startingDeadlineSeconds,
+            boolean suspended) {
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(creationTime, "creationTime");
+        if (startingDeadlineSeconds != null && startingDeadlineSeconds < 0) {
+            throw new IllegalArgumentException(
+                    "startingDeadlineSeconds must be 0 or more, got " + startingDeadlineSeconds);
+        }
+        if (suspended) {
+            return new ScheduleDecision(Optional.empty(), false, 0, Optional.empty(), Optional.empty());
+        }
+
+        Instant started = lastScheduleTime != null ? lastScheduleTime : creationTime;
+        Instant baseline = resumedAt != null && resumedAt.isAfter(started) ? resumedAt : started;
+        // A baseline in the future (clock skew between replicas) must not make us fire early.
+        Instant nextAfter = baseline.isAfter(now) ? baseline : now;
+        Optional<ZonedDateTime> next = schedule.next(nextAfter);
+
+        Optional<ZonedDateTime> latestDue =
+                schedule.lastFireAtOrBefore(now).filter(t -> t.toInstant().isAfter(baseline));
+        if (latestDue.isEmpty()) {
+            return new ScheduleDecision(Optional.empty(), false, 0, Optional.empty(), next);
+        }
+
+        ZonedDateTime due = latestDue.get();
+        int olderDue = countDue(schedule, baseline, due.toInstant());
+        Duration late = Duration.between(due.toInstant(), now);
+        if (startingDeadlineSeconds != null && late.compareTo(Duration.ofSeconds(startingDeadlineSeconds)) > 0) {
+            return new ScheduleDecision(
+                    Optional.empty(), false, Math.min(olderDue + 1, MAX_COUNTED_MISSED_RUNS), latestDue, next);
+        }
+        boolean catchUp = late.compareTo(ON_TIME_TOLERANCE) >= 0;
+        return new ScheduleDecision(
+                latestDue, catchUp, olderDue, olderDue > 0 ? previousDue(schedule, due) : Optional.empty(), next);
     }
-    boolean catchUp = late.compareTo(ON_TIME_TOLERANCE) >= 0;
-    return new ScheduleDecision(
-        latestDue, catchUp, olderDue, olderDue > 0 ? previousDue(schedule, due) : Optional.empty(),
-        next);
-  }
 
-  /** Whether something should be started now. */
-  public boolean shouldRun() {
-    return scheduledTime.isPresent();
-  }
+    /** Whether something should be started now. */
+    public boolean shouldRun() {
+        return scheduledTime.isPresent();
+    }
 
-  /**
-   * How long to wait before deciding again: until the next scheduled time, at least one second so
-   * a slightly early wake-up cannot spin. Empty when there is nothing to wait for.
-   */
-  public Optional<Duration> requeueAfter(Instant now) {
-    return nextScheduleTime.map(
-        next -> {
-          Duration wait = Duration.between(now, next.toInstant());
-          return wait.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : wait;
+    /**
+     * How long to wait before deciding again: until the next scheduled time, at least one second so
+     * a slightly early wake-up cannot spin. Empty when there is nothing to wait for.
+     */
+    public Optional<Duration> requeueAfter(Instant now) {
+        return nextScheduleTime.map(next -> {
+            Duration wait = Duration.between(now, next.toInstant());
+            return wait.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : wait;
         });
-  }
-
-  /** Scheduled times in {@code (baseline, before)}, up to {@link #MAX_COUNTED_MISSED_RUNS}. */
-  private static int countDue(CronSchedule schedule, Instant baseline, Instant before) {
-    int count = 0;
-    Instant cursor = baseline;
-    while (count < MAX_COUNTED_MISSED_RUNS) {
-      Optional<ZonedDateTime> t = schedule.next(cursor);
-      if (t.isEmpty() || !t.get().toInstant().isBefore(before)) {
-        break;
-      }
-      count++;
-      cursor = t.get().toInstant();
     }
-    return count;
-  }
 
-  private static Optional<ZonedDateTime> previousDue(CronSchedule schedule, ZonedDateTime due) {
-    return schedule.lastFireAtOrBefore(due.toInstant().minusNanos(1));
-  }
+    /** Scheduled times in {@code (baseline, before)}, up to {@link #MAX_COUNTED_MISSED_RUNS}. */
+    private static int countDue(CronSchedule schedule, Instant baseline, Instant before) {
+        int count = 0;
+        Instant cursor = baseline;
+        while (count < MAX_COUNTED_MISSED_RUNS) {
+            Optional<ZonedDateTime> t = schedule.next(cursor);
+            if (t.isEmpty() || !t.get().toInstant().isBefore(before)) {
+                break;
+            }
+            count++;
+            cursor = t.get().toInstant();
+        }
+        return count;
+    }
+
+    private static Optional<ZonedDateTime> previousDue(CronSchedule schedule, ZonedDateTime due) {
+        return schedule.lastFireAtOrBefore(due.toInstant().minusNanos(1));
+    }
 }

@@ -36,113 +36,195 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BackupManifest(
-    int formatVersion,
-    String key,
-    String instance,
-    String remote,
-    String project,
-    String lxdServerVersion,
-    String lxdServerName,
-    String compression,
-    long size,
-    String sha256,
-    boolean instanceOnly,
-    boolean optimizedStorage,
-    List<String> snapshots,
-    Instant createdAt,
-    Instant completedAt,
-    String exportName,
-    String exportNamespace,
-    String exportUid,
-    Volume volume) {
+        int formatVersion,
+        String key,
+        String instance,
+        String remote,
+        String project,
+        String lxdServerVersion,
+        String lxdServerName,
+        String compression,
+        long size,
+        String sha256,
+        boolean instanceOnly,
+        boolean optimizedStorage,
+        List<String> snapshots,
+        Instant createdAt,
+        Instant completedAt,
+        String exportName,
+        String exportNamespace,
+        String exportUid,
+        Volume volume) {
 
-  /** A custom storage volume: its pool and name. */
-  public record Volume(String pool, String name) {}
+    /** A custom storage volume: its pool and name. */
+    public record Volume(String pool, String name) {}
 
-  /** The manifest of an instance export. */
-  public BackupManifest(int formatVersion, String key, String instance, String remote, String project,
-      String lxdServerVersion, String lxdServerName, String compression, long size, String sha256,
-      boolean instanceOnly, boolean optimizedStorage, List<String> snapshots, Instant createdAt,
-      Instant completedAt, String exportName, String exportNamespace) {
-    this(formatVersion, key, instance, remote, project, lxdServerVersion, lxdServerName, compression, size, sha256,
-        instanceOnly, optimizedStorage, snapshots, createdAt, completedAt, exportName, exportNamespace, null, null);
-  }
-
-  /** The manifest of an instance export written by the export of that uid. */
-  public BackupManifest(int formatVersion, String key, String instance, String remote, String project,
-      String lxdServerVersion, String lxdServerName, String compression, long size, String sha256,
-      boolean instanceOnly, boolean optimizedStorage, List<String> snapshots, Instant createdAt,
-      Instant completedAt, String exportName, String exportNamespace, String exportUid) {
-    this(formatVersion, key, instance, remote, project, lxdServerVersion, lxdServerName, compression, size, sha256,
-        instanceOnly, optimizedStorage, snapshots, createdAt, completedAt, exportName, exportNamespace, exportUid, null);
-  }
-
-  /** Whether this is the export of a custom volume rather than of an instance. */
-  public boolean exportsVolume() {
-    return volume != null;
-  }
-
-  public static final int FORMAT_VERSION = 1;
-  public static final String CONTENT_TYPE = "application/json";
-
-  private static final ObjectMapper MAPPER = new ObjectMapper()
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-  public BackupManifest {
-    snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
-  }
-
-  /** A manifest that only reserves its key for an export still uploading. */
-  public static BackupManifest claim(String key, String exportUid, String exportName, String exportNamespace,
-      Instant at) {
-    return new BackupManifest(FORMAT_VERSION, key, null, null, null, null, null, null, 0, null, false, false,
-        List.of(), at, null, exportName, exportNamespace, exportUid);
-  }
-
-  /** True for a {@link #claim}: the export it names has not finished writing the object. */
-  @com.fasterxml.jackson.annotation.JsonIgnore
-  public boolean isClaim() {
-    return sha256 == null;
-  }
-
-  /** The key this manifest is stored under. */
-  public String manifestKey() {
-    return ObjectKeys.manifestKey(key);
-  }
-
-  public byte[] toJson() {
-    try {
-      return MAPPER.writeValueAsBytes(this);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a manifest always serializes", e);
+    /** The manifest of an instance export. */
+    public BackupManifest(
+            int formatVersion,
+            String key,
+            String instance,
+            String remote,
+            String project,
+            String lxdServerVersion,
+            String lxdServerName,
+            String compression,
+            long size,
+            String sha256,
+            boolean instanceOnly,
+            boolean optimizedStorage,
+            List<String> snapshots,
+            Instant createdAt,
+            Instant completedAt,
+            String exportName,
+            String exportNamespace) {
+        this(
+                formatVersion,
+                key,
+                instance,
+                remote,
+                project,
+                lxdServerVersion,
+                lxdServerName,
+                compression,
+                size,
+                sha256,
+                instanceOnly,
+                optimizedStorage,
+                snapshots,
+                createdAt,
+                completedAt,
+                exportName,
+                exportNamespace,
+                null,
+                null);
     }
-  }
 
-  /** @throws IllegalArgumentException when {@code json} is not a manifest this operator can read */
-  public static BackupManifest fromJson(byte[] json) {
-    BackupManifest m;
-    try {
-      m = MAPPER.readValue(json, BackupManifest.class);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not a backup manifest: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("not a backup manifest: " + e.getMessage(), e);
+    /** The manifest of an instance export written by the export of that uid. */
+    public BackupManifest(
+            int formatVersion,
+            String key,
+            String instance,
+            String remote,
+            String project,
+            String lxdServerVersion,
+            String lxdServerName,
+            String compression,
+            long size,
+            String sha256,
+            boolean instanceOnly,
+            boolean optimizedStorage,
+            List<String> snapshots,
+            Instant createdAt,
+            Instant completedAt,
+            String exportName,
+            String exportNamespace,
+            String exportUid) {
+        this(
+                formatVersion,
+                key,
+                instance,
+                remote,
+                project,
+                lxdServerVersion,
+                lxdServerName,
+                compression,
+                size,
+                sha256,
+                instanceOnly,
+                optimizedStorage,
+                snapshots,
+                createdAt,
+                completedAt,
+                exportName,
+                exportNamespace,
+                exportUid,
+                null);
     }
-    if (m == null || m.key() == null || m.formatVersion() < 1) {
-      throw new IllegalArgumentException("not a backup manifest: formatVersion or key missing");
-    }
-    if (m.formatVersion() > FORMAT_VERSION) {
-      throw new IllegalArgumentException("manifest format " + m.formatVersion()
-          + " was written by a newer operator; this one reads up to " + FORMAT_VERSION);
-    }
-    return m;
-  }
 
-  @Override
-  public String toString() {
-    return new String(toJson(), StandardCharsets.UTF_8);
-  }
+    /** Whether this is the export of a custom volume rather than of an instance. */
+    public boolean exportsVolume() {
+        return volume != null;
+    }
+
+    public static final int FORMAT_VERSION = 1;
+    public static final String CONTENT_TYPE = "application/json";
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    public BackupManifest {
+        snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+    }
+
+    /** A manifest that only reserves its key for an export still uploading. */
+    public static BackupManifest claim(
+            String key, String exportUid, String exportName, String exportNamespace, Instant at) {
+        return new BackupManifest(
+                FORMAT_VERSION,
+                key,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                0,
+                null,
+                false,
+                false,
+                List.of(),
+                at,
+                null,
+                exportName,
+                exportNamespace,
+                exportUid);
+    }
+
+    /** True for a {@link #claim}: the export it names has not finished writing the object. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean isClaim() {
+        return sha256 == null;
+    }
+
+    /** The key this manifest is stored under. */
+    public String manifestKey() {
+        return ObjectKeys.manifestKey(key);
+    }
+
+    public byte[] toJson() {
+        try {
+            return MAPPER.writeValueAsBytes(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a manifest always serializes", e);
+        }
+    }
+
+    /** @throws IllegalArgumentException when {@code json} is not a manifest this operator can read */
+    public static BackupManifest fromJson(byte[] json) {
+        BackupManifest m;
+        try {
+            m = MAPPER.readValue(json, BackupManifest.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a backup manifest: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a backup manifest: " + e.getMessage(), e);
+        }
+        if (m == null || m.key() == null || m.formatVersion() < 1) {
+            throw new IllegalArgumentException("not a backup manifest: formatVersion or key missing");
+        }
+        if (m.formatVersion() > FORMAT_VERSION) {
+            throw new IllegalArgumentException("manifest format " + m.formatVersion()
+                    + " was written by a newer operator; this one reads up to " + FORMAT_VERSION);
+        }
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return new String(toJson(), StandardCharsets.UTF_8);
+    }
 }

@@ -13,14 +13,14 @@ import java.util.Map;
  * @param metadata the object's user metadata ({@code x-amz-meta-*}, keys lower-case); only
  *                 {@link ObjectStore#head} fills it, {@link ObjectStore#list} leaves it empty
  */
-public record ObjectInfo(String key, long size, String sha256, Instant lastModified, String etag,
-    Map<String, String> metadata) {
+public record ObjectInfo(
+        String key, long size, String sha256, Instant lastModified, String etag, Map<String, String> metadata) {
 
-  public ObjectInfo {
-    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
-  }
+    public ObjectInfo {
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+    }
 
-  public ObjectInfo(String key, long size, String sha256, Instant lastModified, String etag) {
-    this(key, size, sha256, lastModified, etag, Map.of());
-  }
+    public ObjectInfo(String key, long size, String sha256, Instant lastModified, String etag) {
+        this(key, size, sha256, lastModified, etag, Map.of());
+    }
 }

@@ -24,69 +24,68 @@ import java.util.function.LongConsumer;
  * @param progressInterval minimum time between two progress calls
  */
 public record UploadOptions(
-    long partSize,
-    int parallelism,
-    int partRetries,
-    String contentType,
-    Map<String, String> metadata,
-    LongConsumer progress,
-    Duration progressInterval) {
+        long partSize,
+        int parallelism,
+        int partRetries,
+        String contentType,
+        Map<String, String> metadata,
+        LongConsumer progress,
+        Duration progressInterval) {
 
-  public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
-  // S3 allows 5 GiB, but a part is one Java array here
-  public static final long MAX_PART_SIZE = 1024L * 1024 * 1024;
-  // 8 MiB: the part buffers ((parallelism + 1) x partSize = 40 MiB) stay well inside the 128 MiB
-  // heap of the chart's 512Mi container; 16 MiB parts took 80 MiB of it and kept G1 busy
-  public static final long DEFAULT_PART_SIZE = 8L * 1024 * 1024;
-  public static final int DEFAULT_PARALLELISM = 4;
-  public static final int DEFAULT_PART_RETRIES = 3;
-  public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+    public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+    // S3 allows 5 GiB, but a part is one Java array here
+    public static final long MAX_PART_SIZE = 1024L * 1024 * 1024;
+    // 8 MiB: the part buffers ((parallelism + 1) x partSize = 40 MiB) stay well inside the 128 MiB
+    // heap of the chart's 512Mi container; 16 MiB parts took 80 MiB of it and kept G1 busy
+    public static final long DEFAULT_PART_SIZE = 8L * 1024 * 1024;
+    public static final int DEFAULT_PARALLELISM = 4;
+    public static final int DEFAULT_PART_RETRIES = 3;
+    public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
-  public UploadOptions {
-    if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
-      throw new IllegalArgumentException("partSize must be between 5 MiB and 1 GiB (got " + partSize + ")");
+    public UploadOptions {
+        if (partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+            throw new IllegalArgumentException("partSize must be between 5 MiB and 1 GiB (got " + partSize + ")");
+        }
+        if (parallelism < 1 || parallelism > 64) {
+            throw new IllegalArgumentException("parallelism must be between 1 and 64 (got " + parallelism + ")");
+        }
+        if (partRetries < 0) {
+            throw new IllegalArgumentException("partRetries must not be negative");
+        }
+        contentType = contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType;
+        metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        if (metadata.keySet().stream().anyMatch(k -> k.equalsIgnoreCase(S3ObjectStore.SHA256_METADATA))) {
+            throw new IllegalArgumentException("metadata key 'sha256' is reserved for the upload's checksum");
+        }
+        progressInterval = progressInterval == null ? Duration.ofSeconds(1) : progressInterval;
     }
-    if (parallelism < 1 || parallelism > 64) {
-      throw new IllegalArgumentException("parallelism must be between 1 and 64 (got " + parallelism + ")");
+
+    public static UploadOptions defaults() {
+        return new UploadOptions(DEFAULT_PART_SIZE, DEFAULT_PARALLELISM, DEFAULT_PART_RETRIES, null, null, null, null);
     }
-    if (partRetries < 0) {
-      throw new IllegalArgumentException("partRetries must not be negative");
+
+    public UploadOptions withPartSize(long partSize) {
+        return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
     }
-    contentType = contentType == null || contentType.isBlank() ? DEFAULT_CONTENT_TYPE : contentType;
-    metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
-    if (metadata.keySet().stream().anyMatch(k -> k.equalsIgnoreCase(S3ObjectStore.SHA256_METADATA))) {
-      throw new IllegalArgumentException("metadata key 'sha256' is reserved for the upload's checksum");
+
+    public UploadOptions withParallelism(int parallelism) {
+        return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
     }
-    progressInterval = progressInterval == null ? Duration.ofSeconds(1) : progressInterval;
-  }
 
-  public static UploadOptions defaults() {
-    return new UploadOptions(DEFAULT_PART_SIZE, DEFAULT_PARALLELISM, DEFAULT_PART_RETRIES, null, null,
-        null, null);
-  }
+    public UploadOptions withPartRetries(int partRetries) {
+        return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
+    }
 
-  public UploadOptions withPartSize(long partSize) {
-    return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
-  }
+    public UploadOptions withContentType(String contentType) {
+        return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
+    }
 
-  public UploadOptions withParallelism(int parallelism) {
-    return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
-  }
+    public UploadOptions withMetadata(Map<String, String> metadata) {
+        return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
+    }
 
-  public UploadOptions withPartRetries(int partRetries) {
-    return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
-  }
-
-  public UploadOptions withContentType(String contentType) {
-    return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
-  }
-
-  public UploadOptions withMetadata(Map<String, String> metadata) {
-    return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, progressInterval);
-  }
-
-  public UploadOptions withProgress(LongConsumer progress, Duration interval) {
-    Objects.requireNonNull(interval, "interval");
-    return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, interval);
-  }
+    public UploadOptions withProgress(LongConsumer progress, Duration interval) {
+        Objects.requireNonNull(interval, "interval");
+        return new UploadOptions(partSize, parallelism, partRetries, contentType, metadata, progress, interval);
+    }
 }

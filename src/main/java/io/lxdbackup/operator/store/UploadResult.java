@@ -12,17 +12,17 @@ package io.lxdbackup.operator.store;
  * @param parts        number of parts sent (1 for a single PUT)
  * @param verification how the store's copy was checked
  */
-public record UploadResult(String key, long size, String sha256, String etag, String versionId, int parts,
-    Verification verification) {
+public record UploadResult(
+        String key, long size, String sha256, String etag, String versionId, int parts, Verification verification) {
 
-  public enum Verification {
-    /**
-     * Size, and ETag equal to the MD5 of the body (single PUT) or to the MD5 of the part ETags
-     * the store acknowledged, each part having been checked against its signed SHA-256 on
-     * arrival (multipart).
-     */
-    SIZE_AND_MD5_ETAG,
-    /** Size only: the store's ETags are not MD5-based (SSE-KMS, or a store with other ETags). */
-    SIZE_ONLY
-  }
+    public enum Verification {
+        /**
+         * Size, and ETag equal to the MD5 of the body (single PUT) or to the MD5 of the part ETags
+         * the store acknowledged, each part having been checked against its signed SHA-256 on
+         * arrival (multipart).
+         */
+        SIZE_AND_MD5_ETAG,
+        /** Size only: the store's ETags are not MD5-based (SSE-KMS, or a store with other ETags). */
+        SIZE_ONLY
+    }
 }

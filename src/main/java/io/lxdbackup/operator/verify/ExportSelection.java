@@ -14,59 +14,63 @@ import java.util.Set;
  * and the criteria, and gets them back newest first.
  */
 public final class ExportSelection {
-  private ExportSelection() {}
+    private ExportSelection() {}
 
-  /**
-   * One completed export.
-   *
-   * @param source remote and project together ("lxd-a/default"): an instance name alone is not
-   *     unique across servers
-   * @param schedule the ExportSchedule that made it, or null
-   */
-  public record Candidate(String name, String instance, String source, String schedule, String store, Instant completedAt) {
-    String instanceKey() {
-      return source + "/" + instance;
+    /**
+     * One completed export.
+     *
+     * @param source remote and project together ("lxd-a/default"): an instance name alone is not
+     *     unique across servers
+     * @param schedule the ExportSchedule that made it, or null
+     */
+    public record Candidate(
+            String name, String instance, String source, String schedule, String store, Instant completedAt) {
+        String instanceKey() {
+            return source + "/" + instance;
+        }
     }
-  }
 
-  /** The criteria; null (or empty) ones do not restrict. */
-  public record Criteria(String schedule, String store, Set<String> instances, Duration maxAge, Integer newestPerInstance) {}
+    /** The criteria; null (or empty) ones do not restrict. */
+    public record Criteria(
+            String schedule, String store, Set<String> instances, Duration maxAge, Integer newestPerInstance) {}
 
-  public static List<Candidate> select(List<Candidate> all, Criteria c, Instant now) {
-    List<Candidate> sorted = new ArrayList<>(all);
-    sorted.sort(NEWEST_FIRST);
-    Map<String, Integer> perInstance = new LinkedHashMap<>();
-    List<Candidate> out = new ArrayList<>();
-    for (Candidate e : sorted) {
-      if (c.schedule() != null && !c.schedule().equals(e.schedule())) {
-        continue;
-      }
-      if (c.store() != null && !c.store().equals(e.store())) {
-        continue;
-      }
-      if (c.instances() != null && !c.instances().isEmpty() && !c.instances().contains(e.instance())) {
-        continue;
-      }
-      if (c.maxAge() != null && e.completedAt().isBefore(now.minus(c.maxAge()))) {
-        continue;
-      }
-      int n = perInstance.merge(e.instanceKey(), 1, Integer::sum);
-      if (c.newestPerInstance() != null && n > c.newestPerInstance()) {
-        continue;
-      }
-      out.add(e);
+    public static List<Candidate> select(List<Candidate> all, Criteria c, Instant now) {
+        List<Candidate> sorted = new ArrayList<>(all);
+        sorted.sort(NEWEST_FIRST);
+        Map<String, Integer> perInstance = new LinkedHashMap<>();
+        List<Candidate> out = new ArrayList<>();
+        for (Candidate e : sorted) {
+            if (c.schedule() != null && !c.schedule().equals(e.schedule())) {
+                continue;
+            }
+            if (c.store() != null && !c.store().equals(e.store())) {
+                continue;
+            }
+            if (c.instances() != null
+                    && !c.instances().isEmpty()
+                    && !c.instances().contains(e.instance())) {
+                continue;
+            }
+            if (c.maxAge() != null && e.completedAt().isBefore(now.minus(c.maxAge()))) {
+                continue;
+            }
+            int n = perInstance.merge(e.instanceKey(), 1, Integer::sum);
+            if (c.newestPerInstance() != null && n > c.newestPerInstance()) {
+                continue;
+            }
+            out.add(e);
+        }
+        return out;
     }
-    return out;
-  }
 
-  /** The newest of {@code selected} for each instance (what a restore drill imports), newest first. */
-  public static List<Candidate> newestPerInstance(List<Candidate> selected) {
-    Map<String, Candidate> newest = new LinkedHashMap<>();
-    selected.stream().sorted(NEWEST_FIRST).forEach(e -> newest.putIfAbsent(e.instanceKey(), e));
-    return new ArrayList<>(newest.values());
-  }
+    /** The newest of {@code selected} for each instance (what a restore drill imports), newest first. */
+    public static List<Candidate> newestPerInstance(List<Candidate> selected) {
+        Map<String, Candidate> newest = new LinkedHashMap<>();
+        selected.stream().sorted(NEWEST_FIRST).forEach(e -> newest.putIfAbsent(e.instanceKey(), e));
+        return new ArrayList<>(newest.values());
+    }
 
-  /** Newest first; ties by name, so the order is stable. */
-  static final Comparator<Candidate> NEWEST_FIRST = Comparator.comparing(Candidate::completedAt).reversed()
-      .thenComparing(Candidate::name);
+    /** Newest first; ties by name, so the order is stable. */
+    static final Comparator<Candidate> NEWEST_FIRST =
+            Comparator.comparing(Candidate::completedAt).reversed().thenComparing(Candidate::name);
 }

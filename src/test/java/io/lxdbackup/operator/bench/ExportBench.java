@@ -36,192 +36,256 @@ import java.util.concurrent.atomic.AtomicLong;
  * an export runs.
  */
 public final class ExportBench {
-  private ExportBench() {}
+    private ExportBench() {}
 
-  public static void main(String[] args) throws Exception {
-    switch (args[0]) {
-      case "s3proxy" -> {
-        S3Server s = S3Server.startOnDisk(Path.of(args[2]), Integer.parseInt(args[1]));
-        System.out.println("s3proxy listening on " + s.endpoint());
-        Thread.currentThread().join();
-      }
-      case "export" -> export(URI.create(args[1]), args[2], args[3], Integer.parseInt(args[4]));
-      case "many" -> many(URI.create(args[1]), args[2], args[3], Integer.parseInt(args[4]), "together".equals(args[5]));
-      default -> throw new IllegalArgumentException("usage: s3proxy <port> <dir> | export <endpoint> <bucket> <instance> <runs>");
-    }
-  }
-
-  static void export(URI endpoint, String bucket, String instance, int runs) throws Exception {
-    S3Server.quietLogs();
-    // timestamps of the export's steps (stderr, kept with BENCH_LOGS=<dir>)
-    for (Class<?> c : List.of(io.lxdbackup.operator.controller.InstanceExportReconciler.class,
-        io.lxdbackup.operator.store.S3ObjectStore.class)) {
-      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c)).setLevel(ch.qos.logback.classic.Level.DEBUG);
-    }
-    LxdRig rig = LxdRig.require();
-    try (OperatorHarness op = new OperatorHarness().start()) {
-      KubernetesClient kube = op.kube();
-      Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
-      Fixtures.backupStore(kube, "bench", endpoint, bucket, "bench/", S3Server.IDENTITY, S3Server.CREDENTIAL,
-          AccessMode.READ_WRITE);
-      for (int run = 1; run <= runs; run++) {
-        String name = "bench-" + run;
-        System.gc();
-        Thread.sleep(500);
-        long rssBase = rssBytes();
-        AtomicLong rssPeak = new AtomicLong(rssBase);
-        AtomicLong heapPeak = new AtomicLong();
-        Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-          while (!Thread.currentThread().isInterrupted()) {
-            rssPeak.accumulateAndGet(rssBytes(), Math::max);
-            heapPeak.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
-            try {
-              Thread.sleep(50);
-            } catch (InterruptedException e) {
-              return;
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "s3proxy" -> {
+                S3Server s = S3Server.startOnDisk(Path.of(args[2]), Integer.parseInt(args[1]));
+                System.out.println("s3proxy listening on " + s.endpoint());
+                Thread.currentThread().join();
             }
-          }
-        });
-        InstanceExport e = new InstanceExport();
-        e.getMetadata().setName(name);
-        e.getMetadata().setNamespace(Fixtures.NS);
-        InstanceExportSpec spec = new InstanceExportSpec();
-        spec.setRemoteRef(new ObjectRef("lxd-a"));
-        spec.setInstance(instance);
-        spec.setStoreRef(new ObjectRef("bench"));
-        spec.setDeletionPolicy(DeletionPolicy.DELETE);
-        e.setSpec(spec);
-        long t0 = System.nanoTime();
-        kube.resource(e).create();
-        InstanceExport done;
+            case "export" -> export(URI.create(args[1]), args[2], args[3], Integer.parseInt(args[4]));
+            case "many" ->
+                many(URI.create(args[1]), args[2], args[3], Integer.parseInt(args[4]), "together".equals(args[5]));
+            default ->
+                throw new IllegalArgumentException(
+                        "usage: s3proxy <port> <dir> | export <endpoint> <bucket> <instance> <runs>");
+        }
+    }
+
+    static void export(URI endpoint, String bucket, String instance, int runs) throws Exception {
+        S3Server.quietLogs();
+        // timestamps of the export's steps (stderr, kept with BENCH_LOGS=<dir>)
+        for (Class<?> c : List.of(
+                io.lxdbackup.operator.controller.InstanceExportReconciler.class,
+                io.lxdbackup.operator.store.S3ObjectStore.class)) {
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c))
+                    .setLevel(ch.qos.logback.classic.Level.DEBUG);
+        }
+        LxdRig rig = LxdRig.require();
+        try (OperatorHarness op = new OperatorHarness().start()) {
+            KubernetesClient kube = op.kube();
+            Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
+            Fixtures.backupStore(
+                    kube,
+                    "bench",
+                    endpoint,
+                    bucket,
+                    "bench/",
+                    S3Server.IDENTITY,
+                    S3Server.CREDENTIAL,
+                    AccessMode.READ_WRITE);
+            for (int run = 1; run <= runs; run++) {
+                String name = "bench-" + run;
+                System.gc();
+                Thread.sleep(500);
+                long rssBase = rssBytes();
+                AtomicLong rssPeak = new AtomicLong(rssBase);
+                AtomicLong heapPeak = new AtomicLong();
+                Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        rssPeak.accumulateAndGet(rssBytes(), Math::max);
+                        heapPeak.accumulateAndGet(
+                                ManagementFactory.getMemoryMXBean()
+                                        .getHeapMemoryUsage()
+                                        .getUsed(),
+                                Math::max);
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                InstanceExport e = new InstanceExport();
+                e.getMetadata().setName(name);
+                e.getMetadata().setNamespace(Fixtures.NS);
+                InstanceExportSpec spec = new InstanceExportSpec();
+                spec.setRemoteRef(new ObjectRef("lxd-a"));
+                spec.setInstance(instance);
+                spec.setStoreRef(new ObjectRef("bench"));
+                spec.setDeletionPolicy(DeletionPolicy.DELETE);
+                e.setSpec(spec);
+                long t0 = System.nanoTime();
+                kube.resource(e).create();
+                InstanceExport done;
+                while (true) {
+                    done = kube.resources(InstanceExport.class)
+                            .inNamespace(Fixtures.NS)
+                            .withName(name)
+                            .get();
+                    if (done.getStatus() != null
+                            && (done.getStatus().getPhase() == InstanceExportPhase.COMPLETED
+                                    || done.getStatus().getPhase() == InstanceExportPhase.FAILED)) {
+                        break;
+                    }
+                    Thread.sleep(20);
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                sampler.interrupt();
+                sampler.join();
+                if (done.getStatus().getPhase() == InstanceExportPhase.FAILED) {
+                    throw new IllegalStateException("export failed: "
+                            + done.getStatus().findCondition(Condition.COMPLETE).orElse(null));
+                }
+                System.out.printf(
+                        Locale.ROOT,
+                        "RESULT seconds=%.2f rssBaseMiB=%d rssPeakMiB=%d heapPeakMiB=%d size=%d compression=%s%n",
+                        seconds,
+                        rssBase >> 20,
+                        rssPeak.get() >> 20,
+                        heapPeak.get() >> 20,
+                        done.getStatus().getObject().getSize(),
+                        done.getStatus().getCompression().value());
+                kube.resource(done).delete();
+                while (kube.resources(InstanceExport.class)
+                                .inNamespace(Fixtures.NS)
+                                .withName(name)
+                                .get()
+                        != null) {
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    static void many(URI endpoint, String bucket, String instance, int count, boolean together) throws Exception {
+        S3Server.quietLogs();
+        LxdRig rig = LxdRig.require();
+        // the operator's flags as environment variables (LXDBACKUP_TRANSFER_MEMORY=96Mi ...), else its defaults
+        io.lxdbackup.operator.transfer.TransferLimits limits = io.lxdbackup.operator.config.OperatorSettings.from(
+                        new String[0], System.getenv(), false)
+                .transfers();
+        System.out.println("transfer limits: " + limits);
+        try (OperatorHarness op = new OperatorHarness().withTransfers(limits).start()) {
+            KubernetesClient kube = op.kube();
+            Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
+            Fixtures.backupStore(
+                    kube,
+                    "bench",
+                    endpoint,
+                    bucket,
+                    "many/",
+                    S3Server.IDENTITY,
+                    S3Server.CREDENTIAL,
+                    AccessMode.READ_WRITE);
+            System.gc();
+            Thread.sleep(500);
+            long rssBase = rssBytes();
+            AtomicLong rssPeak = new AtomicLong(rssBase);
+            AtomicLong heapPeak = new AtomicLong();
+            java.util.Set<String> queuedSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    rssPeak.accumulateAndGet(rssBytes(), Math::max);
+                    heapPeak.accumulateAndGet(
+                            ManagementFactory.getMemoryMXBean()
+                                    .getHeapMemoryUsage()
+                                    .getUsed(),
+                            Math::max);
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            long t0 = System.nanoTime();
+            List<String> names = new java.util.ArrayList<>();
+            for (int i = 1; i <= count; i++) {
+                String name = "many-" + i;
+                names.add(name);
+                InstanceExport e = new InstanceExport();
+                e.getMetadata().setName(name);
+                e.getMetadata().setNamespace(Fixtures.NS);
+                InstanceExportSpec spec = new InstanceExportSpec();
+                spec.setRemoteRef(new ObjectRef("lxd-a"));
+                spec.setInstance(instance);
+                spec.setStoreRef(new ObjectRef("bench"));
+                spec.setDeletionPolicy(DeletionPolicy.DELETE);
+                e.setSpec(spec);
+                kube.resource(e).create();
+                if (!together) {
+                    awaitEnd(kube, List.of(name), queuedSeen);
+                }
+            }
+            int completed = awaitEnd(kube, names, queuedSeen);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            sampler.interrupt();
+            sampler.join();
+            System.out.printf(
+                    Locale.ROOT,
+                    "MANY mode=%s seconds=%.2f rssBaseMiB=%d rssPeakMiB=%d heapPeakMiB=%d completed=%d queuedSeen=%d%n",
+                    together ? "together" : "oneByOne",
+                    seconds,
+                    rssBase >> 20,
+                    rssPeak.get() >> 20,
+                    heapPeak.get() >> 20,
+                    completed,
+                    queuedSeen.size());
+            for (String name : names) {
+                kube.resources(InstanceExport.class)
+                        .inNamespace(Fixtures.NS)
+                        .withName(name)
+                        .delete();
+            }
+            for (String name : names) {
+                while (kube.resources(InstanceExport.class)
+                                .inNamespace(Fixtures.NS)
+                                .withName(name)
+                                .get()
+                        != null) {
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    /** Waits until every export named is Completed or Failed; returns how many completed. */
+    private static int awaitEnd(KubernetesClient kube, List<String> names, java.util.Set<String> queuedSeen)
+            throws Exception {
         while (true) {
-          done = kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).get();
-          if (done.getStatus() != null && (done.getStatus().getPhase() == InstanceExportPhase.COMPLETED
-              || done.getStatus().getPhase() == InstanceExportPhase.FAILED)) {
-            break;
-          }
-          Thread.sleep(20);
+            int completed = 0;
+            int ended = 0;
+            for (String name : names) {
+                InstanceExport e = kube.resources(InstanceExport.class)
+                        .inNamespace(Fixtures.NS)
+                        .withName(name)
+                        .get();
+                if (e == null || e.getStatus() == null) {
+                    continue;
+                }
+                e.getStatus()
+                        .findCondition(Condition.COMPLETE)
+                        .filter(c -> "Queued".equals(c.getReason()))
+                        .ifPresent(c -> queuedSeen.add(name));
+                if (e.getStatus().getPhase() == InstanceExportPhase.COMPLETED) {
+                    completed++;
+                    ended++;
+                } else if (e.getStatus().getPhase() == InstanceExportPhase.FAILED) {
+                    System.err.println(name + " failed: "
+                            + e.getStatus().findCondition(Condition.COMPLETE).orElse(null));
+                    ended++;
+                }
+            }
+            if (ended == names.size()) {
+                return completed;
+            }
+            Thread.sleep(100);
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        sampler.interrupt();
-        sampler.join();
-        if (done.getStatus().getPhase() == InstanceExportPhase.FAILED) {
-          throw new IllegalStateException("export failed: " + done.getStatus().findCondition(Condition.COMPLETE).orElse(null));
-        }
-        System.out.printf(Locale.ROOT, "RESULT seconds=%.2f rssBaseMiB=%d rssPeakMiB=%d heapPeakMiB=%d size=%d compression=%s%n",
-            seconds, rssBase >> 20, rssPeak.get() >> 20, heapPeak.get() >> 20, done.getStatus().getObject().getSize(),
-            done.getStatus().getCompression().value());
-        kube.resource(done).delete();
-        while (kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).get() != null) {
-          Thread.sleep(100);
-        }
-      }
     }
-  }
 
-  static void many(URI endpoint, String bucket, String instance, int count, boolean together) throws Exception {
-    S3Server.quietLogs();
-    LxdRig rig = LxdRig.require();
-    // the operator's flags as environment variables (LXDBACKUP_TRANSFER_MEMORY=96Mi ...), else its defaults
-    io.lxdbackup.operator.transfer.TransferLimits limits =
-        io.lxdbackup.operator.config.OperatorSettings.from(new String[0], System.getenv(), false).transfers();
-    System.out.println("transfer limits: " + limits);
-    try (OperatorHarness op = new OperatorHarness().withTransfers(limits).start()) {
-      KubernetesClient kube = op.kube();
-      Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
-      Fixtures.backupStore(kube, "bench", endpoint, bucket, "many/", S3Server.IDENTITY, S3Server.CREDENTIAL,
-          AccessMode.READ_WRITE);
-      System.gc();
-      Thread.sleep(500);
-      long rssBase = rssBytes();
-      AtomicLong rssPeak = new AtomicLong(rssBase);
-      AtomicLong heapPeak = new AtomicLong();
-      java.util.Set<String> queuedSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-      Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-        while (!Thread.currentThread().isInterrupted()) {
-          rssPeak.accumulateAndGet(rssBytes(), Math::max);
-          heapPeak.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
-          try {
-            Thread.sleep(50);
-          } catch (InterruptedException e) {
-            return;
-          }
+    static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            // not Linux: no figure
         }
-      });
-      long t0 = System.nanoTime();
-      List<String> names = new java.util.ArrayList<>();
-      for (int i = 1; i <= count; i++) {
-        String name = "many-" + i;
-        names.add(name);
-        InstanceExport e = new InstanceExport();
-        e.getMetadata().setName(name);
-        e.getMetadata().setNamespace(Fixtures.NS);
-        InstanceExportSpec spec = new InstanceExportSpec();
-        spec.setRemoteRef(new ObjectRef("lxd-a"));
-        spec.setInstance(instance);
-        spec.setStoreRef(new ObjectRef("bench"));
-        spec.setDeletionPolicy(DeletionPolicy.DELETE);
-        e.setSpec(spec);
-        kube.resource(e).create();
-        if (!together) {
-          awaitEnd(kube, List.of(name), queuedSeen);
-        }
-      }
-      int completed = awaitEnd(kube, names, queuedSeen);
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      sampler.interrupt();
-      sampler.join();
-      System.out.printf(Locale.ROOT, "MANY mode=%s seconds=%.2f rssBaseMiB=%d rssPeakMiB=%d heapPeakMiB=%d completed=%d queuedSeen=%d%n",
-          together ? "together" : "oneByOne", seconds, rssBase >> 20, rssPeak.get() >> 20, heapPeak.get() >> 20, completed,
-          queuedSeen.size());
-      for (String name : names) {
-        kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).delete();
-      }
-      for (String name : names) {
-        while (kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).get() != null) {
-          Thread.sleep(100);
-        }
-      }
+        return 0;
     }
-  }
-
-  /** Waits until every export named is Completed or Failed; returns how many completed. */
-  private static int awaitEnd(KubernetesClient kube, List<String> names, java.util.Set<String> queuedSeen) throws Exception {
-    while (true) {
-      int completed = 0;
-      int ended = 0;
-      for (String name : names) {
-        InstanceExport e = kube.resources(InstanceExport.class).inNamespace(Fixtures.NS).withName(name).get();
-        if (e == null || e.getStatus() == null) {
-          continue;
-        }
-        e.getStatus().findCondition(Condition.COMPLETE).filter(c -> "Queued".equals(c.getReason()))
-            .ifPresent(c -> queuedSeen.add(name));
-        if (e.getStatus().getPhase() == InstanceExportPhase.COMPLETED) {
-          completed++;
-          ended++;
-        } else if (e.getStatus().getPhase() == InstanceExportPhase.FAILED) {
-          System.err.println(name + " failed: " + e.getStatus().findCondition(Condition.COMPLETE).orElse(null));
-          ended++;
-        }
-      }
-      if (ended == names.size()) {
-        return completed;
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  static long rssBytes() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-    } catch (Exception e) {
-      // not Linux: no figure
-    }
-    return 0;
-  }
 }

@@ -30,80 +30,103 @@ import org.junit.jupiter.api.Test;
  * mock API server here.
  */
 class PluginCatalogTest {
-  static final String BASE = "/apis/lxdbackup.io/v1alpha1/namespaces/default/";
-  KubernetesMockServer server;
-  KubernetesClient client;
+    static final String BASE = "/apis/lxdbackup.io/v1alpha1/namespaces/default/";
+    KubernetesMockServer server;
+    KubernetesClient client;
 
-  @BeforeEach
-  void start() {
-    server = new KubernetesMockServer(false);
-    server.init();
-    client = server.createClient();
-    BackupStore bs = new BackupStore();
-    bs.getMetadata().setName("s3");
-    bs.getMetadata().setNamespace("default");
-    S3Store s3 = new S3Store();
-    s3.setBucket("b");
-    s3.setEndpoint("http://127.0.0.1:1");
-    s3.setCredentialsSecretRef(new ObjectRef("s3-creds"));
-    BackupStoreSpec spec = new BackupStoreSpec();
-    spec.setS3(s3);
-    bs.setSpec(spec);
-    List<StoredExport> listed = new ArrayList<>();
-    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-    for (int i = 0; i < BackupStoreReconciler.MAX_LISTED; i++) {
-      StoredExport e = new StoredExport();
-      e.setKey("ns/r/p/web1/web1-" + i + ".tar.zst");
-      e.setInstance("web1");
-      e.setRemote("r");
-      e.setSize(1024L);
-      e.setCreatedAt(t0.plusSeconds(3600L * i).toString());
-      listed.add(e);
+    @BeforeEach
+    void start() {
+        server = new KubernetesMockServer(false);
+        server.init();
+        client = server.createClient();
+        BackupStore bs = new BackupStore();
+        bs.getMetadata().setName("s3");
+        bs.getMetadata().setNamespace("default");
+        S3Store s3 = new S3Store();
+        s3.setBucket("b");
+        s3.setEndpoint("http://127.0.0.1:1");
+        s3.setCredentialsSecretRef(new ObjectRef("s3-creds"));
+        BackupStoreSpec spec = new BackupStoreSpec();
+        spec.setS3(s3);
+        bs.setSpec(spec);
+        List<StoredExport> listed = new ArrayList<>();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < BackupStoreReconciler.MAX_LISTED; i++) {
+            StoredExport e = new StoredExport();
+            e.setKey("ns/r/p/web1/web1-" + i + ".tar.zst");
+            e.setInstance("web1");
+            e.setRemote("r");
+            e.setSize(1024L);
+            e.setCreatedAt(t0.plusSeconds(3600L * i).toString());
+            listed.add(e);
+        }
+        BackupStoreStatus status = new BackupStoreStatus();
+        status.setExports(listed);
+        bs.setStatus(status);
+        server.expect()
+                .get()
+                .withPath(BASE + "backupstores/s3")
+                .andReturn(200, bs)
+                .always();
+        server.expect()
+                .get()
+                .withPath(BASE + "instanceexports")
+                .andReturn(
+                        200,
+                        "{\"apiVersion\":\"lxdbackup.io/v1alpha1\",\"kind\":\"InstanceExportList\",\"metadata\":{},\"items\":[]}")
+                .always();
+        server.expect()
+                .get()
+                .withPath("/api/v1/namespaces/default/secrets/s3-creds")
+                .andReturn(
+                        403,
+                        new StatusBuilder()
+                                .withCode(403)
+                                .withReason("Forbidden")
+                                .withMessage("secrets \"s3-creds\" is forbidden")
+                                .build())
+                .always();
     }
-    BackupStoreStatus status = new BackupStoreStatus();
-    status.setExports(listed);
-    bs.setStatus(status);
-    server.expect().get().withPath(BASE + "backupstores/s3").andReturn(200, bs).always();
-    server.expect().get().withPath(BASE + "instanceexports").andReturn(200,
-        "{\"apiVersion\":\"lxdbackup.io/v1alpha1\",\"kind\":\"InstanceExportList\",\"metadata\":{},\"items\":[]}").always();
-    server.expect().get().withPath("/api/v1/namespaces/default/secrets/s3-creds").andReturn(403, new StatusBuilder()
-        .withCode(403).withReason("Forbidden").withMessage("secrets \"s3-creds\" is forbidden").build()).always();
-  }
 
-  @AfterEach
-  void stop() {
-    client.close();
-    server.destroy();
-  }
+    @AfterEach
+    void stop() {
+        client.close();
+        server.destroy();
+    }
 
-  record Run(int code, String out, String err) {}
+    record Run(int code, String out, String err) {}
 
-  Run run(String... argv) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int rc = new Plugin(new PrintStream(out), new PrintStream(err), Clock.systemUTC(), false).withClient(client)
-        .execute(List.of(argv));
-    return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
+    Run run(String... argv) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = new Plugin(new PrintStream(out), new PrintStream(err), Clock.systemUTC(), false)
+                .withClient(client)
+                .execute(List.of(argv));
+        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
 
-  @Test
-  void allFailsClearlyWhenTheSecretMayNotBeRead() {
-    Run r = run("backups", "--store", "s3", "--all");
-    assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).startsWith("error: you may not read Secret s3-creds (the credentials of BackupStore s3) in "
-        + "namespace default").contains("without --all").doesNotContain("\tat ");
-    assertThat(r.out()).isEmpty();
-  }
+    @Test
+    void allFailsClearlyWhenTheSecretMayNotBeRead() {
+        Run r = run("backups", "--store", "s3", "--all");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err())
+                .startsWith("error: you may not read Secret s3-creds (the credentials of BackupStore s3) in "
+                        + "namespace default")
+                .contains("without --all")
+                .doesNotContain("\tat ");
+        assertThat(r.out()).isEmpty();
+    }
 
-  @Test
-  void aFullStatusListFallsBackWithAWarningNewestFirst() {
-    Run r = run("backups", "--store", "s3");
-    assertThat(r.code()).isZero();
-    assertThat(r.err()).startsWith("warning: BackupStore s3 lists only its newest 500 exports and its bucket could not"
-        + " be read: you may not read Secret s3-creds");
-    List<String> lines = r.out().lines().toList();
-    assertThat(lines).hasSize(1 + BackupStoreReconciler.MAX_LISTED);
-    assertThat(lines.get(1)).contains("web1-499.tar.zst");
-    assertThat(lines.get(lines.size() - 1)).contains("web1-0.tar.zst");
-  }
+    @Test
+    void aFullStatusListFallsBackWithAWarningNewestFirst() {
+        Run r = run("backups", "--store", "s3");
+        assertThat(r.code()).isZero();
+        assertThat(r.err())
+                .startsWith("warning: BackupStore s3 lists only its newest 500 exports and its bucket could not"
+                        + " be read: you may not read Secret s3-creds");
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(1 + BackupStoreReconciler.MAX_LISTED);
+        assertThat(lines.get(1)).contains("web1-499.tar.zst");
+        assertThat(lines.get(lines.size() - 1)).contains("web1-0.tar.zst");
+    }
 }

@@ -32,119 +32,141 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("lxd")
 class ServerModeConflictLxdTest {
-  static final Duration T = Duration.ofSeconds(60);
-  static LxdRig rig;
-  static OperatorHarness op;
-  static KubernetesClient kube;
-  static LxdClient lxd;
-  static final List<String> instances = new CopyOnWriteArrayList<>();
+    static final Duration T = Duration.ofSeconds(60);
+    static LxdRig rig;
+    static OperatorHarness op;
+    static KubernetesClient kube;
+    static LxdClient lxd;
+    static final List<String> instances = new CopyOnWriteArrayList<>();
 
-  @BeforeAll
-  static void start() {
-    rig = LxdRig.require();
-    lxd = rig.clientA();
-    op = new OperatorHarness(Clock.systemUTC()).start();
-    kube = op.kube();
-    Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (op != null) {
-      op.close();
+    @BeforeAll
+    static void start() {
+        rig = LxdRig.require();
+        lxd = rig.clientA();
+        op = new OperatorHarness(Clock.systemUTC()).start();
+        kube = op.kube();
+        Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
     }
-    if (lxd != null) {
-      LxdRig.deleteQuietly(lxd, instances.toArray(String[]::new));
-      lxd.close();
+
+    @AfterAll
+    static void stop() {
+        if (op != null) {
+            op.close();
+        }
+        if (lxd != null) {
+            LxdRig.deleteQuietly(lxd, instances.toArray(String[]::new));
+            lxd.close();
+        }
     }
-  }
 
-  static String instance(String prefix) {
-    String n = rig.createInstance(lxd, prefix);
-    instances.add(n);
-    return n;
-  }
+    static String instance(String prefix) {
+        String n = rig.createInstance(lxd, prefix);
+        instances.add(n);
+        return n;
+    }
 
-  static SnapshotSchedule create(String name, String cron, String instance) {
-    SnapshotSchedule s = new SnapshotSchedule();
-    s.getMetadata().setName(name);
-    s.getMetadata().setNamespace(Fixtures.NS);
-    SnapshotScheduleSpec spec = new SnapshotScheduleSpec();
-    spec.setRemoteRef(new ObjectRef("lxd-a"));
-    spec.setSchedule(cron);
-    spec.setInstances(List.of(instance));
-    spec.setIncludeStopped(true);
-    spec.setMode(SnapshotScheduleMode.SERVER);
-    s.setSpec(spec);
-    return kube.resource(s).create();
-  }
+    static SnapshotSchedule create(String name, String cron, String instance) {
+        SnapshotSchedule s = new SnapshotSchedule();
+        s.getMetadata().setName(name);
+        s.getMetadata().setNamespace(Fixtures.NS);
+        SnapshotScheduleSpec spec = new SnapshotScheduleSpec();
+        spec.setRemoteRef(new ObjectRef("lxd-a"));
+        spec.setSchedule(cron);
+        spec.setInstances(List.of(instance));
+        spec.setIncludeStopped(true);
+        spec.setMode(SnapshotScheduleMode.SERVER);
+        s.setSpec(spec);
+        return kube.resource(s).create();
+    }
 
-  static SnapshotSchedule get(String name) {
-    return kube.resources(SnapshotSchedule.class).inNamespace(Fixtures.NS).withName(name).get();
-  }
+    static SnapshotSchedule get(String name) {
+        return kube.resources(SnapshotSchedule.class)
+                .inNamespace(Fixtures.NS)
+                .withName(name)
+                .get();
+    }
 
-  static SnapshotSchedule awaitSchedule(String name, Predicate<SnapshotSchedule> p) {
-    await().atMost(T).pollInterval(Duration.ofMillis(250)).until(() -> {
-      SnapshotSchedule s = get(name);
-      return s != null && s.getStatus() != null && p.test(s);
-    });
-    return get(name);
-  }
+    static SnapshotSchedule awaitSchedule(String name, Predicate<SnapshotSchedule> p) {
+        await().atMost(T).pollInterval(Duration.ofMillis(250)).until(() -> {
+            SnapshotSchedule s = get(name);
+            return s != null && s.getStatus() != null && p.test(s);
+        });
+        return get(name);
+    }
 
-  static Condition ready(SnapshotSchedule s) {
-    return s.getStatus().findCondition(Condition.READY).orElseThrow();
-  }
+    static Condition ready(SnapshotSchedule s) {
+        return s.getStatus().findCondition(Condition.READY).orElseThrow();
+    }
 
-  static boolean reason(SnapshotSchedule s, String reason) {
-    return s.getStatus().findCondition(Condition.READY).map(c -> reason.equals(c.getReason())).orElse(false);
-  }
+    static boolean reason(SnapshotSchedule s, String reason) {
+        return s.getStatus()
+                .findCondition(Condition.READY)
+                .map(c -> reason.equals(c.getReason()))
+                .orElse(false);
+    }
 
-  static void delete(String name) {
-    kube.resources(SnapshotSchedule.class).inNamespace(Fixtures.NS).withName(name).delete();
-    await().atMost(T).until(() -> get(name) == null);
-  }
+    static void delete(String name) {
+        kube.resources(SnapshotSchedule.class)
+                .inNamespace(Fixtures.NS)
+                .withName(name)
+                .delete();
+        await().atMost(T).until(() -> get(name) == null);
+    }
 
-  @Test
-  void aSecondScheduleOnTheSameInstanceIsAConflictAndNeverTouchesTheFirstsKeys() {
-    String inst = instance("ssc-two");
-    SnapshotSchedule first = create("srv-first", "0 6 * * *", inst);
-    awaitSchedule("srv-first", x -> reason(x, "ServerConfigured"));
-    assertThat(lxd.getInstance(inst).config()).containsEntry("snapshots.schedule", "0 6 * * *")
-        .containsEntry(ServerScheduleKeys.MARKER, first.getMetadata().getUid())
-        .containsEntry(ServerScheduleKeys.MARKER_NAME, Fixtures.NS + "/srv-first");
+    @Test
+    void aSecondScheduleOnTheSameInstanceIsAConflictAndNeverTouchesTheFirstsKeys() {
+        String inst = instance("ssc-two");
+        SnapshotSchedule first = create("srv-first", "0 6 * * *", inst);
+        awaitSchedule("srv-first", x -> reason(x, "ServerConfigured"));
+        assertThat(lxd.getInstance(inst).config())
+                .containsEntry("snapshots.schedule", "0 6 * * *")
+                .containsEntry(ServerScheduleKeys.MARKER, first.getMetadata().getUid())
+                .containsEntry(ServerScheduleKeys.MARKER_NAME, Fixtures.NS + "/srv-first");
 
-    create("srv-second", "0 7 * * *", inst);
-    Condition c = ready(awaitSchedule("srv-second", x -> reason(x, Reasons.CONFLICT)));
-    assertThat(c.getStatus()).isEqualTo("False");
-    assertThat(c.getMessage()).contains(inst).contains("SnapshotSchedule " + Fixtures.NS + "/srv-first");
-    assertThat(get("srv-second").getStatus().getConfiguredInstances()).isNull();
-    // the first schedule's keys stand, and it sees no drift to fight over
-    assertThat(lxd.getInstance(inst).config()).containsEntry("snapshots.schedule", "0 6 * * *")
-        .containsEntry(ServerScheduleKeys.MARKER, first.getMetadata().getUid());
+        create("srv-second", "0 7 * * *", inst);
+        Condition c = ready(awaitSchedule("srv-second", x -> reason(x, Reasons.CONFLICT)));
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getMessage()).contains(inst).contains("SnapshotSchedule " + Fixtures.NS + "/srv-first");
+        assertThat(get("srv-second").getStatus().getConfiguredInstances()).isNull();
+        // the first schedule's keys stand, and it sees no drift to fight over
+        assertThat(lxd.getInstance(inst).config())
+                .containsEntry("snapshots.schedule", "0 6 * * *")
+                .containsEntry(ServerScheduleKeys.MARKER, first.getMetadata().getUid());
 
-    delete("srv-second");
-    assertThat(lxd.getInstance(inst).config()).containsEntry("snapshots.schedule", "0 6 * * *")
-        .containsEntry(ServerScheduleKeys.MARKER, first.getMetadata().getUid());
-    assertThat(get("srv-first").getStatus().getDrift()).isNull();
+        delete("srv-second");
+        assertThat(lxd.getInstance(inst).config())
+                .containsEntry("snapshots.schedule", "0 6 * * *")
+                .containsEntry(ServerScheduleKeys.MARKER, first.getMetadata().getUid());
+        assertThat(get("srv-first").getStatus().getDrift()).isNull();
 
-    delete("srv-first");
-    assertThat(lxd.getInstance(inst).config()).doesNotContainKeys("snapshots.schedule", "snapshots.schedule.stopped",
-        ServerScheduleKeys.MARKER, ServerScheduleKeys.MARKER_NAME);
-  }
+        delete("srv-first");
+        assertThat(lxd.getInstance(inst).config())
+                .doesNotContainKeys(
+                        "snapshots.schedule",
+                        "snapshots.schedule.stopped",
+                        ServerScheduleKeys.MARKER,
+                        ServerScheduleKeys.MARKER_NAME);
+    }
 
-  @Test
-  void keysAUserSetAreNeitherOverwrittenNorRemoved() {
-    String inst = instance("ssc-user");
-    lxd.updateInstanceConfig(inst, Map.of("snapshots.schedule", "0 3 * * *", "snapshots.expiry", "3d"), null);
-    create("srv-user", "0 6 * * *", inst);
-    Condition c = ready(awaitSchedule("srv-user", x -> reason(x, Reasons.CONFLICT)));
-    assertThat(c.getMessage()).contains(inst).contains("keys set by someone else")
-        .contains("snapshots.schedule").contains("snapshots.expiry");
-    assertThat(lxd.getInstance(inst).config()).containsEntry("snapshots.schedule", "0 3 * * *")
-        .containsEntry("snapshots.expiry", "3d").doesNotContainKey(ServerScheduleKeys.MARKER);
+    @Test
+    void keysAUserSetAreNeitherOverwrittenNorRemoved() {
+        String inst = instance("ssc-user");
+        lxd.updateInstanceConfig(inst, Map.of("snapshots.schedule", "0 3 * * *", "snapshots.expiry", "3d"), null);
+        create("srv-user", "0 6 * * *", inst);
+        Condition c = ready(awaitSchedule("srv-user", x -> reason(x, Reasons.CONFLICT)));
+        assertThat(c.getMessage())
+                .contains(inst)
+                .contains("keys set by someone else")
+                .contains("snapshots.schedule")
+                .contains("snapshots.expiry");
+        assertThat(lxd.getInstance(inst).config())
+                .containsEntry("snapshots.schedule", "0 3 * * *")
+                .containsEntry("snapshots.expiry", "3d")
+                .doesNotContainKey(ServerScheduleKeys.MARKER);
 
-    delete("srv-user");
-    assertThat(lxd.getInstance(inst).config()).containsEntry("snapshots.schedule", "0 3 * * *")
-        .containsEntry("snapshots.expiry", "3d");
-  }
+        delete("srv-user");
+        assertThat(lxd.getInstance(inst).config())
+                .containsEntry("snapshots.schedule", "0 3 * * *")
+                .containsEntry("snapshots.expiry", "3d");
+    }
 }

@@ -22,73 +22,77 @@ import java.util.function.Function;
  * cluster member, lack an endpoint); everything else is tested against the rig.
  */
 final class RecordingLxdServer implements AutoCloseable {
-  /** One answer: HTTP status and JSON body. */
-  record Answer(int status, String json) {
-    static Answer sync(String metadata) {
-      return new Answer(200, "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"metadata\":" + metadata + "}");
-    }
-
-    static Answer error(int code, String message) {
-      return new Answer(code, "{\"type\":\"error\",\"error_code\":" + code + ",\"error\":\"" + message + "\"}");
-    }
-  }
-
-  final List<String> requestLines = new CopyOnWriteArrayList<>();
-  private final Path dir;
-  private final ServerSocketChannel server;
-  private final Thread acceptor;
-
-  RecordingLxdServer(Function<String, Answer> answers) throws IOException {
-    dir = Files.createTempDirectory("lxd-stand-in");
-    server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(socket()));
-    acceptor = Thread.ofVirtual().start(() -> {
-      while (server.isOpen()) {
-        try (SocketChannel ch = server.accept()) {
-          answer(ch, answers);
-        } catch (IOException e) {
-          return;
+    /** One answer: HTTP status and JSON body. */
+    record Answer(int status, String json) {
+        static Answer sync(String metadata) {
+            return new Answer(
+                    200,
+                    "{\"type\":\"sync\",\"status\":\"Success\",\"status_code\":200,\"metadata\":" + metadata + "}");
         }
-      }
-    });
-  }
 
-  Path socket() {
-    return dir.resolve("unix.socket");
-  }
-
-  LxdClient client() {
-    return LxdClient.create(LxdEndpoint.unix(socket().toString()));
-  }
-
-  private void answer(SocketChannel ch, Function<String, Answer> answers) throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.ISO_8859_1));
-    String line = in.readLine();
-    if (line == null) {
-      return;
+        static Answer error(int code, String message) {
+            return new Answer(code, "{\"type\":\"error\",\"error_code\":" + code + ",\"error\":\"" + message + "\"}");
+        }
     }
-    requestLines.add(line);
-    int length = 0;
-    for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
-      if (h.toLowerCase().startsWith("content-length:")) {
-        length = Integer.parseInt(h.substring(15).trim());
-      }
-    }
-    in.skip(length);
-    Answer a = answers.apply(line);
-    byte[] body = a.json().getBytes(StandardCharsets.UTF_8);
-    OutputStream out = Channels.newOutputStream(ch);
-    out.write(("HTTP/1.1 " + a.status() + " X\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-    out.write(body);
-    out.flush();
-  }
 
-  @Override
-  public void close() throws IOException {
-    server.close();
-    acceptor.interrupt();
-    Files.deleteIfExists(socket());
-    Files.deleteIfExists(dir);
-  }
+    final List<String> requestLines = new CopyOnWriteArrayList<>();
+    private final Path dir;
+    private final ServerSocketChannel server;
+    private final Thread acceptor;
+
+    RecordingLxdServer(Function<String, Answer> answers) throws IOException {
+        dir = Files.createTempDirectory("lxd-stand-in");
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket()));
+        acceptor = Thread.ofVirtual().start(() -> {
+            while (server.isOpen()) {
+                try (SocketChannel ch = server.accept()) {
+                    answer(ch, answers);
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    Path socket() {
+        return dir.resolve("unix.socket");
+    }
+
+    LxdClient client() {
+        return LxdClient.create(LxdEndpoint.unix(socket().toString()));
+    }
+
+    private void answer(SocketChannel ch, Function<String, Answer> answers) throws IOException {
+        BufferedReader in =
+                new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.ISO_8859_1));
+        String line = in.readLine();
+        if (line == null) {
+            return;
+        }
+        requestLines.add(line);
+        int length = 0;
+        for (String h = in.readLine(); h != null && !h.isEmpty(); h = in.readLine()) {
+            if (h.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(h.substring(15).trim());
+            }
+        }
+        in.skip(length);
+        Answer a = answers.apply(line);
+        byte[] body = a.json().getBytes(StandardCharsets.UTF_8);
+        OutputStream out = Channels.newOutputStream(ch);
+        out.write(("HTTP/1.1 " + a.status() + " X\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                        + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        acceptor.interrupt();
+        Files.deleteIfExists(socket());
+        Files.deleteIfExists(dir);
+    }
 }

@@ -13,27 +13,32 @@ import java.time.Duration;
  * relay that buffered the stream could not finish at all.
  */
 public final class RelayProbe {
-  public static void main(String[] args) throws Exception {
-    Certificates.ClientIdentity id = Certificates.parseIdentity(Files.readString(Path.of(args[4])), Files.readString(Path.of(args[5])));
-    String instance = args[6];
-    String target = args[7];
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      pool.resetPeakUsage();
+    public static void main(String[] args) throws Exception {
+        Certificates.ClientIdentity id =
+                Certificates.parseIdentity(Files.readString(Path.of(args[4])), Files.readString(Path.of(args[5])));
+        String instance = args[6];
+        String target = args[7];
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            pool.resetPeakUsage();
+        }
+        long t0 = System.nanoTime();
+        RelayCopy.Result r;
+        try (LxdClient a = LxdClient.create(LxdEndpoint.https(args[0], id, args[1]));
+                LxdClient b = LxdClient.create(LxdEndpoint.https(args[2], id, args[3]))) {
+            r = RelayCopy.run(
+                    a,
+                    b,
+                    new RelayCopy.Request(instance, "relay-probe", true, target, null, Duration.ofMinutes(20)),
+                    null,
+                    null);
+        }
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        System.out.println(r.bytes() + " " + millis + " " + peak + " " + r.compression() + " " + r.backupDeleted());
     }
-    long t0 = System.nanoTime();
-    RelayCopy.Result r;
-    try (LxdClient a = LxdClient.create(LxdEndpoint.https(args[0], id, args[1]));
-        LxdClient b = LxdClient.create(LxdEndpoint.https(args[2], id, args[3]))) {
-      r = RelayCopy.run(a, b, new RelayCopy.Request(instance, "relay-probe", true, target, null, Duration.ofMinutes(20)),
-          null, null);
-    }
-    long millis = (System.nanoTime() - t0) / 1_000_000;
-    long peak = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        peak += pool.getPeakUsage().getUsed();
-      }
-    }
-    System.out.println(r.bytes() + " " + millis + " " + peak + " " + r.compression() + " " + r.backupDeleted());
-  }
 }

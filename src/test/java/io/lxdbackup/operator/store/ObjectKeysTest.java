@@ -3,50 +3,58 @@ package io.lxdbackup.operator.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ObjectKeysTest {
 
-  @ParameterizedTest
-  @CsvSource(nullValues = "NULL", value = {
-      "NULL, ''", "'', ''", "'  ', ''", "'/', ''", "a, a/", "a/, a/", "/a/b, a/b/", "a/b//, a/b/"})
-  void normalizesPrefix(String in, String out) {
-    assertThat(ObjectKeys.normalizePrefix(in)).isEqualTo(out);
-  }
+    @ParameterizedTest
+    @CsvSource(
+            nullValues = "NULL",
+            value = {"NULL, ''", "'', ''", "'  ', ''", "'/', ''", "a, a/", "a/, a/", "/a/b, a/b/", "a/b//, a/b/"})
+    void normalizesPrefix(String in, String out) {
+        assertThat(ObjectKeys.normalizePrefix(in)).isEqualTo(out);
+    }
 
-  @ParameterizedTest
-  @CsvSource({"gzip, tar.gz", "zstd, tar.zst", "bzip2, tar.bz2", "xz, tar.xz", "lz4, tar.lz4",
-      "none, tar", "GZIP, tar.gz"})
-  void extensionPerCompression(String compression, String ext) {
-    assertThat(ObjectKeys.extensionFor(compression)).isEqualTo(ext);
-  }
+    @ParameterizedTest
+    @CsvSource({
+        "gzip, tar.gz",
+        "zstd, tar.zst",
+        "bzip2, tar.bz2",
+        "xz, tar.xz",
+        "lz4, tar.lz4",
+        "none, tar",
+        "GZIP, tar.gz"
+    })
+    void extensionPerCompression(String compression, String ext) {
+        assertThat(ObjectKeys.extensionFor(compression)).isEqualTo(ext);
+    }
 
-  @Test
-  void exportKeyLayout() {
-    assertThat(ObjectKeys.exportKey("cluster-a", "team1", "lxd-a", "default", "web1", "web1-202611260600", "zstd"))
-        .isEqualTo("cluster-a/team1/lxd-a/default/web1/web1-202611260600.tar.zst");
-    assertThat(ObjectKeys.exportKey("", "ns", "r", null, "c1", "x", "none"))
-        .isEqualTo("ns/r/default/c1/x.tar");
-    assertThat(ObjectKeys.manifestKey("ns/r/default/c1/x.tar")).isEqualTo("ns/r/default/c1/x.tar.json");
-  }
+    @Test
+    void exportKeyLayout() {
+        assertThat(ObjectKeys.exportKey("cluster-a", "team1", "lxd-a", "default", "web1", "web1-202611260600", "zstd"))
+                .isEqualTo("cluster-a/team1/lxd-a/default/web1/web1-202611260600.tar.zst");
+        assertThat(ObjectKeys.exportKey("", "ns", "r", null, "c1", "x", "none")).isEqualTo("ns/r/default/c1/x.tar");
+        assertThat(ObjectKeys.manifestKey("ns/r/default/c1/x.tar")).isEqualTo("ns/r/default/c1/x.tar.json");
+    }
 
-  @Test
-  void refusesUnsafeSegmentsAndUnresolvedCompression() {
-    assertThatThrownBy(() -> ObjectKeys.exportKey("", "ns", "r", "p", "../etc", "x", "gzip"))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ObjectKeys.exportKey("", "ns", "r", "p", "a/b", "x", "gzip"))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ObjectKeys.exportKey("", "ns", "r", "p", "..", "x", "gzip"))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ObjectKeys.extensionFor("auto")).hasMessageContaining("auto");
-  }
+    @Test
+    void refusesUnsafeSegmentsAndUnresolvedCompression() {
+        assertThatThrownBy(() -> ObjectKeys.exportKey("", "ns", "r", "p", "../etc", "x", "gzip"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.exportKey("", "ns", "r", "p", "a/b", "x", "gzip"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.exportKey("", "ns", "r", "p", "..", "x", "gzip"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ObjectKeys.extensionFor("auto")).hasMessageContaining("auto");
+    }
 
-  @Test
-  void recognisesProbes() {
-    assertThat(ObjectKeys.isProbeKey("p/" + ObjectKeys.PROBE_NAME_PREFIX + "123")).isTrue();
-    assertThat(ObjectKeys.isProbeKey(ObjectKeys.PROBE_NAME_PREFIX + "123")).isTrue();
-    assertThat(ObjectKeys.isProbeKey("p/x.tar")).isFalse();
-  }
+    @Test
+    void recognisesProbes() {
+        assertThat(ObjectKeys.isProbeKey("p/" + ObjectKeys.PROBE_NAME_PREFIX + "123"))
+                .isTrue();
+        assertThat(ObjectKeys.isProbeKey(ObjectKeys.PROBE_NAME_PREFIX + "123")).isTrue();
+        assertThat(ObjectKeys.isProbeKey("p/x.tar")).isFalse();
+    }
 }

@@ -7,8 +7,8 @@ import io.lxdbackup.operator.testing.S3Implementation;
  * {@code hack/moto.sh}; skipped without it, a failure under {@code LXD_RIG_REQUIRED=true}).
  */
 class S3ObjectStoreMotoTest extends S3ObjectStoreContract {
-  @Override
-  S3Implementation implementation() {
-    return S3Implementation.MOTO;
-  }
+    @Override
+    S3Implementation implementation() {
+        return S3Implementation.MOTO;
+    }
 }

@@ -4,8 +4,8 @@ import io.lxdbackup.operator.testing.S3Implementation;
 
 /** {@link S3ObjectStoreContract} against s3proxy, in-process. */
 class S3ObjectStoreTest extends S3ObjectStoreContract {
-  @Override
-  S3Implementation implementation() {
-    return S3Implementation.S3PROXY;
-  }
+    @Override
+    S3Implementation implementation() {
+        return S3Implementation.S3PROXY;
+    }
 }

@@ -18,60 +18,65 @@ import software.amazon.awssdk.http.SdkHttpMethod;
  * aborted, as s3proxy's filesystem store does after a restart. Everything else reaches the store.
  */
 public final class AbortRefusingTransport implements SdkHttpClient {
-  /** What an abort is answered with. */
-  public record Answer(int status, String code) {}
+    /** What an abort is answered with. */
+    public record Answer(int status, String code) {}
 
-  private final SdkHttpClient delegate;
-  private volatile Answer answer;
-  private final AtomicInteger refused = new AtomicInteger();
+    private final SdkHttpClient delegate;
+    private volatile Answer answer;
+    private final AtomicInteger refused = new AtomicInteger();
 
-  public AbortRefusingTransport(SdkHttpClient delegate) {
-    this.delegate = delegate;
-  }
-
-  /** From now on aborts are answered with {@code status} and error {@code code}; null passes them on. */
-  public void answerAborts(Answer a) {
-    this.answer = a;
-  }
-
-  /** Aborts answered here instead of by the store. */
-  public int refused() {
-    return refused.get();
-  }
-
-  @Override
-  public ExecutableHttpRequest prepareRequest(HttpExecuteRequest r) {
-    Answer a = answer;
-    if (a == null || r.httpRequest().method() != SdkHttpMethod.DELETE
-        || !r.httpRequest().rawQueryParameters().containsKey("uploadId")) {
-      return delegate.prepareRequest(r);
+    public AbortRefusingTransport(SdkHttpClient delegate) {
+        this.delegate = delegate;
     }
-    refused.incrementAndGet();
-    byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + a.code() + "</Code><Message>"
-        + a.code() + " (refused by the test's transport)</Message><RequestId>0</RequestId></Error>")
-        .getBytes(StandardCharsets.UTF_8);
-    return new ExecutableHttpRequest() {
-      @Override
-      public HttpExecuteResponse call() {
-        SdkHttpFullResponse response = SdkHttpFullResponse.builder().statusCode(a.status())
-            .putHeader("Content-Type", "application/xml")
-            .putHeader("Content-Length", String.valueOf(body.length)).build();
-        return HttpExecuteResponse.builder().response(response)
-            .responseBody(AbortableInputStream.create(new ByteArrayInputStream(body))).build();
-      }
 
-      @Override
-      public void abort() {}
-    };
-  }
+    /** From now on aborts are answered with {@code status} and error {@code code}; null passes them on. */
+    public void answerAborts(Answer a) {
+        this.answer = a;
+    }
 
-  @Override
-  public String clientName() {
-    return delegate.clientName();
-  }
+    /** Aborts answered here instead of by the store. */
+    public int refused() {
+        return refused.get();
+    }
 
-  @Override
-  public void close() {
-    delegate.close();
-  }
+    @Override
+    public ExecutableHttpRequest prepareRequest(HttpExecuteRequest r) {
+        Answer a = answer;
+        if (a == null
+                || r.httpRequest().method() != SdkHttpMethod.DELETE
+                || !r.httpRequest().rawQueryParameters().containsKey("uploadId")) {
+            return delegate.prepareRequest(r);
+        }
+        refused.incrementAndGet();
+        byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + a.code() + "</Code><Message>"
+                        + a.code() + " (refused by the test's transport)</Message><RequestId>0</RequestId></Error>")
+                .getBytes(StandardCharsets.UTF_8);
+        return new ExecutableHttpRequest() {
+            @Override
+            public HttpExecuteResponse call() {
+                SdkHttpFullResponse response = SdkHttpFullResponse.builder()
+                        .statusCode(a.status())
+                        .putHeader("Content-Type", "application/xml")
+                        .putHeader("Content-Length", String.valueOf(body.length))
+                        .build();
+                return HttpExecuteResponse.builder()
+                        .response(response)
+                        .responseBody(AbortableInputStream.create(new ByteArrayInputStream(body)))
+                        .build();
+            }
+
+            @Override
+            public void abort() {}
+        };
+    }
+
+    @Override
+    public String clientName() {
+        return delegate.clientName();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
 }

@@ -20,128 +20,136 @@ import java.util.function.Function;
  * restart would.
  */
 public final class OperatorHarness implements AutoCloseable {
-  private final InMemoryApiServer api;
-  private final KubernetesClient kube;
-  private final Clock clock;
-  private final java.time.Duration scheduleMaxWait;
-  private final Function<StoreConfig, ObjectStore> storeFactory;
-  private KubernetesClient operatorClient;
-  private OperatorRuntime runtime;
-  private Consumer<KubernetesClientBuilder> clientCustomizer = b -> {};
-  private String leaseNamespace;
-  private List<String> namespaces = List.of();
-  private TransferLimits transfers = TransferLimits.defaults();
+    private final InMemoryApiServer api;
+    private final KubernetesClient kube;
+    private final Clock clock;
+    private final java.time.Duration scheduleMaxWait;
+    private final Function<StoreConfig, ObjectStore> storeFactory;
+    private KubernetesClient operatorClient;
+    private OperatorRuntime runtime;
+    private Consumer<KubernetesClientBuilder> clientCustomizer = b -> {};
+    private String leaseNamespace;
+    private List<String> namespaces = List.of();
+    private TransferLimits transfers = TransferLimits.defaults();
 
-  public OperatorHarness() {
-    this(Clock.systemUTC());
-  }
-
-  public OperatorHarness(Clock clock) {
-    this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT, S3ObjectStore::open);
-  }
-
-  /**
-   * With an injected clock, schedules must re-decide often in real time to notice that the
-   * clock was moved: pass a short {@code scheduleMaxWait}.
-   */
-  public OperatorHarness(Clock clock, java.time.Duration scheduleMaxWait) {
-    this(clock, scheduleMaxWait, S3ObjectStore::open);
-  }
-
-  /** @param storeFactory opens object stores; wrap {@link S3ObjectStore#open} to inject faults */
-  public OperatorHarness(Clock clock, Function<StoreConfig, ObjectStore> storeFactory) {
-    this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT, storeFactory);
-  }
-
-  public OperatorHarness(Clock clock, java.time.Duration scheduleMaxWait, Function<StoreConfig, ObjectStore> storeFactory) {
-    this.clock = clock;
-    this.scheduleMaxWait = scheduleMaxWait;
-    this.storeFactory = storeFactory;
-    api = new InMemoryApiServer(0);
-    kube = api.client();
-  }
-
-  /** Builds the operator's client with extra settings (e.g. an HTTP interceptor); call before {@link #start()}. */
-  public OperatorHarness withOperatorClient(Consumer<KubernetesClientBuilder> customizer) {
-    this.clientCustomizer = customizer;
-    return this;
-  }
-
-  /** Runs the operator with leader election, its Lease in {@code namespace}; call before {@link #start()}. */
-  public OperatorHarness withLeaderElection(String namespace) {
-    this.leaseNamespace = namespace;
-    return this;
-  }
-
-  /** Reconciles only the resources in {@code namespaces} (the chart's watchNamespaces); call before {@link #start()}. */
-  public OperatorHarness withNamespaces(List<String> namespaces) {
-    this.namespaces = List.copyOf(namespaces);
-    return this;
-  }
-
-  /** Runs the operator with these transfer limits (flags --max-transfers etc.); call before {@link #start()}. */
-  public OperatorHarness withTransfers(TransferLimits limits) {
-    this.transfers = limits;
-    return this;
-  }
-
-  public OperatorHarness start() {
-    operatorClient = api.newClient(clientCustomizer);
-    runtime = new OperatorRuntime(operatorClient, new OperatorSettings(namespaces, leaseNamespace != null, leaseNamespace, 0,
-        "info", scheduleMaxWait).withTransfers(transfers), clock, storeFactory).exitOnStopLeading(false).start();
-    return this;
-  }
-
-  /** Stops the operator abruptly (no waiting for anything but JOSDK's own stop). */
-  public void stop() {
-    if (runtime != null) {
-      runtime.close();
-      operatorClient.close();
-      runtime = null;
+    public OperatorHarness() {
+        this(Clock.systemUTC());
     }
-  }
 
-  /**
-   * Leaves the running operator behind as a killed pod would be: its API connection is cut at
-   * once, so whatever its reconciles do afterwards never reaches the cluster, and nothing waits
-   * for them (LXD operations it started keep running on the server). A fresh operator starts
-   * right away; the abandoned one is shut down in the background.
-   */
-  public OperatorHarness abandonAndStart() {
-    OperatorRuntime old = runtime;
-    KubernetesClient oldClient = operatorClient;
-    runtime = null;
-    oldClient.close();
-    start();
-    if (old != null) {
-      Thread t = new Thread(old::close, "abandoned-operator");
-      t.setDaemon(true);
-      t.start();
+    public OperatorHarness(Clock clock) {
+        this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT, S3ObjectStore::open);
     }
-    return this;
-  }
 
-  public OperatorHarness restart() {
-    stop();
-    return start();
-  }
+    /**
+     * With an injected clock, schedules must re-decide often in real time to notice that the
+     * clock was moved: pass a short {@code scheduleMaxWait}.
+     */
+    public OperatorHarness(Clock clock, java.time.Duration scheduleMaxWait) {
+        this(clock, scheduleMaxWait, S3ObjectStore::open);
+    }
 
-  /** The test's own client (a user with kubectl). */
-  public KubernetesClient kube() {
-    return kube;
-  }
+    /** @param storeFactory opens object stores; wrap {@link S3ObjectStore#open} to inject faults */
+    public OperatorHarness(Clock clock, Function<StoreConfig, ObjectStore> storeFactory) {
+        this(clock, OperatorSettings.DEFAULT_SCHEDULE_MAX_WAIT, storeFactory);
+    }
 
-  public OperatorRuntime runtime() {
-    return runtime;
-  }
+    public OperatorHarness(
+            Clock clock, java.time.Duration scheduleMaxWait, Function<StoreConfig, ObjectStore> storeFactory) {
+        this.clock = clock;
+        this.scheduleMaxWait = scheduleMaxWait;
+        this.storeFactory = storeFactory;
+        api = new InMemoryApiServer(0);
+        kube = api.client();
+    }
 
-  public InMemoryApiServer api() {
-    return api;
-  }
+    /** Builds the operator's client with extra settings (e.g. an HTTP interceptor); call before {@link #start()}. */
+    public OperatorHarness withOperatorClient(Consumer<KubernetesClientBuilder> customizer) {
+        this.clientCustomizer = customizer;
+        return this;
+    }
 
-  @Override
-  public void close() {
-    stop();
-    api.close();
-  }
+    /** Runs the operator with leader election, its Lease in {@code namespace}; call before {@link #start()}. */
+    public OperatorHarness withLeaderElection(String namespace) {
+        this.leaseNamespace = namespace;
+        return this;
+    }
+
+    /** Reconciles only the resources in {@code namespaces} (the chart's watchNamespaces); call before {@link #start()}. */
+    public OperatorHarness withNamespaces(List<String> namespaces) {
+        this.namespaces = List.copyOf(namespaces);
+        return this;
+    }
+
+    /** Runs the operator with these transfer limits (flags --max-transfers etc.); call before {@link #start()}. */
+    public OperatorHarness withTransfers(TransferLimits limits) {
+        this.transfers = limits;
+        return this;
+    }
+
+    public OperatorHarness start() {
+        operatorClient = api.newClient(clientCustomizer);
+        runtime = new OperatorRuntime(
+                        operatorClient,
+                        new OperatorSettings(
+                                        namespaces, leaseNamespace != null, leaseNamespace, 0, "info", scheduleMaxWait)
+                                .withTransfers(transfers),
+                        clock,
+                        storeFactory)
+                .exitOnStopLeading(false)
+                .start();
+        return this;
+    }
+
+    /** Stops the operator abruptly (no waiting for anything but JOSDK's own stop). */
+    public void stop() {
+        if (runtime != null) {
+            runtime.close();
+            operatorClient.close();
+            runtime = null;
+        }
+    }
+
+    /**
+     * Leaves the running operator behind as a killed pod would be: its API connection is cut at
+     * once, so whatever its reconciles do afterwards never reaches the cluster, and nothing waits
+     * for them (LXD operations it started keep running on the server). A fresh operator starts
+     * right away; the abandoned one is shut down in the background.
+     */
+    public OperatorHarness abandonAndStart() {
+        OperatorRuntime old = runtime;
+        KubernetesClient oldClient = operatorClient;
+        runtime = null;
+        oldClient.close();
+        start();
+        if (old != null) {
+            Thread t = new Thread(old::close, "abandoned-operator");
+            t.setDaemon(true);
+            t.start();
+        }
+        return this;
+    }
+
+    public OperatorHarness restart() {
+        stop();
+        return start();
+    }
+
+    /** The test's own client (a user with kubectl). */
+    public KubernetesClient kube() {
+        return kube;
+    }
+
+    public OperatorRuntime runtime() {
+        return runtime;
+    }
+
+    public InMemoryApiServer api() {
+        return api;
+    }
+
+    @Override
+    public void close() {
+        stop();
+        api.close();
+    }
 }

@@ -3,7 +3,6 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,147 +12,144 @@ import java.util.Optional;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
 
-  @JsonPropertyDescription("RFC 3339 time the operator saw suspend turn true; runs due while suspended are not caught up.")
-  private String suspendedAt;
+    @JsonPropertyDescription(
+            "RFC 3339 time the operator saw suspend turn true; runs due while suspended are not caught up.")
+    private String suspendedAt;
 
-  @JsonPropertyDescription("RFC 3339 time the operator saw suspend turn false; scheduled times before it are never run late.")
-  private String resumedAt;
+    @JsonPropertyDescription(
+            "RFC 3339 time the operator saw suspend turn false; scheduled times before it are never run late.")
+    private String resumedAt;
 
-  @JsonPropertyDescription("Scheduled times of the latest decision that were not run (operator down past startingDeadlineSeconds, or older than the one catch-up run).")
-  private Integer missedRuns;
+    @JsonPropertyDescription(
+            "Scheduled times of the latest decision that were not run (operator down past startingDeadlineSeconds, or older than the one catch-up run).")
+    private Integer missedRuns;
 
-  @JsonPropertyDescription("RFC 3339 time of the most recent scheduled time that was not run.")
-  private String lastMissedTime;
+    @JsonPropertyDescription("RFC 3339 time of the most recent scheduled time that was not run.")
+    private String lastMissedTime;
 
-  public String getSuspendedAt() {
-    return suspendedAt;
-  }
-
-  public void setSuspendedAt(String suspendedAt) {
-    this.suspendedAt = suspendedAt;
-  }
-
-  public String getResumedAt() {
-    return resumedAt;
-  }
-
-  public void setResumedAt(String resumedAt) {
-    this.resumedAt = resumedAt;
-  }
-
-  public Integer getMissedRuns() {
-    return missedRuns;
-  }
-
-  public void setMissedRuns(Integer missedRuns) {
-    this.missedRuns = missedRuns;
-  }
-
-  public String getLastMissedTime() {
-    return lastMissedTime;
-  }
-
-  public void setLastMissedTime(String lastMissedTime) {
-    this.lastMissedTime = lastMissedTime;
-  }
-
-
-  @JsonPropertyDescription("RFC 3339 time the schedule last fired.")
-  private String lastScheduleTime;
-
-  @JsonPropertyDescription("RFC 3339 time the schedule fires next; absent while suspended or invalid.")
-  private String nextScheduleTime;
-
-  @JsonPropertyDescription("RFC 3339 time of the last run in which every instance succeeded.")
-  private String lastSuccessfulTime;
-
-  @JsonPropertyDescription("Per-instance result of the latest runs.")
-  private List<InstanceRunStatus> instances;
-
-  @JsonPropertyDescription("Names of child objects whose run has not finished yet.")
-  private List<String> active;
-
-  public String getLastScheduleTime() {
-    return lastScheduleTime;
-  }
-
-  public void setLastScheduleTime(String lastScheduleTime) {
-    this.lastScheduleTime = lastScheduleTime;
-  }
-
-  public String getNextScheduleTime() {
-    return nextScheduleTime;
-  }
-
-  public void setNextScheduleTime(String nextScheduleTime) {
-    this.nextScheduleTime = nextScheduleTime;
-  }
-
-  public String getLastSuccessfulTime() {
-    return lastSuccessfulTime;
-  }
-
-  public void setLastSuccessfulTime(String lastSuccessfulTime) {
-    this.lastSuccessfulTime = lastSuccessfulTime;
-  }
-
-  public List<InstanceRunStatus> getInstances() {
-    return instances;
-  }
-
-  public void setInstances(List<InstanceRunStatus> instances) {
-    this.instances = instances;
-  }
-
-  public List<String> getActive() {
-    return active;
-  }
-
-  public void setActive(List<String> active) {
-    this.active = active;
-  }
-
-  /** The entry for the given instance, if present. */
-  public Optional<InstanceRunStatus> findInstance(String name) {
-    if (instances == null) {
-      return Optional.empty();
+    public String getSuspendedAt() {
+        return suspendedAt;
     }
-    return instances.stream().filter(i -> name.equals(i.getName())).findFirst();
-  }
 
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public void setSuspendedAt(String suspendedAt) {
+        this.suspendedAt = suspendedAt;
     }
-    if (o == null || getClass() != o.getClass() || !super.equals(o)) {
-      return false;
+
+    public String getResumedAt() {
+        return resumedAt;
     }
-    AbstractScheduleStatus that = (AbstractScheduleStatus) o;
-    return Objects.equals(lastScheduleTime, that.lastScheduleTime)
-        && Objects.equals(nextScheduleTime, that.nextScheduleTime)
-        && Objects.equals(lastSuccessfulTime, that.lastSuccessfulTime)
-        && Objects.equals(instances, that.instances)
-        && Objects.equals(active, that.active);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        super.hashCode(),
-        lastScheduleTime,
-        nextScheduleTime,
-        lastSuccessfulTime,
-        instances,
-        active);
-  }
+    public void setResumedAt(String resumedAt) {
+        this.resumedAt = resumedAt;
+    }
 
-  @Override
-  public String toString() {
-    return "AbstractScheduleStatus{" + "lastScheduleTime=" + lastScheduleTime
-        + ", nextScheduleTime=" + nextScheduleTime
-        + ", lastSuccessfulTime=" + lastSuccessfulTime
-        + ", instances=" + instances
-        + ", active=" + active + ", " + super.toString() + "}";
-  }
+    public Integer getMissedRuns() {
+        return missedRuns;
+    }
+
+    public void setMissedRuns(Integer missedRuns) {
+        this.missedRuns = missedRuns;
+    }
+
+    public String getLastMissedTime() {
+        return lastMissedTime;
+    }
+
+    public void setLastMissedTime(String lastMissedTime) {
+        this.lastMissedTime = lastMissedTime;
+    }
+
+    @JsonPropertyDescription("RFC 3339 time the schedule last fired.")
+    private String lastScheduleTime;
+
+    @JsonPropertyDescription("RFC 3339 time the schedule fires next; absent while suspended or invalid.")
+    private String nextScheduleTime;
+
+    @JsonPropertyDescription("RFC 3339 time of the last run in which every instance succeeded.")
+    private String lastSuccessfulTime;
+
+    @JsonPropertyDescription("Per-instance result of the latest runs.")
+    private List<InstanceRunStatus> instances;
+
+    @JsonPropertyDescription("Names of child objects whose run has not finished yet.")
+    private List<String> active;
+
+    public String getLastScheduleTime() {
+        return lastScheduleTime;
+    }
+
+    public void setLastScheduleTime(String lastScheduleTime) {
+        this.lastScheduleTime = lastScheduleTime;
+    }
+
+    public String getNextScheduleTime() {
+        return nextScheduleTime;
+    }
+
+    public void setNextScheduleTime(String nextScheduleTime) {
+        this.nextScheduleTime = nextScheduleTime;
+    }
+
+    public String getLastSuccessfulTime() {
+        return lastSuccessfulTime;
+    }
+
+    public void setLastSuccessfulTime(String lastSuccessfulTime) {
+        this.lastSuccessfulTime = lastSuccessfulTime;
+    }
+
+    public List<InstanceRunStatus> getInstances() {
+        return instances;
+    }
+
+    public void setInstances(List<InstanceRunStatus> instances) {
+        this.instances = instances;
+    }
+
+    public List<String> getActive() {
+        return active;
+    }
+
+    public void setActive(List<String> active) {
+        this.active = active;
+    }
+
+    /** The entry for the given instance, if present. */
+    public Optional<InstanceRunStatus> findInstance(String name) {
+        if (instances == null) {
+            return Optional.empty();
+        }
+        return instances.stream().filter(i -> name.equals(i.getName())).findFirst();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass() || !super.equals(o)) {
+            return false;
+        }
+        AbstractScheduleStatus that = (AbstractScheduleStatus) o;
+        return Objects.equals(lastScheduleTime, that.lastScheduleTime)
+                && Objects.equals(nextScheduleTime, that.nextScheduleTime)
+                && Objects.equals(lastSuccessfulTime, that.lastSuccessfulTime)
+                && Objects.equals(instances, that.instances)
+                && Objects.equals(active, that.active);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                super.hashCode(), lastScheduleTime, nextScheduleTime, lastSuccessfulTime, instances, active);
+    }
+
+    @Override
+    public String toString() {
+        return "AbstractScheduleStatus{" + "lastScheduleTime=" + lastScheduleTime
+                + ", nextScheduleTime=" + nextScheduleTime
+                + ", lastSuccessfulTime=" + lastSuccessfulTime
+                + ", instances=" + instances
+                + ", active=" + active + ", " + super.toString() + "}";
+    }
 }

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Required;
-
 import java.util.Objects;
 
 /** A Kubernetes-style status condition. */
@@ -14,132 +12,132 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class Condition {
 
-  @JsonPropertyDescription("Condition type in CamelCase, for example Ready, Available, Complete or Synced.")
-  @Required
-  private String type;
+    @JsonPropertyDescription("Condition type in CamelCase, for example Ready, Available, Complete or Synced.")
+    @Required
+    private String type;
 
-  @JsonPropertyDescription("Status of the condition: True, False or Unknown.")
-  @Required
-  private String status;
+    @JsonPropertyDescription("Status of the condition: True, False or Unknown.")
+    @Required
+    private String status;
 
-  @JsonPropertyDescription("One CamelCase word saying why the condition has this status.")
-  private String reason;
+    @JsonPropertyDescription("One CamelCase word saying why the condition has this status.")
+    private String reason;
 
-  @JsonPropertyDescription("Human readable sentence with details and what to do about it.")
-  private String message;
+    @JsonPropertyDescription("Human readable sentence with details and what to do about it.")
+    private String message;
 
-  @JsonPropertyDescription("RFC 3339 time the status last changed (kept while the status stays the same).")
-  private String lastTransitionTime;
+    @JsonPropertyDescription("RFC 3339 time the status last changed (kept while the status stays the same).")
+    private String lastTransitionTime;
 
-  @JsonPropertyDescription("metadata.generation the condition was computed from.")
-  private Long observedGeneration;
+    @JsonPropertyDescription("metadata.generation the condition was computed from.")
+    private Long observedGeneration;
 
-  public String getType() {
-    return type;
-  }
-
-  public void setType(String type) {
-    this.type = type;
-  }
-
-  public String getStatus() {
-    return status;
-  }
-
-  public void setStatus(String status) {
-    this.status = status;
-  }
-
-  public String getReason() {
-    return reason;
-  }
-
-  public void setReason(String reason) {
-    this.reason = reason;
-  }
-
-  public String getMessage() {
-    return message;
-  }
-
-  public void setMessage(String message) {
-    this.message = message;
-  }
-
-  public String getLastTransitionTime() {
-    return lastTransitionTime;
-  }
-
-  public void setLastTransitionTime(String lastTransitionTime) {
-    this.lastTransitionTime = lastTransitionTime;
-  }
-
-  public Long getObservedGeneration() {
-    return observedGeneration;
-  }
-
-  public void setObservedGeneration(Long observedGeneration) {
-    this.observedGeneration = observedGeneration;
-  }
-
-  public static final String TRUE = "True";
-  public static final String FALSE = "False";
-  public static final String UNKNOWN = "Unknown";
-
-  /** LxdRemote, InstanceSnapshot, SnapshotSchedule, ExportSchedule. */
-  public static final String READY = "Ready";
-  /** BackupStore. */
-  public static final String AVAILABLE = "Available";
-  /** InstanceExport, InstanceRestore. */
-  public static final String COMPLETE = "Complete";
-  /** InstanceCopy. */
-  public static final String SYNCED = "Synced";
-  /** BackupVerification (the last run), and InstanceExport (its object was checked by one). */
-  public static final String VERIFIED = "Verified";
-
-  public Condition() {}
-
-  public Condition(String type, String status, String reason, String message) {
-    this.type = type;
-    this.status = status;
-    this.reason = reason;
-    this.message = message;
-  }
-
-  @JsonIgnore
-  public boolean isTrue() {
-    return TRUE.equals(status);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public String getType() {
+        return type;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setType(String type) {
+        this.type = type;
     }
-    Condition that = (Condition) o;
-    return Objects.equals(type, that.type)
-        && Objects.equals(status, that.status)
-        && Objects.equals(reason, that.reason)
-        && Objects.equals(message, that.message)
-        && Objects.equals(lastTransitionTime, that.lastTransitionTime)
-        && Objects.equals(observedGeneration, that.observedGeneration);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(type, status, reason, message, lastTransitionTime, observedGeneration);
-  }
+    public String getStatus() {
+        return status;
+    }
 
-  @Override
-  public String toString() {
-    return "Condition{" + "type=" + type
-        + ", status=" + status
-        + ", reason=" + reason
-        + ", message=" + message
-        + ", lastTransitionTime=" + lastTransitionTime
-        + ", observedGeneration=" + observedGeneration + "}";
-  }
+    public void setStatus(String status) {
+        this.status = status;
+    }
+
+    public String getReason() {
+        return reason;
+    }
+
+    public void setReason(String reason) {
+        this.reason = reason;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+
+    public String getLastTransitionTime() {
+        return lastTransitionTime;
+    }
+
+    public void setLastTransitionTime(String lastTransitionTime) {
+        this.lastTransitionTime = lastTransitionTime;
+    }
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public static final String TRUE = "True";
+    public static final String FALSE = "False";
+    public static final String UNKNOWN = "Unknown";
+
+    /** LxdRemote, InstanceSnapshot, SnapshotSchedule, ExportSchedule. */
+    public static final String READY = "Ready";
+    /** BackupStore. */
+    public static final String AVAILABLE = "Available";
+    /** InstanceExport, InstanceRestore. */
+    public static final String COMPLETE = "Complete";
+    /** InstanceCopy. */
+    public static final String SYNCED = "Synced";
+    /** BackupVerification (the last run), and InstanceExport (its object was checked by one). */
+    public static final String VERIFIED = "Verified";
+
+    public Condition() {}
+
+    public Condition(String type, String status, String reason, String message) {
+        this.type = type;
+        this.status = status;
+        this.reason = reason;
+        this.message = message;
+    }
+
+    @JsonIgnore
+    public boolean isTrue() {
+        return TRUE.equals(status);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        Condition that = (Condition) o;
+        return Objects.equals(type, that.type)
+                && Objects.equals(status, that.status)
+                && Objects.equals(reason, that.reason)
+                && Objects.equals(message, that.message)
+                && Objects.equals(lastTransitionTime, that.lastTransitionTime)
+                && Objects.equals(observedGeneration, that.observedGeneration);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(type, status, reason, message, lastTransitionTime, observedGeneration);
+    }
+
+    @Override
+    public String toString() {
+        return "Condition{" + "type=" + type
+                + ", status=" + status
+                + ", reason=" + reason
+                + ", message=" + message
+                + ", lastTransitionTime=" + lastTransitionTime
+                + ", observedGeneration=" + observedGeneration + "}";
+    }
 }

@@ -3,307 +3,313 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-
 import java.util.Objects;
 
 /** Desired state of an InstanceCopy. */
 @ValidationRule(
-    value = "!has(self.schedule) || !has(self.refresh) || self.refresh",
-    message = "a schedule repeats the copy onto the same target instance, which needs refresh: true",
-    reason = "FieldValueInvalid")
+        value = "!has(self.schedule) || !has(self.refresh) || self.refresh",
+        message = "a schedule repeats the copy onto the same target instance, which needs refresh: true",
+        reason = "FieldValueInvalid")
 @ValidationRule(
-    value = "has(self.instance) != has(self.volume)",
-    message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
+        value = "has(self.instance) != has(self.volume)",
+        message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
 @ValidationRule(
-    value = "!has(self.targetVolume) || has(self.volume)",
-    message = "targetVolume applies to volume copies; use targetInstance for an instance")
+        value = "!has(self.targetVolume) || has(self.volume)",
+        message = "targetVolume applies to volume copies; use targetInstance for an instance")
 @ValidationRule(
-    value = "!has(self.volume) || (!has(self.targetInstance) && !has(self.targetStoragePool))",
-    message = "a volume copy names its target with targetVolume, not targetInstance or targetStoragePool")
+        value = "!has(self.volume) || (!has(self.targetInstance) && !has(self.targetStoragePool))",
+        message = "a volume copy names its target with targetVolume, not targetInstance or targetStoragePool")
 @ValidationRule(
-    value = "!has(self.volume) || !has(self.mode) || self.mode == 'pull'",
-    message = "a volume is copied in pull mode (the target server pulls from the source); remove mode or set it to pull")
+        value = "!has(self.volume) || !has(self.mode) || self.mode == 'pull'",
+        message =
+                "a volume is copied in pull mode (the target server pulls from the source); remove mode or set it to pull")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceCopySpec {
 
-  @JsonPropertyDescription("LxdRemote (same namespace) hosting the instance; required.")
-  @Required
-  private ObjectRef sourceRemoteRef;
+    @JsonPropertyDescription("LxdRemote (same namespace) hosting the instance; required.")
+    @Required
+    private ObjectRef sourceRemoteRef;
 
-  @JsonPropertyDescription("LxdRemote (same namespace) to copy to; required.")
-  @Required
-  private ObjectRef targetRemoteRef;
+    @JsonPropertyDescription("LxdRemote (same namespace) to copy to; required.")
+    @Required
+    private ObjectRef targetRemoteRef;
 
-  @JsonPropertyDescription("Source instance name; exactly one of instance and volume.")
-  @Size(min = 1, max = 63)
-  private String instance;
+    @JsonPropertyDescription("Source instance name; exactly one of instance and volume.")
+    @Size(min = 1, max = 63)
+    private String instance;
 
-  @JsonPropertyDescription("Instance name on the target; absent = same as instance.")
-  @Size(min = 1, max = 63)
-  private String targetInstance;
+    @JsonPropertyDescription("Instance name on the target; absent = same as instance.")
+    @Size(min = 1, max = 63)
+    private String targetInstance;
 
-  @JsonPropertyDescription("Custom storage volume to copy instead of an instance ({pool, name}); exactly one of instance and volume. Copied in pull mode.")
-  private VolumeRef volume;
+    @JsonPropertyDescription(
+            "Custom storage volume to copy instead of an instance ({pool, name}); exactly one of instance and volume. Copied in pull mode.")
+    private VolumeRef volume;
 
-  @JsonPropertyDescription("Volume copy only: pool and name on the target server; absent = the same pool and name as volume.")
-  private VolumeRef targetVolume;
+    @JsonPropertyDescription(
+            "Volume copy only: pool and name on the target server; absent = the same pool and name as volume.")
+    private VolumeRef targetVolume;
 
-  @JsonPropertyDescription("LXD project on the source; default: the source LxdRemote's spec.project.")
-  @Size(min = 1, max = 63)
-  private String sourceProject;
+    @JsonPropertyDescription("LXD project on the source; default: the source LxdRemote's spec.project.")
+    @Size(min = 1, max = 63)
+    private String sourceProject;
 
-  @JsonPropertyDescription("LXD project on the target; default: the target LxdRemote's spec.project.")
-  @Size(min = 1, max = 63)
-  private String targetProject;
+    @JsonPropertyDescription("LXD project on the target; default: the target LxdRemote's spec.project.")
+    @Size(min = 1, max = 63)
+    private String targetProject;
 
-  @JsonPropertyDescription("Storage pool on the target for the first copy; absent = the target default profile pool.")
-  @Size(max = 253)
-  private String targetStoragePool;
+    @JsonPropertyDescription("Storage pool on the target for the first copy; absent = the target default profile pool.")
+    @Size(max = 253)
+    private String targetStoragePool;
 
-  @JsonPropertyDescription("true = leave out the instance snapshots; default false.")
-  @Default("false")
-  private Boolean instanceOnly;
+    @JsonPropertyDescription("true = leave out the instance snapshots; default false.")
+    @Default("false")
+    private Boolean instanceOnly;
 
-  @JsonPropertyDescription("true = later copies transfer only what changed since the last copy (needs server support); default true.")
-  @Default("true")
-  private Boolean refresh;
+    @JsonPropertyDescription(
+            "true = later copies transfer only what changed since the last copy (needs server support); default true.")
+    @Default("true")
+    private Boolean refresh;
 
-  @JsonPropertyDescription("How an existing copy is refreshed: Staging (refresh a local copy of it and swap it in on success; the target is never left half-updated) or InPlace (cheaper on storage without copy-on-write, but a failed refresh can leave the target's root volume half-updated until the next successful one); default Staging.")
-  @Default("Staging")
-  private RefreshStrategy refreshStrategy;
+    @JsonPropertyDescription(
+            "How an existing copy is refreshed: Staging (refresh a local copy of it and swap it in on success; the target is never left half-updated) or InPlace (cheaper on storage without copy-on-write, but a failed refresh can leave the target's root volume half-updated until the next successful one); default Staging.")
+    @Default("Staging")
+    private RefreshStrategy refreshStrategy;
 
-  @JsonPropertyDescription("Transfer mode: pull (the target server pulls from the source), push (the source server sends to the target) or relay (the operator carries the data: for servers that cannot reach each other; always a full copy); default pull.")
-  @Default("pull")
-  private CopyMode mode;
+    @JsonPropertyDescription(
+            "Transfer mode: pull (the target server pulls from the source), push (the source server sends to the target) or relay (the operator carries the data: for servers that cannot reach each other; always a full copy); default pull.")
+    @Default("pull")
+    private CopyMode mode;
 
-  @JsonPropertyDescription("Repeat (refresh) copies on this 5-field cron or @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually; absent = copy once.")
-  @Size(min = 1, max = 128)
-  private String schedule;
+    @JsonPropertyDescription(
+            "Repeat (refresh) copies on this 5-field cron or @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually; absent = copy once.")
+    @Size(min = 1, max = 128)
+    private String schedule;
 
-  @JsonPropertyDescription("IANA time zone for schedule; default UTC.")
-  @Default("UTC")
-  @Size(min = 1, max = 64)
-  private String timeZone;
+    @JsonPropertyDescription("IANA time zone for schedule; default UTC.")
+    @Default("UTC")
+    @Size(min = 1, max = 64)
+    private String timeZone;
 
-  @JsonPropertyDescription("true = start no new copies; default false.")
-  @Default("false")
-  private Boolean suspend;
+    @JsonPropertyDescription("true = start no new copies; default false.")
+    @Default("false")
+    private Boolean suspend;
 
-  @JsonPropertyDescription("A copy missed by more than this many seconds is skipped, not started late; absent = only the latest missed copy starts late.")
-  @Min(1)
-  private Long startingDeadlineSeconds;
+    @JsonPropertyDescription(
+            "A copy missed by more than this many seconds is skipped, not started late; absent = only the latest missed copy starts late.")
+    @Min(1)
+    private Long startingDeadlineSeconds;
 
-  public ObjectRef getSourceRemoteRef() {
-    return sourceRemoteRef;
-  }
-
-  public void setSourceRemoteRef(ObjectRef sourceRemoteRef) {
-    this.sourceRemoteRef = sourceRemoteRef;
-  }
-
-  public ObjectRef getTargetRemoteRef() {
-    return targetRemoteRef;
-  }
-
-  public void setTargetRemoteRef(ObjectRef targetRemoteRef) {
-    this.targetRemoteRef = targetRemoteRef;
-  }
-
-  public String getInstance() {
-    return instance;
-  }
-
-  public void setInstance(String instance) {
-    this.instance = instance;
-  }
-
-  public VolumeRef getTargetVolume() {
-    return targetVolume;
-  }
-
-  public void setTargetVolume(VolumeRef targetVolume) {
-    this.targetVolume = targetVolume;
-  }
-
-  public VolumeRef getVolume() {
-    return volume;
-  }
-
-  public void setVolume(VolumeRef volume) {
-    this.volume = volume;
-  }
-
-  public String getTargetInstance() {
-    return targetInstance;
-  }
-
-  public void setTargetInstance(String targetInstance) {
-    this.targetInstance = targetInstance;
-  }
-
-  public String getSourceProject() {
-    return sourceProject;
-  }
-
-  public void setSourceProject(String sourceProject) {
-    this.sourceProject = sourceProject;
-  }
-
-  public String getTargetProject() {
-    return targetProject;
-  }
-
-  public void setTargetProject(String targetProject) {
-    this.targetProject = targetProject;
-  }
-
-  public String getTargetStoragePool() {
-    return targetStoragePool;
-  }
-
-  public void setTargetStoragePool(String targetStoragePool) {
-    this.targetStoragePool = targetStoragePool;
-  }
-
-  public Boolean getInstanceOnly() {
-    return instanceOnly;
-  }
-
-  public void setInstanceOnly(Boolean instanceOnly) {
-    this.instanceOnly = instanceOnly;
-  }
-
-  public Boolean getRefresh() {
-    return refresh;
-  }
-
-  public void setRefresh(Boolean refresh) {
-    this.refresh = refresh;
-  }
-
-  public RefreshStrategy getRefreshStrategy() {
-    return refreshStrategy;
-  }
-
-  public void setRefreshStrategy(RefreshStrategy refreshStrategy) {
-    this.refreshStrategy = refreshStrategy;
-  }
-
-  public CopyMode getMode() {
-    return mode;
-  }
-
-  public void setMode(CopyMode mode) {
-    this.mode = mode;
-  }
-
-  public String getSchedule() {
-    return schedule;
-  }
-
-  public void setSchedule(String schedule) {
-    this.schedule = schedule;
-  }
-
-  public String getTimeZone() {
-    return timeZone;
-  }
-
-  public void setTimeZone(String timeZone) {
-    this.timeZone = timeZone;
-  }
-
-  public Boolean getSuspend() {
-    return suspend;
-  }
-
-  public void setSuspend(Boolean suspend) {
-    this.suspend = suspend;
-  }
-
-  public Long getStartingDeadlineSeconds() {
-    return startingDeadlineSeconds;
-  }
-
-  public void setStartingDeadlineSeconds(Long startingDeadlineSeconds) {
-    this.startingDeadlineSeconds = startingDeadlineSeconds;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public ObjectRef getSourceRemoteRef() {
+        return sourceRemoteRef;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setSourceRemoteRef(ObjectRef sourceRemoteRef) {
+        this.sourceRemoteRef = sourceRemoteRef;
     }
-    InstanceCopySpec that = (InstanceCopySpec) o;
-    return Objects.equals(sourceRemoteRef, that.sourceRemoteRef)
-        && Objects.equals(targetRemoteRef, that.targetRemoteRef)
-        && Objects.equals(instance, that.instance)
-        && Objects.equals(volume, that.volume)
-        && Objects.equals(targetVolume, that.targetVolume)
-        && Objects.equals(targetInstance, that.targetInstance)
-        && Objects.equals(sourceProject, that.sourceProject)
-        && Objects.equals(targetProject, that.targetProject)
-        && Objects.equals(targetStoragePool, that.targetStoragePool)
-        && Objects.equals(instanceOnly, that.instanceOnly)
-        && Objects.equals(refresh, that.refresh)
-        && Objects.equals(refreshStrategy, that.refreshStrategy)
-        && Objects.equals(mode, that.mode)
-        && Objects.equals(schedule, that.schedule)
-        && Objects.equals(timeZone, that.timeZone)
-        && Objects.equals(suspend, that.suspend)
-        && Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        sourceRemoteRef,
-        targetRemoteRef,
-        instance,
-        volume,
-        targetVolume,
-        targetInstance,
-        sourceProject,
-        targetProject,
-        targetStoragePool,
-        instanceOnly,
-        refresh,
-        refreshStrategy,
-        mode,
-        schedule,
-        timeZone,
-        suspend,
-        startingDeadlineSeconds);
-  }
+    public ObjectRef getTargetRemoteRef() {
+        return targetRemoteRef;
+    }
 
-  @Override
-  public String toString() {
-    return "InstanceCopySpec{" + "sourceRemoteRef=" + sourceRemoteRef
-        + ", targetRemoteRef=" + targetRemoteRef
-        + ", instance=" + instance
-        + ", volume=" + volume
-        + ", targetVolume=" + targetVolume
-        + ", targetInstance=" + targetInstance
-        + ", sourceProject=" + sourceProject
-        + ", targetProject=" + targetProject
-        + ", targetStoragePool=" + targetStoragePool
-        + ", instanceOnly=" + instanceOnly
-        + ", refresh=" + refresh
-        + ", refreshStrategy=" + refreshStrategy
-        + ", mode=" + mode
-        + ", schedule=" + schedule
-        + ", timeZone=" + timeZone
-        + ", suspend=" + suspend
-        + ", startingDeadlineSeconds=" + startingDeadlineSeconds + "}";
-  }
+    public void setTargetRemoteRef(ObjectRef targetRemoteRef) {
+        this.targetRemoteRef = targetRemoteRef;
+    }
+
+    public String getInstance() {
+        return instance;
+    }
+
+    public void setInstance(String instance) {
+        this.instance = instance;
+    }
+
+    public VolumeRef getTargetVolume() {
+        return targetVolume;
+    }
+
+    public void setTargetVolume(VolumeRef targetVolume) {
+        this.targetVolume = targetVolume;
+    }
+
+    public VolumeRef getVolume() {
+        return volume;
+    }
+
+    public void setVolume(VolumeRef volume) {
+        this.volume = volume;
+    }
+
+    public String getTargetInstance() {
+        return targetInstance;
+    }
+
+    public void setTargetInstance(String targetInstance) {
+        this.targetInstance = targetInstance;
+    }
+
+    public String getSourceProject() {
+        return sourceProject;
+    }
+
+    public void setSourceProject(String sourceProject) {
+        this.sourceProject = sourceProject;
+    }
+
+    public String getTargetProject() {
+        return targetProject;
+    }
+
+    public void setTargetProject(String targetProject) {
+        this.targetProject = targetProject;
+    }
+
+    public String getTargetStoragePool() {
+        return targetStoragePool;
+    }
+
+    public void setTargetStoragePool(String targetStoragePool) {
+        this.targetStoragePool = targetStoragePool;
+    }
+
+    public Boolean getInstanceOnly() {
+        return instanceOnly;
+    }
+
+    public void setInstanceOnly(Boolean instanceOnly) {
+        this.instanceOnly = instanceOnly;
+    }
+
+    public Boolean getRefresh() {
+        return refresh;
+    }
+
+    public void setRefresh(Boolean refresh) {
+        this.refresh = refresh;
+    }
+
+    public RefreshStrategy getRefreshStrategy() {
+        return refreshStrategy;
+    }
+
+    public void setRefreshStrategy(RefreshStrategy refreshStrategy) {
+        this.refreshStrategy = refreshStrategy;
+    }
+
+    public CopyMode getMode() {
+        return mode;
+    }
+
+    public void setMode(CopyMode mode) {
+        this.mode = mode;
+    }
+
+    public String getSchedule() {
+        return schedule;
+    }
+
+    public void setSchedule(String schedule) {
+        this.schedule = schedule;
+    }
+
+    public String getTimeZone() {
+        return timeZone;
+    }
+
+    public void setTimeZone(String timeZone) {
+        this.timeZone = timeZone;
+    }
+
+    public Boolean getSuspend() {
+        return suspend;
+    }
+
+    public void setSuspend(Boolean suspend) {
+        this.suspend = suspend;
+    }
+
+    public Long getStartingDeadlineSeconds() {
+        return startingDeadlineSeconds;
+    }
+
+    public void setStartingDeadlineSeconds(Long startingDeadlineSeconds) {
+        this.startingDeadlineSeconds = startingDeadlineSeconds;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        InstanceCopySpec that = (InstanceCopySpec) o;
+        return Objects.equals(sourceRemoteRef, that.sourceRemoteRef)
+                && Objects.equals(targetRemoteRef, that.targetRemoteRef)
+                && Objects.equals(instance, that.instance)
+                && Objects.equals(volume, that.volume)
+                && Objects.equals(targetVolume, that.targetVolume)
+                && Objects.equals(targetInstance, that.targetInstance)
+                && Objects.equals(sourceProject, that.sourceProject)
+                && Objects.equals(targetProject, that.targetProject)
+                && Objects.equals(targetStoragePool, that.targetStoragePool)
+                && Objects.equals(instanceOnly, that.instanceOnly)
+                && Objects.equals(refresh, that.refresh)
+                && Objects.equals(refreshStrategy, that.refreshStrategy)
+                && Objects.equals(mode, that.mode)
+                && Objects.equals(schedule, that.schedule)
+                && Objects.equals(timeZone, that.timeZone)
+                && Objects.equals(suspend, that.suspend)
+                && Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                sourceRemoteRef,
+                targetRemoteRef,
+                instance,
+                volume,
+                targetVolume,
+                targetInstance,
+                sourceProject,
+                targetProject,
+                targetStoragePool,
+                instanceOnly,
+                refresh,
+                refreshStrategy,
+                mode,
+                schedule,
+                timeZone,
+                suspend,
+                startingDeadlineSeconds);
+    }
+
+    @Override
+    public String toString() {
+        return "InstanceCopySpec{" + "sourceRemoteRef=" + sourceRemoteRef
+                + ", targetRemoteRef=" + targetRemoteRef
+                + ", instance=" + instance
+                + ", volume=" + volume
+                + ", targetVolume=" + targetVolume
+                + ", targetInstance=" + targetInstance
+                + ", sourceProject=" + sourceProject
+                + ", targetProject=" + targetProject
+                + ", targetStoragePool=" + targetStoragePool
+                + ", instanceOnly=" + instanceOnly
+                + ", refresh=" + refresh
+                + ", refreshStrategy=" + refreshStrategy
+                + ", mode=" + mode
+                + ", schedule=" + schedule
+                + ", timeZone=" + timeZone
+                + ", suspend=" + suspend
+                + ", startingDeadlineSeconds=" + startingDeadlineSeconds + "}";
+    }
 }

@@ -1,7 +1,6 @@
 package io.lxdbackup.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Required;
@@ -15,8 +14,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 
 /** An export of an instance to object storage. */
 // the description of the whole kind (kubectl explain instanceexport); the generator takes it from here only
-@SchemaCustomizer(value = SchemaCustomizer.MergePatchCustomizer.class,
-    input = "{\"description\": \"An export of an LXD instance streamed to object storage, with a manifest beside the object.\"}")
+@SchemaCustomizer(
+        value = SchemaCustomizer.MergePatchCustomizer.class,
+        input =
+                "{\"description\": \"An export of an LXD instance streamed to object storage, with a manifest beside the object.\"}")
 @Group("lxdbackup.io")
 @Version("v1alpha1")
 @ShortNames("iexp")
@@ -24,62 +25,51 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Categories("lxdbackup")
 // kubectl shows the columns in JSONPath order: the generator sorts them (fabric8 issue 3974)
 @AdditionalPrinterColumn(
-    name = "Remote",
-    jsonPath = ".spec.remoteRef.name",
-    type = AdditionalPrinterColumn.Type.STRING,
-    priority = 1)
+        name = "Remote",
+        jsonPath = ".spec.remoteRef.name",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1)
+@AdditionalPrinterColumn(name = "Instance", jsonPath = ".spec.instance", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Volume", jsonPath = ".spec.volume.name", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
-    name = "Instance",
-    jsonPath = ".spec.instance",
-    type = AdditionalPrinterColumn.Type.STRING)
+        name = "Store",
+        jsonPath = ".spec.storeRef.name",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1)
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Key", jsonPath = ".status.object.key", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
-    name = "Volume",
-    jsonPath = ".spec.volume.name",
-    type = AdditionalPrinterColumn.Type.STRING)
+        name = "Verified",
+        jsonPath = ".status.conditions[?(@.type==\"Verified\")].status",
+        type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
-    name = "Store",
-    jsonPath = ".spec.storeRef.name",
-    type = AdditionalPrinterColumn.Type.STRING,
-    priority = 1)
+        name = "Size",
+        jsonPath = ".status.object.size",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
 @AdditionalPrinterColumn(
-    name = "Phase",
-    jsonPath = ".status.phase",
-    type = AdditionalPrinterColumn.Type.STRING)
+        name = "Progress",
+        jsonPath = ".status.progress.percent",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
 @AdditionalPrinterColumn(
-    name = "Key",
-    jsonPath = ".status.object.key",
-    type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(
-    name = "Verified",
-    jsonPath = ".status.conditions[?(@.type==\"Verified\")].status",
-    type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(
-    name = "Size",
-    jsonPath = ".status.object.size",
-    type = AdditionalPrinterColumn.Type.INTEGER,
-    priority = 1)
-@AdditionalPrinterColumn(
-    name = "Progress",
-    jsonPath = ".status.progress.percent",
-    type = AdditionalPrinterColumn.Type.INTEGER,
-    priority = 1)
-@AdditionalPrinterColumn(
-    name = "Age",
-    jsonPath = ".metadata.creationTimestamp",
-    type = AdditionalPrinterColumn.Type.DATE)
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class InstanceExport extends CustomResource<InstanceExportSpec, InstanceExportStatus> implements Namespaced {
 
-  // overridden only to carry the schema description and the required flag (kubectl explain)
-  @Override
-  @Required
-  @JsonPropertyDescription("The instance to export and where to; only ttl and deletionPolicy may change after creation.")
-  public InstanceExportSpec getSpec() {
-    return super.getSpec();
-  }
+    // overridden only to carry the schema description and the required flag (kubectl explain)
+    @Override
+    @Required
+    @JsonPropertyDescription(
+            "The instance to export and where to; only ttl and deletionPolicy may change after creation.")
+    public InstanceExportSpec getSpec() {
+        return super.getSpec();
+    }
 
-  @Override
-  @JsonPropertyDescription("Progress and the verified object.")
-  public InstanceExportStatus getStatus() {
-    return super.getStatus();
-  }
+    @Override
+    @JsonPropertyDescription("Progress and the verified object.")
+    public InstanceExportStatus getStatus() {
+        return super.getStatus();
+    }
 }

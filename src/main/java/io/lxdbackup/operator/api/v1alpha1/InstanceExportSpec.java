@@ -3,7 +3,6 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -11,256 +10,265 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-
 import java.util.Objects;
 
 /** Desired state of an InstanceExport; only ttl and deletionPolicy may change after creation. */
 @ValidationRule(
-    value = "self.remoteRef == oldSelf.remoteRef",
-    message = "remoteRef is immutable",
-    reason = "FieldValueForbidden")
+        value = "self.remoteRef == oldSelf.remoteRef",
+        message = "remoteRef is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.instance) == has(oldSelf.instance) && (!has(self.instance) || self.instance == oldSelf.instance)",
-    message = "instance is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.instance) == has(oldSelf.instance) && (!has(self.instance) || self.instance == oldSelf.instance)",
+        message = "instance is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.volume) == has(oldSelf.volume) && (!has(self.volume) || self.volume == oldSelf.volume)",
-    message = "volume is immutable",
-    reason = "FieldValueForbidden")
+        value = "has(self.volume) == has(oldSelf.volume) && (!has(self.volume) || self.volume == oldSelf.volume)",
+        message = "volume is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.project) == has(oldSelf.project) && (!has(self.project) || self.project == oldSelf.project)",
-    message = "project is immutable",
-    reason = "FieldValueForbidden")
+        value = "has(self.project) == has(oldSelf.project) && (!has(self.project) || self.project == oldSelf.project)",
+        message = "project is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "self.storeRef == oldSelf.storeRef",
-    message = "storeRef is immutable",
-    reason = "FieldValueForbidden")
+        value = "self.storeRef == oldSelf.storeRef",
+        message = "storeRef is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.key) == has(oldSelf.key) && (!has(self.key) || self.key == oldSelf.key)",
-    message = "key is immutable",
-    reason = "FieldValueForbidden")
+        value = "has(self.key) == has(oldSelf.key) && (!has(self.key) || self.key == oldSelf.key)",
+        message = "key is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.compression) == has(oldSelf.compression) && (!has(self.compression) || self.compression == oldSelf.compression)",
-    message = "compression is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.compression) == has(oldSelf.compression) && (!has(self.compression) || self.compression == oldSelf.compression)",
+        message = "compression is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.optimizedStorage) == has(oldSelf.optimizedStorage) && (!has(self.optimizedStorage) || self.optimizedStorage == oldSelf.optimizedStorage)",
-    message = "optimizedStorage is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.optimizedStorage) == has(oldSelf.optimizedStorage) && (!has(self.optimizedStorage) || self.optimizedStorage == oldSelf.optimizedStorage)",
+        message = "optimizedStorage is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.instanceOnly) == has(oldSelf.instanceOnly) && (!has(self.instanceOnly) || self.instanceOnly == oldSelf.instanceOnly)",
-    message = "instanceOnly is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.instanceOnly) == has(oldSelf.instanceOnly) && (!has(self.instanceOnly) || self.instanceOnly == oldSelf.instanceOnly)",
+        message = "instanceOnly is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.exportVersion) == has(oldSelf.exportVersion) && (!has(self.exportVersion) || self.exportVersion == oldSelf.exportVersion)",
-    message = "exportVersion is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.exportVersion) == has(oldSelf.exportVersion) && (!has(self.exportVersion) || self.exportVersion == oldSelf.exportVersion)",
+        message = "exportVersion is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.instance) != has(self.volume)",
-    message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
+        value = "has(self.instance) != has(self.volume)",
+        message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceExportSpec {
 
-  @JsonPropertyDescription("Reference to the LxdRemote (same namespace) hosting the instance; required.")
-  @Required
-  private ObjectRef remoteRef;
+    @JsonPropertyDescription("Reference to the LxdRemote (same namespace) hosting the instance; required.")
+    @Required
+    private ObjectRef remoteRef;
 
-  @JsonPropertyDescription("Name of the instance to export; exactly one of instance and volume.")
-  @Size(min = 1, max = 63)
-  private String instance;
+    @JsonPropertyDescription("Name of the instance to export; exactly one of instance and volume.")
+    @Size(min = 1, max = 63)
+    private String instance;
 
-  @JsonPropertyDescription("Custom storage volume to export instead of an instance ({pool, name}); exactly one of instance and volume. instanceOnly then means without the volume snapshots.")
-  private VolumeRef volume;
+    @JsonPropertyDescription(
+            "Custom storage volume to export instead of an instance ({pool, name}); exactly one of instance and volume. instanceOnly then means without the volume snapshots.")
+    private VolumeRef volume;
 
-  @JsonPropertyDescription("LXD project; default: the LxdRemote's spec.project.")
-  @Size(min = 1, max = 63)
-  private String project;
+    @JsonPropertyDescription("LXD project; default: the LxdRemote's spec.project.")
+    @Size(min = 1, max = 63)
+    private String project;
 
-  @JsonPropertyDescription("BackupStore (same namespace) to upload to; required.")
-  @Required
-  private ObjectRef storeRef;
+    @JsonPropertyDescription("BackupStore (same namespace) to upload to; required.")
+    @Required
+    private ObjectRef storeRef;
 
-  @JsonPropertyDescription("Object key below the store prefix; absent or empty = <namespace>/<remote>/<project>/<instance>/<name>.tar.<ext>.")
-  @Size(max = 1024)
-  @ValidationRule(value = "!self.startsWith('/')", message = "must not start with '/'")
-  private String key;
+    @JsonPropertyDescription(
+            "Object key below the store prefix; absent or empty = <namespace>/<remote>/<project>/<instance>/<name>.tar.<ext>.")
+    @Size(max = 1024)
+    @ValidationRule(value = "!self.startsWith('/')", message = "must not start with '/'")
+    private String key;
 
-  @JsonPropertyDescription("Compression: auto (fastest the server supports), none, gzip, bzip2, xz, zstd or lz4; default auto.")
-  @Default("auto")
-  private Compression compression;
+    @JsonPropertyDescription(
+            "Compression: auto (fastest the server supports), none, gzip, bzip2, xz, zstd or lz4; default auto.")
+    @Default("auto")
+    private Compression compression;
 
-  @JsonPropertyDescription("true = storage-driver-specific format (faster, restorable only to the same driver); default false.")
-  @Default("false")
-  private Boolean optimizedStorage;
+    @JsonPropertyDescription(
+            "true = storage-driver-specific format (faster, restorable only to the same driver); default false.")
+    @Default("false")
+    private Boolean optimizedStorage;
 
-  @JsonPropertyDescription("true = leave out the instance snapshots; default false.")
-  @Default("false")
-  private Boolean instanceOnly;
+    @JsonPropertyDescription("true = leave out the instance snapshots; default false.")
+    @Default("false")
+    private Boolean instanceOnly;
 
-  @JsonPropertyDescription("Backup format version: 0 = server default, 1 or 2 where supported; default 0.")
-  @Default("0")
-  @Min(0)
-  @Max(2)
-  private Integer exportVersion;
+    @JsonPropertyDescription("Backup format version: 0 = server default, 1 or 2 where supported; default 0.")
+    @Default("0")
+    @Min(0)
+    @Max(2)
+    private Integer exportVersion;
 
-  @JsonPropertyDescription("Delete the object and this object this long after completion (Go duration, for example 720h); absent = keep.")
-  @Pattern(SchemaPatterns.DURATION)
-  private String ttl;
+    @JsonPropertyDescription(
+            "Delete the object and this object this long after completion (Go duration, for example 720h); absent = keep.")
+    @Pattern(SchemaPatterns.DURATION)
+    private String ttl;
 
-  @JsonPropertyDescription("Retain keeps the object when this object is deleted, Delete removes it; default Retain.")
-  @Default("Retain")
-  private DeletionPolicy deletionPolicy;
+    @JsonPropertyDescription("Retain keeps the object when this object is deleted, Delete removes it; default Retain.")
+    @Default("Retain")
+    private DeletionPolicy deletionPolicy;
 
-  public ObjectRef getRemoteRef() {
-    return remoteRef;
-  }
-
-  public void setRemoteRef(ObjectRef remoteRef) {
-    this.remoteRef = remoteRef;
-  }
-
-  public String getInstance() {
-    return instance;
-  }
-
-  public void setInstance(String instance) {
-    this.instance = instance;
-  }
-
-  public VolumeRef getVolume() {
-    return volume;
-  }
-
-  public void setVolume(VolumeRef volume) {
-    this.volume = volume;
-  }
-
-  public String getProject() {
-    return project;
-  }
-
-  public void setProject(String project) {
-    this.project = project;
-  }
-
-  public ObjectRef getStoreRef() {
-    return storeRef;
-  }
-
-  public void setStoreRef(ObjectRef storeRef) {
-    this.storeRef = storeRef;
-  }
-
-  public String getKey() {
-    return key;
-  }
-
-  public void setKey(String key) {
-    this.key = key;
-  }
-
-  public Compression getCompression() {
-    return compression;
-  }
-
-  public void setCompression(Compression compression) {
-    this.compression = compression;
-  }
-
-  public Boolean getOptimizedStorage() {
-    return optimizedStorage;
-  }
-
-  public void setOptimizedStorage(Boolean optimizedStorage) {
-    this.optimizedStorage = optimizedStorage;
-  }
-
-  public Boolean getInstanceOnly() {
-    return instanceOnly;
-  }
-
-  public void setInstanceOnly(Boolean instanceOnly) {
-    this.instanceOnly = instanceOnly;
-  }
-
-  public Integer getExportVersion() {
-    return exportVersion;
-  }
-
-  public void setExportVersion(Integer exportVersion) {
-    this.exportVersion = exportVersion;
-  }
-
-  public String getTtl() {
-    return ttl;
-  }
-
-  public void setTtl(String ttl) {
-    this.ttl = ttl;
-  }
-
-  public DeletionPolicy getDeletionPolicy() {
-    return deletionPolicy;
-  }
-
-  public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
-    this.deletionPolicy = deletionPolicy;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public ObjectRef getRemoteRef() {
+        return remoteRef;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setRemoteRef(ObjectRef remoteRef) {
+        this.remoteRef = remoteRef;
     }
-    InstanceExportSpec that = (InstanceExportSpec) o;
-    return Objects.equals(remoteRef, that.remoteRef)
-        && Objects.equals(instance, that.instance)
-        && Objects.equals(volume, that.volume)
-        && Objects.equals(project, that.project)
-        && Objects.equals(storeRef, that.storeRef)
-        && Objects.equals(key, that.key)
-        && Objects.equals(compression, that.compression)
-        && Objects.equals(optimizedStorage, that.optimizedStorage)
-        && Objects.equals(instanceOnly, that.instanceOnly)
-        && Objects.equals(exportVersion, that.exportVersion)
-        && Objects.equals(ttl, that.ttl)
-        && Objects.equals(deletionPolicy, that.deletionPolicy);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        remoteRef,
-        instance,
-        volume,
-        project,
-        storeRef,
-        key,
-        compression,
-        optimizedStorage,
-        instanceOnly,
-        exportVersion,
-        ttl,
-        deletionPolicy);
-  }
+    public String getInstance() {
+        return instance;
+    }
 
-  @Override
-  public String toString() {
-    return "InstanceExportSpec{" + "remoteRef=" + remoteRef
-        + ", instance=" + instance
-        + ", volume=" + volume
-        + ", project=" + project
-        + ", storeRef=" + storeRef
-        + ", key=" + key
-        + ", compression=" + compression
-        + ", optimizedStorage=" + optimizedStorage
-        + ", instanceOnly=" + instanceOnly
-        + ", exportVersion=" + exportVersion
-        + ", ttl=" + ttl
-        + ", deletionPolicy=" + deletionPolicy + "}";
-  }
+    public void setInstance(String instance) {
+        this.instance = instance;
+    }
+
+    public VolumeRef getVolume() {
+        return volume;
+    }
+
+    public void setVolume(VolumeRef volume) {
+        this.volume = volume;
+    }
+
+    public String getProject() {
+        return project;
+    }
+
+    public void setProject(String project) {
+        this.project = project;
+    }
+
+    public ObjectRef getStoreRef() {
+        return storeRef;
+    }
+
+    public void setStoreRef(ObjectRef storeRef) {
+        this.storeRef = storeRef;
+    }
+
+    public String getKey() {
+        return key;
+    }
+
+    public void setKey(String key) {
+        this.key = key;
+    }
+
+    public Compression getCompression() {
+        return compression;
+    }
+
+    public void setCompression(Compression compression) {
+        this.compression = compression;
+    }
+
+    public Boolean getOptimizedStorage() {
+        return optimizedStorage;
+    }
+
+    public void setOptimizedStorage(Boolean optimizedStorage) {
+        this.optimizedStorage = optimizedStorage;
+    }
+
+    public Boolean getInstanceOnly() {
+        return instanceOnly;
+    }
+
+    public void setInstanceOnly(Boolean instanceOnly) {
+        this.instanceOnly = instanceOnly;
+    }
+
+    public Integer getExportVersion() {
+        return exportVersion;
+    }
+
+    public void setExportVersion(Integer exportVersion) {
+        this.exportVersion = exportVersion;
+    }
+
+    public String getTtl() {
+        return ttl;
+    }
+
+    public void setTtl(String ttl) {
+        this.ttl = ttl;
+    }
+
+    public DeletionPolicy getDeletionPolicy() {
+        return deletionPolicy;
+    }
+
+    public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
+        this.deletionPolicy = deletionPolicy;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        InstanceExportSpec that = (InstanceExportSpec) o;
+        return Objects.equals(remoteRef, that.remoteRef)
+                && Objects.equals(instance, that.instance)
+                && Objects.equals(volume, that.volume)
+                && Objects.equals(project, that.project)
+                && Objects.equals(storeRef, that.storeRef)
+                && Objects.equals(key, that.key)
+                && Objects.equals(compression, that.compression)
+                && Objects.equals(optimizedStorage, that.optimizedStorage)
+                && Objects.equals(instanceOnly, that.instanceOnly)
+                && Objects.equals(exportVersion, that.exportVersion)
+                && Objects.equals(ttl, that.ttl)
+                && Objects.equals(deletionPolicy, that.deletionPolicy);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                remoteRef,
+                instance,
+                volume,
+                project,
+                storeRef,
+                key,
+                compression,
+                optimizedStorage,
+                instanceOnly,
+                exportVersion,
+                ttl,
+                deletionPolicy);
+    }
+
+    @Override
+    public String toString() {
+        return "InstanceExportSpec{" + "remoteRef=" + remoteRef
+                + ", instance=" + instance
+                + ", volume=" + volume
+                + ", project=" + project
+                + ", storeRef=" + storeRef
+                + ", key=" + key
+                + ", compression=" + compression
+                + ", optimizedStorage=" + optimizedStorage
+                + ", instanceOnly=" + instanceOnly
+                + ", exportVersion=" + exportVersion
+                + ", ttl=" + ttl
+                + ", deletionPolicy=" + deletionPolicy + "}";
+    }
 }

@@ -3,9 +3,7 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Required;
-
 import java.util.Objects;
 
 /** Per-instance result of a schedule. */
@@ -13,136 +11,130 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceRunStatus {
 
-  @JsonPropertyDescription("Instance name.")
-  @Required
-  private String name;
+    @JsonPropertyDescription("Instance name.")
+    @Required
+    private String name;
 
-  @JsonPropertyDescription("SnapshotSchedule: the newest snapshot taken (InstanceSnapshot name in Operator mode, LXD snapshot name in Server mode).")
-  private String lastSnapshot;
+    @JsonPropertyDescription(
+            "SnapshotSchedule: the newest snapshot taken (InstanceSnapshot name in Operator mode, LXD snapshot name in Server mode).")
+    private String lastSnapshot;
 
-  @JsonPropertyDescription("ExportSchedule: name of the newest InstanceExport created.")
-  private String lastExport;
+    @JsonPropertyDescription("ExportSchedule: name of the newest InstanceExport created.")
+    private String lastExport;
 
-  @JsonPropertyDescription("ExportSchedule: object key of the newest successful export.")
-  private String lastObject;
+    @JsonPropertyDescription("ExportSchedule: object key of the newest successful export.")
+    private String lastObject;
 
-  @JsonPropertyDescription("Outcome of the last run: Succeeded, Failed, Skipped or Running.")
-  private RunResult lastResult;
+    @JsonPropertyDescription("Outcome of the last run: Succeeded, Failed, Skipped or Running.")
+    private RunResult lastResult;
 
-  @JsonPropertyDescription("Details about the last result, for example the error.")
-  private String message;
+    @JsonPropertyDescription("Details about the last result, for example the error.")
+    private String message;
 
-  @JsonPropertyDescription("RFC 3339 time of the last run.")
-  private String lastRunTime;
+    @JsonPropertyDescription("RFC 3339 time of the last run.")
+    private String lastRunTime;
 
-  @JsonPropertyDescription("RFC 3339 time of the last successful run.")
-  private String lastSuccessfulTime;
+    @JsonPropertyDescription("RFC 3339 time of the last successful run.")
+    private String lastSuccessfulTime;
 
-  public String getName() {
-    return name;
-  }
-
-  public void setName(String name) {
-    this.name = name;
-  }
-
-  public String getLastSnapshot() {
-    return lastSnapshot;
-  }
-
-  public void setLastSnapshot(String lastSnapshot) {
-    this.lastSnapshot = lastSnapshot;
-  }
-
-  public String getLastExport() {
-    return lastExport;
-  }
-
-  public void setLastExport(String lastExport) {
-    this.lastExport = lastExport;
-  }
-
-  public String getLastObject() {
-    return lastObject;
-  }
-
-  public void setLastObject(String lastObject) {
-    this.lastObject = lastObject;
-  }
-
-  public RunResult getLastResult() {
-    return lastResult;
-  }
-
-  public void setLastResult(RunResult lastResult) {
-    this.lastResult = lastResult;
-  }
-
-  public String getMessage() {
-    return message;
-  }
-
-  public void setMessage(String message) {
-    this.message = message;
-  }
-
-  public String getLastRunTime() {
-    return lastRunTime;
-  }
-
-  public void setLastRunTime(String lastRunTime) {
-    this.lastRunTime = lastRunTime;
-  }
-
-  public String getLastSuccessfulTime() {
-    return lastSuccessfulTime;
-  }
-
-  public void setLastSuccessfulTime(String lastSuccessfulTime) {
-    this.lastSuccessfulTime = lastSuccessfulTime;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public String getName() {
+        return name;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setName(String name) {
+        this.name = name;
     }
-    InstanceRunStatus that = (InstanceRunStatus) o;
-    return Objects.equals(name, that.name)
-        && Objects.equals(lastSnapshot, that.lastSnapshot)
-        && Objects.equals(lastExport, that.lastExport)
-        && Objects.equals(lastObject, that.lastObject)
-        && Objects.equals(lastResult, that.lastResult)
-        && Objects.equals(message, that.message)
-        && Objects.equals(lastRunTime, that.lastRunTime)
-        && Objects.equals(lastSuccessfulTime, that.lastSuccessfulTime);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        name,
-        lastSnapshot,
-        lastExport,
-        lastObject,
-        lastResult,
-        message,
-        lastRunTime,
-        lastSuccessfulTime);
-  }
+    public String getLastSnapshot() {
+        return lastSnapshot;
+    }
 
-  @Override
-  public String toString() {
-    return "InstanceRunStatus{" + "name=" + name
-        + ", lastSnapshot=" + lastSnapshot
-        + ", lastExport=" + lastExport
-        + ", lastObject=" + lastObject
-        + ", lastResult=" + lastResult
-        + ", message=" + message
-        + ", lastRunTime=" + lastRunTime
-        + ", lastSuccessfulTime=" + lastSuccessfulTime + "}";
-  }
+    public void setLastSnapshot(String lastSnapshot) {
+        this.lastSnapshot = lastSnapshot;
+    }
+
+    public String getLastExport() {
+        return lastExport;
+    }
+
+    public void setLastExport(String lastExport) {
+        this.lastExport = lastExport;
+    }
+
+    public String getLastObject() {
+        return lastObject;
+    }
+
+    public void setLastObject(String lastObject) {
+        this.lastObject = lastObject;
+    }
+
+    public RunResult getLastResult() {
+        return lastResult;
+    }
+
+    public void setLastResult(RunResult lastResult) {
+        this.lastResult = lastResult;
+    }
+
+    public String getMessage() {
+        return message;
+    }
+
+    public void setMessage(String message) {
+        this.message = message;
+    }
+
+    public String getLastRunTime() {
+        return lastRunTime;
+    }
+
+    public void setLastRunTime(String lastRunTime) {
+        this.lastRunTime = lastRunTime;
+    }
+
+    public String getLastSuccessfulTime() {
+        return lastSuccessfulTime;
+    }
+
+    public void setLastSuccessfulTime(String lastSuccessfulTime) {
+        this.lastSuccessfulTime = lastSuccessfulTime;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        InstanceRunStatus that = (InstanceRunStatus) o;
+        return Objects.equals(name, that.name)
+                && Objects.equals(lastSnapshot, that.lastSnapshot)
+                && Objects.equals(lastExport, that.lastExport)
+                && Objects.equals(lastObject, that.lastObject)
+                && Objects.equals(lastResult, that.lastResult)
+                && Objects.equals(message, that.message)
+                && Objects.equals(lastRunTime, that.lastRunTime)
+                && Objects.equals(lastSuccessfulTime, that.lastSuccessfulTime);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                name, lastSnapshot, lastExport, lastObject, lastResult, message, lastRunTime, lastSuccessfulTime);
+    }
+
+    @Override
+    public String toString() {
+        return "InstanceRunStatus{" + "name=" + name
+                + ", lastSnapshot=" + lastSnapshot
+                + ", lastExport=" + lastExport
+                + ", lastObject=" + lastObject
+                + ", lastResult=" + lastResult
+                + ", message=" + message
+                + ", lastRunTime=" + lastRunTime
+                + ", lastSuccessfulTime=" + lastSuccessfulTime + "}";
+    }
 }

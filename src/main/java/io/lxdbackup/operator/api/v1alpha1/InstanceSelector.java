@@ -3,9 +3,7 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Size;
-
 import java.util.Map;
 import java.util.Objects;
 
@@ -14,51 +12,50 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceSelector {
 
-  @JsonPropertyDescription("Instance config keys and values that must all match exactly, for example {\"user.backup\": \"true\"}; absent = no config condition.")
-  @Size(max = 64)
-  private Map<String, String> matchConfig;
+    @JsonPropertyDescription(
+            "Instance config keys and values that must all match exactly, for example {\"user.backup\": \"true\"}; absent = no config condition.")
+    @Size(max = 64)
+    private Map<String, String> matchConfig;
 
-  @JsonPropertyDescription("Shell-style glob (* and ?) the instance name must match; absent = any name.")
-  @Size(min = 1, max = 253)
-  private String namePattern;
+    @JsonPropertyDescription("Shell-style glob (* and ?) the instance name must match; absent = any name.")
+    @Size(min = 1, max = 253)
+    private String namePattern;
 
-  public Map<String, String> getMatchConfig() {
-    return matchConfig;
-  }
-
-  public void setMatchConfig(Map<String, String> matchConfig) {
-    this.matchConfig = matchConfig;
-  }
-
-  public String getNamePattern() {
-    return namePattern;
-  }
-
-  public void setNamePattern(String namePattern) {
-    this.namePattern = namePattern;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public Map<String, String> getMatchConfig() {
+        return matchConfig;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setMatchConfig(Map<String, String> matchConfig) {
+        this.matchConfig = matchConfig;
     }
-    InstanceSelector that = (InstanceSelector) o;
-    return Objects.equals(matchConfig, that.matchConfig)
-        && Objects.equals(namePattern, that.namePattern);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(matchConfig, namePattern);
-  }
+    public String getNamePattern() {
+        return namePattern;
+    }
 
-  @Override
-  public String toString() {
-    return "InstanceSelector{" + "matchConfig=" + matchConfig
-        + ", namePattern=" + namePattern + "}";
-  }
+    public void setNamePattern(String namePattern) {
+        this.namePattern = namePattern;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        InstanceSelector that = (InstanceSelector) o;
+        return Objects.equals(matchConfig, that.matchConfig) && Objects.equals(namePattern, that.namePattern);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(matchConfig, namePattern);
+    }
+
+    @Override
+    public String toString() {
+        return "InstanceSelector{" + "matchConfig=" + matchConfig + ", namePattern=" + namePattern + "}";
+    }
 }

@@ -3,261 +3,271 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-
 import java.util.Objects;
 
 /** Desired state of an InstanceSnapshot; only the expiry fields may change after creation. */
 @ValidationRule(
-    value = "self.remoteRef == oldSelf.remoteRef",
-    message = "remoteRef is immutable",
-    reason = "FieldValueForbidden")
+        value = "self.remoteRef == oldSelf.remoteRef",
+        message = "remoteRef is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.instance) == has(oldSelf.instance) && (!has(self.instance) || self.instance == oldSelf.instance)",
-    message = "instance is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.instance) == has(oldSelf.instance) && (!has(self.instance) || self.instance == oldSelf.instance)",
+        message = "instance is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.volume) == has(oldSelf.volume) && (!has(self.volume) || self.volume == oldSelf.volume)",
-    message = "volume is immutable",
-    reason = "FieldValueForbidden")
+        value = "has(self.volume) == has(oldSelf.volume) && (!has(self.volume) || self.volume == oldSelf.volume)",
+        message = "volume is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.project) == has(oldSelf.project) && (!has(self.project) || self.project == oldSelf.project)",
-    message = "project is immutable",
-    reason = "FieldValueForbidden")
+        value = "has(self.project) == has(oldSelf.project) && (!has(self.project) || self.project == oldSelf.project)",
+        message = "project is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.snapshotName) == has(oldSelf.snapshotName) && (!has(self.snapshotName) || self.snapshotName == oldSelf.snapshotName)",
-    message = "snapshotName is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.snapshotName) == has(oldSelf.snapshotName) && (!has(self.snapshotName) || self.snapshotName == oldSelf.snapshotName)",
+        message = "snapshotName is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.stateful) == has(oldSelf.stateful) && (!has(self.stateful) || self.stateful == oldSelf.stateful)",
-    message = "stateful is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.stateful) == has(oldSelf.stateful) && (!has(self.stateful) || self.stateful == oldSelf.stateful)",
+        message = "stateful is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.diskVolumesMode) == has(oldSelf.diskVolumesMode) && (!has(self.diskVolumesMode) || self.diskVolumesMode == oldSelf.diskVolumesMode)",
-    message = "diskVolumesMode is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.diskVolumesMode) == has(oldSelf.diskVolumesMode) && (!has(self.diskVolumesMode) || self.diskVolumesMode == oldSelf.diskVolumesMode)",
+        message = "diskVolumesMode is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.reuse) == has(oldSelf.reuse) && (!has(self.reuse) || self.reuse == oldSelf.reuse)",
-    message = "reuse is immutable",
-    reason = "FieldValueForbidden")
+        value = "has(self.reuse) == has(oldSelf.reuse) && (!has(self.reuse) || self.reuse == oldSelf.reuse)",
+        message = "reuse is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "has(self.deletionPolicy) == has(oldSelf.deletionPolicy) && (!has(self.deletionPolicy) || self.deletionPolicy == oldSelf.deletionPolicy)",
-    message = "deletionPolicy is immutable",
-    reason = "FieldValueForbidden")
+        value =
+                "has(self.deletionPolicy) == has(oldSelf.deletionPolicy) && (!has(self.deletionPolicy) || self.deletionPolicy == oldSelf.deletionPolicy)",
+        message = "deletionPolicy is immutable",
+        reason = "FieldValueForbidden")
 @ValidationRule(
-    value = "(has(self.expiresAt) ? 1 : 0) + (has(self.ttl) ? 1 : 0) + (has(self.noExpiry) && self.noExpiry ? 1 : 0) <= 1",
-    message = "set at most one of expiresAt, ttl and noExpiry=true")
+        value =
+                "(has(self.expiresAt) ? 1 : 0) + (has(self.ttl) ? 1 : 0) + (has(self.noExpiry) && self.noExpiry ? 1 : 0) <= 1",
+        message = "set at most one of expiresAt, ttl and noExpiry=true")
 @ValidationRule(
-    value = "has(self.instance) != has(self.volume)",
-    message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
+        value = "has(self.instance) != has(self.volume)",
+        message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
 @ValidationRule(
-    value = "!has(self.volume) || ((!has(self.stateful) || !self.stateful) && !has(self.diskVolumesMode))",
-    message = "stateful and diskVolumesMode apply to instances only, not to a volume")
+        value = "!has(self.volume) || ((!has(self.stateful) || !self.stateful) && !has(self.diskVolumesMode))",
+        message = "stateful and diskVolumesMode apply to instances only, not to a volume")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceSnapshotSpec {
 
-  @JsonPropertyDescription("Reference to the LxdRemote (same namespace) that hosts the instance; required.")
-  @Required
-  private ObjectRef remoteRef;
+    @JsonPropertyDescription("Reference to the LxdRemote (same namespace) that hosts the instance; required.")
+    @Required
+    private ObjectRef remoteRef;
 
-  @JsonPropertyDescription("Name of the instance to snapshot; exactly one of instance and volume.")
-  @Size(min = 1, max = 63)
-  private String instance;
+    @JsonPropertyDescription("Name of the instance to snapshot; exactly one of instance and volume.")
+    @Size(min = 1, max = 63)
+    private String instance;
 
-  @JsonPropertyDescription("Custom storage volume to snapshot instead of an instance ({pool, name}); exactly one of instance and volume.")
-  private VolumeRef volume;
+    @JsonPropertyDescription(
+            "Custom storage volume to snapshot instead of an instance ({pool, name}); exactly one of instance and volume.")
+    private VolumeRef volume;
 
-  @JsonPropertyDescription("LXD project; default: the LxdRemote's spec.project.")
-  @Size(min = 1, max = 63)
-  private String project;
+    @JsonPropertyDescription("LXD project; default: the LxdRemote's spec.project.")
+    @Size(min = 1, max = 63)
+    private String project;
 
-  @JsonPropertyDescription("Snapshot name on the server; absent = the server naming pattern (snapshots.pattern).")
-  @Size(min = 1, max = 255)
-  @Pattern("^[^/]+$")
-  private String snapshotName;
+    @JsonPropertyDescription("Snapshot name on the server; absent = the server naming pattern (snapshots.pattern).")
+    @Size(min = 1, max = 255)
+    @Pattern("^[^/]+$")
+    private String snapshotName;
 
-  @JsonPropertyDescription("true = also capture the running state (VMs, needs server support); default false.")
-  @Default("false")
-  private Boolean stateful;
+    @JsonPropertyDescription("true = also capture the running state (VMs, needs server support); default false.")
+    @Default("false")
+    private Boolean stateful;
 
-  @JsonPropertyDescription("RFC 3339 time the server deletes the snapshot; may be changed later; absent = see ttl and the instance snapshots.expiry.")
-  @Pattern(SchemaPatterns.RFC3339)
-  private String expiresAt;
+    @JsonPropertyDescription(
+            "RFC 3339 time the server deletes the snapshot; may be changed later; absent = see ttl and the instance snapshots.expiry.")
+    @Pattern(SchemaPatterns.RFC3339)
+    private String expiresAt;
 
-  @JsonPropertyDescription("Expiry relative to creation as a Go duration (for example 168h; days are not valid); may be changed later.")
-  @Pattern(SchemaPatterns.DURATION)
-  private String ttl;
+    @JsonPropertyDescription(
+            "Expiry relative to creation as a Go duration (for example 168h; days are not valid); may be changed later.")
+    @Pattern(SchemaPatterns.DURATION)
+    private String ttl;
 
-  @JsonPropertyDescription("true = never expire even if the instance sets snapshots.expiry; may be changed later; default false.")
-  @Default("false")
-  private Boolean noExpiry;
+    @JsonPropertyDescription(
+            "true = never expire even if the instance sets snapshots.expiry; may be changed later; default false.")
+    @Default("false")
+    private Boolean noExpiry;
 
-  @JsonPropertyDescription("Which volumes to include: root or all-exclusive (needs server support); absent = server default (root).")
-  private DiskVolumesMode diskVolumesMode;
+    @JsonPropertyDescription(
+            "Which volumes to include: root or all-exclusive (needs server support); absent = server default (root).")
+    private DiskVolumesMode diskVolumesMode;
 
-  @JsonPropertyDescription("true = replace an existing LXD snapshot of the same name; default false.")
-  @Default("false")
-  private Boolean reuse;
+    @JsonPropertyDescription("true = replace an existing LXD snapshot of the same name; default false.")
+    @Default("false")
+    private Boolean reuse;
 
-  @JsonPropertyDescription("Delete removes the LXD snapshot when this object is deleted, Retain keeps it; default Delete.")
-  @Default("Delete")
-  private DeletionPolicy deletionPolicy;
+    @JsonPropertyDescription(
+            "Delete removes the LXD snapshot when this object is deleted, Retain keeps it; default Delete.")
+    @Default("Delete")
+    private DeletionPolicy deletionPolicy;
 
-  public ObjectRef getRemoteRef() {
-    return remoteRef;
-  }
-
-  public void setRemoteRef(ObjectRef remoteRef) {
-    this.remoteRef = remoteRef;
-  }
-
-  public String getInstance() {
-    return instance;
-  }
-
-  public void setInstance(String instance) {
-    this.instance = instance;
-  }
-
-  public VolumeRef getVolume() {
-    return volume;
-  }
-
-  public void setVolume(VolumeRef volume) {
-    this.volume = volume;
-  }
-
-  public String getProject() {
-    return project;
-  }
-
-  public void setProject(String project) {
-    this.project = project;
-  }
-
-  public String getSnapshotName() {
-    return snapshotName;
-  }
-
-  public void setSnapshotName(String snapshotName) {
-    this.snapshotName = snapshotName;
-  }
-
-  public Boolean getStateful() {
-    return stateful;
-  }
-
-  public void setStateful(Boolean stateful) {
-    this.stateful = stateful;
-  }
-
-  public String getExpiresAt() {
-    return expiresAt;
-  }
-
-  public void setExpiresAt(String expiresAt) {
-    this.expiresAt = expiresAt;
-  }
-
-  public String getTtl() {
-    return ttl;
-  }
-
-  public void setTtl(String ttl) {
-    this.ttl = ttl;
-  }
-
-  public Boolean getNoExpiry() {
-    return noExpiry;
-  }
-
-  public void setNoExpiry(Boolean noExpiry) {
-    this.noExpiry = noExpiry;
-  }
-
-  public DiskVolumesMode getDiskVolumesMode() {
-    return diskVolumesMode;
-  }
-
-  public void setDiskVolumesMode(DiskVolumesMode diskVolumesMode) {
-    this.diskVolumesMode = diskVolumesMode;
-  }
-
-  public Boolean getReuse() {
-    return reuse;
-  }
-
-  public void setReuse(Boolean reuse) {
-    this.reuse = reuse;
-  }
-
-  public DeletionPolicy getDeletionPolicy() {
-    return deletionPolicy;
-  }
-
-  public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
-    this.deletionPolicy = deletionPolicy;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public ObjectRef getRemoteRef() {
+        return remoteRef;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setRemoteRef(ObjectRef remoteRef) {
+        this.remoteRef = remoteRef;
     }
-    InstanceSnapshotSpec that = (InstanceSnapshotSpec) o;
-    return Objects.equals(remoteRef, that.remoteRef)
-        && Objects.equals(instance, that.instance)
-        && Objects.equals(volume, that.volume)
-        && Objects.equals(project, that.project)
-        && Objects.equals(snapshotName, that.snapshotName)
-        && Objects.equals(stateful, that.stateful)
-        && Objects.equals(expiresAt, that.expiresAt)
-        && Objects.equals(ttl, that.ttl)
-        && Objects.equals(noExpiry, that.noExpiry)
-        && Objects.equals(diskVolumesMode, that.diskVolumesMode)
-        && Objects.equals(reuse, that.reuse)
-        && Objects.equals(deletionPolicy, that.deletionPolicy);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        remoteRef,
-        instance,
-        volume,
-        project,
-        snapshotName,
-        stateful,
-        expiresAt,
-        ttl,
-        noExpiry,
-        diskVolumesMode,
-        reuse,
-        deletionPolicy);
-  }
+    public String getInstance() {
+        return instance;
+    }
 
-  @Override
-  public String toString() {
-    return "InstanceSnapshotSpec{" + "remoteRef=" + remoteRef
-        + ", instance=" + instance
-        + ", volume=" + volume
-        + ", project=" + project
-        + ", snapshotName=" + snapshotName
-        + ", stateful=" + stateful
-        + ", expiresAt=" + expiresAt
-        + ", ttl=" + ttl
-        + ", noExpiry=" + noExpiry
-        + ", diskVolumesMode=" + diskVolumesMode
-        + ", reuse=" + reuse
-        + ", deletionPolicy=" + deletionPolicy + "}";
-  }
+    public void setInstance(String instance) {
+        this.instance = instance;
+    }
+
+    public VolumeRef getVolume() {
+        return volume;
+    }
+
+    public void setVolume(VolumeRef volume) {
+        this.volume = volume;
+    }
+
+    public String getProject() {
+        return project;
+    }
+
+    public void setProject(String project) {
+        this.project = project;
+    }
+
+    public String getSnapshotName() {
+        return snapshotName;
+    }
+
+    public void setSnapshotName(String snapshotName) {
+        this.snapshotName = snapshotName;
+    }
+
+    public Boolean getStateful() {
+        return stateful;
+    }
+
+    public void setStateful(Boolean stateful) {
+        this.stateful = stateful;
+    }
+
+    public String getExpiresAt() {
+        return expiresAt;
+    }
+
+    public void setExpiresAt(String expiresAt) {
+        this.expiresAt = expiresAt;
+    }
+
+    public String getTtl() {
+        return ttl;
+    }
+
+    public void setTtl(String ttl) {
+        this.ttl = ttl;
+    }
+
+    public Boolean getNoExpiry() {
+        return noExpiry;
+    }
+
+    public void setNoExpiry(Boolean noExpiry) {
+        this.noExpiry = noExpiry;
+    }
+
+    public DiskVolumesMode getDiskVolumesMode() {
+        return diskVolumesMode;
+    }
+
+    public void setDiskVolumesMode(DiskVolumesMode diskVolumesMode) {
+        this.diskVolumesMode = diskVolumesMode;
+    }
+
+    public Boolean getReuse() {
+        return reuse;
+    }
+
+    public void setReuse(Boolean reuse) {
+        this.reuse = reuse;
+    }
+
+    public DeletionPolicy getDeletionPolicy() {
+        return deletionPolicy;
+    }
+
+    public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
+        this.deletionPolicy = deletionPolicy;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        InstanceSnapshotSpec that = (InstanceSnapshotSpec) o;
+        return Objects.equals(remoteRef, that.remoteRef)
+                && Objects.equals(instance, that.instance)
+                && Objects.equals(volume, that.volume)
+                && Objects.equals(project, that.project)
+                && Objects.equals(snapshotName, that.snapshotName)
+                && Objects.equals(stateful, that.stateful)
+                && Objects.equals(expiresAt, that.expiresAt)
+                && Objects.equals(ttl, that.ttl)
+                && Objects.equals(noExpiry, that.noExpiry)
+                && Objects.equals(diskVolumesMode, that.diskVolumesMode)
+                && Objects.equals(reuse, that.reuse)
+                && Objects.equals(deletionPolicy, that.deletionPolicy);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                remoteRef,
+                instance,
+                volume,
+                project,
+                snapshotName,
+                stateful,
+                expiresAt,
+                ttl,
+                noExpiry,
+                diskVolumesMode,
+                reuse,
+                deletionPolicy);
+    }
+
+    @Override
+    public String toString() {
+        return "InstanceSnapshotSpec{" + "remoteRef=" + remoteRef
+                + ", instance=" + instance
+                + ", volume=" + volume
+                + ", project=" + project
+                + ", snapshotName=" + snapshotName
+                + ", stateful=" + stateful
+                + ", expiresAt=" + expiresAt
+                + ", ttl=" + ttl
+                + ", noExpiry=" + noExpiry
+                + ", diskVolumesMode=" + diskVolumesMode
+                + ", reuse=" + reuse
+                + ", deletionPolicy=" + deletionPolicy + "}";
+    }
 }

@@ -3,11 +3,9 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-
 import java.util.Objects;
 
 /** Names an LXD snapshot directly on the server (not an InstanceSnapshot object). */
@@ -15,39 +13,39 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class LxdSnapshotRef {
 
-  @JsonPropertyDescription("Name of the snapshot on the LXD server (without the \"instance/\" prefix); required.")
-  @Required
-  @Size(min = 1, max = 255)
-  @Pattern("^[^/]+$")
-  private String name;
+    @JsonPropertyDescription("Name of the snapshot on the LXD server (without the \"instance/\" prefix); required.")
+    @Required
+    @Size(min = 1, max = 255)
+    @Pattern("^[^/]+$")
+    private String name;
 
-  public String getName() {
-    return name;
-  }
-
-  public void setName(String name) {
-    this.name = name;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public String getName() {
+        return name;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setName(String name) {
+        this.name = name;
     }
-    LxdSnapshotRef that = (LxdSnapshotRef) o;
-    return Objects.equals(name, that.name);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(name);
-  }
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        LxdSnapshotRef that = (LxdSnapshotRef) o;
+        return Objects.equals(name, that.name);
+    }
 
-  @Override
-  public String toString() {
-    return "LxdSnapshotRef{" + "name=" + name + "}";
-  }
+    @Override
+    public int hashCode() {
+        return Objects.hash(name);
+    }
+
+    @Override
+    public String toString() {
+        return "LxdSnapshotRef{" + "name=" + name + "}";
+    }
 }

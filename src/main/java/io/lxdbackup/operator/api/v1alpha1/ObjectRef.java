@@ -3,10 +3,8 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-
 import java.util.Objects;
 
 /** A reference to an object in the same namespace (cross-namespace references are not allowed). */
@@ -14,44 +12,44 @@ import java.util.Objects;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class ObjectRef {
 
-  @JsonPropertyDescription("Name of the referenced object in the same namespace; required.")
-  @Required
-  @Size(min = 1, max = 253)
-  private String name;
+    @JsonPropertyDescription("Name of the referenced object in the same namespace; required.")
+    @Required
+    @Size(min = 1, max = 253)
+    private String name;
 
-  public String getName() {
-    return name;
-  }
-
-  public void setName(String name) {
-    this.name = name;
-  }
-
-  public ObjectRef() {}
-
-  public ObjectRef(String name) {
-    this.name = name;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public String getName() {
+        return name;
     }
-    if (o == null || getClass() != o.getClass()) {
-      return false;
+
+    public void setName(String name) {
+        this.name = name;
     }
-    ObjectRef that = (ObjectRef) o;
-    return Objects.equals(name, that.name);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(name);
-  }
+    public ObjectRef() {}
 
-  @Override
-  public String toString() {
-    return "ObjectRef{" + "name=" + name + "}";
-  }
+    public ObjectRef(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass()) {
+            return false;
+        }
+        ObjectRef that = (ObjectRef) o;
+        return Objects.equals(name, that.name);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name);
+    }
+
+    @Override
+    public String toString() {
+        return "ObjectRef{" + "name=" + name + "}";
+    }
 }

@@ -3,115 +3,110 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-
 import java.util.Objects;
 
 /** Desired state of a SnapshotSchedule. */
 @ValidationRule(
-    value = "(has(self.instances) && size(self.instances) > 0) || has(self.instanceSelector)",
-    message = "set instances or instanceSelector (or both)")
+        value = "(has(self.instances) && size(self.instances) > 0) || has(self.instanceSelector)",
+        message = "set instances or instanceSelector (or both)")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class SnapshotScheduleSpec extends AbstractScheduleSpec {
 
-  @JsonPropertyDescription("true = also snapshot stopped instances (like snapshots.schedule.stopped); default false.")
-  @Default("false")
-  private Boolean includeStopped;
+    @JsonPropertyDescription("true = also snapshot stopped instances (like snapshots.schedule.stopped); default false.")
+    @Default("false")
+    private Boolean includeStopped;
 
-  @JsonPropertyDescription("true = stateful snapshots (VMs, needs server support); default false.")
-  @Default("false")
-  private Boolean stateful;
+    @JsonPropertyDescription("true = stateful snapshots (VMs, needs server support); default false.")
+    @Default("false")
+    private Boolean stateful;
 
-  @JsonPropertyDescription("LXD snapshot name pattern, for example auto-{{ creation_date|date:'2006-01-02-1504' }}; absent = the server's snapshots.pattern.")
-  @Size(min = 1, max = 255)
-  private String snapshotNamePattern;
+    @JsonPropertyDescription(
+            "LXD snapshot name pattern, for example auto-{{ creation_date|date:'2006-01-02-1504' }}; absent = the server's snapshots.pattern.")
+    @Size(min = 1, max = 255)
+    private String snapshotNamePattern;
 
-  @JsonPropertyDescription("Server-side expiry set on each snapshot as a Go duration (for example 168h); absent = none.")
-  @Pattern(SchemaPatterns.DURATION)
-  private String expiry;
+    @JsonPropertyDescription(
+            "Server-side expiry set on each snapshot as a Go duration (for example 168h); absent = none.")
+    @Pattern(SchemaPatterns.DURATION)
+    private String expiry;
 
-  @JsonPropertyDescription("Operator creates InstanceSnapshot objects and applies retention; Server configures LXD to snapshot by itself; default Operator.")
-  @Default("Operator")
-  private SnapshotScheduleMode mode;
+    @JsonPropertyDescription(
+            "Operator creates InstanceSnapshot objects and applies retention; Server configures LXD to snapshot by itself; default Operator.")
+    @Default("Operator")
+    private SnapshotScheduleMode mode;
 
-  public Boolean getIncludeStopped() {
-    return includeStopped;
-  }
-
-  public void setIncludeStopped(Boolean includeStopped) {
-    this.includeStopped = includeStopped;
-  }
-
-  public Boolean getStateful() {
-    return stateful;
-  }
-
-  public void setStateful(Boolean stateful) {
-    this.stateful = stateful;
-  }
-
-  public String getSnapshotNamePattern() {
-    return snapshotNamePattern;
-  }
-
-  public void setSnapshotNamePattern(String snapshotNamePattern) {
-    this.snapshotNamePattern = snapshotNamePattern;
-  }
-
-  public String getExpiry() {
-    return expiry;
-  }
-
-  public void setExpiry(String expiry) {
-    this.expiry = expiry;
-  }
-
-  public SnapshotScheduleMode getMode() {
-    return mode;
-  }
-
-  public void setMode(SnapshotScheduleMode mode) {
-    this.mode = mode;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (this == o) {
-      return true;
+    public Boolean getIncludeStopped() {
+        return includeStopped;
     }
-    if (o == null || getClass() != o.getClass() || !super.equals(o)) {
-      return false;
+
+    public void setIncludeStopped(Boolean includeStopped) {
+        this.includeStopped = includeStopped;
     }
-    SnapshotScheduleSpec that = (SnapshotScheduleSpec) o;
-    return Objects.equals(includeStopped, that.includeStopped)
-        && Objects.equals(stateful, that.stateful)
-        && Objects.equals(snapshotNamePattern, that.snapshotNamePattern)
-        && Objects.equals(expiry, that.expiry)
-        && Objects.equals(mode, that.mode);
-  }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        super.hashCode(),
-        includeStopped,
-        stateful,
-        snapshotNamePattern,
-        expiry,
-        mode);
-  }
+    public Boolean getStateful() {
+        return stateful;
+    }
 
-  @Override
-  public String toString() {
-    return "SnapshotScheduleSpec{" + "includeStopped=" + includeStopped
-        + ", stateful=" + stateful
-        + ", snapshotNamePattern=" + snapshotNamePattern
-        + ", expiry=" + expiry
-        + ", mode=" + mode + ", " + super.toString() + "}";
-  }
+    public void setStateful(Boolean stateful) {
+        this.stateful = stateful;
+    }
+
+    public String getSnapshotNamePattern() {
+        return snapshotNamePattern;
+    }
+
+    public void setSnapshotNamePattern(String snapshotNamePattern) {
+        this.snapshotNamePattern = snapshotNamePattern;
+    }
+
+    public String getExpiry() {
+        return expiry;
+    }
+
+    public void setExpiry(String expiry) {
+        this.expiry = expiry;
+    }
+
+    public SnapshotScheduleMode getMode() {
+        return mode;
+    }
+
+    public void setMode(SnapshotScheduleMode mode) {
+        this.mode = mode;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || getClass() != o.getClass() || !super.equals(o)) {
+            return false;
+        }
+        SnapshotScheduleSpec that = (SnapshotScheduleSpec) o;
+        return Objects.equals(includeStopped, that.includeStopped)
+                && Objects.equals(stateful, that.stateful)
+                && Objects.equals(snapshotNamePattern, that.snapshotNamePattern)
+                && Objects.equals(expiry, that.expiry)
+                && Objects.equals(mode, that.mode);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode);
+    }
+
+    @Override
+    public String toString() {
+        return "SnapshotScheduleSpec{" + "includeStopped=" + includeStopped
+                + ", stateful=" + stateful
+                + ", snapshotNamePattern=" + snapshotNamePattern
+                + ", expiry=" + expiry
+                + ", mode=" + mode + ", " + super.toString() + "}";
+    }
 }

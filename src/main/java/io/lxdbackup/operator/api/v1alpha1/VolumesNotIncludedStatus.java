@@ -4,7 +4,7 @@ import java.util.List;
 
 /** A status that lists the custom volumes attached to the instance that its backup did not cover. */
 public interface VolumesNotIncludedStatus {
-  List<AttachedVolume> getVolumesNotIncluded();
+    List<AttachedVolume> getVolumesNotIncluded();
 
-  void setVolumesNotIncluded(List<AttachedVolume> volumes);
+    void setVolumesNotIncluded(List<AttachedVolume> volumes);
 }

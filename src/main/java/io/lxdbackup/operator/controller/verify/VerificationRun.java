@@ -40,198 +40,254 @@ import java.util.Objects;
  * verification's status after every export, so a run stopped midway has told what it found.
  */
 final class VerificationRun {
-  static final String KIND = "BackupVerification";
+    static final String KIND = "BackupVerification";
 
-  private final KubernetesClient kube;
-  private final StoreConnections stores;
-  private final RestoreDrill drill;
-  private final ObjectImport imports;
-  private final ExportMarks marks;
-  private final EventRecorder events;
-  private final OperatorMetrics metrics;
-  private final Clock clock;
+    private final KubernetesClient kube;
+    private final StoreConnections stores;
+    private final RestoreDrill drill;
+    private final ObjectImport imports;
+    private final ExportMarks marks;
+    private final EventRecorder events;
+    private final OperatorMetrics metrics;
+    private final Clock clock;
 
-  VerificationRun(KubernetesClient kube, StoreConnections stores, RestoreDrill drill, ObjectImport imports,
-      EventRecorder events, OperatorMetrics metrics, Clock clock) {
-    this.kube = kube;
-    this.stores = stores;
-    this.drill = drill;
-    this.imports = imports;
-    this.marks = new ExportMarks(kube);
-    this.events = events;
-    this.metrics = metrics;
-    this.clock = clock;
-  }
-
-  /**
-   * Runs and fills {@code status.exports} and {@code status.summary}; {@code write} persists the
-   * status (progress, and the drill intent before each import).
-   */
-  VerificationSummary run(BackupVerification v, VerificationSettings s, BackupVerificationStatus status, Runnable write)
-      throws InterruptedException {
-    String ns = v.getMetadata().getNamespace();
-    Instant now = clock.instant();
-    Map<String, InstanceExport> byName = new HashMap<>();
-    List<ExportSelection.Candidate> candidates = new ArrayList<>();
-    for (InstanceExport e : kube.resources(InstanceExport.class).inNamespace(ns).list().getItems()) {
-      ExportSelection.Candidate c = candidate(e);
-      if (c != null) {
-        byName.put(c.name(), e);
-        candidates.add(c);
-      }
+    VerificationRun(
+            KubernetesClient kube,
+            StoreConnections stores,
+            RestoreDrill drill,
+            ObjectImport imports,
+            EventRecorder events,
+            OperatorMetrics metrics,
+            Clock clock) {
+        this.kube = kube;
+        this.stores = stores;
+        this.drill = drill;
+        this.imports = imports;
+        this.marks = new ExportMarks(kube);
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
     }
-    List<ExportSelection.Candidate> selected = ExportSelection.select(candidates, s.criteria(), now);
-    VerificationSummary sum = new VerificationSummary();
-    sum.setSelected(selected.size());
-    sum.setBytesRead(0L);
-    Map<String, VerifiedExport> entries = new LinkedHashMap<>();
-    status.setExports(new ArrayList<>());
-    Throttle throttle = Throttle.of(s.bytesPerSecond());
-    for (ExportSelection.Candidate c : selected) {
-      InstanceExport e = byName.get(c.name());
-      VerifiedExport entry = checksum(v, e, c, throttle, sum);
-      entries.put(c.name(), entry);
-      status.setExports(new ArrayList<>(entries.values()));
-      write.run();
-    }
-    if (s.drill() != null) {
-      sum.setDrills(0);
-      sum.setDrillsPassed(0);
-      for (ExportSelection.Candidate c : ExportSelection.newestPerInstance(selected)) {
-        VerifiedExport entry = entries.get(c.name());
-        if (entry.getResult() != VerificationResult.PASSED || !Reasons.VERIFIED.equals(entry.getReason())) {
-          continue; // nothing to import: its checksum already failed
+
+    /**
+     * Runs and fills {@code status.exports} and {@code status.summary}; {@code write} persists the
+     * status (progress, and the drill intent before each import).
+     */
+    VerificationSummary run(
+            BackupVerification v, VerificationSettings s, BackupVerificationStatus status, Runnable write)
+            throws InterruptedException {
+        String ns = v.getMetadata().getNamespace();
+        Instant now = clock.instant();
+        Map<String, InstanceExport> byName = new HashMap<>();
+        List<ExportSelection.Candidate> candidates = new ArrayList<>();
+        for (InstanceExport e :
+                kube.resources(InstanceExport.class).inNamespace(ns).list().getItems()) {
+            ExportSelection.Candidate c = candidate(e);
+            if (c != null) {
+                byName.put(c.name(), e);
+                candidates.add(c);
+            }
         }
-        drill(v, s, byName.get(c.name()), c, entry, status, write, throttle, sum);
-        status.setExports(new ArrayList<>(entries.values()));
-        write.run();
-      }
+        List<ExportSelection.Candidate> selected = ExportSelection.select(candidates, s.criteria(), now);
+        VerificationSummary sum = new VerificationSummary();
+        sum.setSelected(selected.size());
+        sum.setBytesRead(0L);
+        Map<String, VerifiedExport> entries = new LinkedHashMap<>();
+        status.setExports(new ArrayList<>());
+        Throttle throttle = Throttle.of(s.bytesPerSecond());
+        for (ExportSelection.Candidate c : selected) {
+            InstanceExport e = byName.get(c.name());
+            VerifiedExport entry = checksum(v, e, c, throttle, sum);
+            entries.put(c.name(), entry);
+            status.setExports(new ArrayList<>(entries.values()));
+            write.run();
+        }
+        if (s.drill() != null) {
+            sum.setDrills(0);
+            sum.setDrillsPassed(0);
+            for (ExportSelection.Candidate c : ExportSelection.newestPerInstance(selected)) {
+                VerifiedExport entry = entries.get(c.name());
+                if (entry.getResult() != VerificationResult.PASSED || !Reasons.VERIFIED.equals(entry.getReason())) {
+                    continue; // nothing to import: its checksum already failed
+                }
+                drill(v, s, byName.get(c.name()), c, entry, status, write, throttle, sum);
+                status.setExports(new ArrayList<>(entries.values()));
+                write.run();
+            }
+        }
+        int passed = (int) entries.values().stream()
+                .filter(x -> x.getResult() == VerificationResult.PASSED)
+                .count();
+        sum.setPassed(passed);
+        sum.setFailed(entries.size() - passed);
+        return sum;
     }
-    int passed = (int) entries.values().stream().filter(x -> x.getResult() == VerificationResult.PASSED).count();
-    sum.setPassed(passed);
-    sum.setFailed(entries.size() - passed);
-    return sum;
-  }
 
-  private VerifiedExport checksum(BackupVerification v, InstanceExport e, ExportSelection.Candidate c, Throttle throttle,
-      VerificationSummary sum) throws InterruptedException {
-    String key = e.getStatus().getObject().getKey();
-    VerifiedExport entry = entry(e, VerificationLevel.CHECKSUM);
-    ObjectStore store;
-    try {
-      store = stores.connect(ns(v), c.store()).store();
-    } catch (Failure f) {
-      if (f.isTransient()) {
-        throw f;
-      }
-      // the store's resource is missing or misconfigured: says nothing about the object, so the export is not marked
-      return finish(entry, VerificationResult.FAILED, f.reason(), f.getMessage());
+    private VerifiedExport checksum(
+            BackupVerification v,
+            InstanceExport e,
+            ExportSelection.Candidate c,
+            Throttle throttle,
+            VerificationSummary sum)
+            throws InterruptedException {
+        String key = e.getStatus().getObject().getKey();
+        VerifiedExport entry = entry(e, VerificationLevel.CHECKSUM);
+        ObjectStore store;
+        try {
+            store = stores.connect(ns(v), c.store()).store();
+        } catch (Failure f) {
+            if (f.isTransient()) {
+                throw f;
+            }
+            // the store's resource is missing or misconfigured: says nothing about the object, so the export is not
+            // marked
+            return finish(entry, VerificationResult.FAILED, f.reason(), f.getMessage());
+        }
+        long t0 = System.nanoTime();
+        ChecksumCheck.Outcome o = ChecksumCheck.check(
+                store,
+                key,
+                e.getStatus().getObject().getSha256(),
+                e.getStatus().getObject().getSize(),
+                throttle);
+        sum.setBytesRead(sum.getBytesRead() + o.bytesRead());
+        metrics.bytes(KIND, "verify", o.bytesRead());
+        String reason = switch (o.verdict()) {
+            case PASSED -> Reasons.VERIFIED;
+            case CHECKSUM_MISMATCH -> Reasons.CHECKSUM_MISMATCH;
+            case OBJECT_MISSING -> Reasons.OBJECT_MISSING;
+        };
+        metrics.operation(
+                KIND, "checksum", o.passed() ? "success" : reason, java.time.Duration.ofNanos(System.nanoTime() - t0));
+        finish(entry, o.passed() ? VerificationResult.PASSED : VerificationResult.FAILED, reason, o.message());
+        verdict(v, e, entry);
+        return entry;
     }
-    long t0 = System.nanoTime();
-    ChecksumCheck.Outcome o = ChecksumCheck.check(store, key, e.getStatus().getObject().getSha256(),
-        e.getStatus().getObject().getSize(), throttle);
-    sum.setBytesRead(sum.getBytesRead() + o.bytesRead());
-    metrics.bytes(KIND, "verify", o.bytesRead());
-    String reason = switch (o.verdict()) {
-      case PASSED -> Reasons.VERIFIED;
-      case CHECKSUM_MISMATCH -> Reasons.CHECKSUM_MISMATCH;
-      case OBJECT_MISSING -> Reasons.OBJECT_MISSING;
-    };
-    metrics.operation(KIND, "checksum", o.passed() ? "success" : reason, java.time.Duration.ofNanos(System.nanoTime() - t0));
-    finish(entry, o.passed() ? VerificationResult.PASSED : VerificationResult.FAILED, reason, o.message());
-    verdict(v, e, entry);
-    return entry;
-  }
 
-  private void drill(BackupVerification v, VerificationSettings s, InstanceExport e, ExportSelection.Candidate c,
-      VerifiedExport entry, BackupVerificationStatus status, Runnable write, Throttle throttle, VerificationSummary sum)
-      throws InterruptedException {
-    String start = Conditions.timestamp(clock.instant());
-    DrillStatus intent = new DrillStatus();
-    intent.setScratchInstance(DrillNames.scratchName(v.getMetadata().getUid(), ns(v), v.getMetadata().getName(),
-        start + "/" + c.name()));
-    intent.setRemote(s.drill().remote());
-    intent.setProject(s.drill().project());
-    intent.setExport(c.name());
-    intent.setStartTime(start);
-    ObjectStore store = stores.connect(ns(v), c.store()).store();
-    long t0 = System.nanoTime();
-    RestoreDrill.Outcome o = drill.run(ns(v), v.getMetadata().getUid(), s.drill(),
-        new RestoreDrill.Source(store, e.getStatus().getObject().getKey(), e.getStatus().getObject().getSha256(),
-            e.getStatus().getObject().getSize()),
-        intent, d -> {
-          status.setDrill(d);
-          write.run();
-        }, throttle);
-    if (!imports.closing()) {
-      // the scratch instance is gone: nothing left for a restarted operator to remove
-      status.setDrill(null);
+    private void drill(
+            BackupVerification v,
+            VerificationSettings s,
+            InstanceExport e,
+            ExportSelection.Candidate c,
+            VerifiedExport entry,
+            BackupVerificationStatus status,
+            Runnable write,
+            Throttle throttle,
+            VerificationSummary sum)
+            throws InterruptedException {
+        String start = Conditions.timestamp(clock.instant());
+        DrillStatus intent = new DrillStatus();
+        intent.setScratchInstance(DrillNames.scratchName(
+                v.getMetadata().getUid(), ns(v), v.getMetadata().getName(), start + "/" + c.name()));
+        intent.setRemote(s.drill().remote());
+        intent.setProject(s.drill().project());
+        intent.setExport(c.name());
+        intent.setStartTime(start);
+        ObjectStore store = stores.connect(ns(v), c.store()).store();
+        long t0 = System.nanoTime();
+        RestoreDrill.Outcome o = drill.run(
+                ns(v),
+                v.getMetadata().getUid(),
+                s.drill(),
+                new RestoreDrill.Source(
+                        store,
+                        e.getStatus().getObject().getKey(),
+                        e.getStatus().getObject().getSha256(),
+                        e.getStatus().getObject().getSize()),
+                intent,
+                d -> {
+                    status.setDrill(d);
+                    write.run();
+                },
+                throttle);
+        if (!imports.closing()) {
+            // the scratch instance is gone: nothing left for a restarted operator to remove
+            status.setDrill(null);
+        }
+        sum.setDrills(sum.getDrills() + 1);
+        metrics.operation(
+                KIND, "drill", o.passed() ? "success" : o.reason(), java.time.Duration.ofNanos(System.nanoTime() - t0));
+        entry.setLevel(VerificationLevel.RESTORE);
+        if (o.passed()) {
+            sum.setDrillsPassed(sum.getDrillsPassed() + 1);
+        }
+        finish(entry, o.passed() ? VerificationResult.PASSED : VerificationResult.FAILED, o.reason(), o.message());
+        verdict(v, e, entry);
     }
-    sum.setDrills(sum.getDrills() + 1);
-    metrics.operation(KIND, "drill", o.passed() ? "success" : o.reason(), java.time.Duration.ofNanos(System.nanoTime() - t0));
-    entry.setLevel(VerificationLevel.RESTORE);
-    if (o.passed()) {
-      sum.setDrillsPassed(sum.getDrillsPassed() + 1);
+
+    /** Records a verdict on the export, in metrics and as events. */
+    private void verdict(BackupVerification v, InstanceExport e, VerifiedExport entry) {
+        ExportVerification ev = new ExportVerification();
+        ev.setLastVerifiedTime(entry.getLastVerifiedTime());
+        ev.setLevel(entry.getLevel());
+        ev.setResult(entry.getResult());
+        ev.setReason(entry.getReason());
+        ev.setMessage(entry.getMessage());
+        ev.setVerifiedBy(v.getMetadata().getName());
+        marks.mark(ns(v), e.getMetadata().getName(), ev);
+        String remote = e.getSpec().getRemoteRef() == null
+                ? null
+                : e.getSpec().getRemoteRef().getName();
+        if (entry.getResult() == VerificationResult.PASSED) {
+            metrics.lastVerified(
+                    ns(v), remote, e.getSpec().getInstance(), entry.getLevel().value(), clock.instant());
+        } else {
+            metrics.verificationFailed(entry.getLevel().value());
+            events.warning(
+                    e,
+                    entry.getReason(),
+                    entry.getMessage() + " (found by BackupVerification "
+                            + v.getMetadata().getName() + ")");
+            events.warning(
+                    v, entry.getReason(), "InstanceExport " + e.getMetadata().getName() + ": " + entry.getMessage());
+        }
     }
-    finish(entry, o.passed() ? VerificationResult.PASSED : VerificationResult.FAILED, o.reason(), o.message());
-    verdict(v, e, entry);
-  }
 
-  /** Records a verdict on the export, in metrics and as events. */
-  private void verdict(BackupVerification v, InstanceExport e, VerifiedExport entry) {
-    ExportVerification ev = new ExportVerification();
-    ev.setLastVerifiedTime(entry.getLastVerifiedTime());
-    ev.setLevel(entry.getLevel());
-    ev.setResult(entry.getResult());
-    ev.setReason(entry.getReason());
-    ev.setMessage(entry.getMessage());
-    ev.setVerifiedBy(v.getMetadata().getName());
-    marks.mark(ns(v), e.getMetadata().getName(), ev);
-    String remote = e.getSpec().getRemoteRef() == null ? null : e.getSpec().getRemoteRef().getName();
-    if (entry.getResult() == VerificationResult.PASSED) {
-      metrics.lastVerified(ns(v), remote, e.getSpec().getInstance(), entry.getLevel().value(), clock.instant());
-    } else {
-      metrics.verificationFailed(entry.getLevel().value());
-      events.warning(e, entry.getReason(), entry.getMessage() + " (found by BackupVerification " + v.getMetadata().getName() + ")");
-      events.warning(v, entry.getReason(), "InstanceExport " + e.getMetadata().getName() + ": " + entry.getMessage());
+    private VerifiedExport entry(InstanceExport e, VerificationLevel level) {
+        VerifiedExport entry = new VerifiedExport();
+        entry.setName(e.getMetadata().getName());
+        entry.setInstance(e.getSpec().getInstance());
+        entry.setKey(e.getStatus().getObject().getKey());
+        entry.setLevel(level);
+        return entry;
     }
-  }
 
-  private VerifiedExport entry(InstanceExport e, VerificationLevel level) {
-    VerifiedExport entry = new VerifiedExport();
-    entry.setName(e.getMetadata().getName());
-    entry.setInstance(e.getSpec().getInstance());
-    entry.setKey(e.getStatus().getObject().getKey());
-    entry.setLevel(level);
-    return entry;
-  }
-
-  private VerifiedExport finish(VerifiedExport entry, VerificationResult result, String reason, String message) {
-    entry.setResult(result);
-    entry.setReason(reason);
-    entry.setMessage(message);
-    entry.setLastVerifiedTime(Conditions.timestamp(clock.instant()));
-    return entry;
-  }
-
-  /** A completed export with a recorded object, as a selection candidate; null for any other. */
-  static ExportSelection.Candidate candidate(InstanceExport e) {
-    if (e.getSpec() == null || e.getStatus() == null || e.getStatus().getPhase() != InstanceExportPhase.COMPLETED
-        || e.getMetadata().getDeletionTimestamp() != null || e.getStatus().getObject() == null
-        || e.getStatus().getObject().getKey() == null || e.getStatus().getObject().getSha256() == null
-        || e.getStatus().getObject().getSize() == null || e.getStatus().getCompletionTime() == null
-        || e.getSpec().getStoreRef() == null) {
-      return null;
+    private VerifiedExport finish(VerifiedExport entry, VerificationResult result, String reason, String message) {
+        entry.setResult(result);
+        entry.setReason(reason);
+        entry.setMessage(message);
+        entry.setLastVerifiedTime(Conditions.timestamp(clock.instant()));
+        return entry;
     }
-    Map<String, String> labels = e.getMetadata().getLabels();
-    String remote = e.getSpec().getRemoteRef() == null ? "" : e.getSpec().getRemoteRef().getName();
-    return new ExportSelection.Candidate(e.getMetadata().getName(), e.getSpec().getInstance(),
-        remote + "/" + Objects.toString(e.getSpec().getProject(), ""),
-        labels == null ? null : labels.get(ScheduleReconcilerBase.LABEL_SCHEDULE), e.getSpec().getStoreRef().getName(),
-        Instant.parse(e.getStatus().getCompletionTime()));
-  }
 
-  private static String ns(BackupVerification v) {
-    return v.getMetadata().getNamespace();
-  }
+    /** A completed export with a recorded object, as a selection candidate; null for any other. */
+    static ExportSelection.Candidate candidate(InstanceExport e) {
+        if (e.getSpec() == null
+                || e.getStatus() == null
+                || e.getStatus().getPhase() != InstanceExportPhase.COMPLETED
+                || e.getMetadata().getDeletionTimestamp() != null
+                || e.getStatus().getObject() == null
+                || e.getStatus().getObject().getKey() == null
+                || e.getStatus().getObject().getSha256() == null
+                || e.getStatus().getObject().getSize() == null
+                || e.getStatus().getCompletionTime() == null
+                || e.getSpec().getStoreRef() == null) {
+            return null;
+        }
+        Map<String, String> labels = e.getMetadata().getLabels();
+        String remote = e.getSpec().getRemoteRef() == null
+                ? ""
+                : e.getSpec().getRemoteRef().getName();
+        return new ExportSelection.Candidate(
+                e.getMetadata().getName(),
+                e.getSpec().getInstance(),
+                remote + "/" + Objects.toString(e.getSpec().getProject(), ""),
+                labels == null ? null : labels.get(ScheduleReconcilerBase.LABEL_SCHEDULE),
+                e.getSpec().getStoreRef().getName(),
+                Instant.parse(e.getStatus().getCompletionTime()));
+    }
+
+    private static String ns(BackupVerification v) {
+        return v.getMetadata().getNamespace();
+    }
 }
