@@ -114,6 +114,11 @@ class RbacAuditLxdTest {
             "JOSDK re-reads the object when its finalizer patch conflicts (ReconciliationDispatcher.conflictRetryingPatch)",
             GROUP + "/backupverifications:get",
             "JOSDK re-reads the object when its finalizer patch conflicts (ReconciliationDispatcher.conflictRetryingPatch)",
+            GROUP + "/snapshotschedules/finalizers:update",
+            "a schedule's children carry an ownerReference with blockOwnerDeletion only under backupsOnDeletion: Delete"
+                    + " (default Retain keeps them apart); LifecycleE2ETest uses it against the real API server",
+            GROUP + "/exportschedules/finalizers:update",
+            "as for snapshotschedules: ownerReferences of children only under backupsOnDeletion: Delete",
             "coordination.k8s.io/leases:update",
             "JOSDK refuses to start leader election unless a SelfSubjectRulesReview grants get, create and update on"
                     + " leases (seen against a real API server); fabric8's LeaderElector itself renews with patch");
