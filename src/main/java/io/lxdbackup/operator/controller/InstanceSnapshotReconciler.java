@@ -763,7 +763,8 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                 String what = status.getSnapshotName() != null
                         ? "LXD snapshot " + status.getSnapshotName()
                         : "the LXD snapshot this resource was creating (if any)";
-                String msg = what + " of " + label(snap) + " was left on the server: " + f.getMessage();
+                String msg = what + " of " + (snap.getSpec().getInstance() != null ? "instance " : "volume ")
+                        + label(snap) + " was left on the server: " + f.getMessage();
                 LOG.warn(
                         "InstanceSnapshot {}/{}: {}",
                         ns(snap),

@@ -889,7 +889,7 @@ public final class LxdClient implements AutoCloseable {
             if (!resp.isSuccessful()) {
                 throw errorFrom(resp.code(), readJson(resp));
             }
-            return boundedBody(resp, MAX_RESPONSE_BYTES).toByteArray();
+            return boundedBody(resp, MAX_FILE_BYTES).toByteArray();
         } catch (IOException e) {
             throw transportError(e);
         }
@@ -1733,6 +1733,9 @@ public final class LxdClient implements AutoCloseable {
      * work shares. The largest real answers (recursive instance or snapshot lists) stay far below.
      */
     public static final long MAX_RESPONSE_BYTES = 16L * 1024 * 1024;
+
+    /** Largest file {@link #readFile} reads whole into memory. */
+    public static final long MAX_FILE_BYTES = 256L * 1024 * 1024;
 
     private static JsonNode readJson(Response resp) throws IOException {
         String text = boundedBody(resp, MAX_RESPONSE_BYTES).utf8();

@@ -204,18 +204,40 @@ class CleanupFaultsLxdTest {
         }
     }
 
+    /**
+     * What an earlier, killed attempt of the export leaves: its claim of the key (the export's
+     * uid) and an upload the store lists at the key. The operator is stopped meanwhile, so the
+     * export starts only once both are there, as after a restart.
+     */
+    static void createWithStaleUpload(InstanceExport e, String key) throws Exception {
+        op.stop();
+        try {
+            InstanceExport created = kube.resource(e).create();
+            try (S3Client raw = refusing.rawClient()) {
+                raw.putObject(
+                        b -> b.bucket(BUCKET).key(io.lxdbackup.operator.store.ObjectKeys.manifestKey(key)),
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(
+                                io.lxdbackup.operator.store.BackupManifest.claim(
+                                                key,
+                                                created.getMetadata().getUid(),
+                                                created.getMetadata().getName(),
+                                                Fixtures.NS,
+                                                java.time.Instant.now())
+                                        .toJson()));
+                raw.createMultipartUpload(b -> b.bucket(BUCKET).key(key));
+            }
+        } finally {
+            op.start();
+        }
+    }
+
     @Test
     void staleUploadTheStoreRefusesToAbortDoesNotFailTheExport() throws Exception {
         String inst = instanceWithData("cref");
         String key = PREFIX + "refused/" + inst + ".tar";
-        try (S3Client raw = refusing.rawClient()) {
-            // what an earlier, killed attempt leaves: an upload the store lists at the export's key
-            raw.createMultipartUpload(b -> b.bucket(BUCKET).key(key));
-        }
         transport.answerAborts(new AbortRefusingTransport.Answer(403, "AccessDenied"));
         try {
-            kube.resource(export("refused", inst, "refusing", "refused/" + inst + ".tar"))
-                    .create();
+            createWithStaleUpload(export("refused", inst, "refusing", "refused/" + inst + ".tar"), key);
             InstanceExport done = awaitEnd("refused");
             assertThat(done.getStatus().getPhase()).as(describe(done)).isEqualTo(InstanceExportPhase.COMPLETED);
             assertThat(transport.refused()).as("aborts refused by the store").isPositive();
@@ -244,15 +266,11 @@ class CleanupFaultsLxdTest {
     void staleUploadGoneWhenAbortedIsSuccess() throws Exception {
         String inst = instanceWithData("cgone");
         String key = PREFIX + "gone/" + inst + ".tar";
-        try (S3Client raw = refusing.rawClient()) {
-            raw.createMultipartUpload(b -> b.bucket(BUCKET).key(key));
-        }
         // listed, then unknown when aborted, answered as a bare 404 (NoSuchKey): it is gone, which is what an abort
         // wants
         transport.answerAborts(new AbortRefusingTransport.Answer(404, "NoSuchKey"));
         try {
-            kube.resource(export("gone", inst, "refusing", "gone/" + inst + ".tar"))
-                    .create();
+            createWithStaleUpload(export("gone", inst, "refusing", "gone/" + inst + ".tar"), key);
             InstanceExport done = awaitEnd("gone");
             assertThat(done.getStatus().getPhase()).as(describe(done)).isEqualTo(InstanceExportPhase.COMPLETED);
             assertThat(transport.refused()).isPositive();
