@@ -135,7 +135,8 @@ class QueuedTransfersLxdTest {
         kube.resource(export("q2", insts.get(1))).create();
         // first come, first served: q3 asks once q2 is in line
         await().atMost(Duration.ofSeconds(60))
-                .until(() -> complete("q2") != null && "Queued".equals(complete("q2").getReason()));
+                .until(() ->
+                        complete("q2") != null && "Queued".equals(complete("q2").getReason()));
         kube.resource(export("q3", insts.get(2))).create();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             assertThat(complete("q2")).isNotNull();

@@ -55,7 +55,16 @@ final class E2eCluster {
         // install, or bring a release kept from an earlier run (KEEP_RIG=1) up to the chart as it is;
         // Helm installs crds/ only with a new release, never on upgrade, so a kept release gets a new
         // kind's CRD (and changed ones) from an apply of the chart's crds/ first
-        kubectl("apply", "--server-side", "--force-conflicts", "-f", "helm/lxd-backup-operator/crds/");
+        boolean kept;
+        try {
+            helm("status", RELEASE, "-n", SYSTEM_NS);
+            kept = true;
+        } catch (IllegalStateException e) {
+            kept = false; // a new release installs crds/ itself (and owns them)
+        }
+        if (kept) {
+            kubectl("apply", "--server-side", "--force-conflicts", "-f", "helm/lxd-backup-operator/crds/");
+        }
         helm("upgrade", "--install", RELEASE, "helm/lxd-backup-operator", "-n", SYSTEM_NS, "--create-namespace");
         operatorKubeconfig = serviceAccountKubeconfig(SYSTEM_NS, SERVICE_ACCOUNT);
     }

@@ -34,6 +34,11 @@ public final class AbortRefusingTransport implements SdkHttpClient {
         this.answer = a;
     }
 
+    /** The answer given to aborts now (null: passed to the store). */
+    public Answer answer() {
+        return answer;
+    }
+
     /** Aborts answered here instead of by the store. */
     public int refused() {
         return refused.get();
