@@ -87,11 +87,64 @@ class CelRulesE2ETest {
                     "set at most one of serverCertificate and serverCertificateFingerprint",
                     "{url: 'unix:///var/lib/lxd/unix.socket', serverCertificate: pem, serverCertificateFingerprint: abc}"),
             new Create(
+                    "InstanceCopy",
+                    "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})",
+                    "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, instance: c1, volume: {pool: p, name: v}}"),
+            new Create(
+                    "InstanceCopy",
+                    "a volume copy names its target with targetVolume, not targetInstance or targetStoragePool",
+                    "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, volume: {pool: p, name: v}, targetInstance: t1}"),
+            new Create(
+                    "InstanceCopy",
+                    "a volume is copied in pull mode (the target server pulls from the source); remove mode or set it to pull",
+                    "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, volume: {pool: p, name: v}, mode: relay}"),
+            new Create(
+                    "InstanceCopy",
+                    "targetVolume applies to volume copies; use targetInstance for an instance",
+                    "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, instance: c1, targetVolume: {pool: p, name: v2}}"),
+            new Create(
+                    "InstanceExport",
+                    "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})",
+                    "{remoteRef: {name: r}, storeRef: {name: st}}"),
+            new Create(
+                    "InstanceRestore",
+                    "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})",
+                    "{remoteRef: {name: r}, source: {exportRef: {name: e1}}}"),
+            new Create(
+                    "InstanceRestore",
+                    "stateful, storagePool and devices apply to instances only; a volume is imported into volume.pool",
+                    "{remoteRef: {name: r}, volume: {pool: p, name: v}, storagePool: p2, source: {exportRef: {name: e1}}}"),
+            new Create(
+                    "InstanceSnapshot",
+                    "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})",
+                    "{remoteRef: {name: r}}"),
+            new Create(
+                    "InstanceSnapshot",
+                    "stateful and diskVolumesMode apply to instances only, not to a volume",
+                    "{remoteRef: {name: r}, volume: {pool: p, name: v}, stateful: true}"),
+            new Create(
+                    "LxdRemote",
+                    "project must be one of allowedProjects",
+                    "{url: 'unix:///var/lib/lxd/unix.socket', project: p1, allowedProjects: [p2]}"),
+            new Create(
                     "SnapshotSchedule",
                     "set instances or instanceSelector (or both)",
                     "{remoteRef: {name: r}, schedule: '@daily', instances: []}"));
 
+    static final String VOLUME_EXPORT = "{remoteRef: {name: r}, volume: {pool: p, name: v}, storeRef: {name: st}}";
+    static final String VOLUME_SNAPSHOT = "{remoteRef: {name: r}, volume: {pool: p, name: v}}";
+
     static final List<Update> UPDATES = List.of(
+            new Update(
+                    "InstanceExport",
+                    "volume is immutable",
+                    VOLUME_EXPORT,
+                    "{\"volume\":{\"pool\":\"p\",\"name\":\"v2\"}}"),
+            new Update(
+                    "InstanceSnapshot",
+                    "volume is immutable",
+                    VOLUME_SNAPSHOT,
+                    "{\"volume\":{\"pool\":\"p\",\"name\":\"v2\"}}"),
             new Update("InstanceExport", "remoteRef is immutable", EXPORT, "{\"remoteRef\":{\"name\":\"other\"}}"),
             new Update("InstanceExport", "instance is immutable", EXPORT, "{\"instance\":\"c2\"}"),
             new Update("InstanceExport", "project is immutable", EXPORT, "{\"project\":\"p2\"}"),
