@@ -59,48 +59,7 @@ public record BackupManifest(
     /** A custom storage volume: its pool and name. */
     public record Volume(String pool, String name) {}
 
-    /** The manifest of an instance export. */
-    public BackupManifest(
-            int formatVersion,
-            String key,
-            String instance,
-            String remote,
-            String project,
-            String lxdServerVersion,
-            String lxdServerName,
-            String compression,
-            long size,
-            String sha256,
-            boolean instanceOnly,
-            boolean optimizedStorage,
-            List<String> snapshots,
-            Instant createdAt,
-            Instant completedAt,
-            String exportName,
-            String exportNamespace) {
-        this(
-                formatVersion,
-                key,
-                instance,
-                remote,
-                project,
-                lxdServerVersion,
-                lxdServerName,
-                compression,
-                size,
-                sha256,
-                instanceOnly,
-                optimizedStorage,
-                snapshots,
-                createdAt,
-                completedAt,
-                exportName,
-                exportNamespace,
-                null,
-                null);
-    }
-
-    /** The manifest of an instance export written by the export of that uid. */
+    /** The manifest of an instance export written by the export of that uid (null: not recorded). */
     public BackupManifest(
             int formatVersion,
             String key,

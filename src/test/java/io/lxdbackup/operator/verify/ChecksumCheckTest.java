@@ -125,6 +125,7 @@ class ChecksumCheckTest {
                 Instant.now(),
                 Instant.now(),
                 "web1-1",
-                "ns");
+                "ns",
+                null);
     }
 }
