@@ -37,9 +37,11 @@ import io.lxdbackup.operator.testing.OperatorHarness;
 import io.lxdbackup.operator.testing.S3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -280,9 +282,12 @@ class CustomVolumeControllerLxdTest {
         Path dirCopy = rig.volumeDir("b", pool, copied);
         assertThat(Files.readAllBytes(dirCopy.resolve("data.bin"))).isEqualTo(DATA);
 
-        byte[] changed = new byte[DATA.length];
+        // another size and a later mtime: LXD's rsync skips a file whose size and whole-second mtime match
+        byte[] changed = new byte[DATA.length + 4096];
         new Random(18).nextBytes(changed);
         Files.write(dirA.resolve("data.bin"), changed);
+        Files.setLastModifiedTime(
+                dirA.resolve("data.bin"), FileTime.from(Instant.now().plusSeconds(5)));
         a.waitFor(a.createSnapshot(LxdTarget.volume(pool, vol), LxdClient.SnapshotRequest.named("after")), T);
         String firstSync = copy.getStatus().getLastSuccessfulSyncTime();
         InstanceCopy again = kube.resources(InstanceCopy.class)

@@ -7,6 +7,7 @@ import io.lxdbackup.operator.testing.LxdRig;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -144,8 +145,12 @@ class VolumeClientLxdTest {
         assertThat(Files.readAllBytes(copyDir.resolve("data.bin"))).isEqualTo(data);
         assertThat(b.listSnapshots(target)).extracting(Snapshot::name).containsExactly("c1");
 
-        byte[] changed = random(512 * 1024);
-        Files.write(rig.volumeDir("a", pool, vol.name()).resolve("data.bin"), changed);
+        // A different size and a later mtime: on a dir pool LXD refreshes with rsync, whose quick check
+        // compares size and whole-second mtime, so a same-size rewrite within the same second is skipped.
+        byte[] changed = random(640 * 1024);
+        Path source = rig.volumeDir("a", pool, vol.name()).resolve("data.bin");
+        Files.write(source, changed);
+        Files.setLastModifiedTime(source, FileTime.from(Instant.now().plusSeconds(5)));
         a.waitFor(a.createSnapshot(vol, LxdClient.SnapshotRequest.named("c2")), T);
         ops = b.pullVolumeFrom(a, new LxdClient.VolumeCopyRequest(vol, target, false, true));
         b.waitFor(ops.target(), T);
