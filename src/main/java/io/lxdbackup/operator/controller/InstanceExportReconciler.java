@@ -1,6 +1,7 @@
 package io.lxdbackup.operator.controller;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -210,7 +211,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             }
             upload(e, client, store, settings, permit);
             metrics.operation(KIND, "export", "success", Duration.ofNanos(System.nanoTime() - t0));
-            return UpdateControl.patchStatus(e).rescheduleAfter(nextCheck(e));
+            return withNextCheck(UpdateControl.patchStatus(e), e);
         } catch (Transfers.Queued q) {
             // waiting is no failure: nothing counted, no back-off growth, a patch only when the message changes
             boolean changed = Transfers.markQueued(status, generation(e), clock, Condition.COMPLETE, q.getMessage());
@@ -831,6 +832,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
 
     private UpdateControl<InstanceExport> completed(InstanceExport e) {
         InstanceExportStatus status = e.getStatus();
+        String was = Serialization.asJson(status);
         try {
             Duration ttl = validate(e.getSpec()).ttl();
             Instant done = parse(status.getCompletionTime());
@@ -864,7 +866,12 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                         .delete();
                 return UpdateControl.noUpdate();
             }
-            return UpdateControl.patchStatus(e).rescheduleAfter(nextCheck(e));
+            // a completed export without a change writes nothing (its status is the record of the backup)
+            return withNextCheck(
+                    was.equals(Serialization.asJson(status))
+                            ? UpdateControl.<InstanceExport>noUpdate()
+                            : UpdateControl.patchStatus(e),
+                    e);
         } catch (Exception ex) {
             Failure f = Failure.from(ex, "expiring export " + e.getMetadata().getName());
             int failures = Conditions.countFailure(status);
@@ -875,11 +882,18 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         }
     }
 
-    private Duration nextCheck(InstanceExport e) {
+    /**
+     * A completed export is looked at again only for its ttl: without one nothing is due (a change of
+     * the spec, ttl included, starts a reconcile of its own), so thousands of kept exports cost nothing
+     * while idle.
+     */
+    private UpdateControl<InstanceExport> withNextCheck(UpdateControl<InstanceExport> c, InstanceExport e) {
         Instant expiration = parse(e.getStatus().getExpiration());
-        if (expiration == null) {
-            return RESYNC;
-        }
+        return expiration == null ? c : c.rescheduleAfter(nextCheck(expiration));
+    }
+
+    /** Until the expiration, at most {@link #RESYNC} (a clock set forward is noticed within that). */
+    private Duration nextCheck(Instant expiration) {
         Duration until = Duration.between(clock.instant(), expiration);
         if (until.isNegative() || until.isZero()) {
             return Duration.ofSeconds(1);
