@@ -123,6 +123,7 @@ final class SnapshotInventories {
      * instances not in the result lose theirs.
      */
     static void apply(SnapshotScheduleStatus status, Result r, Instant listedAt, boolean setLast) {
+        String before = fingerprint(status);
         Map<String, InstanceRunStatus> runs = new java.util.TreeMap<>();
         if (status.getInstances() != null) {
             status.getInstances().forEach(x -> runs.put(x.getName(), x));
@@ -148,9 +149,17 @@ final class SnapshotInventories {
             }
         }
         status.setInstances(runs.isEmpty() ? null : new ArrayList<>(runs.values()));
-        status.setInventoryTime(Conditions.timestamp(listedAt));
         status.setLastSnapshotTime(time(r.newest()));
         status.setInventoryOmittedInstances(r.omitted() == 0 ? null : r.omitted());
+        // a listing that finds what the last one found keeps its time: no status write for nothing
+        if (status.getInventoryTime() == null || !before.equals(fingerprint(status))) {
+            status.setInventoryTime(Conditions.timestamp(listedAt));
+        }
+    }
+
+    private static String fingerprint(SnapshotScheduleStatus status) {
+        return io.fabric8.kubernetes.client.utils.Serialization.asJson(java.util.Arrays.asList(
+                status.getInstances(), status.getLastSnapshotTime(), status.getInventoryOmittedInstances()));
     }
 
     /** Clears what an earlier listing reported (the listing now carries no snapshots). */

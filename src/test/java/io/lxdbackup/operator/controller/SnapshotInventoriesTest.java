@@ -109,6 +109,23 @@ class SnapshotInventoriesTest {
     }
 
     @Test
+    void aListingThatFindsTheSameKeepsTheInventoryTimeSoTheStatusIsNotRewritten() {
+        SnapshotScheduleStatus status = new SnapshotScheduleStatus();
+        SnapshotInventories.apply(status, build(instance("web", 2)), T0, true);
+        assertThat(status.getInventoryTime()).isEqualTo(T0.toString());
+        SnapshotInventories.apply(status, build(instance("web", 2)), T0.plusSeconds(120), true);
+        assertThat(status.getInventoryTime()).isEqualTo(T0.toString());
+        SnapshotInventories.apply(status, build(instance("web", 3)), T0.plusSeconds(240), true);
+        assertThat(status.getInventoryTime()).isEqualTo(T0.plusSeconds(240).toString());
+        assertThat(status.getInstances().get(0).getLastSnapshot()).isEqualTo("s2");
+        assertThat(status.getInstances().get(0).getSnapshots().getCount()).isEqualTo(3);
+    }
+
+    static SnapshotInventories.Result build(Instance i) {
+        return SnapshotInventories.build(List.of(i), List.of(i.name()), n -> null, x -> null, 10);
+    }
+
+    @Test
     void aListingWithoutSnapshotsGivesNoInventory() {
         Instance plain = new Instance(
                 "web",

@@ -19,7 +19,7 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
     private List<String> drift;
 
     @JsonPropertyDescription(
-            "RFC 3339 time of the LXD listing behind instances[].snapshots (each run in Operator mode, each check in Server mode).")
+            "RFC 3339 time of the LXD listing at which instances[].snapshots last changed (LXD is listed at each run in Operator mode, at each check in Server mode).")
     private String inventoryTime;
 
     @JsonPropertyDescription(
