@@ -146,6 +146,32 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     /** Records the child's result name into the per-instance status. */
     protected abstract void setLastResultName(InstanceRunStatus run, String childName, String result);
 
+    /** Records the newest child into the per-instance status (by default its name and result). */
+    protected void setLastResult(InstanceRunStatus run, C child) {
+        setLastResultName(run, child.getMetadata().getName(), childResult(child));
+    }
+
+    /**
+     * Lists the remote's instances for a run (shared by the runs due at the same time); a kind
+     * that needs more than the instances themselves lists more.
+     */
+    protected List<io.lxdbackup.operator.lxd.Instance> listForRun(LxdClient client) {
+        return client.listInstances();
+    }
+
+    /**
+     * Called at the end of a run with the listing it selected from (already recorded in
+     * {@code status.instances}); the status it leaves is written with the run's.
+     */
+    protected void afterListing(
+            S schedule,
+            Context<S> context,
+            AbstractScheduleStatus status,
+            List<io.lxdbackup.operator.lxd.Instance> listing,
+            List<InstanceSelection.Selected> selected,
+            List<C> children,
+            Instant listedAt) {}
+
     @Override
     public List<EventSource<?, S>> prepareEventSources(EventSourceContext<S> context) {
         InformerEventSourceConfiguration<C> cfg = InformerEventSourceConfiguration.from(childClass(), scheduleClass())
@@ -375,7 +401,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
             ZonedDateTime runTime = d.shouldRun() ? d.scheduledTime().get() : unfinished;
             RunOutcome<C> outcome = null;
             if (runTime != null) {
-                outcome = run(schedule, status, runTime, children);
+                outcome = run(schedule, context, status, runTime, children);
                 children = new ArrayList<>(children);
                 children.addAll(outcome.created());
                 nothingSelected = outcome.nothingSelected();
@@ -509,7 +535,8 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                 r.getKeepYearly());
     }
 
-    private RunOutcome<C> run(S schedule, AbstractScheduleStatus status, ZonedDateTime t, List<C> children) {
+    private RunOutcome<C> run(
+            S schedule, Context<S> context, AbstractScheduleStatus status, ZonedDateTime t, List<C> children) {
         long reconcileStart = System.currentTimeMillis();
         AbstractScheduleSpec spec = spec(schedule);
         LxdClient client = connections
@@ -520,14 +547,14 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                 .client();
         long connected = System.currentTimeMillis();
         // one listing per remote and project for all the runs of this scheduled time
-        List<InstanceSelection.Selected> selected = InstanceSelection.select(
-                listings.list(
-                        schedule.getMetadata().getNamespace() + "/"
-                                + spec.getRemoteRef().getName() + "/" + spec.getProject(),
-                        client.connection(),
-                        t.toInstant(),
-                        client::listInstances),
-                spec);
+        List<io.lxdbackup.operator.lxd.Instance> listing = listings.list(
+                schedule.getMetadata().getNamespace() + "/"
+                        + spec.getRemoteRef().getName() + "/" + spec.getProject(),
+                client.connection(),
+                t.toInstant(),
+                () -> listForRun(client));
+        Instant listedAt = clock.instant();
+        List<InstanceSelection.Selected> selected = InstanceSelection.select(listing, spec);
         long selectedAt = System.currentTimeMillis();
         Map<String, InstanceRunStatus> runs = runsByName(status);
         boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;
@@ -610,6 +637,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
         }
         status.setInstances(new ArrayList<>(runs.values()));
         status.setLastScheduleTime(Conditions.timestamp(t.toInstant()));
+        afterListing(schedule, context, status, listing, selected, children, listedAt);
         if (selected.isEmpty()) {
             events.warning(
                     schedule, Reasons.NO_INSTANCES_SELECTED, "Run at " + t.toInstant() + " selected no instance");
@@ -660,7 +688,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                                 ? RunResult.SUCCEEDED
                                 : st == ChildState.FAILED ? RunResult.FAILED : RunResult.RUNNING);
                 run.setMessage(st == ChildState.FAILED ? childMessage(newest) : null);
-                setLastResultName(run, newest.getMetadata().getName(), childResult(newest));
+                setLastResult(run, newest);
             }
         }
         runOk.entrySet().stream()

@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleStatus;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
@@ -14,27 +15,37 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
+import io.lxdbackup.operator.api.v1alpha1.InventorySpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleMode;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleStatus;
+import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.CronSchedule;
 import io.lxdbackup.operator.schedule.GoDuration;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -190,6 +201,120 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
     @Override
     protected void setLastResultName(InstanceRunStatus run, String childName, String result) {
         run.setLastSnapshot(childName);
+        run.setLastSnapshotTime(null);
+    }
+
+    @Override
+    protected void setLastResult(InstanceRunStatus run, InstanceSnapshot child) {
+        run.setLastSnapshot(child.getMetadata().getName());
+        run.setLastSnapshotTime(
+                childState(child) == ChildState.SUCCEEDED ? child.getStatus().getCreationTime() : null);
+    }
+
+    // ------------------------------------------------------------------ inventory
+
+    @Override
+    protected List<Instance> listForRun(LxdClient client) {
+        return listWithSnapshots(client);
+    }
+
+    /** The instances with their snapshots; without them when the answer is too large to read. */
+    private static List<Instance> listWithSnapshots(LxdClient client) {
+        try {
+            return client.listInstancesWithSnapshots();
+        } catch (LxdException.ResponseTooLarge e) {
+            CLEANUP_LOG.warn(
+                    "{}: instance listing with snapshots too large, listing without: {}", client, e.getMessage());
+            return client.listInstances();
+        }
+    }
+
+    @Override
+    protected void afterListing(
+            SnapshotSchedule s,
+            Context<SnapshotSchedule> context,
+            AbstractScheduleStatus status,
+            List<Instance> listing,
+            List<InstanceSelection.Selected> selected,
+            List<InstanceSnapshot> children,
+            Instant listedAt) {
+        List<String> names = selected.stream()
+                .filter(InstanceSelection.Selected::exists)
+                .map(InstanceSelection.Selected::name)
+                .toList();
+        inventory(s, context, (SnapshotScheduleStatus) status, listing, names, children, i -> null, listedAt, false);
+    }
+
+    /** Fills the inventory of {@code names} from {@code listing} into the status, and the metric. */
+    private void inventory(
+            SnapshotSchedule s,
+            Context<SnapshotSchedule> context,
+            SnapshotScheduleStatus status,
+            List<Instance> listing,
+            Collection<String> names,
+            Collection<InstanceSnapshot> children,
+            Function<Instance, Predicate<String>> serverMade,
+            Instant listedAt,
+            boolean setLast) {
+        SnapshotInventories.Result r = SnapshotInventories.build(
+                listing,
+                names,
+                operatorMade(s, context, children),
+                serverMade,
+                InventorySpec.maxPerInstance(s.getSpec().getInventory()));
+        Map<String, Integer> counts = new TreeMap<>();
+        if (r == null) {
+            SnapshotInventories.clear(status);
+        } else {
+            SnapshotInventories.apply(status, r, listedAt, setLast);
+            r.byInstance().forEach((n, e) -> {
+                if (e.inventory() != null) {
+                    counts.put(n, e.inventory().getCount());
+                }
+            });
+        }
+        metrics.instanceSnapshots(
+                s.getMetadata().getNamespace(), s.getMetadata().getName(), counts);
+    }
+
+    /**
+     * Per instance, the names of the snapshots that InstanceSnapshots of operator-mode schedules
+     * in the namespace (this one's and the others', as the informer holds them) made on this
+     * remote and project.
+     */
+    private static Function<String, Set<String>> operatorMade(
+            SnapshotSchedule s, Context<SnapshotSchedule> context, Collection<InstanceSnapshot> children) {
+        String remote = s.getSpec().getRemoteRef().getName();
+        String project = projectOf(s.getSpec().getProject());
+        List<InstanceSnapshot> all = new ArrayList<>(children);
+        try {
+            if (context != null
+                    && context.eventSourceRetriever().getEventSourceFor(InstanceSnapshot.class)
+                            instanceof InformerEventSource<InstanceSnapshot, SnapshotSchedule> informer) {
+                informer.list(s.getMetadata().getNamespace(), c -> true).forEach(all::add);
+            }
+        } catch (RuntimeException e) {
+            // no informer (a reconcile outside the SDK): this schedule's children only
+        }
+        Map<String, Set<String>> out = new HashMap<>();
+        for (InstanceSnapshot c : all) {
+            if (c.getSpec() == null
+                    || c.getSpec().getInstance() == null
+                    || c.getStatus() == null
+                    || c.getStatus().getSnapshotName() == null
+                    || c.getSpec().getRemoteRef() == null
+                    || !remote.equals(c.getSpec().getRemoteRef().getName())
+                    || !project.equals(projectOf(c.getSpec().getProject()))) {
+                continue;
+            }
+            out.computeIfAbsent(c.getSpec().getInstance(), k -> new HashSet<>())
+                    .add(c.getStatus().getSnapshotName());
+        }
+        return out::get;
+    }
+
+    private static String projectOf(String p) {
+        return p == null || p.isBlank() ? "default" : p;
     }
 
     @Override
@@ -198,7 +323,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             return super.reconcile(s, context);
         }
         forgetStartedRun(s);
-        return reconcileServerMode(s);
+        return reconcileServerMode(s, context);
     }
 
     static boolean isServerMode(SnapshotSchedule s) {
@@ -207,7 +332,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
 
     // ------------------------------------------------------------------ server mode
 
-    private UpdateControl<SnapshotSchedule> reconcileServerMode(SnapshotSchedule s) {
+    private UpdateControl<SnapshotSchedule> reconcileServerMode(SnapshotSchedule s, Context<SnapshotSchedule> context) {
         SnapshotScheduleStatus status = (SnapshotScheduleStatus) status(s);
         long gen = s.getMetadata().getGeneration() == null ? 0 : s.getMetadata().getGeneration();
         SnapshotScheduleSpec spec = s.getSpec();
@@ -239,13 +364,18 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             List<String> drift = new ArrayList<>();
             Set<String> wanted = new TreeSet<>();
             boolean suspended = Boolean.TRUE.equals(spec.getSuspend());
+            List<Instance> listing = null;
+            Instant listedAt = null;
             if (!suspended) {
-                for (InstanceSelection.Selected sel : InstanceSelection.select(client, spec)) {
+                listing = listWithSnapshots(client);
+                listedAt = clock.instant();
+                for (InstanceSelection.Selected sel : InstanceSelection.select(listing, spec)) {
                     if (sel.exists()) {
                         wanted.add(sel.name());
                     }
                 }
             }
+            Set<String> selected = new TreeSet<>(wanted);
             Map<String, String> desired = desiredKeys(spec);
             ServerScheduleKeys keys = serverKeys(s);
             List<String> conflicts = new ArrayList<>();
@@ -263,6 +393,19 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                 }
             }
             status.setConfiguredInstances(wanted.isEmpty() ? null : new ArrayList<>(wanted));
+            if (listing != null) {
+                // LXD's own schedule names its snapshots by the pattern on the instances this schedule configures
+                inventory(
+                        s,
+                        context,
+                        status,
+                        listing,
+                        selected,
+                        List.of(),
+                        i -> wanted.contains(i.name()) ? serverPattern(spec, i) : null,
+                        listedAt,
+                        true);
+            }
             status.setDrift(drift.isEmpty() ? null : drift);
             if (!drift.isEmpty()) {
                 events.warning(
@@ -335,6 +478,14 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             m.put(KEY_EXPIRY, lxdExpiry(spec.getExpiry()));
         }
         return m;
+    }
+
+    /** The names LXD's schedule gives an instance's snapshots: the schedule's pattern, else the instance's. */
+    private static Predicate<String> serverPattern(SnapshotScheduleSpec spec, Instance i) {
+        String p = spec.getSnapshotNamePattern() != null
+                ? spec.getSnapshotNamePattern()
+                : i.expandedConfig().get(KEY_PATTERN);
+        return SnapshotInventories.patternMatcher(p);
     }
 
     private static ServerScheduleKeys serverKeys(SnapshotSchedule s) {

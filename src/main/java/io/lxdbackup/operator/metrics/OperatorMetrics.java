@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -32,6 +33,7 @@ public final class OperatorMetrics {
     public static final String ACTIVE_RECONCILES = "lxdbackup.reconcile.active";
     public static final String LAST_VERIFIED = "lxdbackup.last.verified.timestamp";
     public static final String VERIFICATION_FAILURES = "lxdbackup.verification.failures";
+    public static final String INSTANCE_SNAPSHOTS = "lxdbackup.instance.snapshots";
     /** The condition reason {@link #operation} records as result for a checksum mismatch. */
     static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
     /** Histogram buckets of {@link #RUN_START_DELAY}: around the 2 s a run should start within. */
@@ -53,6 +55,8 @@ public final class OperatorMetrics {
     private final ConcurrentMap<String, AtomicLong> lastVerified = new ConcurrentHashMap<>();
     /** Meters of one custom resource (remote, store, schedule), removed with {@link #forget}. */
     private final ConcurrentMap<String, ResourceMeters> resources = new ConcurrentHashMap<>();
+    /** Per SnapshotSchedule, the snapshot count gauge of each instance in its inventory. */
+    private final ConcurrentMap<String, Map<String, AtomicLong>> instanceSnapshots = new ConcurrentHashMap<>();
 
     public OperatorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -237,6 +241,44 @@ public final class OperatorMetrics {
         if (meters != null) {
             meters.removeFrom(registry);
         }
+        if ("SnapshotSchedule".equals(kind)) {
+            instanceSnapshots(namespace, name, Map.of());
+        }
+    }
+
+    /**
+     * The snapshots the server holds per instance, as a SnapshotSchedule's latest inventory found
+     * them; instances no longer in it lose their series.
+     */
+    public void instanceSnapshots(String namespace, String schedule, Map<String, Integer> counts) {
+        instanceSnapshots.compute(resourceKey("SnapshotSchedule", namespace, schedule), (k, cur) -> {
+            Map<String, AtomicLong> now = new java.util.HashMap<>(cur == null ? Map.of() : cur);
+            for (var it = now.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (!counts.containsKey(e.getKey())) {
+                    Meter m = registry.find(INSTANCE_SNAPSHOTS)
+                            .tags("namespace", namespace, "schedule", schedule, "instance", e.getKey())
+                            .meter();
+                    if (m != null) {
+                        registry.remove(m);
+                    }
+                    it.remove();
+                }
+            }
+            counts.forEach((instance, n) -> now.computeIfAbsent(instance, i -> {
+                        AtomicLong v = new AtomicLong();
+                        Gauge.builder(INSTANCE_SNAPSHOTS, v, AtomicLong::get)
+                                .description("Snapshots the LXD server holds of an instance a SnapshotSchedule selects")
+                                .tag("namespace", namespace)
+                                .tag("schedule", schedule)
+                                .tag("instance", i)
+                                .strongReference(true)
+                                .register(registry);
+                        return v;
+                    })
+                    .set(n));
+            return now.isEmpty() ? null : now;
+        });
     }
 
     /** Reconciles waiting for a thread, and those running, in the pool every controller shares. */

@@ -16,8 +16,16 @@ public class InstanceRunStatus {
     private String name;
 
     @JsonPropertyDescription(
-            "SnapshotSchedule: the newest snapshot taken (InstanceSnapshot name in Operator mode, LXD snapshot name in Server mode).")
+            "SnapshotSchedule: the newest snapshot taken (InstanceSnapshot name in Operator mode; in Server mode the newest snapshot the server holds, whoever made it).")
     private String lastSnapshot;
+
+    @JsonPropertyDescription(
+            "SnapshotSchedule: RFC 3339 creation time on the server of lastSnapshot (Operator mode: once it is ready).")
+    private String lastSnapshotTime;
+
+    @JsonPropertyDescription(
+            "SnapshotSchedule: the snapshots the server holds for this instance, whoever made them, newest first and bounded; as of status.inventoryTime.")
+    private SnapshotInventory snapshots;
 
     @JsonPropertyDescription("ExportSchedule: name of the newest InstanceExport created.")
     private String lastExport;
@@ -51,6 +59,22 @@ public class InstanceRunStatus {
 
     public void setLastSnapshot(String lastSnapshot) {
         this.lastSnapshot = lastSnapshot;
+    }
+
+    public String getLastSnapshotTime() {
+        return lastSnapshotTime;
+    }
+
+    public void setLastSnapshotTime(String lastSnapshotTime) {
+        this.lastSnapshotTime = lastSnapshotTime;
+    }
+
+    public SnapshotInventory getSnapshots() {
+        return snapshots;
+    }
+
+    public void setSnapshots(SnapshotInventory snapshots) {
+        this.snapshots = snapshots;
     }
 
     public String getLastExport() {
@@ -112,6 +136,8 @@ public class InstanceRunStatus {
         InstanceRunStatus that = (InstanceRunStatus) o;
         return Objects.equals(name, that.name)
                 && Objects.equals(lastSnapshot, that.lastSnapshot)
+                && Objects.equals(lastSnapshotTime, that.lastSnapshotTime)
+                && Objects.equals(snapshots, that.snapshots)
                 && Objects.equals(lastExport, that.lastExport)
                 && Objects.equals(lastObject, that.lastObject)
                 && Objects.equals(lastResult, that.lastResult)
@@ -123,13 +149,24 @@ public class InstanceRunStatus {
     @Override
     public int hashCode() {
         return Objects.hash(
-                name, lastSnapshot, lastExport, lastObject, lastResult, message, lastRunTime, lastSuccessfulTime);
+                name,
+                lastSnapshot,
+                lastSnapshotTime,
+                snapshots,
+                lastExport,
+                lastObject,
+                lastResult,
+                message,
+                lastRunTime,
+                lastSuccessfulTime);
     }
 
     @Override
     public String toString() {
         return "InstanceRunStatus{" + "name=" + name
                 + ", lastSnapshot=" + lastSnapshot
+                + ", lastSnapshotTime=" + lastSnapshotTime
+                + ", snapshots=" + snapshots
                 + ", lastExport=" + lastExport
                 + ", lastObject=" + lastObject
                 + ", lastResult=" + lastResult

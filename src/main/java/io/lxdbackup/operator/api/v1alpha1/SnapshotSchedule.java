@@ -42,6 +42,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.lastScheduleTime",
         type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(
+        name = "Last Snapshot",
+        jsonPath = ".status.lastSnapshotTime",
+        type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
         name = "Next Schedule",
         jsonPath = ".status.nextScheduleTime",
         type = AdditionalPrinterColumn.Type.STRING)

@@ -40,6 +40,10 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
     @Default("Operator")
     private SnapshotScheduleMode mode;
 
+    @JsonPropertyDescription(
+            "What status reports of the snapshots the server holds per selected instance (whoever made them); absent = the defaults.")
+    private InventorySpec inventory;
+
     public Boolean getIncludeStopped() {
         return includeStopped;
     }
@@ -80,6 +84,14 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
         this.mode = mode;
     }
 
+    public InventorySpec getInventory() {
+        return inventory;
+    }
+
+    public void setInventory(InventorySpec inventory) {
+        this.inventory = inventory;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -93,12 +105,13 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
                 && Objects.equals(stateful, that.stateful)
                 && Objects.equals(snapshotNamePattern, that.snapshotNamePattern)
                 && Objects.equals(expiry, that.expiry)
-                && Objects.equals(mode, that.mode);
+                && Objects.equals(mode, that.mode)
+                && Objects.equals(inventory, that.inventory);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode);
+        return Objects.hash(super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode, inventory);
     }
 
     @Override
@@ -107,6 +120,7 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
                 + ", stateful=" + stateful
                 + ", snapshotNamePattern=" + snapshotNamePattern
                 + ", expiry=" + expiry
-                + ", mode=" + mode + ", " + super.toString() + "}";
+                + ", mode=" + mode
+                + ", inventory=" + inventory + ", " + super.toString() + "}";
     }
 }

@@ -18,6 +18,18 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
             "Server mode: keys found changed by hand on the server and restored, as instance/key=found (latest reconcile).")
     private List<String> drift;
 
+    @JsonPropertyDescription(
+            "RFC 3339 time of the LXD listing at which instances[].snapshots last changed (LXD is listed at each run in Operator mode, at each check in Server mode).")
+    private String inventoryTime;
+
+    @JsonPropertyDescription(
+            "RFC 3339 creation time of the newest snapshot the server holds of any selected instance, whoever made it.")
+    private String lastSnapshotTime;
+
+    @JsonPropertyDescription(
+            "Selected instances left out of the inventory (beyond the first 100 by name, or past 1000 listed snapshots).")
+    private Integer inventoryOmittedInstances;
+
     public List<String> getConfiguredInstances() {
         return configuredInstances;
     }
@@ -34,6 +46,30 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
         this.drift = drift;
     }
 
+    public String getInventoryTime() {
+        return inventoryTime;
+    }
+
+    public void setInventoryTime(String inventoryTime) {
+        this.inventoryTime = inventoryTime;
+    }
+
+    public String getLastSnapshotTime() {
+        return lastSnapshotTime;
+    }
+
+    public void setLastSnapshotTime(String lastSnapshotTime) {
+        this.lastSnapshotTime = lastSnapshotTime;
+    }
+
+    public Integer getInventoryOmittedInstances() {
+        return inventoryOmittedInstances;
+    }
+
+    public void setInventoryOmittedInstances(Integer inventoryOmittedInstances) {
+        this.inventoryOmittedInstances = inventoryOmittedInstances;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -42,12 +78,23 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
         if (o == null || getClass() != o.getClass() || !super.equals(o)) {
             return false;
         }
-        return true;
+        SnapshotScheduleStatus that = (SnapshotScheduleStatus) o;
+        return Objects.equals(configuredInstances, that.configuredInstances)
+                && Objects.equals(drift, that.drift)
+                && Objects.equals(inventoryTime, that.inventoryTime)
+                && Objects.equals(lastSnapshotTime, that.lastSnapshotTime)
+                && Objects.equals(inventoryOmittedInstances, that.inventoryOmittedInstances);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode());
+        return Objects.hash(
+                super.hashCode(),
+                configuredInstances,
+                drift,
+                inventoryTime,
+                lastSnapshotTime,
+                inventoryOmittedInstances);
     }
 
     @Override
