@@ -1121,6 +1121,64 @@ class InstanceCopyControllerLxdTest {
         assertThat(get("nosync").getStatus().getLastSuccessfulSyncTime()).isNull();
     }
 
+    /**
+     * Promoted while a copy was unfinished (the operator stopped with a half-written staging
+     * instance) and the source gone: the staging instance is deleted and the last complete copy
+     * takes over.
+     */
+    @Test
+    void promotionDuringAnUnfinishedCopyDeletesItsStagingAndPromotesTheLastCompleteCopy() {
+        String inst = instance("pmid");
+        byte[] one = random(16 * 1024);
+        a.writeFile(inst, "/root/data.bin", one, 0644);
+        String target = target(inst);
+        String staging = CopyNames.staging(target);
+        remoteVia("lxd-a-pmid", "a", rig.get("a.url"));
+        InstanceCopy c = copy("pmid", inst, target);
+        c.getSpec().setSourceRemoteRef(new ObjectRef("lxd-a-pmid"));
+        kube.resource(c).create();
+        try {
+            awaitSynced("pmid");
+            // what an interrupted copy leaves: a half-written staging instance with our mark
+            b.waitFor(b.copyLocal(target, staging, false), T);
+            b.writeFile(staging, "/root/data.bin", bytes("half"), 0644);
+            op.stop();
+            try {
+                InstanceCopy cur = get("pmid");
+                InstanceCopyStatus st = cur.getStatus();
+                st.setPhase(InstanceCopyPhase.COPYING);
+                st.setSyncId("0123456789ab");
+                st.setCopyRequestedAt(
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                st.setStagingInstance(staging);
+                StatusWriter.replaceStatus(kube, cur, st);
+                pointRemoteAt("lxd-a-pmid", "https://127.0.0.1:1");
+                edit("pmid", s -> s.setPromote(true));
+            } finally {
+                op.start();
+            }
+            InstanceCopy promoted = awaitStatus("pmid", s -> s.getPhase() == InstanceCopyPhase.PROMOTED);
+            InstanceCopyStatus st = promoted.getStatus();
+            assertThat(st.getSyncId()).isNull();
+            assertThat(st.getStagingInstance()).isNull();
+            assertThat(st.findCondition(Condition.PROMOTED).orElseThrow().getMessage())
+                    .contains("ended the unfinished copy (deleted " + staging + ")");
+            assertThat(b.instanceExists(staging)).isFalse();
+            assertThat(b.getInstance(target).isRunning()).isTrue();
+            assertThat(b.readFile(target, "/root/data.bin")).isEqualTo(one);
+        } finally {
+            kube.resources(InstanceCopy.class)
+                    .inNamespace(Fixtures.NS)
+                    .withName("pmid")
+                    .delete();
+            await().atMost(T).until(() -> get("pmid") == null);
+            kube.resources(LxdRemote.class)
+                    .inNamespace(Fixtures.NS)
+                    .withName("lxd-a-pmid")
+                    .delete();
+        }
+    }
+
     static void pointRemoteAt(String name, String url) {
         kube.resources(LxdRemote.class).inNamespace(Fixtures.NS).withName(name).edit(r -> {
             r.getSpec().setUrl(url);
