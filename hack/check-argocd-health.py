@@ -30,7 +30,8 @@ KINDS = {
     "InstanceExport": ("InstanceExportPhase", "Complete", {"Completed": "Healthy", "Failed": "Degraded"}),
     "ExportSchedule": ("SchedulePhase", "Ready", {"Active": "Healthy", "Suspended": "Suspended", "Invalid": "Degraded"}),
     "InstanceRestore": ("InstanceRestorePhase", "Complete", {"Completed": "Healthy", "Failed": "Degraded"}),
-    "InstanceCopy": ("InstanceCopyPhase", "Synced", {"Synced": "Healthy", "Suspended": "Suspended", "Failed": "Degraded"}),
+    "InstanceCopy": ("InstanceCopyPhase", "Synced", {"Synced": "Healthy", "Promoted": "Healthy", "Suspended": "Suspended",
+                                                         "Failed": "Degraded"}),
     "BackupVerification": ("BackupVerificationPhase", "Verified",
                            {"Passed": "Healthy", "Suspended": "Suspended", "Failed": "Degraded", "Invalid": "Degraded"}),
 }

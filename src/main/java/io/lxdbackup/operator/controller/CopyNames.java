@@ -16,6 +16,8 @@ import java.util.Objects;
  *   <li>{@code <target>-lxdbackup-old}: the previous copy for the instant of the swap.
  *   <li>Config key {@value #OWNER_KEY} = {@code <namespace>/<name>/<uid>}: the instance was made
  *       by that InstanceCopy (an instance without it is never touched).
+ *   <li>Config key {@value #PROMOTED_KEY} = {@code <namespace>/<name>/<uid>}: the copy was promoted
+ *       by that InstanceCopy ({@code spec.promote}) and carries no owner mark any more.
  *   <li>Config key {@value #SYNC_KEY} = the status {@code syncId} of the copy that completed
  *       into this instance; {@code refreshing:<syncId>} while an in-place refresh runs.
  * </ul>
@@ -28,6 +30,12 @@ public final class CopyNames {
     public static final int MAX_LENGTH = 63;
     public static final String OWNER_KEY = "user.lxdbackup.copy-of";
     public static final String SYNC_KEY = "user.lxdbackup.sync";
+    /**
+     * On a promoted instance, in place of {@link #OWNER_KEY}: the InstanceCopy that promoted it.
+     * Without the owner mark no InstanceCopy writes, renames or deletes it any more.
+     */
+    public static final String PROMOTED_KEY = "user.lxdbackup.promoted-from";
+
     static final String REFRESHING = "refreshing:";
     static final String STAGING_SUFFIX = "-lxdbackup-tmp";
     static final String PREVIOUS_SUFFIX = "-lxdbackup-old";

@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.lxdbackup.operator.api.v1alpha1.AutostartSettings;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.CopyMode;
 import io.lxdbackup.operator.api.v1alpha1.InstanceCopy;
@@ -204,6 +205,9 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         InstanceCopyStatus was = MAPPER.convertValue(status, InstanceCopyStatus.class);
         try {
             Plan plan = validate(copy.getSpec());
+            if (Boolean.TRUE.equals(copy.getSpec().getPromote()) || status.getPromotedTime() != null) {
+                return promotion(copy, plan, was);
+            }
             if (status.getSyncId() != null) {
                 Sides sides = connect(copy, plan);
                 return relayed(copy, plan, sides, () -> resume(copy, plan, sides));
@@ -363,6 +367,12 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
                                 + " which needs refresh: true; remove spec.schedule or set spec.refresh to true");
             }
         }
+        if (Boolean.TRUE.equals(spec.getPromote()) && volume != null) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "spec.promote applies to instance copies; a volume has nothing to start:"
+                            + " remove spec.promote, and set spec.suspend to true to stop refreshing the volume");
+        }
         if (spec.getStartingDeadlineSeconds() != null && spec.getStartingDeadlineSeconds() < 0) {
             throw Failure.permanent(Reasons.INVALID_SPEC, "spec.startingDeadlineSeconds must be 0 or more");
         }
@@ -480,7 +490,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         }
         InstanceCopyStatus st = copy.getStatus();
         String owner = owner(copy);
-        onSource(sides, () -> {
+        Instance source = onSource(sides, () -> {
             try {
                 return sides.source().getInstance(plan.instance());
             } catch (LxdException.NotFound e) {
@@ -491,6 +501,8 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
                                 + "; check spec.instance and spec.sourceProject");
             }
         });
+        // what a promotion gives back to the target, which carries boot.autostart=false as a copy
+        st.setSourceAutostart(AutostartSettings.of(source.config(), Conditions.timestamp(clock.instant())));
         Optional<Instance> target = onTarget(sides, () -> find(sides.target(), plan.target()));
         if (target.isEmpty()) {
             // A swap interrupted after "target -> old": the previous copy goes back first.
@@ -1006,6 +1018,235 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         return write(copy, null, next);
     }
 
+    // ------------------------------------------------------------------ promoting (takeover)
+
+    /**
+     * Takeover by the backup server ({@code spec.promote}): the target stops being a copy and
+     * becomes the instance in use. Only the target server is contacted, so this works while the
+     * source server is gone. Steps, each safe to repeat: an unfinished copy is ended (its staging
+     * instance deleted, the last good copy kept); an interrupted swap is undone; the target's
+     * copy marks ({@link CopyNames#OWNER_KEY}, {@link CopyNames#SYNC_KEY}) are replaced by
+     * {@link CopyNames#PROMOTED_KEY} in the same write that gives back the source's recorded
+     * {@code boot.autostart*} keys, so no InstanceCopy ever writes over it again; then it is
+     * started. Once {@code promotedTime} is set, this resource calls no server any more.
+     */
+    private UpdateControl<InstanceCopy> promotion(InstanceCopy copy, Plan plan, InstanceCopyStatus was) {
+        InstanceCopyStatus st = copy.getStatus();
+        InstanceCopySpec spec = copy.getSpec();
+        st.setObservedGeneration(generation(copy));
+        st.setNextSyncTime(null);
+        if (st.getPromotedTime() != null) {
+            st.setPhase(InstanceCopyPhase.PROMOTED);
+            st.setNextRetryTime(null);
+            if (!Boolean.TRUE.equals(spec.getPromote())) {
+                String msg = plan.target() + " was promoted at " + st.getPromotedTime()
+                        + " and is no longer a copy; this InstanceCopy copies nothing any more."
+                        + " To copy again (to fail back), create a new InstanceCopy, see the README"
+                        + " (Taking over and failing back)";
+                boolean fresh = !st.findCondition(Condition.SYNCED)
+                        .map(c -> Reasons.ALREADY_PROMOTED.equals(c.getReason()))
+                        .orElse(false);
+                Conditions.set(st, generation(copy), clock, Condition.SYNCED, false, Reasons.ALREADY_PROMOTED, msg);
+                if (fresh) {
+                    events.warning(copy, Reasons.ALREADY_PROMOTED, msg);
+                }
+            }
+            return write(copy, was, null);
+        }
+        try {
+            String targetRemote = spec.getTargetRemoteRef().getName();
+            if (st.getLastSuccessfulSyncTime() == null) {
+                throw Failure.permanent(
+                        Reasons.NEVER_SYNCED,
+                        "no copy of " + plan.instance() + " to " + targetRemote + " has completed, so there is"
+                                + " nothing to promote; the operator does not start a copy once spec.promote is set:"
+                                + " make the source reachable and recreate this InstanceCopy without promote, or restore"
+                                + " the instance from an export (InstanceRestore)");
+            }
+            RemoteConnections.Connection dst = side(
+                    "target",
+                    "spec.targetRemoteRef",
+                    () -> connections.connect(ns(copy), targetRemote, spec.getTargetProject()));
+            Sides sides =
+                    new Sides(null, dst.client(), spec.getSourceRemoteRef().getName(), targetRemote);
+            String owner = owner(copy);
+            String ended = endCopyForPromotion(copy, plan, sides);
+            Optional<Instance> target = onTarget(sides, () -> find(sides.target(), plan.target()));
+            if (target.isEmpty()) {
+                // a swap interrupted after "target -> old": the previous copy goes back first
+                Optional<Instance> old = onTarget(sides, () -> find(sides.target(), plan.previous()));
+                if (old.isPresent() && CopyNames.ownedBy(old.get().config(), owner)) {
+                    rename(sides, plan.previous(), plan.target());
+                    target = onTarget(sides, () -> find(sides.target(), plan.target()));
+                }
+            }
+            if (target.isEmpty()) {
+                throw Failure.permanent(
+                        Reasons.INSTANCE_NOT_FOUND,
+                        "the copy " + plan.target() + " does not exist in project "
+                                + sides.target().project()
+                                + " on " + targetRemote + ", so there is nothing to promote; check"
+                                + " spec.targetInstance and spec.targetProject (was it deleted or renamed on the backup server?)");
+            }
+            boolean halfRefreshed = CopyNames.refreshInterrupted(target.get().config());
+            AutostartSettings recorded = st.getSourceAutostart();
+            onTarget(
+                    sides,
+                    () -> sides.target().editInstanceConfig(plan.target(), cfg -> {
+                        if (owner.equals(cfg.get(CopyNames.PROMOTED_KEY)) && !cfg.containsKey(CopyNames.OWNER_KEY)) {
+                            return null; // promoted already (a retry after a failed start)
+                        }
+                        if (!CopyNames.ownedBy(cfg, owner)) {
+                            throw Failure.permanent(
+                                    Reasons.ALREADY_EXISTS,
+                                    "instance " + plan.target() + " on " + targetRemote
+                                            + " was not made by this InstanceCopy"
+                                            + ownerHint(cfg)
+                                            + "; the operator promotes only its own copy and leaves this instance as it is");
+                        }
+                        return promotionEdit(cfg, recorded, owner);
+                    }));
+            boolean start = !Boolean.FALSE.equals(spec.getStartOnPromote());
+            if (start
+                    && !onTarget(sides, () -> sides.target().getInstance(plan.target()))
+                            .isRunning()) {
+                try {
+                    onTarget(
+                            sides,
+                            () -> sides.target()
+                                    .waitFor(sides.target().changeState(plan.target(), "start", false, 60), SHORT));
+                } catch (LxdException e) {
+                    throw Failure.retryable(
+                            Reasons.START_FAILED,
+                            plan.target() + " on " + targetRemote + " is promoted (no longer a copy) but LXD could"
+                                    + " not start it: " + e.getMessage() + "; fix what LXD reports (a network, storage"
+                                    + " pool or device the instance needs on the backup server), it is tried again");
+                }
+            }
+            Instant now = clock.instant();
+            st.setPromotedTime(Conditions.timestamp(now));
+            st.setPhase(InstanceCopyPhase.PROMOTED);
+            st.setNextRetryTime(null);
+            String msg = "Promoted " + plan.target() + " on " + targetRemote
+                    + " (copy of " + st.getLastSuccessfulSyncTime() + "): it is no longer a copy and is not refreshed"
+                    + " any more; " + describeAutostart(recorded)
+                    + (start ? "; started" : "; not started (startOnPromote: false)")
+                    + (ended == null ? "" : "; " + ended)
+                    + (halfRefreshed
+                            ? "; WARNING: an InPlace refresh of it had not finished, its root volume may be half-updated"
+                                    + " (its snapshots are intact)"
+                            : "");
+            Conditions.set(st, generation(copy), clock, Condition.PROMOTED, true, Reasons.PROMOTED, msg);
+            events.normal(copy, Reasons.PROMOTED, msg);
+            metrics.operation(KIND, "promote", "success", null);
+            LOG.info("InstanceCopy {}/{}: {}", ns(copy), name(copy), msg);
+            return write(copy, was, null);
+        } catch (Exception e) {
+            return promotionFailed(copy, plan, e, was);
+        }
+    }
+
+    /** The config change that turns our copy into a promoted instance. */
+    static LxdClient.ConfigEdit promotionEdit(Map<String, String> cfg, AutostartSettings recorded, String owner) {
+        Map<String, String> set = new java.util.LinkedHashMap<>(recorded == null ? Map.of() : recorded.keys());
+        set.put(CopyNames.PROMOTED_KEY, owner);
+        java.util.Set<String> remove = new java.util.TreeSet<>(List.of(CopyNames.OWNER_KEY, CopyNames.SYNC_KEY));
+        // keys the source did not set are removed; without a record only the copy's boot.autostart=false goes
+        for (String k : recorded == null
+                ? List.of(AutostartSettings.AUTOSTART)
+                : List.of(AutostartSettings.AUTOSTART, AutostartSettings.PRIORITY, AutostartSettings.DELAY)) {
+            if (!set.containsKey(k)) {
+                remove.add(k);
+            }
+        }
+        return new LxdClient.ConfigEdit(set, remove);
+    }
+
+    private static String describeAutostart(AutostartSettings recorded) {
+        if (recorded == null) {
+            return "the source's boot.autostart settings were not recorded (copied by an older operator version):"
+                    + " removed boot.autostart=false, so LXD starts it with the server if it was running";
+        }
+        if (recorded.keys().isEmpty()) {
+            return "the source set no boot.autostart keys of its own (recorded " + recorded.getRecordedAt()
+                    + "): removed the copy's boot.autostart=false";
+        }
+        List<String> kv = new ArrayList<>();
+        recorded.keys().forEach((k, v) -> kv.add(k + "=" + v));
+        return "restored the source's " + String.join(", ", kv) + " (recorded " + recorded.getRecordedAt() + ")";
+    }
+
+    /**
+     * Ends a copy in progress before a promotion: the target's last good copy is what is
+     * promoted. Waits while LXD still runs the copy on the target (a pull from a dead source fails
+     * by itself); the source side is cancelled if the source can still be reached. Returns what
+     * was done, for the message, or null.
+     */
+    private String endCopyForPromotion(InstanceCopy copy, Plan plan, Sides sides) {
+        InstanceCopyStatus st = copy.getStatus();
+        if (st.getSyncId() == null) {
+            return null;
+        }
+        if (st.getSourceOperationId() != null) {
+            try {
+                connections
+                        .connect(
+                                ns(copy),
+                                copy.getSpec().getSourceRemoteRef().getName(),
+                                copy.getSpec().getSourceProject())
+                        .client()
+                        .cancelOperation(st.getSourceOperationId());
+            } catch (RuntimeException e) {
+                // best effort: the source is usually gone when a copy is promoted
+            }
+        }
+        String into = st.getStagingInstance() != null ? st.getStagingInstance() : plan.target();
+        List<Operation> running = onTarget(sides, () -> sides.target().runningOperationsOn(into));
+        if (!running.isEmpty()) {
+            throw Failure.retryable(
+                    Reasons.COPYING,
+                    "a copy into " + into + " still runs on " + sides.targetRemote() + " (LXD operation "
+                            + running.get(0).id() + "); the promotion waits for it to end, then promotes the last"
+                            + " complete copy");
+        }
+        boolean left = st.getStagingInstance() != null && deleteOwned(sides, st.getStagingInstance(), owner(copy));
+        String what = "ended the unfinished copy"
+                + (st.getStagingInstance() == null
+                        ? ""
+                        : left
+                                ? " (" + st.getStagingInstance() + " is not marked as ours and was left)"
+                                : " (deleted " + st.getStagingInstance() + ")")
+                + (st.getBackupName() == null
+                        ? ""
+                        : "; relay backup " + st.getBackupName()
+                                + " may be left on the source, LXD deletes it after a day");
+        clearIntent(st);
+        writeQuietly(copy);
+        return what;
+    }
+
+    private UpdateControl<InstanceCopy> promotionFailed(
+            InstanceCopy copy, Plan plan, Exception e, InstanceCopyStatus was) {
+        InstanceCopyStatus st = copy.getStatus();
+        Failure f = Failure.from(e, "promotion of " + plan.target());
+        st.setPhase(InstanceCopyPhase.FAILED);
+        boolean newReason = !f.reason()
+                .equals(st.findCondition(Condition.PROMOTED)
+                        .map(Condition::getReason)
+                        .orElse(null));
+        Conditions.set(st, generation(copy), clock, Condition.PROMOTED, false, f.reason(), f.getMessage());
+        int failures = Conditions.countFailure(st);
+        Duration delay = f.isTransient() ? Backoff.delay(failures, BACKOFF_CAP) : RESYNC;
+        st.setNextRetryTime(Conditions.timestamp(clock.instant().plus(delay)));
+        if (newReason || failures == 1) {
+            events.warning(copy, f.reason(), f.getMessage());
+            LOG.warn("InstanceCopy {}/{}: promotion: {}: {}", ns(copy), name(copy), f.reason(), f.getMessage());
+        }
+        metrics.operation(KIND, "promote", f.reason(), null);
+        writeQuietly(copy);
+        return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(delay);
+    }
+
     // ------------------------------------------------------------------ failing
 
     /** Errors that mean the copy ended on the server without success (as opposed to "cannot tell now"). */
@@ -1124,7 +1365,8 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     @Override
     public DeleteControl cleanup(InstanceCopy copy, Context<InstanceCopy> context) {
         InstanceCopyStatus st = copy.getStatus();
-        if (st == null || st.getSyncId() == null) {
+        if (st == null || st.getSyncId() == null || st.getPromotedTime() != null) {
+            // a promoted target is the instance in use now: never touched by a deletion
             return DeleteControl.defaultDelete();
         }
         try {
@@ -1295,7 +1537,11 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     }
 
     private static String ownerHint(Instance i) {
-        String o = i.config().get(CopyNames.OWNER_KEY);
+        return ownerHint(i.config());
+    }
+
+    private static String ownerHint(Map<String, String> config) {
+        String o = config.get(CopyNames.OWNER_KEY);
         return o == null ? "" : " (it was made by InstanceCopy " + o + ")";
     }
 

@@ -106,6 +106,12 @@ public final class Reasons {
     public static final String INCOMPATIBLE_MODE = "IncompatibleMode";
     public static final String COPY_FAILED = "CopyFailed";
     public static final String REFRESH_INCOMPLETE = "RefreshIncomplete";
+    /** InstanceCopy promotion (condition Promoted). */
+    public static final String PROMOTED = "Promoted";
+
+    public static final String NEVER_SYNCED = "NeverSynced";
+    public static final String START_FAILED = "StartFailed";
+    public static final String ALREADY_PROMOTED = "AlreadyPromoted";
 
     // BackupVerification (and the Verified condition of InstanceExport)
     public static final String VERIFIED = "Verified";

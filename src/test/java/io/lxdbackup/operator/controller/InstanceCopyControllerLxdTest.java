@@ -975,6 +975,217 @@ class InstanceCopyControllerLxdTest {
         assertThat(b.instanceExists(target)).isTrue();
     }
 
+    // ------------------------------------------------------------------ promotion (takeover)
+
+    /**
+     * Takeover by the backup server: the copy's source remote goes dead, the copy is promoted,
+     * and it runs on daemon "b" with the source's autostart settings. When the main server comes
+     * back, nothing is copied over the promoted instance; deleting the resource leaves it.
+     */
+    @Test
+    void promotedCopyRunsOnTheBackupServerWithTheSourceAutostartWhileTheSourceIsGone() {
+        String inst = instance("promo");
+        a.updateInstanceConfig(
+                inst,
+                Map.of("boot.autostart", "true", "boot.autostart.priority", "7", "boot.autostart.delay", "3"),
+                null);
+        byte[] one = random(32 * 1024);
+        a.writeFile(inst, "/root/data.bin", one, 0644);
+        snapshot(inst, "s1");
+        String target = target(inst);
+        remoteVia("lxd-a-promo", "a", rig.get("a.url"));
+        InstanceCopy c = copy("promo", inst, target);
+        c.getSpec().setSourceRemoteRef(new ObjectRef("lxd-a-promo"));
+        c.getSpec().setSchedule("@hourly");
+        kube.resource(c).create();
+        try {
+            InstanceCopy synced = awaitSynced("promo");
+            String owner =
+                    CopyNames.owner(Fixtures.NS, "promo", synced.getMetadata().getUid());
+            // what a copy does to the autostart keys today: LXD copies them, the operator turns autostart off
+            Map<String, String> copied = b.getInstance(target).config();
+            System.out.println("promotion test: target config after the copy: boot.autostart="
+                    + copied.get("boot.autostart") + " priority=" + copied.get("boot.autostart.priority")
+                    + " delay=" + copied.get("boot.autostart.delay"));
+            assertThat(copied).containsEntry("boot.autostart", "false").containsEntry(CopyNames.OWNER_KEY, owner);
+            assertThat(synced.getStatus().getSourceAutostart().keys())
+                    .containsExactlyInAnyOrderEntriesOf(Map.of(
+                            "boot.autostart", "true", "boot.autostart.priority", "7", "boot.autostart.delay", "3"));
+            String lastSync = synced.getStatus().getLastSuccessfulSyncTime();
+
+            // the main server fails: its remote points at a dead address, a copy now cannot reach it
+            pointRemoteAt("lxd-a-promo", "https://127.0.0.1:1");
+            clock.offset = Duration.ofMinutes(61); // past the next hourly copy
+            touch("promo");
+            awaitReason("promo", Reasons.SOURCE_UNREACHABLE);
+
+            edit("promo", s -> s.setPromote(true));
+            InstanceCopy promoted = awaitStatus("promo", s -> s.getPhase() == InstanceCopyPhase.PROMOTED);
+            InstanceCopyStatus st = promoted.getStatus();
+            Condition cond = st.findCondition(Condition.PROMOTED).orElseThrow();
+            assertThat(cond.isTrue()).isTrue();
+            assertThat(cond.getReason()).isEqualTo(Reasons.PROMOTED);
+            assertThat(cond.getMessage()).contains("boot.autostart=true").contains("started");
+            assertThat(st.getPromotedTime()).isNotNull();
+            assertThat(st.getNextSyncTime()).isNull();
+            assertThat(st.getSyncId()).isNull();
+            assertThat(hasEvent("promo", Reasons.PROMOTED, target)).isTrue();
+
+            Instance t = b.getInstance(target);
+            assertThat(t.isRunning()).as("promoted copy runs on daemon b").isTrue();
+            assertThat(t.config())
+                    .containsEntry("boot.autostart", "true")
+                    .containsEntry("boot.autostart.priority", "7")
+                    .containsEntry("boot.autostart.delay", "3")
+                    .containsEntry(CopyNames.PROMOTED_KEY, owner)
+                    .doesNotContainKey(CopyNames.OWNER_KEY)
+                    .doesNotContainKey(CopyNames.SYNC_KEY);
+            assertThat(b.readFile(target, "/root/data.bin")).isEqualTo(one);
+            assertNoLeftovers(target);
+
+            // the main server comes back with newer data, and scheduled times pass: nothing is copied
+            byte[] marker = bytes("written on the backup server after the takeover");
+            b.writeFile(target, "/root/after-takeover.txt", marker, 0644);
+            pointRemoteAt("lxd-a-promo", rig.get("a.url"));
+            a.writeFile(inst, "/root/data.bin", random(32 * 1024 + 100), 0644);
+            snapshot(inst, "s2");
+            clock.offset = Duration.ofHours(3);
+            touch("promo");
+            long gen = get("promo").getMetadata().getGeneration();
+            awaitStatus("promo", s -> s.getObservedGeneration() != null && s.getObservedGeneration() >= gen);
+            await().pollDelay(Duration.ofSeconds(5))
+                    .atMost(Duration.ofSeconds(6))
+                    .until(() -> true);
+            InstanceCopyStatus after = get("promo").getStatus();
+            assertThat(after.getPhase()).isEqualTo(InstanceCopyPhase.PROMOTED);
+            assertThat(after.getLastSuccessfulSyncTime()).isEqualTo(lastSync);
+            assertThat(after.getNextSyncTime()).isNull();
+            assertThat(after.getSyncId()).isNull();
+            assertThat(names(b.listSnapshots(target))).containsExactly("s1");
+            assertThat(b.readFile(target, "/root/data.bin")).isEqualTo(one);
+            assertThat(b.readFile(target, "/root/after-takeover.txt")).isEqualTo(marker);
+            assertThat(b.getInstance(target).isRunning()).isTrue();
+
+            // un-promoting (the CRD refuses it; an older CRD lets it through): still nothing is copied
+            edit("promo", s -> s.setPromote(false));
+            InstanceCopy back = awaitReason("promo", Reasons.ALREADY_PROMOTED);
+            assertThat(back.getStatus().getPhase()).isEqualTo(InstanceCopyPhase.PROMOTED);
+            assertThat(back.getStatus().getLastSuccessfulSyncTime()).isEqualTo(lastSync);
+            assertThat(synced(back).getMessage()).contains("create a new InstanceCopy");
+
+            // deleting the resource never deletes the promoted instance
+            kube.resources(InstanceCopy.class)
+                    .inNamespace(Fixtures.NS)
+                    .withName("promo")
+                    .delete();
+            await().atMost(T).until(() -> get("promo") == null);
+            assertThat(b.instanceExists(target)).isTrue();
+            assertThat(b.getInstance(target).isRunning()).isTrue();
+            assertThat(b.readFile(target, "/root/after-takeover.txt")).isEqualTo(marker);
+        } finally {
+            clock.offset = Duration.ZERO;
+            kube.resources(InstanceCopy.class)
+                    .inNamespace(Fixtures.NS)
+                    .withName("promo")
+                    .delete();
+            kube.resources(LxdRemote.class)
+                    .inNamespace(Fixtures.NS)
+                    .withName("lxd-a-promo")
+                    .delete();
+        }
+    }
+
+    @Test
+    void promotingACopyThatNeverSyncedIsRefusedAndCopiesNothing() {
+        String inst = instance("nosync");
+        String target = target(inst);
+        InstanceCopy c = copy("nosync", inst, target);
+        c.getSpec().setPromote(true);
+        kube.resource(c).create();
+        InstanceCopy refused = awaitStatus(
+                "nosync",
+                s -> s.findCondition(Condition.PROMOTED)
+                        .map(p -> Reasons.NEVER_SYNCED.equals(p.getReason()))
+                        .orElse(false));
+        assertThat(refused.getStatus().getPhase()).isEqualTo(InstanceCopyPhase.FAILED);
+        assertThat(refused.getStatus()
+                        .findCondition(Condition.PROMOTED)
+                        .orElseThrow()
+                        .getMessage())
+                .contains("nothing to promote");
+        assertThat(hasEvent("nosync", Reasons.NEVER_SYNCED, "nothing to promote"))
+                .isTrue();
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        assertThat(b.instanceExists(target)).isFalse();
+        assertThat(b.instanceExists(CopyNames.staging(target))).isFalse();
+        assertThat(get("nosync").getStatus().getLastSuccessfulSyncTime()).isNull();
+    }
+
+    /**
+     * Promoted while a copy was unfinished (the operator stopped with a half-written staging
+     * instance) and the source gone: the staging instance is deleted and the last complete copy
+     * takes over.
+     */
+    @Test
+    void promotionDuringAnUnfinishedCopyDeletesItsStagingAndPromotesTheLastCompleteCopy() {
+        String inst = instance("pmid");
+        byte[] one = random(16 * 1024);
+        a.writeFile(inst, "/root/data.bin", one, 0644);
+        String target = target(inst);
+        String staging = CopyNames.staging(target);
+        remoteVia("lxd-a-pmid", "a", rig.get("a.url"));
+        InstanceCopy c = copy("pmid", inst, target);
+        c.getSpec().setSourceRemoteRef(new ObjectRef("lxd-a-pmid"));
+        kube.resource(c).create();
+        try {
+            awaitSynced("pmid");
+            // what an interrupted copy leaves: a half-written staging instance with our mark
+            b.waitFor(b.copyLocal(target, staging, false), T);
+            b.writeFile(staging, "/root/data.bin", bytes("half"), 0644);
+            op.stop();
+            try {
+                InstanceCopy cur = get("pmid");
+                InstanceCopyStatus st = cur.getStatus();
+                st.setPhase(InstanceCopyPhase.COPYING);
+                st.setSyncId("0123456789ab");
+                st.setCopyRequestedAt(
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                st.setStagingInstance(staging);
+                StatusWriter.replaceStatus(kube, cur, st);
+                pointRemoteAt("lxd-a-pmid", "https://127.0.0.1:1");
+                edit("pmid", s -> s.setPromote(true));
+            } finally {
+                op.start();
+            }
+            InstanceCopy promoted = awaitStatus("pmid", s -> s.getPhase() == InstanceCopyPhase.PROMOTED);
+            InstanceCopyStatus st = promoted.getStatus();
+            assertThat(st.getSyncId()).isNull();
+            assertThat(st.getStagingInstance()).isNull();
+            assertThat(st.findCondition(Condition.PROMOTED).orElseThrow().getMessage())
+                    .contains("ended the unfinished copy (deleted " + staging + ")");
+            assertThat(b.instanceExists(staging)).isFalse();
+            assertThat(b.getInstance(target).isRunning()).isTrue();
+            assertThat(b.readFile(target, "/root/data.bin")).isEqualTo(one);
+        } finally {
+            kube.resources(InstanceCopy.class)
+                    .inNamespace(Fixtures.NS)
+                    .withName("pmid")
+                    .delete();
+            await().atMost(T).until(() -> get("pmid") == null);
+            kube.resources(LxdRemote.class)
+                    .inNamespace(Fixtures.NS)
+                    .withName("lxd-a-pmid")
+                    .delete();
+        }
+    }
+
+    static void pointRemoteAt(String name, String url) {
+        kube.resources(LxdRemote.class).inNamespace(Fixtures.NS).withName(name).edit(r -> {
+            r.getSpec().setUrl(url);
+            return r;
+        });
+    }
+
     // ------------------------------------------------------------------ helpers
 
     static String instance(String prefix) {

@@ -63,6 +63,10 @@ class CelRulesE2ETest {
                     "a schedule repeats the copy onto the same target instance, which needs refresh: true",
                     "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, instance: c1, schedule: '@hourly', refresh: false}"),
             new Create(
+                    "InstanceCopy",
+                    "promote applies to instance copies; a volume has nothing to start: set suspend: true to stop refreshing it",
+                    "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, volume: {pool: p, name: v}, promote: true}"),
+            new Create(
                     "InstanceExport",
                     "must not start with '/'",
                     "{remoteRef: {name: r}, instance: c1, storeRef: {name: st}, key: /x}"),
@@ -135,6 +139,12 @@ class CelRulesE2ETest {
     static final String VOLUME_SNAPSHOT = "{remoteRef: {name: r}, volume: {pool: p, name: v}}";
 
     static final List<Update> UPDATES = List.of(
+            new Update(
+                    "InstanceCopy",
+                    "a promoted copy cannot be un-promoted: it is now the instance in use; to fail back, copy it to the"
+                            + " repaired server with a new InstanceCopy (README: Taking over and failing back)",
+                    "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, instance: c1, promote: true}",
+                    "{\"promote\":false}"),
             new Update(
                     "InstanceExport",
                     "volume is immutable",
@@ -214,7 +224,17 @@ class CelRulesE2ETest {
             assertThat(out).as(u.kind() + ": " + u.message()).contains(u.message());
             // what may change still can: a label (every kind), and the expiry where the kind has one
             cluster.kubectl("label", plural(u.kind()), name, "-n", NS, "team=e2e", "--overwrite");
-            if (!u.kind().equals("InstanceRestore")) {
+            if (u.kind().equals("InstanceCopy")) {
+                cluster.kubectl(
+                        "patch",
+                        plural(u.kind()),
+                        name,
+                        "-n",
+                        NS,
+                        "--type=merge",
+                        "-p",
+                        "{\"spec\":{\"suspend\":true}}");
+            } else if (!u.kind().equals("InstanceRestore")) {
                 cluster.kubectl(
                         "patch", plural(u.kind()), name, "-n", NS, "--type=merge", "-p", "{\"spec\":{\"ttl\":\"2h\"}}");
             }

@@ -191,6 +191,11 @@ class ExamplesE2ETest {
         await("instancecopies", "db1-to-backup", "phase", "Synced");
         assertThat(new String(b.readFile("db1", "/root/data.txt"), StandardCharsets.UTF_8))
                 .isEqualTo("data of db1");
+        // takeover: the same copy promoted runs on the backup server
+        apply("copy-promote.yaml");
+        await("instancecopies", "db1-to-backup", "phase", "Promoted");
+        assertThat(b.getInstance("db1").isRunning()).isTrue();
+        assertThat(b.getInstance("db1").config()).doesNotContainKey("user.lxdbackup.copy-of");
 
         // custom volumes: the same kinds with spec.volume
         apply("volume-snapshot.yaml");

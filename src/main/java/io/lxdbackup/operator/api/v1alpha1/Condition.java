@@ -92,6 +92,8 @@ public class Condition {
     public static final String COMPLETE = "Complete";
     /** InstanceCopy. */
     public static final String SYNCED = "Synced";
+    /** InstanceCopy: the target was promoted (spec.promote). */
+    public static final String PROMOTED = "Promoted";
     /** BackupVerification (the last run), and InstanceExport (its object was checked by one). */
     public static final String VERIFIED = "Verified";
 

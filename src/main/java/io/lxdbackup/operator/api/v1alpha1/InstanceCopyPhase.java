@@ -13,7 +13,9 @@ public enum InstanceCopyPhase {
     @JsonProperty("Failed")
     FAILED("Failed"),
     @JsonProperty("Suspended")
-    SUSPENDED("Suspended");
+    SUSPENDED("Suspended"),
+    @JsonProperty("Promoted")
+    PROMOTED("Promoted");
 
     private final String value;
 

@@ -28,6 +28,14 @@ import java.util.Objects;
         value = "!has(self.volume) || !has(self.mode) || self.mode == 'pull'",
         message =
                 "a volume is copied in pull mode (the target server pulls from the source); remove mode or set it to pull")
+@ValidationRule(
+        value = "!has(self.promote) || !self.promote || has(self.instance)",
+        message =
+                "promote applies to instance copies; a volume has nothing to start: set suspend: true to stop refreshing it")
+@ValidationRule(
+        value = "!has(oldSelf.promote) || !oldSelf.promote || (has(self.promote) && self.promote)",
+        message =
+                "a promoted copy cannot be un-promoted: it is now the instance in use; to fail back, copy it to the repaired server with a new InstanceCopy (README: Taking over and failing back)")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceCopySpec {
@@ -105,6 +113,31 @@ public class InstanceCopySpec {
             "A copy missed by more than this many seconds is skipped, not started late; absent = only the latest missed copy starts late.")
     @Min(1)
     private Long startingDeadlineSeconds;
+
+    @JsonPropertyDescription(
+            "true = take over: the target stops being a copy (no more copies), gets back the source's recorded boot.autostart settings and is started (startOnPromote). Needs no access to the source server. Cannot be set back to false; default false.")
+    @Default("false")
+    private Boolean promote;
+
+    @JsonPropertyDescription("With promote: start the promoted instance; default true.")
+    @Default("true")
+    private Boolean startOnPromote;
+
+    public Boolean getPromote() {
+        return promote;
+    }
+
+    public void setPromote(Boolean promote) {
+        this.promote = promote;
+    }
+
+    public Boolean getStartOnPromote() {
+        return startOnPromote;
+    }
+
+    public void setStartOnPromote(Boolean startOnPromote) {
+        this.startOnPromote = startOnPromote;
+    }
 
     public ObjectRef getSourceRemoteRef() {
         return sourceRemoteRef;
@@ -267,7 +300,9 @@ public class InstanceCopySpec {
                 && Objects.equals(schedule, that.schedule)
                 && Objects.equals(timeZone, that.timeZone)
                 && Objects.equals(suspend, that.suspend)
-                && Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds);
+                && Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds)
+                && Objects.equals(promote, that.promote)
+                && Objects.equals(startOnPromote, that.startOnPromote);
     }
 
     @Override
@@ -289,7 +324,9 @@ public class InstanceCopySpec {
                 schedule,
                 timeZone,
                 suspend,
-                startingDeadlineSeconds);
+                startingDeadlineSeconds,
+                promote,
+                startOnPromote);
     }
 
     @Override
@@ -310,6 +347,8 @@ public class InstanceCopySpec {
                 + ", schedule=" + schedule
                 + ", timeZone=" + timeZone
                 + ", suspend=" + suspend
-                + ", startingDeadlineSeconds=" + startingDeadlineSeconds + "}";
+                + ", startingDeadlineSeconds=" + startingDeadlineSeconds
+                + ", promote=" + promote
+                + ", startOnPromote=" + startOnPromote + "}";
     }
 }

@@ -94,6 +94,30 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> implements
     @JsonPropertyDescription("Last progress report of the copy in progress.")
     private String progress;
 
+    @JsonPropertyDescription(
+            "The source instance's own boot.autostart, boot.autostart.priority and boot.autostart.delay, read when the last copy started; a promotion gives them back to the target (spec.promote). Absent for volume copies.")
+    private AutostartSettings sourceAutostart;
+
+    @JsonPropertyDescription(
+            "RFC 3339 time the target was promoted (spec.promote): it is no longer a copy, and this resource copies nothing any more.")
+    private String promotedTime;
+
+    public AutostartSettings getSourceAutostart() {
+        return sourceAutostart;
+    }
+
+    public void setSourceAutostart(AutostartSettings sourceAutostart) {
+        this.sourceAutostart = sourceAutostart;
+    }
+
+    public String getPromotedTime() {
+        return promotedTime;
+    }
+
+    public void setPromotedTime(String promotedTime) {
+        this.promotedTime = promotedTime;
+    }
+
     public String getLastSyncTime() {
         return lastSyncTime;
     }
@@ -283,7 +307,9 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> implements
                 && Objects.equals(operationId, that.operationId)
                 && Objects.equals(sourceOperationId, that.sourceOperationId)
                 && Objects.equals(backupName, that.backupName)
-                && Objects.equals(progress, that.progress);
+                && Objects.equals(progress, that.progress)
+                && Objects.equals(sourceAutostart, that.sourceAutostart)
+                && Objects.equals(promotedTime, that.promotedTime);
     }
 
     @Override
@@ -310,7 +336,9 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> implements
                 operationId,
                 sourceOperationId,
                 backupName,
-                progress);
+                progress,
+                sourceAutostart,
+                promotedTime);
     }
 
     @Override
@@ -335,6 +363,8 @@ public class InstanceCopyStatus extends BaseStatus<InstanceCopyPhase> implements
                 + ", sourceOperationId=" + sourceOperationId
                 + ", backupName=" + backupName
                 + ", progress=" + progress
+                + ", sourceAutostart=" + sourceAutostart
+                + ", promotedTime=" + promotedTime
                 + ", " + super.toString() + "}";
     }
 }

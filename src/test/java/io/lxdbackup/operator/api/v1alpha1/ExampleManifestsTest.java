@@ -36,6 +36,7 @@ class ExampleManifestsTest {
                 Arguments.of("exportschedule.yaml", ExportSchedule.class, "exportschedules"),
                 Arguments.of("instancerestore.yaml", InstanceRestore.class, "instancerestores"),
                 Arguments.of("instancecopy.yaml", InstanceCopy.class, "instancecopies"),
+                Arguments.of("copy-promote.yaml", InstanceCopy.class, "instancecopies"),
                 Arguments.of("backupverification.yaml", BackupVerification.class, "backupverifications"));
     }
 
