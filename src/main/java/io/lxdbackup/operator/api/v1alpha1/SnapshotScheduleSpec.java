@@ -40,6 +40,18 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
     @Default("Operator")
     private SnapshotScheduleMode mode;
 
+    @JsonPropertyDescription(
+            "attachedVolumes of each InstanceSnapshot (Report or Include; Operator mode only); default Report.")
+    private AttachedVolumesMode attachedVolumes;
+
+    public AttachedVolumesMode getAttachedVolumes() {
+        return attachedVolumes;
+    }
+
+    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
+        this.attachedVolumes = attachedVolumes;
+    }
+
     public Boolean getIncludeStopped() {
         return includeStopped;
     }
@@ -90,6 +102,7 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
         }
         SnapshotScheduleSpec that = (SnapshotScheduleSpec) o;
         return Objects.equals(includeStopped, that.includeStopped)
+                && Objects.equals(attachedVolumes, that.attachedVolumes)
                 && Objects.equals(stateful, that.stateful)
                 && Objects.equals(snapshotNamePattern, that.snapshotNamePattern)
                 && Objects.equals(expiry, that.expiry)
@@ -98,7 +111,8 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode);
+        return Objects.hash(
+                super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode, attachedVolumes);
     }
 
     @Override
