@@ -108,6 +108,7 @@ public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSched
         cs.setInstanceOnly(t.getInstanceOnly());
         cs.setOptimizedStorage(t.getOptimizedStorage());
         cs.setExportVersion(t.getExportVersion());
+        cs.setAttachedVolumes(t.getAttachedVolumes());
         cs.setTtl(t.getTtl());
         cs.setDeletionPolicy(t.getDeletionPolicy() == null ? DeletionPolicy.DELETE : t.getDeletionPolicy());
         InstanceExport child = new InstanceExport();

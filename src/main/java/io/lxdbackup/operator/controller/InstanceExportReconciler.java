@@ -8,9 +8,11 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.lxdbackup.operator.api.v1alpha1.AttachedVolumesMode;
 import io.lxdbackup.operator.api.v1alpha1.Compression;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.IncludedVolume;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
@@ -23,6 +25,7 @@ import io.lxdbackup.operator.lxd.LxdTarget;
 import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.ServerInfo;
 import io.lxdbackup.operator.lxd.Snapshot;
+import io.lxdbackup.operator.lxd.VolumeAttachment;
 import io.lxdbackup.operator.lxd.VolumeTarget;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
@@ -270,6 +273,12 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         if (spec.getStoreRef() == null || spec.getStoreRef().getName() == null) {
             throw Failure.permanent(Reasons.INVALID_SPEC, "spec.storeRef.name is required");
         }
+        if (spec.getAttachedVolumes() == AttachedVolumesMode.INCLUDE && spec.getVolume() != null) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "attachedVolumes: Include applies to instances only, not to volume " + spec.getVolume()
+                            + "; remove it");
+        }
         Duration ttl = null;
         if (spec.getTtl() != null) {
             try {
@@ -341,7 +350,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             return;
         }
         TargetChecks.requireExists(client, instance, spec.getRemoteRef().getName());
-        if (!instance.isVolume()) {
+        if (!instance.isVolume() && !includesVolumes(e)) {
             VolumesNotIncluded.check(e, status, client, instance.name(), "export", clock, events);
         }
         List<Candidate> candidates = candidates(settings.compression(), server);
@@ -674,6 +683,11 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                 result.verification());
         status.getObject().setSize(result.size());
         status.getObject().setSha256(result.sha256());
+        List<BackupManifest.AttachedVolume> volumes = null;
+        if (includesVolumes(e)) {
+            StatusWriter.patchStatus(kube, e);
+            volumes = exportVolumes(e, client, store, settings, permit);
+        }
         ServerInfo server = client.server();
         BackupManifest manifest = new BackupManifest(
                 BackupManifest.FORMAT_VERSION,
@@ -694,7 +708,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                 e.getMetadata().getName(),
                 ns(e),
                 e.getMetadata().getUid(),
-                instance instanceof VolumeTarget v ? new BackupManifest.Volume(v.pool(), v.name()) : null);
+                instance instanceof VolumeTarget v ? new BackupManifest.Volume(v.pool(), v.name()) : null,
+                volumes);
         // recorded before it is written: a restart then finds the pair and only finishes
         status.setManifestKey(manifest.manifestKey());
         setProgress(status, result.size(), result.size());
@@ -713,6 +728,271 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                 (tChecked - tUploaded) / 1_000_000,
                 (tManifest - tChecked) / 1_000_000,
                 (System.nanoTime() - tManifest) / 1_000_000);
+    }
+
+    // ------------------------------------------------------------------ attached volumes
+
+    static boolean includesVolumes(InstanceExport e) {
+        return e.getSpec().getAttachedVolumes() == AttachedVolumesMode.INCLUDE
+                && e.getSpec().getInstance() != null;
+    }
+
+    /** The LXD-side backup of the i-th attached volume: stable across restarts, this export's alone. */
+    static String volumeBackupName(InstanceExport e, int i) {
+        return backupName(e) + "-v" + i;
+    }
+
+    /**
+     * attachedVolumes: Include, after the instance's object is verified: each custom volume
+     * attached to the instance is exported as a volume export of its own, next to the instance's
+     * object ({@link ObjectKeys#attachedVolumeKey}) with its own manifest, and listed in the
+     * instance's manifest. The list and every key are written to the status before the first
+     * byte; a volume is done once its object is verified, so a restart exports only the others
+     * again, under the same keys.
+     */
+    private List<BackupManifest.AttachedVolume> exportVolumes(
+            InstanceExport e, LxdClient client, ObjectStore store, Settings settings, TransferLimiter.Permit permit)
+            throws IOException {
+        InstanceExportStatus status = e.getStatus();
+        if (status.getVolumes() == null) {
+            List<IncludedVolume> plan = new ArrayList<>();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (VolumeAttachment a :
+                    VolumeAttachment.of(client.getInstance(e.getSpec().getInstance()))) {
+                if (!seen.add(a.pool() + "/" + a.volume())) {
+                    continue; // the same volume attached twice: one export
+                }
+                IncludedVolume v = new IncludedVolume(a.device(), a.pool(), a.volume(), a.path());
+                try {
+                    v.setKey(ObjectKeys.attachedVolumeKey(
+                            status.getObject().getKey(),
+                            a.device(),
+                            status.getCompression().value()));
+                } catch (IllegalArgumentException ex) {
+                    throw Failure.permanent(Reasons.INVALID_SPEC, ex.getMessage());
+                }
+                plan.add(v);
+            }
+            status.setVolumes(plan);
+            StatusWriter.patchStatus(kube, e);
+        }
+        List<BackupManifest.AttachedVolume> out = new ArrayList<>();
+        for (int i = 0; i < status.getVolumes().size(); i++) {
+            IncludedVolume v = status.getVolumes().get(i);
+            if (!Boolean.TRUE.equals(v.getDone()) || !volumeVerified(store, v)) {
+                exportVolume(e, client, store, settings, permit, v, volumeBackupName(e, i));
+            }
+            out.add(new BackupManifest.AttachedVolume(
+                    v.getDevice(), v.getPool(), v.getName(), v.getPath(), v.getKey(), v.getSize(), v.getSha256()));
+        }
+        VolumesNotIncluded.included(e, status, status.getVolumes(), e.getSpec().getInstance(), "export", clock);
+        return out;
+    }
+
+    private static boolean volumeVerified(ObjectStore store, IncludedVolume v) {
+        Optional<io.lxdbackup.operator.store.ObjectInfo> head = store.head(v.getKey());
+        return head.isPresent()
+                && v.getSize() != null
+                && head.get().size() == v.getSize()
+                && (head.get().sha256() == null || head.get().sha256().equals(v.getSha256()));
+    }
+
+    private void exportVolume(
+            InstanceExport e,
+            LxdClient client,
+            ObjectStore store,
+            Settings settings,
+            TransferLimiter.Permit permit,
+            IncludedVolume v,
+            String backup)
+            throws IOException {
+        InstanceExportSpec spec = e.getSpec();
+        InstanceExportStatus status = e.getStatus();
+        VolumeTarget t = new VolumeTarget(v.getPool(), v.getName());
+        String key = v.getKey();
+        v.setDone(null);
+        v.setSize(null);
+        v.setSha256(null);
+        Conditions.set(
+                status,
+                generation(e),
+                clock,
+                Condition.COMPLETE,
+                false,
+                Reasons.UPLOADING,
+                "Uploading backup of volume " + t + " (device " + v.getDevice() + " of instance " + spec.getInstance()
+                        + ") to s3://" + store.config().bucket() + "/" + key);
+        StatusWriter.patchStatus(kube, e);
+        // a backup of that name is left by an attempt of unknown outcome: made again
+        deleteBackupQuietly(client, t, backup);
+        ServerInfo server = client.server();
+        String wire = server.capabilities().backupCompressionAlgorithm()
+                ? status.getCompression().value()
+                : null;
+        try {
+            client.waitFor(
+                    client.createBackup(
+                            t,
+                            new LxdClient.BackupRequest(
+                                    backup,
+                                    client.serverTime().plus(BACKUP_EXPIRY),
+                                    Boolean.TRUE.equals(spec.getInstanceOnly()),
+                                    Boolean.TRUE.equals(spec.getOptimizedStorage()),
+                                    wire,
+                                    settings.version())),
+                    OPERATION_TIMEOUT);
+        } catch (LxdException.NotFound ex) {
+            throw Failure.permanent(
+                    Reasons.VOLUME_NOT_FOUND,
+                    "volume " + t + " (device " + v.getDevice() + " of instance " + spec.getInstance()
+                            + ") disappeared before its backup: " + ex.getMessage());
+        } catch (LxdException.BadRequest | LxdException.OperationFailed ex) {
+            deleteBackupQuietly(client, t, backup);
+            throw Failure.permanent(
+                    Reasons.BACKUP_FAILED, "LXD could not create the backup of volume " + t + ": " + ex.getMessage());
+        } catch (LxdException.NotSupported ex) {
+            throw Failure.permanent(Reasons.NOT_SUPPORTED, ex.getMessage());
+        }
+        try {
+            KeyOwnership ownership = ownership(e, store, key);
+            try {
+                ownership.claim(clock.instant());
+            } catch (KeyOwnership.KeyTakenException ex) {
+                throw Failure.permanent(
+                        Reasons.ALREADY_EXISTS,
+                        ex.getMessage() + "; this export writes only where nobody else does: choose another"
+                                + " spec.key, or remove what is there");
+            }
+            Cleanup.bestEffort(
+                    "aborting stale uploads of " + key,
+                    ownership::abortOwnUploads,
+                    0,
+                    f -> staleUploadsLeft(e, key, f));
+            UploadResult result;
+            LxdClient.Download download = client.downloadBackup(t, backup);
+            CancellableStream in = new CancellableStream(download.stream());
+            active.put(e.getMetadata().getUid(), in);
+            long total = download.contentLength();
+            try (download) {
+                if (closing) {
+                    in.cancel();
+                }
+                UploadOptions options = transfers
+                        .sizeUpload(permit, uploadOptions, total, "the LXD backup of volume " + t)
+                        .withContentType(contentType(status.getCompression()))
+                        .withMetadata(Map.of(
+                                t.kind(),
+                                t.toString(),
+                                "export",
+                                e.getMetadata().getName(),
+                                KeyOwnership.OWNER_METADATA,
+                                e.getMetadata().getUid()));
+                result = store.upload(key, in, total, options);
+            } catch (ChecksumMismatchException ex) {
+                throw Failure.retryable(Reasons.CHECKSUM_MISMATCH, ex.getMessage());
+            } catch (IOException ex) {
+                if (in.cancelled()) {
+                    throw ex;
+                }
+                throw Failure.retryable(
+                        Reasons.UPLOAD_FAILED,
+                        "streaming the backup of volume " + t + " from LXD to the store failed (" + ex.getMessage()
+                                + "); the partial upload was aborted and is retried");
+            }
+            io.lxdbackup.operator.store.ObjectInfo head = store.head(key)
+                    .orElseThrow(() -> Failure.retryable(
+                            Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
+            boolean ok = head.size() == result.size()
+                    && (total < 0 || total == result.size())
+                    && (result.etag() == null || result.etag().equals(head.etag()))
+                    && (head.sha256() == null || result.sha256().equals(head.sha256()));
+            if (!ok) {
+                Cleanup.bestEffort(
+                        "removing the mismatching object " + key,
+                        () -> {
+                            store.delete(key);
+                            return null;
+                        },
+                        null,
+                        f -> LOG.warn(
+                                "InstanceExport {}/{}: {} not removed yet: {}",
+                                ns(e),
+                                e.getMetadata().getName(),
+                                key,
+                                f.getMessage()));
+                throw Failure.retryable(
+                        Reasons.CHECKSUM_MISMATCH,
+                        "the stored object " + key + " does not match what was read from LXD (size " + head.size()
+                                + " vs " + result.size() + "); it was removed and the upload is retried");
+            }
+            metrics.bytes(KIND, "upload", result.size());
+            // the volume's own manifest: the object is a volume export that restores on its own too
+            BackupManifest m = new BackupManifest(
+                    BackupManifest.FORMAT_VERSION,
+                    key,
+                    null,
+                    spec.getRemoteRef().getName(),
+                    client.project(),
+                    server.serverVersion(),
+                    server.serverName(),
+                    status.getCompression().value(),
+                    result.size(),
+                    result.sha256(),
+                    Boolean.TRUE.equals(spec.getInstanceOnly()),
+                    Boolean.TRUE.equals(spec.getOptimizedStorage()),
+                    List.of(),
+                    parse(status.getStartTime()),
+                    clock.instant(),
+                    e.getMetadata().getName(),
+                    ns(e),
+                    e.getMetadata().getUid(),
+                    new BackupManifest.Volume(t.pool(), t.name()));
+            store.putSmall(m.manifestKey(), m.toJson(), BackupManifest.CONTENT_TYPE);
+            v.setSize(result.size());
+            v.setSha256(result.sha256());
+            v.setDone(true);
+            StatusWriter.patchStatus(kube, e);
+            events.normal(
+                    e,
+                    "VolumeExported",
+                    "Exported volume " + t + " (device " + v.getDevice() + ") to s3://"
+                            + store.config().bucket() + "/" + key + " (" + result.size() + " bytes, sha256 "
+                            + result.sha256() + ")");
+        } finally {
+            if (!closing) {
+                try {
+                    deleteBackupQuietly(client, t, backup);
+                } catch (RuntimeException ex) {
+                    LOG.debug("LXD backup {} of volume {} not deleted yet (it expires): {}", backup, t, ex.toString());
+                }
+            }
+        }
+    }
+
+    /** Unfinished uploads of the attached volumes' objects this export claimed. */
+    private void abortVolumeUploads(InstanceExport e, ObjectStore store) {
+        if (e.getStatus().getVolumes() == null) {
+            return;
+        }
+        for (IncludedVolume v : e.getStatus().getVolumes()) {
+            if (v.getKey() != null && !Boolean.TRUE.equals(v.getDone())) {
+                ownership(e, store, v.getKey()).abortOwnUploads();
+            }
+        }
+    }
+
+    /** The LXD backups of attached volumes an interrupted export may have left (they also expire). */
+    private void deleteVolumeBackups(InstanceExport e, LxdClient client) {
+        List<IncludedVolume> volumes = e.getStatus().getVolumes();
+        if (volumes == null) {
+            return;
+        }
+        for (int i = 0; i < volumes.size(); i++) {
+            IncludedVolume v = volumes.get(i);
+            if (!Boolean.TRUE.equals(v.getDone())) {
+                deleteBackup(client, new VolumeTarget(v.getPool(), v.getName()), volumeBackupName(e, i));
+            }
+        }
     }
 
     private void staleUploadsLeft(InstanceExport e, String key, Failure f) {
@@ -908,8 +1188,17 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                 || store.config().readOnly()) {
             return;
         }
-        List<String> leftAlone = ownership(e, store, status.getObject().getKey())
-                .deleteOwn(status.getObject().getSha256());
+        List<String> leftAlone =
+                new ArrayList<>(ownership(e, store, status.getObject().getKey())
+                        .deleteOwn(status.getObject().getSha256()));
+        if (status.getVolumes() != null) {
+            // the attached volumes' objects this export wrote (attachedVolumes: Include), and only those
+            for (IncludedVolume v : status.getVolumes()) {
+                if (v.getKey() != null) {
+                    leftAlone.addAll(ownership(e, store, v.getKey()).deleteOwn(v.getSha256()));
+                }
+            }
+        }
         if (!leftAlone.isEmpty()) {
             String msg = "Left alone what this export did not write: " + String.join("; ", leftAlone);
             LOG.warn("InstanceExport {}/{}: {}", ns(e), e.getMetadata().getName(), msg);
@@ -935,6 +1224,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                         .store();
                 if (!store.config().readOnly()) {
                     ownership(e, store, status.getObject().getKey()).abortOwnUploads();
+                    abortVolumeUploads(e, store);
                     deleteObject(e, store, status);
                 }
             } catch (RuntimeException ex) {
@@ -963,6 +1253,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                             e.getSpec().getProject())
                     .client();
             deleteBackup(client, target(e), status.getBackupName());
+            deleteVolumeBackups(e, client);
             status.setBackupName(null);
             status.setBackupOperation(null);
         } catch (RuntimeException ex) {
@@ -1016,6 +1307,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                         .client();
                 deleteBackup(
                         client, target(e), status.getBackupName() != null ? status.getBackupName() : backupName(e));
+                deleteVolumeBackups(e, client);
             } catch (RuntimeException ex) {
                 Failure f = Failure.from(ex, "deleting the LXD backup");
                 if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
@@ -1051,6 +1343,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                 if (!store.config().readOnly()) {
                     if (!completed) {
                         ownership(e, store, status.getObject().getKey()).abortOwnUploads();
+                        abortVolumeUploads(e, store);
                     }
                     if (delete) {
                         deleteObject(e, store, status);

@@ -19,6 +19,7 @@ import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.Snapshot;
+import io.lxdbackup.operator.lxd.StorageVolume;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ObjectInfo;
@@ -253,7 +254,14 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         if (spec.getVolume() != null) {
             return "Volume " + spec.getVolume() + " restored";
         }
-        return "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")";
+        String vols = status.getVolumes() == null || status.getVolumes().isEmpty()
+                ? ""
+                : " with its volume(s) "
+                        + status.getVolumes().stream()
+                                .map(v -> v.getPool() + "/"
+                                        + (v.getRestoredName() != null ? v.getRestoredName() : v.getName()))
+                                .collect(java.util.stream.Collectors.joining(", "));
+        return "Instance " + spec.getInstance() + " restored (" + status.getInstanceState() + ")" + vols;
     }
 
     /** The instance name, or pool/volume, for messages; safe on an invalid spec. */
@@ -271,6 +279,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     private void restoreSnapshot(InstanceRestore r, LxdClient client) {
         InstanceRestoreSpec spec = r.getSpec();
         String snapshot;
+        java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> volumes = null;
         if (spec.getSource().getSnapshot() != null) {
             snapshot = spec.getSource().getSnapshot().getName();
         } else {
@@ -315,6 +324,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
                                 + "; set spec.project to the snapshot's project (use an export to restore into another project)");
             }
             snapshot = is.getStatus().getSnapshotName();
+            volumes = is.getStatus().getVolumes();
         }
         if (!client.instanceExists(spec.getInstance())) {
             throw Failure.permanent(
@@ -335,9 +345,41 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
                     "snapshot " + snapshot + " of instance " + spec.getInstance()
                             + " holds no running state (it was taken without stateful); set stateful: false to restore its disk state");
         }
+        if (volumes != null && !volumes.isEmpty()) {
+            for (var v : volumes) {
+                if (!client.snapshotExists(
+                        new io.lxdbackup.operator.lxd.VolumeTarget(v.getPool(), v.getName()), v.getSnapshotName())) {
+                    throw Failure.permanent(
+                            Reasons.SOURCE_NOT_FOUND,
+                            "snapshot " + v.getSnapshotName() + " of volume " + v.getPool() + "/" + v.getName()
+                                    + " (attached as " + v.getDevice() + ", taken with " + snapshot
+                                    + ") does not exist on the server; nothing was restored");
+                }
+            }
+        }
         markRunning(r, null);
+        boolean restart = false;
+        if (volumes != null && !volumes.isEmpty()) {
+            // LXD restores a custom volume only while no running instance uses it: the instance is
+            // stopped, its volumes restored, then the instance, and started again if it was running
+            if (client.getInstance(spec.getInstance()).isRunning()) {
+                client.waitFor(client.changeState(spec.getInstance(), "stop", true, 60), TIMEOUT);
+                restart = true;
+            }
+            for (var v : volumes) {
+                client.waitFor(
+                        client.restoreVolumeSnapshot(
+                                new io.lxdbackup.operator.lxd.VolumeTarget(v.getPool(), v.getName()),
+                                v.getSnapshotName()),
+                        TIMEOUT);
+            }
+            r.getStatus().setVolumes(volumes);
+        }
         client.waitFor(
                 client.restoreSnapshot(spec.getInstance(), snapshot, Boolean.TRUE.equals(spec.getStateful())), TIMEOUT);
+        if (restart && !client.getInstance(spec.getInstance()).isRunning()) {
+            client.waitFor(client.changeState(spec.getInstance(), "start", false, 60), TIMEOUT);
+        }
         r.getStatus().setInstanceState(client.getInstance(spec.getInstance()).status());
     }
 
@@ -438,6 +480,17 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
                             + spec.getRemoteRef().getName()
                             + "; set spec.storagePool to an existing pool, or leave it empty to use the pool recorded in the backup");
         }
+        // the custom volumes exported with the instance (attachedVolumes: Include) come first, so
+        // that the instance's disk devices find them
+        Instance existing = find(client, target);
+        if (existing != null && !replace && !isOurs(existing, id) && find(client, staging) == null) {
+            // refused before any volume or byte moves
+            throw Failure.permanent(
+                    Reasons.ALREADY_EXISTS,
+                    "instance " + target + " already exists; delete it first, restore under "
+                            + "another instance name, or set existingInstance: Replace");
+        }
+        restoreAttachedVolumes(r, client, src, id);
         // An import an earlier attempt (or a stopped operator) started may still be running on the
         // server: let it end before looking at what exists.
         awaitOperationsOn(client, staging);
@@ -449,8 +502,9 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             if (s != null) {
                 removeStaging(client, staging);
             }
+            repointDevices(client, target, status.getVolumes());
             String note = a == null ? null : deleteAside(client, aside);
-            finish(status, t, src);
+            finish(status, client.getInstance(target), src);
             return note;
         }
         if (s != null && !isOurs(s, id)) {
@@ -484,9 +538,133 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             markRunning(r, staging);
             transfer(client, src, staging, spec);
         }
+        if (find(client, staging) != null) {
+            repointDevices(client, staging, status.getVolumes());
+        }
         String note = swapIn(client, staging, target, aside, replace, a != null);
         finish(status, client.getInstance(target), src);
         return note;
+    }
+
+    /**
+     * The custom volumes an export of the instance included (listed in its manifest), each
+     * imported from its own object before the instance. A volume keeps its name unless a volume
+     * of that name exists that this restore did not create: then it is imported as
+     * {@code <name>-<first 8 hex of the restore id>}, and the instance's disk device is pointed at
+     * it. An existing volume is never replaced or changed. The names are recorded in the status
+     * before the first import, so a restart goes on with the same ones.
+     */
+    private void restoreAttachedVolumes(InstanceRestore r, LxdClient client, ObjectSource src, String id)
+            throws IOException {
+        InstanceRestoreStatus status = r.getStatus();
+        if (status.getVolumes() == null) {
+            BackupManifest m;
+            try {
+                m = BackupManifest.fromJson(src.store().getSmall(ObjectKeys.manifestKey(src.key())));
+            } catch (StoreException e) {
+                if (e.reason() != StoreException.Reason.OBJECT_NOT_FOUND) {
+                    throw e;
+                }
+                return; // no manifest: nothing says volumes were exported with it
+            } catch (IllegalArgumentException e) {
+                return;
+            }
+            if (m.volumes() == null || m.volumes().isEmpty()) {
+                return;
+            }
+            java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> plan = new java.util.ArrayList<>();
+            for (int i = 0; i < m.volumes().size(); i++) {
+                BackupManifest.AttachedVolume av = m.volumes().get(i);
+                var v = new io.lxdbackup.operator.api.v1alpha1.IncludedVolume(
+                        av.device(), av.pool(), av.name(), av.path());
+                v.setKey(av.key());
+                v.setSha256(av.sha256());
+                v.setSize(av.size());
+                StorageVolume existing = VolumeRestore.find(client, av.pool(), av.name());
+                String staging = volumeStagingName(id, i);
+                v.setRestoredName(
+                        existing == null || VolumeRestore.isOurs(existing, staging)
+                                ? av.name()
+                                : av.name() + "-" + id.substring(0, 8));
+                plan.add(v);
+            }
+            status.setVolumes(plan);
+            markRunning(r, status.getStagingInstance() != null ? status.getStagingInstance() : stagingName(id));
+        }
+        boolean verify = r.getSpec().getVerifyChecksum() == null || r.getSpec().getVerifyChecksum();
+        VolumeRestore vr = new VolumeRestore(kube, remotes, imports.streams(), () -> closing, TIMEOUT);
+        for (int i = 0; i < status.getVolumes().size(); i++) {
+            var v = status.getVolumes().get(i);
+            if (Boolean.TRUE.equals(v.getDone())) {
+                continue;
+            }
+            if (verify && (v.getSha256() == null || v.getSha256().isBlank())) {
+                throw Failure.permanent(
+                        Reasons.CHECKSUM_UNAVAILABLE,
+                        "the manifest records no sha256 for volume object " + v.getKey()
+                                + "; set verifyChecksum: false to import it unverified");
+            }
+            ObjectSource os = new ObjectSource(
+                    src.store(), v.getKey(), verify ? v.getSha256() : null, v.getSize() == null ? -1 : v.getSize());
+            if (src.store().head(v.getKey()).isEmpty()) {
+                throw Failure.permanent(
+                        Reasons.OBJECT_NOT_FOUND,
+                        "object " + v.getKey() + " of volume " + v.getPool() + "/" + v.getName()
+                                + " (listed in the manifest of " + src.key() + ") does not exist in the store");
+            }
+            vr.importInto(
+                    client,
+                    os,
+                    new io.lxdbackup.operator.lxd.VolumeTarget(v.getPool(), v.getRestoredName()),
+                    volumeStagingName(id, i),
+                    () -> {});
+            v.setDone(true);
+            StatusWriter.patchStatus(kube, r);
+            events.normal(
+                    r,
+                    "VolumeRestored",
+                    "Restored volume " + v.getPool() + "/" + v.getRestoredName() + " from " + v.getKey()
+                            + (v.getRestoredName().equals(v.getName())
+                                    ? ""
+                                    : " (volume " + v.getName() + " exists and was left alone)"));
+        }
+    }
+
+    /** The staging volume of the i-th attached volume of an import (53 characters). */
+    static String volumeStagingName(String restoreId, int i) {
+        return stagingName(restoreId) + "-v" + i;
+    }
+
+    /**
+     * Points the instance's disk devices that attach a volume restored under another name at that
+     * name (a device that a profile defines is overridden by an instance-local one). Devices that
+     * already point elsewhere (spec.devices, or done before a restart) are left as they are.
+     */
+    private static void repointDevices(
+            LxdClient client, String instance, java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> vols) {
+        if (vols == null || vols.stream().allMatch(v -> v.getName().equals(v.getRestoredName()))) {
+            return;
+        }
+        Instance i = client.getInstance(instance);
+        Map<String, Map<String, String>> devices =
+                i.expandedDevices() == null || i.expandedDevices().isEmpty() ? i.devices() : i.expandedDevices();
+        Map<String, Map<String, String>> set = new java.util.LinkedHashMap<>();
+        for (var v : vols) {
+            if (v.getName().equals(v.getRestoredName()) || devices == null) {
+                continue;
+            }
+            Map<String, String> d = devices.get(v.getDevice());
+            if (d != null
+                    && v.getPool().equals(d.get("pool"))
+                    && (v.getName().equals(d.get("source")) || ("custom/" + v.getName()).equals(d.get("source")))) {
+                Map<String, String> copy = new java.util.LinkedHashMap<>(d);
+                copy.put("source", v.getRestoredName());
+                set.put(v.getDevice(), copy);
+            }
+        }
+        if (!set.isEmpty()) {
+            client.setInstanceDevices(instance, set);
+        }
     }
 
     /**

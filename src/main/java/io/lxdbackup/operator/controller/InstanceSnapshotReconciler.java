@@ -11,8 +11,11 @@ import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.lxdbackup.operator.api.v1alpha1.AttachedVolumesMode;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.DiskVolumesMode;
+import io.lxdbackup.operator.api.v1alpha1.IncludedVolume;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
@@ -22,6 +25,7 @@ import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.LxdTarget;
 import io.lxdbackup.operator.lxd.Operation;
 import io.lxdbackup.operator.lxd.Snapshot;
+import io.lxdbackup.operator.lxd.VolumeAttachment;
 import io.lxdbackup.operator.lxd.VolumeSnapshotNames;
 import io.lxdbackup.operator.lxd.VolumeTarget;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
@@ -133,6 +137,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                     } else {
                         create(snap, client, expiry);
                     }
+                    if (includesVolumes(snap)) {
+                        // still in phase Creating: a restart adopts the instance snapshot and goes on here
+                        snapshotVolumes(snap, client, expiry);
+                    }
                     if (snap.getStatus().getSnapshotName() != null) {
                         rememberClaim(snap);
                     }
@@ -167,6 +175,10 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                 } finally {
                     lock.unlock();
                 }
+            }
+            if (includesVolumes(snap) && !volumesDone(snap.getStatus())) {
+                // an earlier run stopped between the instance snapshot and those of its volumes
+                snapshotVolumes(snap, client, expiry);
             }
             return observe(snap, client, instance, expiry, before, true);
         } catch (StatusWriteFailed e) {
@@ -232,6 +244,19 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             throw Failure.permanent(
                     Reasons.INVALID_SPEC,
                     "stateful and diskVolumesMode apply to instances only, not to volume " + target + "; remove them");
+        }
+        if (spec.getAttachedVolumes() == AttachedVolumesMode.INCLUDE) {
+            if (target.isVolume()) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "attachedVolumes: Include applies to instances only, not to volume " + target + "; remove it");
+            }
+            if (spec.getDiskVolumesMode() == DiskVolumesMode.ALL_EXCLUSIVE) {
+                throw Failure.permanent(
+                        Reasons.INVALID_SPEC,
+                        "attachedVolumes: Include and diskVolumesMode: all-exclusive both snapshot attached volumes;"
+                                + " set only one of them");
+            }
         }
         int forms = (spec.getExpiresAt() != null ? 1 : 0)
                 + (spec.getTtl() != null ? 1 : 0)
@@ -374,6 +399,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         snap.getStatus().setSnapshotName(name);
         events.normal(snap, "Created", "Created snapshot " + name + " of " + instance);
         if (!instance.isVolume()
+                && !includesVolumes(snap)
                 && (spec.getDiskVolumesMode() == null
                         || "root".equals(spec.getDiskVolumesMode().value()))) {
             VolumesNotIncluded.check(snap, snap.getStatus(), client, instance.name(), "snapshot", clock, events);
@@ -785,6 +811,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                     // already gone: nothing to do
                 }
             }
+            deleteVolumeSnapshots(snap, client);
             return DeleteControl.defaultDelete();
         } catch (Exception e) {
             Failure f = Failure.from(e, "deleting snapshot " + status.getSnapshotName());
@@ -820,6 +847,125 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             return DeleteControl.noFinalizerRemoval()
                     .rescheduleAfter(
                             Backoff.delay(failures, Duration.ofMinutes(5)).toMillis());
+        }
+    }
+
+    // ------------------------------------------------------------------ attached volumes
+
+    static boolean includesVolumes(InstanceSnapshot snap) {
+        return snap.getSpec().getAttachedVolumes() == AttachedVolumesMode.INCLUDE
+                && snap.getSpec().getInstance() != null;
+    }
+
+    static boolean volumesDone(InstanceSnapshotStatus status) {
+        return status.getVolumes() != null
+                && status.getVolumes().stream().allMatch(v -> Boolean.TRUE.equals(v.getDone()));
+    }
+
+    /**
+     * attachedVolumes: Include: one snapshot of each custom volume attached to the instance,
+     * taken right after the instance's. The list, with every volume snapshot's name (the instance
+     * snapshot's name, or that name with a number when the volume already has a snapshot so
+     * called), is written to the status before the first one is created; a volume snapshot is
+     * then this resource's by its recorded name, so a restart adopts what exists instead of
+     * creating a second one, and deletion removes exactly these.
+     */
+    private void snapshotVolumes(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
+        InstanceSnapshotStatus status = snap.getStatus();
+        String base = status.getSnapshotName();
+        if (base == null) {
+            return; // the instance snapshot comes first
+        }
+        if (status.getVolumes() == null) {
+            List<IncludedVolume> plan = new java.util.ArrayList<>();
+            Set<String> seen = new java.util.HashSet<>();
+            for (VolumeAttachment a :
+                    VolumeAttachment.of(client.getInstance(snap.getSpec().getInstance()))) {
+                if (!seen.add(a.pool() + "/" + a.volume())) {
+                    continue; // the same volume attached twice: one snapshot
+                }
+                IncludedVolume v = new IncludedVolume(a.device(), a.pool(), a.volume(), a.path());
+                v.setSnapshotName(freeVolumeSnapshotName(client, a.target(), base));
+                plan.add(v);
+            }
+            status.setVolumes(plan);
+            Conditions.set(
+                    status,
+                    generation(snap),
+                    clock,
+                    Condition.READY,
+                    false,
+                    Reasons.CREATING,
+                    "Creating snapshot " + base + " of instance " + label(snap) + " and of its " + plan.size()
+                            + " attached volume(s)");
+            StatusWriter.patchStatus(kube, snap);
+        }
+        boolean expirySettable =
+                client.server().hasExtension(io.lxdbackup.operator.lxd.Capabilities.EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY);
+        Instant requested = status.getCreationRequestedAt() == null
+                ? client.serverTime()
+                : Instant.parse(status.getCreationRequestedAt());
+        for (IncludedVolume v : status.getVolumes()) {
+            if (Boolean.TRUE.equals(v.getDone())) {
+                continue;
+            }
+            VolumeTarget t = new VolumeTarget(v.getPool(), v.getName());
+            if (!client.snapshotExists(t, v.getSnapshotName())) {
+                Instant at = expirySettable && expiry.isSet() && !expiry.never() ? expiry.resolve(requested) : null;
+                try {
+                    client.waitFor(
+                            client.createSnapshot(
+                                    t,
+                                    new LxdClient.SnapshotRequest(
+                                            v.getSnapshotName(), false, at, expirySettable && expiry.never(), null)),
+                            OPERATION_TIMEOUT);
+                } catch (LxdException.AlreadyExists e) {
+                    // our own earlier request finished meanwhile: the name was recorded as ours
+                } catch (LxdException.NotFound e) {
+                    throw Failure.permanent(
+                            Reasons.VOLUME_NOT_FOUND,
+                            "volume " + t + " (device " + v.getDevice() + " of instance " + label(snap)
+                                    + ") disappeared before its snapshot; the instance snapshot " + base
+                                    + " was taken: attach the volume again and create a new InstanceSnapshot");
+                }
+                events.normal(snap, "Created", "Created snapshot " + v.getSnapshotName() + " of volume " + t);
+            }
+            Snapshot s = client.getSnapshot(t, v.getSnapshotName());
+            v.setSize(s.size());
+            v.setDone(true);
+            StatusWriter.patchStatus(kube, snap);
+        }
+        VolumesNotIncluded.included(snap, status, status.getVolumes(), label(snap), "snapshot", clock);
+    }
+
+    /** {@code base}, or {@code base-2}, {@code base-3}, ... when the volume already has a snapshot so called. */
+    private static String freeVolumeSnapshotName(LxdClient client, VolumeTarget vol, String base) {
+        Set<String> taken =
+                client.listSnapshots(vol).stream().map(Snapshot::name).collect(Collectors.toSet());
+        String name = base;
+        for (int i = 2; taken.contains(name); i++) {
+            name = base + "-" + i;
+        }
+        return name;
+    }
+
+    /** Deletes the volume snapshots this resource recorded in status.volumes, and only those. */
+    private void deleteVolumeSnapshots(InstanceSnapshot snap, LxdClient client) {
+        List<IncludedVolume> volumes = snap.getStatus().getVolumes();
+        if (volumes == null) {
+            return;
+        }
+        for (IncludedVolume v : volumes) {
+            if (v.getSnapshotName() == null) {
+                continue;
+            }
+            VolumeTarget t = new VolumeTarget(v.getPool(), v.getName());
+            try {
+                client.waitFor(client.deleteSnapshot(t, v.getSnapshotName()), OPERATION_TIMEOUT);
+                events.normal(snap, "Deleted", "Deleted snapshot " + v.getSnapshotName() + " of volume " + t);
+            } catch (LxdException.NotFound e) {
+                // already gone, or the volume is: nothing to do
+            }
         }
     }
 

@@ -42,6 +42,7 @@ public final class Reasons {
     public static final String VOLUME_NOT_FOUND = "VolumeNotFound";
     public static final String VOLUMES_NOT_INCLUDED = "VolumesNotIncluded";
     public static final String NO_VOLUMES_LEFT_OUT = "NoVolumesLeftOut";
+    public static final String VOLUMES_INCLUDED = "VolumesIncluded";
     public static final String ALREADY_EXISTS = "AlreadyExists";
     /** Warning event: something at an export's key was not written by it and was left alone. */
     public static final String NOT_OWNED = "NotOwned";

@@ -163,6 +163,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
         cs.setInstance(instance);
         cs.setProject(spec.getProject());
         cs.setStateful(spec.getStateful());
+        cs.setAttachedVolumes(spec.getAttachedVolumes());
         cs.setTtl(spec.getExpiry());
         cs.setDeletionPolicy(DeletionPolicy.DELETE);
         if (spec.getSnapshotNamePattern() != null) {

@@ -187,6 +187,24 @@ final class VolumeRestore {
                     "storage pool " + vol.pool() + " does not exist on remote "
                             + spec.getRemoteRef().getName() + "; set spec.volume.pool to an existing pool");
         }
+        importInto(client, src, vol, staging, () -> {
+            r.getStatus().setObjectKey(src.key());
+            r.getStatus().setSha256(src.sha256());
+            markRunning.accept(staging);
+        });
+    }
+
+    /**
+     * Imports the object as {@code vol} through the staging volume {@code staging} (a name only
+     * this restore uses); see the class comment. {@code beforeTransfer} runs before the first byte.
+     */
+    void importInto(
+            LxdClient client,
+            InstanceRestoreReconciler.ObjectSource src,
+            VolumeTarget vol,
+            String staging,
+            Runnable beforeTransfer)
+            throws IOException {
         awaitOperationsOn(client, LxdTarget.volume(vol.pool(), staging));
         StorageVolume t = find(client, vol.pool(), vol.name());
         if (t != null && isOurs(t, staging)) {
@@ -205,9 +223,7 @@ final class VolumeRestore {
             s = null;
         }
         if (s == null) {
-            r.getStatus().setObjectKey(src.key());
-            r.getStatus().setSha256(src.sha256());
-            markRunning.accept(staging);
+            beforeTransfer.run();
             transfer(client, src, vol.pool(), staging);
         }
         client.waitFor(client.renameVolume(vol.pool(), staging, vol.name()), timeout);
@@ -260,7 +276,7 @@ final class VolumeRestore {
         return staging.equals(v.config().get(OWNER_KEY));
     }
 
-    private static StorageVolume find(LxdClient client, String pool, String name) {
+    static StorageVolume find(LxdClient client, String pool, String name) {
         try {
             return client.getVolume(pool, name);
         } catch (LxdException.NotFound e) {

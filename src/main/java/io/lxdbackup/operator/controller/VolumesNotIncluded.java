@@ -89,6 +89,32 @@ final class VolumesNotIncluded {
         }
     }
 
+    /**
+     * attachedVolumes: Include: every attached volume went into the backup with the instance
+     * (status.volumes): nothing left out, condition False with reason VolumesIncluded.
+     */
+    static <S extends BaseStatus<?> & VolumesNotIncludedStatus> void included(
+            HasMetadata resource,
+            S status,
+            List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> volumes,
+            String instance,
+            String what,
+            Clock clock) {
+        long gen = resource.getMetadata().getGeneration() == null
+                ? 0
+                : resource.getMetadata().getGeneration();
+        status.setVolumesNotIncluded(null);
+        String message = volumes == null || volumes.isEmpty()
+                ? "No custom volumes are attached to instance " + instance + "; nothing to include in this " + what
+                : "The custom volume(s) attached to instance " + instance + " are in this " + what
+                        + " (attachedVolumes: Include): "
+                        + volumes.stream()
+                                .map(v -> v.getPool() + "/" + v.getName() + " (device " + v.getDevice() + ")")
+                                .collect(Collectors.joining(", "))
+                        + "; see status.volumes";
+        setCondition(status, gen, clock, false, Reasons.VOLUMES_INCLUDED, message);
+    }
+
     /** A condition set without touching lastError or the failure count (see {@link Conditions#set}). */
     private static void setCondition(
             BaseStatus<?> status, long gen, Clock clock, boolean value, String reason, String message) {

@@ -756,6 +756,37 @@ public final class LxdClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets (adds or replaces) instance-local devices, leaving the others as they are; a device of
+     * the same name in a profile is overridden by the local one. Guarded by the instance's ETag
+     * like {@link #editInstanceConfig}.
+     */
+    public void setInstanceDevices(String name, Map<String, Map<String, String>> devices) {
+        for (int attempt = 0; ; attempt++) {
+            Instance current = getInstance(name);
+            ObjectNode put = writableInstance(current.raw());
+            ObjectNode devs = put.has("devices") && put.get("devices").isObject()
+                    ? (ObjectNode) put.get("devices")
+                    : put.putObject("devices");
+            devices.forEach((device, config) -> {
+                ObjectNode d = devs.putObject(device);
+                config.forEach(d::put);
+            });
+            try {
+                Operation op = async(call("PUT", url("1.0", "instances", name), put, null, current.etag()));
+                if (op != null) {
+                    waitFor(op, Duration.ofMinutes(2));
+                }
+                return;
+            } catch (LxdException e) {
+                if (e.statusCode() == 412 && attempt < 5) {
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
     /** Installs the test hook run before each config write of {@link #updateInstanceConfig}. */
     void beforeConfigWrite(java.util.function.BiConsumer<Integer, String> hook) {
         shared.beforeConfigWrite = hook;

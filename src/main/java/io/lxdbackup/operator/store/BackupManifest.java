@@ -29,6 +29,8 @@ import java.util.List;
  *                          them (absent in manifests written before uids were recorded)
  * @param volume            the custom volume exported ({@code instance} is null then); null for
  *                          an instance export, and absent from manifests of earlier operators
+ * @param volumes           the custom volumes attached to the instance that were exported with it
+ *                          (attachedVolumes: Include), each in its own object; absent otherwise
  *
  * <p>A manifest without {@link #sha256} is a <em>claim</em>: written before the upload starts, it
  * reserves the key for {@link #exportUid} until the real manifest replaces it (see
@@ -54,10 +56,63 @@ public record BackupManifest(
         String exportName,
         String exportNamespace,
         String exportUid,
-        Volume volume) {
+        Volume volume,
+        List<AttachedVolume> volumes) {
 
     /** A custom storage volume: its pool and name. */
     public record Volume(String pool, String name) {}
+
+    /**
+     * A custom volume attached to the exported instance and exported with it (attachedVolumes:
+     * Include): the disk device that attaches it, and its own export object next to the
+     * instance's ({@code key}, with its own manifest beside it).
+     */
+    public record AttachedVolume(
+            String device, String pool, String name, String path, String key, long size, String sha256) {}
+
+    /** A manifest without attached volumes (an instance export that left them out, or a volume export). */
+    public BackupManifest(
+            int formatVersion,
+            String key,
+            String instance,
+            String remote,
+            String project,
+            String lxdServerVersion,
+            String lxdServerName,
+            String compression,
+            long size,
+            String sha256,
+            boolean instanceOnly,
+            boolean optimizedStorage,
+            List<String> snapshots,
+            Instant createdAt,
+            Instant completedAt,
+            String exportName,
+            String exportNamespace,
+            String exportUid,
+            Volume volume) {
+        this(
+                formatVersion,
+                key,
+                instance,
+                remote,
+                project,
+                lxdServerVersion,
+                lxdServerName,
+                compression,
+                size,
+                sha256,
+                instanceOnly,
+                optimizedStorage,
+                snapshots,
+                createdAt,
+                completedAt,
+                exportName,
+                exportNamespace,
+                exportUid,
+                volume,
+                null);
+    }
 
     /** The manifest of an instance export written by the export of that uid (null: not recorded). */
     public BackupManifest(
@@ -117,6 +172,7 @@ public record BackupManifest(
 
     public BackupManifest {
         snapshots = snapshots == null ? List.of() : List.copyOf(snapshots);
+        volumes = volumes == null || volumes.isEmpty() ? null : List.copyOf(volumes);
     }
 
     /** A manifest that only reserves its key for an export still uploading. */

@@ -79,6 +79,18 @@ public final class ObjectKeys {
     }
 
     /** File extension of an LXD backup tarball: {@code tar.gz}, {@code tar.zst}, ..., or {@code tar}. */
+    /**
+     * The key of the export of a custom volume attached to an exported instance (attachedVolumes:
+     * Include): next to the instance's object, {@code <instance key without extension>.volume-<device>.<ext>};
+     * characters of the device name other than letters, digits, '.', '_' and '-' become '_'.
+     */
+    public static String attachedVolumeKey(String instanceKey, String device, String compression) {
+        String ext = "." + extensionFor(compression);
+        String base =
+                instanceKey.endsWith(ext) ? instanceKey.substring(0, instanceKey.length() - ext.length()) : instanceKey;
+        return base + ".volume-" + device.replaceAll("[^A-Za-z0-9._-]", "_") + ext;
+    }
+
     public static String extensionFor(String compression) {
         String c = compression == null ? "" : compression.strip().toLowerCase(Locale.ROOT);
         return switch (c) {

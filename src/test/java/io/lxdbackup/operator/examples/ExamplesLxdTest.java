@@ -61,6 +61,21 @@ class ExamplesLxdTest {
             a.writeFile(name, "/root/data.txt", ("data of " + name).getBytes(StandardCharsets.UTF_8), 0644);
         }
         a.createVolume(rig.get("storage.pool"), "data", Map.of());
+        // instance-export-with-volumes.yaml: app1 with the custom volume app-data attached
+        a.waitFor(a.createInstanceFromImage("app1", rig.image(), Map.of("security.privileged", "true")), T);
+        a.createVolume(rig.get("storage.pool"), "app-data", Map.of());
+        Files.writeString(
+                rig.volumeDir("a", rig.get("storage.pool"), "app-data").resolve("data.txt"), "data of app1");
+        rig.lxc(
+                "a",
+                "storage",
+                "volume",
+                "attach",
+                rig.get("storage.pool"),
+                "app-data",
+                "app1",
+                "appdata",
+                "/srv/data");
         Files.writeString(
                 rig.volumeDir("a", rig.get("storage.pool"), "data").resolve("data.txt"), "data of the volume");
         s3 = S3Server.start();
@@ -109,10 +124,10 @@ class ExamplesLxdTest {
     }
 
     static void cleanLxd() {
-        LxdRig.deleteQuietly(a, "web1", "db1", "web1-restored");
-        LxdRig.deleteQuietly(b, "db1");
-        rig.deleteVolumesQuietly(a, "data");
-        rig.deleteVolumesQuietly(b, "data", "data-restored");
+        LxdRig.deleteQuietly(a, "web1", "db1", "web1-restored", "app1");
+        LxdRig.deleteQuietly(b, "db1", "app1");
+        rig.deleteVolumesQuietly(a, "data", "app-data");
+        rig.deleteVolumesQuietly(b, "data", "data-restored", "app-data");
     }
 
     @Test
@@ -181,6 +196,14 @@ class ExamplesLxdTest {
         awaitField("instancecopies", "data-to-backup", "phase", "Synced");
         assertThat(Files.readString(rig.volumeDir("b", "default", "data").resolve("data.txt")))
                 .isEqualTo("data of the volume");
+        // an instance exported and restored with its attached volume
+        apply("instance-export-with-volumes.yaml");
+        awaitField("instanceexports", "app1-full", "phase", "Completed");
+        awaitField("instancerestores", "app1-restore", "phase", "Completed");
+        assertThat(b.getInstance("app1").devices().get("appdata")).containsEntry("source", "app-data");
+        assertThat(java.nio.file.Files.readString(
+                        rig.volumeDir("b", "default", "app-data").resolve("data.txt")))
+                .isEqualTo("data of app1");
 
         // kubectl reads them back through the same API (what a user sees)
         String out = run(

@@ -50,6 +50,41 @@ class ManifestCatalogTest {
     }
 
     @Test
+    void manifestListsTheAttachedVolumesExportedWithTheInstance() {
+        BackupManifest.AttachedVolume v = new BackupManifest.AttachedVolume(
+                "data", "default", "web1-data", "/srv", "a/b/c.volume-data.tar.zst", 42, "cd".repeat(32));
+        BackupManifest base = manifest("a/b/c.tar.zst", 123, "ab".repeat(32));
+        BackupManifest m = new BackupManifest(
+                base.formatVersion(),
+                base.key(),
+                base.instance(),
+                base.remote(),
+                base.project(),
+                base.lxdServerVersion(),
+                base.lxdServerName(),
+                base.compression(),
+                base.size(),
+                base.sha256(),
+                base.instanceOnly(),
+                base.optimizedStorage(),
+                base.snapshots(),
+                base.createdAt(),
+                base.completedAt(),
+                base.exportName(),
+                base.exportNamespace(),
+                base.exportUid(),
+                null,
+                List.of(v));
+        assertThat(new String(m.toJson(), StandardCharsets.UTF_8))
+                .contains("\"volumes\"")
+                .contains("\"key\" : \"a/b/c.volume-data.tar.zst\"");
+        assertThat(BackupManifest.fromJson(m.toJson()).volumes()).containsExactly(v);
+        // manifests without attached volumes keep their form: no "volumes" field at all
+        assertThat(new String(base.toJson(), StandardCharsets.UTF_8)).doesNotContain("volumes");
+        assertThat(BackupManifest.fromJson(base.toJson()).volumes()).isNull();
+    }
+
+    @Test
     void manifestRoundTripsThroughJson() {
         BackupManifest m = manifest("a/b/c.tar.zst", 123, "ab".repeat(32));
         String json = new String(m.toJson(), StandardCharsets.UTF_8);

@@ -40,6 +40,19 @@ class ObjectKeysTest {
     }
 
     @Test
+    void attachedVolumeKeySitsNextToTheInstanceObject() {
+        assertThat(ObjectKeys.attachedVolumeKey("ns/r/default/web1/web1-full.tar.zst", "data", "zstd"))
+                .isEqualTo("ns/r/default/web1/web1-full.volume-data.tar.zst");
+        // a spec.key without the extension keeps its whole name
+        assertThat(ObjectKeys.attachedVolumeKey("backups/web1", "data", "gzip"))
+                .isEqualTo("backups/web1.volume-data.tar.gz");
+        // device names are made safe for a key segment
+        assertThat(ObjectKeys.attachedVolumeKey("k.tar", "my disk/1", "none")).isEqualTo("k.volume-my_disk_1.tar");
+        assertThat(ObjectKeys.isManifestKey(ObjectKeys.attachedVolumeKey("k.tar", "x.json", "none")))
+                .isFalse();
+    }
+
+    @Test
     void refusesUnsafeSegmentsAndUnresolvedCompression() {
         assertThatThrownBy(() -> ObjectKeys.exportKey("", "ns", "r", "p", "../etc", "x", "gzip"))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -50,6 +50,17 @@ public class ExportTemplate {
     @Default("Delete")
     private DeletionPolicy deletionPolicy;
 
+    @JsonPropertyDescription("attachedVolumes of each InstanceExport (Report or Include); default Report.")
+    private AttachedVolumesMode attachedVolumes;
+
+    public AttachedVolumesMode getAttachedVolumes() {
+        return attachedVolumes;
+    }
+
+    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
+        this.attachedVolumes = attachedVolumes;
+    }
+
     public ObjectRef getStoreRef() {
         return storeRef;
     }
@@ -116,6 +127,7 @@ public class ExportTemplate {
         }
         ExportTemplate that = (ExportTemplate) o;
         return Objects.equals(storeRef, that.storeRef)
+                && Objects.equals(attachedVolumes, that.attachedVolumes)
                 && Objects.equals(compression, that.compression)
                 && Objects.equals(instanceOnly, that.instanceOnly)
                 && Objects.equals(optimizedStorage, that.optimizedStorage)
@@ -126,7 +138,15 @@ public class ExportTemplate {
 
     @Override
     public int hashCode() {
-        return Objects.hash(storeRef, compression, instanceOnly, optimizedStorage, exportVersion, ttl, deletionPolicy);
+        return Objects.hash(
+                storeRef,
+                compression,
+                instanceOnly,
+                optimizedStorage,
+                exportVersion,
+                ttl,
+                deletionPolicy,
+                attachedVolumes);
     }
 
     @Override

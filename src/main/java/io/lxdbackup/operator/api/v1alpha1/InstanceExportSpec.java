@@ -120,6 +120,19 @@ public class InstanceExportSpec {
     @Default("Retain")
     private DeletionPolicy deletionPolicy;
 
+    @JsonPropertyDescription(
+            "Custom volumes attached to the instance: Report lists them in status.volumesNotIncluded (LXD leaves them out of the export), Include exports each of them to the same BackupStore next to the instance's object, listed in its manifest, and an InstanceRestore of this export restores them too; instances only; read when the export runs; default Report.")
+    @Default("Report")
+    private AttachedVolumesMode attachedVolumes;
+
+    public AttachedVolumesMode getAttachedVolumes() {
+        return attachedVolumes;
+    }
+
+    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
+        this.attachedVolumes = attachedVolumes;
+    }
+
     public ObjectRef getRemoteRef() {
         return remoteRef;
     }
@@ -226,6 +239,7 @@ public class InstanceExportSpec {
         }
         InstanceExportSpec that = (InstanceExportSpec) o;
         return Objects.equals(remoteRef, that.remoteRef)
+                && Objects.equals(attachedVolumes, that.attachedVolumes)
                 && Objects.equals(instance, that.instance)
                 && Objects.equals(volume, that.volume)
                 && Objects.equals(project, that.project)
@@ -253,7 +267,8 @@ public class InstanceExportSpec {
                 instanceOnly,
                 exportVersion,
                 ttl,
-                deletionPolicy);
+                deletionPolicy,
+                attachedVolumes);
     }
 
     @Override

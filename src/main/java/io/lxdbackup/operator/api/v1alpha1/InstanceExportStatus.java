@@ -16,6 +16,18 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implem
             "Custom volumes attached to the instance (disk devices, profiles included) that this export did not cover: their data is not in it. Back them up with spec.volume, or set attachedVolumes: Include where offered. Absent = none.")
     private java.util.List<AttachedVolume> volumesNotIncluded;
 
+    @JsonPropertyDescription(
+            "attachedVolumes: Include: the custom volumes attached to the instance and the export object of each, next to the instance's object and listed in its manifest; deleting this InstanceExport (deletionPolicy: Delete) deletes these objects, and only these.")
+    private java.util.List<IncludedVolume> volumes;
+
+    public java.util.List<IncludedVolume> getVolumes() {
+        return volumes;
+    }
+
+    public void setVolumes(java.util.List<IncludedVolume> volumes) {
+        this.volumes = volumes;
+    }
+
     @Override
     public java.util.List<AttachedVolume> getVolumesNotIncluded() {
         return volumesNotIncluded;
@@ -181,6 +193,7 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implem
         }
         InstanceExportStatus that = (InstanceExportStatus) o;
         return Objects.equals(volumesNotIncluded, that.volumesNotIncluded)
+                && Objects.equals(volumes, that.volumes)
                 && Objects.equals(backupName, that.backupName)
                 && Objects.equals(compression, that.compression)
                 && Objects.equals(object, that.object)
@@ -213,7 +226,8 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implem
                 expiration,
                 backupOperation,
                 attempts,
-                verification);
+                verification,
+                volumes);
     }
 
     @Override

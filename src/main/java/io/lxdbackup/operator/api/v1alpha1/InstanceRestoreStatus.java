@@ -20,6 +20,18 @@ public class InstanceRestoreStatus extends BaseStatus<InstanceRestorePhase> {
     @JsonPropertyDescription("Import: the SHA-256 the object was verified against.")
     private String sha256;
 
+    @JsonPropertyDescription(
+            "Import of an export that includes the instance's attached volumes: each volume restored with it (name = the original name, restoredName = the name it was imported under: the original unless a volume of that name existed, then <name>-<8 hex of this restore>); the instance's disk devices point at the restored names.")
+    private java.util.List<IncludedVolume> volumes;
+
+    public java.util.List<IncludedVolume> getVolumes() {
+        return volumes;
+    }
+
+    public void setVolumes(java.util.List<IncludedVolume> volumes) {
+        this.volumes = volumes;
+    }
+
     public String getStagingInstance() {
         return stagingInstance;
     }
@@ -98,6 +110,7 @@ public class InstanceRestoreStatus extends BaseStatus<InstanceRestorePhase> {
         }
         InstanceRestoreStatus that = (InstanceRestoreStatus) o;
         return Objects.equals(startTime, that.startTime)
+                && Objects.equals(volumes, that.volumes)
                 && Objects.equals(restoredAt, that.restoredAt)
                 && Objects.equals(instanceState, that.instanceState)
                 && Objects.equals(bytesDone, that.bytesDone);
@@ -105,7 +118,7 @@ public class InstanceRestoreStatus extends BaseStatus<InstanceRestorePhase> {
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), startTime, restoredAt, instanceState, bytesDone);
+        return Objects.hash(super.hashCode(), startTime, restoredAt, instanceState, bytesDone, volumes);
     }
 
     @Override

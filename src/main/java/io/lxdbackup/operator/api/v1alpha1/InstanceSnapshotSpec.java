@@ -119,6 +119,19 @@ public class InstanceSnapshotSpec {
     @Default("Delete")
     private DeletionPolicy deletionPolicy;
 
+    @JsonPropertyDescription(
+            "Custom volumes attached to the instance: Report lists them in status.volumesNotIncluded (LXD leaves them out of the snapshot), Include snapshots each of them in the same run (status.volumes); instances only; read when the snapshot is taken; default Report.")
+    @Default("Report")
+    private AttachedVolumesMode attachedVolumes;
+
+    public AttachedVolumesMode getAttachedVolumes() {
+        return attachedVolumes;
+    }
+
+    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
+        this.attachedVolumes = attachedVolumes;
+    }
+
     public ObjectRef getRemoteRef() {
         return remoteRef;
     }
@@ -225,6 +238,7 @@ public class InstanceSnapshotSpec {
         }
         InstanceSnapshotSpec that = (InstanceSnapshotSpec) o;
         return Objects.equals(remoteRef, that.remoteRef)
+                && Objects.equals(attachedVolumes, that.attachedVolumes)
                 && Objects.equals(instance, that.instance)
                 && Objects.equals(volume, that.volume)
                 && Objects.equals(project, that.project)
@@ -252,7 +266,8 @@ public class InstanceSnapshotSpec {
                 noExpiry,
                 diskVolumesMode,
                 reuse,
-                deletionPolicy);
+                deletionPolicy,
+                attachedVolumes);
     }
 
     @Override

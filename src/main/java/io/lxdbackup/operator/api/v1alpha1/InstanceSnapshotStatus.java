@@ -14,6 +14,18 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
             "Custom volumes attached to the instance (disk devices, profiles included) that this snapshot did not cover: their data is not in it. Back them up with spec.volume, or set attachedVolumes: Include where offered. Absent = none.")
     private java.util.List<AttachedVolume> volumesNotIncluded;
 
+    @JsonPropertyDescription(
+            "attachedVolumes: Include: the custom volumes attached to the instance and the snapshot taken of each in the same run; deleting this InstanceSnapshot (deletionPolicy: Delete) deletes these volume snapshots, and only these.")
+    private java.util.List<IncludedVolume> volumes;
+
+    public java.util.List<IncludedVolume> getVolumes() {
+        return volumes;
+    }
+
+    public void setVolumes(java.util.List<IncludedVolume> volumes) {
+        this.volumes = volumes;
+    }
+
     @Override
     public java.util.List<AttachedVolume> getVolumesNotIncluded() {
         return volumesNotIncluded;
@@ -124,6 +136,7 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
         }
         InstanceSnapshotStatus that = (InstanceSnapshotStatus) o;
         return Objects.equals(volumesNotIncluded, that.volumesNotIncluded)
+                && Objects.equals(volumes, that.volumes)
                 && Objects.equals(snapshotName, that.snapshotName)
                 && Objects.equals(creationTime, that.creationTime)
                 && Objects.equals(expiresAt, that.expiresAt)
@@ -146,7 +159,8 @@ public class InstanceSnapshotStatus extends BaseStatus<InstanceSnapshotPhase> im
                 size,
                 readyToUse,
                 creationRequestedAt,
-                creationMark);
+                creationMark,
+                volumes);
     }
 
     @Override

@@ -44,6 +44,18 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
             "What status reports of the snapshots the server holds per selected instance (whoever made them); absent = the defaults.")
     private InventorySpec inventory;
 
+    @JsonPropertyDescription(
+            "attachedVolumes of each InstanceSnapshot (Report or Include; Operator mode only); default Report.")
+    private AttachedVolumesMode attachedVolumes;
+
+    public AttachedVolumesMode getAttachedVolumes() {
+        return attachedVolumes;
+    }
+
+    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
+        this.attachedVolumes = attachedVolumes;
+    }
+
     public Boolean getIncludeStopped() {
         return includeStopped;
     }
@@ -102,6 +114,7 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
         }
         SnapshotScheduleSpec that = (SnapshotScheduleSpec) o;
         return Objects.equals(includeStopped, that.includeStopped)
+                && Objects.equals(attachedVolumes, that.attachedVolumes)
                 && Objects.equals(stateful, that.stateful)
                 && Objects.equals(snapshotNamePattern, that.snapshotNamePattern)
                 && Objects.equals(expiry, that.expiry)
@@ -111,7 +124,8 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode, inventory);
+        return Objects.hash(
+                super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode, inventory, attachedVolumes);
     }
 
     @Override
