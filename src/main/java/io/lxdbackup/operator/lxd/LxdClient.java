@@ -1184,6 +1184,7 @@ public final class LxdClient implements AutoCloseable {
         ServerInfo info = server();
         Request.Builder rb = new Request.Builder().url(url("1.0", "instances"));
         if (req.pool() != null && !req.pool().isEmpty()) {
+            info.require(Capabilities.EXT_BACKUP_OVERRIDE_POOL, "importing into another storage pool");
             rb.header("X-LXD-pool", req.pool());
         }
         if (req.name() != null && !req.name().isEmpty()) {
