@@ -654,13 +654,27 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             return UpdateControl.patchStatus(snap).rescheduleAfter(RESYNC);
         }
         boolean marked = CreationMark.carries(s, status);
-        if ((expiry.isSet() || marked) && s.createdAt() != null) {
+        // with no expiry in the spec, the one LXD gives by default is applied once per spec change
+        // (so removing expiresAt or ttl takes their expiry away), not on every resync: an expiry
+        // changed on the server by hand stays until the spec changes again
+        boolean unsetSinceSpecChange = !expiry.isSet() && !marked && !readyAtGeneration(status, gen);
+        boolean needsCreationTime = marked || expiry.ttl() != null;
+        if ((expiry.isSet() || marked || unsetSinceSpecChange) && (s.createdAt() != null || !needsCreationTime)) {
             // the mark of the creation is replaced by the expiry LXD would have given without it
-            Instant want = expiry.isSet()
-                    ? expiry.resolve(s.createdAt())
-                    : CreationMark.instanceDefault(
-                            client.getInstance(instance.name()).expandedConfig(), s.createdAt());
-            if (marked || !sameSecond(want, s.expiresAt())) {
+            boolean known = true;
+            Instant want = null;
+            if (expiry.isSet()) {
+                want = expiry.resolve(s.createdAt());
+            } else {
+                java.util.Map<String, String> config = defaultsConfig(client, instance);
+                String rule = config == null ? null : config.get(CreationMark.KEY_EXPIRY);
+                if (rule != null && !rule.isBlank()) {
+                    // a volume snapshot of LXD 5.0 has no creation time to count the rule from
+                    known = s.createdAt() != null;
+                    want = known ? CreationMark.instanceDefault(config, s.createdAt()) : null;
+                }
+            }
+            if (known && (marked || !sameSecond(want, s.expiresAt()))) {
                 if (!mayUpdateExpiry) {
                     return null;
                 }
@@ -811,6 +825,22 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                     snap.getMetadata().getName(),
                     e.getCode());
         }
+    }
+
+    /** Whether the Ready condition is True for the current spec (generation). */
+    static boolean readyAtGeneration(InstanceSnapshotStatus status, long gen) {
+        return status.findCondition(Condition.READY)
+                .map(c -> Condition.TRUE.equals(c.getStatus())
+                        && c.getObservedGeneration() != null
+                        && c.getObservedGeneration() == gen)
+                .orElse(false);
+    }
+
+    /** The config whose {@code snapshots.expiry} LXD applies to a new snapshot of the target. */
+    private static java.util.Map<String, String> defaultsConfig(LxdClient client, LxdTarget target) {
+        return target instanceof VolumeTarget vol
+                ? client.getVolume(vol.pool(), vol.name()).config()
+                : client.getInstance(target.name()).expandedConfig();
     }
 
     private static boolean sameSecond(Instant a, Instant b) {
