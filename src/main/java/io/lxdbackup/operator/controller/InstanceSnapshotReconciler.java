@@ -66,6 +66,12 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     static final Duration CLOCK_SLACK = Duration.ofSeconds(1);
     /** How LXD describes a snapshot creation in {@code GET /1.0/operations}. */
     static final String SNAPSHOT_CREATE_DESCRIPTION = "Snapshotting instance";
+    /**
+     * Set by a SnapshotSchedule (mode: Operator) whose snapshotNamePattern has a {@code %d}: the
+     * snapshot name is chosen when it is taken, by LXD's rule (one more than the highest number
+     * in use), while spec.snapshotName stays unset.
+     */
+    public static final String ANNOTATION_NAME_PATTERN = "lxdbackup.io/snapshot-name-pattern";
 
     private final KubernetesClient kube;
     private final RemoteConnections connections;
@@ -271,6 +277,8 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         String name = blankToNull(spec.getSnapshotName());
         if (name == null && instance instanceof VolumeTarget vol) {
             name = nextVolumeSnapshotName(client, vol);
+        } else if (name == null && namePattern(snap) != null) {
+            name = nextPatternName(client, instance, namePattern(snap));
         }
         if (name != null && client.snapshotExists(instance, name)) {
             if (!Boolean.TRUE.equals(spec.getReuse())) {
@@ -428,6 +436,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         if (name == null && target(snap) instanceof VolumeTarget vol) {
             name = status.getSnapshotName() != null ? status.getSnapshotName() : nextVolumeSnapshotName(client, vol);
             status.setSnapshotName(name);
+        } else if (name == null && namePattern(snap) != null) {
+            // nothing of the earlier attempt exists (not adopted above): the number is chosen again
+            name = nextPatternName(client, target(snap), namePattern(snap));
         }
         if (name != null && client.snapshotExists(target(snap), name)) {
             throw Failure.permanent(
@@ -879,6 +890,28 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         }
         return VolumeSnapshotNames.next(
                 pattern, client.listSnapshots(vol).stream().map(Snapshot::name).toList());
+    }
+
+    /** The %d name pattern a schedule left to this resource, or null. */
+    static String namePattern(InstanceSnapshot snap) {
+        java.util.Map<String, String> a = snap.getMetadata().getAnnotations();
+        String p = a == null ? null : blankToNull(a.get(ANNOTATION_NAME_PATTERN));
+        return p != null && p.contains("%d") ? p : null;
+    }
+
+    /**
+     * The name LXD's snapshots.pattern rule gives the next snapshot under {@code pattern}: its one
+     * {@code %d} replaced by one more than the highest number already in use on the instance.
+     */
+    private static String nextPatternName(LxdClient client, LxdTarget instance, String pattern) {
+        if (!VolumeSnapshotNames.supported(pattern)) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "snapshot name pattern " + pattern + " must contain %d at most once and no '/'");
+        }
+        return VolumeSnapshotNames.next(
+                pattern,
+                client.listSnapshots(instance).stream().map(Snapshot::name).toList());
     }
 
     static String blankToNull(String s) {
