@@ -754,6 +754,14 @@ public final class LxdClient implements AutoCloseable {
         }
     }
 
+    /** The storage driver of a pool ({@code dir}, {@code btrfs}, {@code zfs}, ...). */
+    public String storagePoolDriver(String pool) {
+        return call("GET", url("1.0", "storage-pools", pool), null)
+                .metadata
+                .path("driver")
+                .asText("");
+    }
+
     /** The volumes of a storage pool in this project, as {@code <type>/<name>} (for example {@code container/web1}). */
     public List<String> listStorageVolumes(String pool) {
         JsonNode md = call("GET", url("1.0", "storage-pools", pool, "volumes"), null).metadata;
@@ -1096,8 +1104,15 @@ public final class LxdClient implements AutoCloseable {
             body.put("compression_algorithm", req.compression());
         }
         if (req.version() != null && req.version() > 0) {
-            info.require(Capabilities.EXT_BACKUP_METADATA_VERSION, "choosing the backup format version");
-            body.put("version", req.version());
+            // as lxc export --export-version: a server without backup_metadata_version writes
+            // version 1 only, so 1 is asked for by sending nothing, and anything newer is refused
+            if (info.hasExtension(Capabilities.EXT_BACKUP_METADATA_VERSION)) {
+                body.put("version", req.version());
+            } else if (req.version() > 1) {
+                info.require(
+                        Capabilities.EXT_BACKUP_METADATA_VERSION,
+                        "backup format version " + req.version() + " (this server writes version 1 only)");
+            }
         }
         return async(call("POST", url(target.path("backups")), body));
     }
