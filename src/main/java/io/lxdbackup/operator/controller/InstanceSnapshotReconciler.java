@@ -769,7 +769,14 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             if (name != null) {
                 long t0 = System.nanoTime();
                 try {
-                    client.waitFor(client.deleteSnapshot(target(snap), name), OPERATION_TIMEOUT);
+                    client.waitFor(
+                            client.deleteSnapshot(
+                                    target(snap),
+                                    name,
+                                    spec.getDiskVolumesMode() == null
+                                            ? null
+                                            : spec.getDiskVolumesMode().value()),
+                            OPERATION_TIMEOUT);
                     metrics.operation(KIND, "delete", "success", Duration.ofNanos(System.nanoTime() - t0));
                     events.normal(snap, "Deleted", "Deleted snapshot " + name + " of " + label(snap));
                 } catch (LxdException.NotFound e) {

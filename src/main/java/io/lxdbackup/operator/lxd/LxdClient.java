@@ -1044,16 +1044,61 @@ public final class LxdClient implements AutoCloseable {
     }
 
     public Operation deleteSnapshot(LxdTarget target, String name) {
-        return async(call("DELETE", url(target.path("snapshots", name)), null));
+        return deleteSnapshot(target, name, null);
+    }
+
+    /**
+     * Deletes a snapshot; {@code diskVolumesMode} {@code all-exclusive} also deletes the snapshots
+     * of the exclusively attached volumes taken with it ({@code lxc delete --disk-volumes}).
+     */
+    public Operation deleteSnapshot(LxdTarget target, String name, String diskVolumesMode) {
+        HttpUrl u = url(target.path("snapshots", name));
+        String mode = diskVolumesMode(target, diskVolumesMode, "deleting a snapshot with diskVolumesMode ");
+        if (mode != null) {
+            u = u.newBuilder().addQueryParameter("disk-volumes", mode).build();
+        }
+        return async(call("DELETE", u, null));
     }
 
     /** Restores an instance in place to one of its snapshots. */
     public Operation restoreSnapshot(String instance, String snapshot, boolean stateful) {
+        return restoreSnapshot(instance, snapshot, stateful, null);
+    }
+
+    /**
+     * Restores an instance in place to one of its snapshots; {@code diskVolumesMode}
+     * {@code all-exclusive} also restores the exclusively attached volumes from the snapshots
+     * taken with it ({@code lxc restore --disk-volumes}).
+     */
+    public Operation restoreSnapshot(String instance, String snapshot, boolean stateful, String diskVolumesMode) {
         if (stateful) {
             server().require(Capabilities.EXT_STATEFUL, "stateful restore");
         }
         ObjectNode body = obj().put("restore", snapshot).put("stateful", stateful);
+        String mode = diskVolumesMode(
+                LxdTarget.instance(instance), diskVolumesMode, "restoring a snapshot with diskVolumesMode ");
+        if (mode != null) {
+            body.put("restore_disk_volumes_mode", mode);
+        }
         return async(call("PUT", url("1.0", "instances", instance), body));
+    }
+
+    /**
+     * The disk volumes mode to send, or null to send none. {@code root} is what every server does
+     * anyway, so it is sent only where the extension exists; other modes need it.
+     */
+    private String diskVolumesMode(LxdTarget target, String mode, String feature) {
+        if (mode == null || mode.isEmpty() || target instanceof VolumeTarget) {
+            return null;
+        }
+        ServerInfo info = server();
+        if (info.hasExtension(Capabilities.EXT_DISK_VOLUMES_MODE)) {
+            return mode;
+        }
+        if (!"root".equals(mode)) {
+            info.require(Capabilities.EXT_DISK_VOLUMES_MODE, feature + mode);
+        }
+        return null;
     }
 
     /**
