@@ -50,6 +50,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -337,6 +338,38 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         return List.of(new Candidate(wanted.value(), wanted));
     }
 
+    /** Storage drivers whose backups LXD can write in their own optimized format. */
+    static final Set<String> OPTIMIZED_BACKUP_DRIVERS = Set.of("btrfs", "zfs");
+
+    /**
+     * optimizedStorage on a pool whose driver has no optimized format: LXD writes a plain tarball
+     * and says nothing, so the export would not be what the spec asks for. Refused instead.
+     */
+    static void requireOptimizedBackups(LxdClient client, LxdTarget target) {
+        String pool;
+        if (target instanceof io.lxdbackup.operator.lxd.VolumeTarget vol) {
+            pool = vol.pool();
+        } else {
+            pool = client.getInstance(target.name()).expandedDevices().values().stream()
+                    .filter(d -> "disk".equals(d.get("type")) && "/".equals(d.get("path")))
+                    .map(d -> d.get("pool"))
+                    .filter(java.util.Objects::nonNull)
+                    .findFirst()
+                    .orElse(null);
+            if (pool == null) {
+                return; // no root disk to judge by: left to LXD
+            }
+        }
+        String driver = client.storagePoolDriver(pool);
+        if (!OPTIMIZED_BACKUP_DRIVERS.contains(driver)) {
+            throw Failure.permanent(
+                    Reasons.NOT_SUPPORTED,
+                    "optimizedStorage needs a pool whose driver has an optimized backup format (btrfs or zfs); "
+                            + target + " is on pool " + pool + " (driver " + driver
+                            + "), where LXD would silently write a plain tarball; set optimizedStorage: false");
+        }
+    }
+
     // ------------------------------------------------------------------ LXD backup
 
     private void ensureBackup(InstanceExport e, LxdClient client, ObjectStore store, Settings settings) {
@@ -350,6 +383,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             return;
         }
         TargetChecks.requireExists(client, instance, spec.getRemoteRef().getName());
+        if (Boolean.TRUE.equals(spec.getOptimizedStorage())) {
+            requireOptimizedBackups(client, instance);
+        }
         if (!instance.isVolume() && !includesVolumes(e)) {
             VolumesNotIncluded.check(e, status, client, instance.name(), "export", clock, events);
         }

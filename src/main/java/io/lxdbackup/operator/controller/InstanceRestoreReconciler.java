@@ -217,6 +217,12 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
                             + "1 to 63 letters, digits and hyphens, starting with a letter and not ending with a hyphen");
         }
         RestoreSource s = spec.getSource();
+        if (spec.getDiskVolumesMode() != null
+                && (spec.getVolume() != null || s == null || (s.getSnapshot() == null && s.getSnapshotRef() == null))) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "diskVolumesMode applies to restoring an instance to one of its snapshots only; remove it");
+        }
         int n = s == null
                 ? 0
                 : (s.getSnapshot() != null ? 1 : 0)
@@ -278,6 +284,16 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
 
     private void restoreSnapshot(InstanceRestore r, LxdClient client) {
         InstanceRestoreSpec spec = r.getSpec();
+        String diskVolumes = spec.getDiskVolumesMode() == null
+                ? null
+                : spec.getDiskVolumesMode().value();
+        if (diskVolumes != null && !"root".equals(diskVolumes)) {
+            // refused before anything is read or changed, as the server would refuse the field
+            client.server()
+                    .require(
+                            io.lxdbackup.operator.lxd.Capabilities.EXT_DISK_VOLUMES_MODE,
+                            "restoring with diskVolumesMode " + diskVolumes);
+        }
         String snapshot;
         java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> volumes = null;
         if (spec.getSource().getSnapshot() != null) {
@@ -376,7 +392,9 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             r.getStatus().setVolumes(volumes);
         }
         client.waitFor(
-                client.restoreSnapshot(spec.getInstance(), snapshot, Boolean.TRUE.equals(spec.getStateful())), TIMEOUT);
+                client.restoreSnapshot(
+                        spec.getInstance(), snapshot, Boolean.TRUE.equals(spec.getStateful()), diskVolumes),
+                TIMEOUT);
         if (restart && !client.getInstance(spec.getInstance()).isRunning()) {
             client.waitFor(client.changeState(spec.getInstance(), "start", false, 60), TIMEOUT);
         }

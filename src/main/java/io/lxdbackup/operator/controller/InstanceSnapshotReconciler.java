@@ -71,6 +71,12 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     static final Duration CLOCK_SLACK = Duration.ofSeconds(1);
     /** How LXD describes a snapshot creation in {@code GET /1.0/operations}. */
     static final String SNAPSHOT_CREATE_DESCRIPTION = "Snapshotting instance";
+    /**
+     * Set by a SnapshotSchedule (mode: Operator) whose snapshotNamePattern has a {@code %d}: the
+     * snapshot name is chosen when it is taken, by LXD's rule (one more than the highest number
+     * in use), while spec.snapshotName stays unset.
+     */
+    public static final String ANNOTATION_NAME_PATTERN = "lxdbackup.io/snapshot-name-pattern";
 
     private final KubernetesClient kube;
     private final RemoteConnections connections;
@@ -298,6 +304,8 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         String name = blankToNull(spec.getSnapshotName());
         if (name == null && instance instanceof VolumeTarget vol) {
             name = nextVolumeSnapshotName(client, vol);
+        } else if (name == null && namePattern(snap) != null) {
+            name = nextPatternName(client, instance, namePattern(snap));
         }
         if (name != null && client.snapshotExists(instance, name)) {
             if (!Boolean.TRUE.equals(spec.getReuse())) {
@@ -456,6 +464,9 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         if (name == null && target(snap) instanceof VolumeTarget vol) {
             name = status.getSnapshotName() != null ? status.getSnapshotName() : nextVolumeSnapshotName(client, vol);
             status.setSnapshotName(name);
+        } else if (name == null && namePattern(snap) != null) {
+            // nothing of the earlier attempt exists (not adopted above): the number is chosen again
+            name = nextPatternName(client, target(snap), namePattern(snap));
         }
         if (name != null && client.snapshotExists(target(snap), name)) {
             throw Failure.permanent(
@@ -692,13 +703,27 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             return written(snap, was, instance);
         }
         boolean marked = CreationMark.carries(s, status);
-        if ((expiry.isSet() || marked) && s.createdAt() != null) {
+        // with no expiry in the spec, the one LXD gives by default is applied once per spec change
+        // (so removing expiresAt or ttl takes their expiry away), not on every resync: an expiry
+        // changed on the server by hand stays until the spec changes again
+        boolean unsetSinceSpecChange = !expiry.isSet() && !marked && !readyAtGeneration(status, gen);
+        boolean needsCreationTime = marked || expiry.ttl() != null;
+        if ((expiry.isSet() || marked || unsetSinceSpecChange) && (s.createdAt() != null || !needsCreationTime)) {
             // the mark of the creation is replaced by the expiry LXD would have given without it
-            Instant want = expiry.isSet()
-                    ? expiry.resolve(s.createdAt())
-                    : CreationMark.instanceDefault(
-                            client.getInstance(instance.name()).expandedConfig(), s.createdAt());
-            if (marked || !sameSecond(want, s.expiresAt())) {
+            boolean known = true;
+            Instant want = null;
+            if (expiry.isSet()) {
+                want = expiry.resolve(s.createdAt());
+            } else {
+                java.util.Map<String, String> config = defaultsConfig(client, instance);
+                String rule = config == null ? null : config.get(CreationMark.KEY_EXPIRY);
+                if (rule != null && !rule.isBlank()) {
+                    // a volume snapshot of LXD 5.0 has no creation time to count the rule from
+                    known = s.createdAt() != null;
+                    want = known ? CreationMark.instanceDefault(config, s.createdAt()) : null;
+                }
+            }
+            if (known && (marked || !sameSecond(want, s.expiresAt()))) {
                 if (!mayUpdateExpiry) {
                     return null;
                 }
@@ -804,7 +829,14 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             if (name != null) {
                 long t0 = System.nanoTime();
                 try {
-                    client.waitFor(client.deleteSnapshot(target(snap), name), OPERATION_TIMEOUT);
+                    client.waitFor(
+                            client.deleteSnapshot(
+                                    target(snap),
+                                    name,
+                                    spec.getDiskVolumesMode() == null
+                                            ? null
+                                            : spec.getDiskVolumesMode().value()),
+                            OPERATION_TIMEOUT);
                     metrics.operation(KIND, "delete", "success", Duration.ofNanos(System.nanoTime() - t0));
                     events.normal(snap, "Deleted", "Deleted snapshot " + name + " of " + label(snap));
                 } catch (LxdException.NotFound e) {
@@ -993,6 +1025,22 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         }
     }
 
+    /** Whether the Ready condition is True for the current spec (generation). */
+    static boolean readyAtGeneration(InstanceSnapshotStatus status, long gen) {
+        return status.findCondition(Condition.READY)
+                .map(c -> Condition.TRUE.equals(c.getStatus())
+                        && c.getObservedGeneration() != null
+                        && c.getObservedGeneration() == gen)
+                .orElse(false);
+    }
+
+    /** The config whose {@code snapshots.expiry} LXD applies to a new snapshot of the target. */
+    private static java.util.Map<String, String> defaultsConfig(LxdClient client, LxdTarget target) {
+        return target instanceof VolumeTarget vol
+                ? client.getVolume(vol.pool(), vol.name()).config()
+                : client.getInstance(target.name()).expandedConfig();
+    }
+
     private static boolean sameSecond(Instant a, Instant b) {
         if (a == null || b == null) {
             return a == b;
@@ -1029,6 +1077,28 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         }
         return VolumeSnapshotNames.next(
                 pattern, client.listSnapshots(vol).stream().map(Snapshot::name).toList());
+    }
+
+    /** The %d name pattern a schedule left to this resource, or null. */
+    static String namePattern(InstanceSnapshot snap) {
+        java.util.Map<String, String> a = snap.getMetadata().getAnnotations();
+        String p = a == null ? null : blankToNull(a.get(ANNOTATION_NAME_PATTERN));
+        return p != null && p.contains("%d") ? p : null;
+    }
+
+    /**
+     * The name LXD's snapshots.pattern rule gives the next snapshot under {@code pattern}: its one
+     * {@code %d} replaced by one more than the highest number already in use on the instance.
+     */
+    private static String nextPatternName(LxdClient client, LxdTarget instance, String pattern) {
+        if (!VolumeSnapshotNames.supported(pattern)) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "snapshot name pattern " + pattern + " must contain %d at most once and no '/'");
+        }
+        return VolumeSnapshotNames.next(
+                pattern,
+                client.listSnapshots(instance).stream().map(Snapshot::name).toList());
     }
 
     static String blankToNull(String s) {

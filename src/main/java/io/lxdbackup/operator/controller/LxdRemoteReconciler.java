@@ -232,11 +232,13 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
         Capabilities c = new Capabilities();
         io.lxdbackup.operator.lxd.Capabilities caps = info.capabilities();
         c.setSnapshotExpiry(caps.snapshotExpiry());
+        c.setSnapshotExpiryAtCreation(caps.snapshotExpiryOnCreate());
         c.setStateful(caps.stateful());
         c.setDiskVolumesMode(caps.diskVolumesMode());
         c.setBackupMetadataVersion(caps.backupMetadataVersion());
         c.setImportDevices(caps.importDevices());
-        c.setBackupOverridePool(caps.importOverrideName());
+        c.setBackupOverridePool(caps.importOverridePool());
+        c.setBackupOverrideName(caps.importOverrideName());
         c.setInstanceCopyRefresh(info.hasExtension("container_incremental_copy"));
         c.setCompressionAlgorithms(List.copyOf(caps.compressionAlgorithms()));
         return c;

@@ -598,9 +598,12 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
             labels.put(LABEL_INSTANCE, s.name());
             labels.put(LABEL_REMOTE, spec.getRemoteRef().getName());
             child.getMetadata().setLabels(labels);
-            child.getMetadata()
-                    .setAnnotations(
-                            Map.of(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString()));
+            Map<String, String> annotations = new LinkedHashMap<>();
+            if (child.getMetadata().getAnnotations() != null) {
+                annotations.putAll(child.getMetadata().getAnnotations());
+            }
+            annotations.put(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString());
+            child.getMetadata().setAnnotations(annotations);
             // born with the finalizer its controller would add: saves that controller a write and a
             // reconcile round per child, which counts when a thousand schedules fire at once
             child.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(childClass())));

@@ -167,7 +167,14 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
         cs.setTtl(spec.getExpiry());
         cs.setDeletionPolicy(DeletionPolicy.DELETE);
         if (spec.getSnapshotNamePattern() != null) {
-            cs.setSnapshotName(renderPattern(spec.getSnapshotNamePattern(), scheduledTime));
+            String name = renderPattern(spec.getSnapshotNamePattern(), scheduledTime);
+            if (name.contains("%d")) {
+                // the number is chosen when the snapshot is taken, from the snapshots then on the
+                // server, under the InstanceSnapshot controller's per-instance lock
+                child.getMetadata().setAnnotations(Map.of(InstanceSnapshotReconciler.ANNOTATION_NAME_PATTERN, name));
+            } else {
+                cs.setSnapshotName(name);
+            }
         }
         child.setSpec(cs);
         return child;
@@ -585,11 +592,16 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
         }
         m.appendTail(out);
         String name = out.toString();
-        if (name.contains("{{") || name.contains("{%") || name.contains("%d")) {
+        if (name.contains("{{") || name.contains("{%")) {
             throw Failure.permanent(
                     Reasons.INVALID_SPEC,
                     "snapshotNamePattern: mode: Operator supports only "
-                            + "{{ creation_date|date:'<Go layout>' }}; use mode: Server for LXD's full pattern syntax");
+                            + "{{ creation_date|date:'<Go layout>' }} and one %d; use mode: Server for LXD's full pattern syntax");
+        }
+        if (name.indexOf("%d") != name.lastIndexOf("%d")) {
+            throw Failure.permanent(
+                    Reasons.INVALID_SPEC,
+                    "snapshotNamePattern may contain %d only once (as LXD's snapshots.pattern); remove the others");
         }
         if (name.isBlank() || name.contains("/")) {
             throw Failure.permanent(

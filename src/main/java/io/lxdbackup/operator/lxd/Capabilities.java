@@ -15,6 +15,7 @@ public record Capabilities(
         boolean diskVolumesMode,
         boolean backupMetadataVersion,
         boolean importDevices,
+        boolean importOverridePool,
         boolean importOverrideName,
         boolean backupCompressionAlgorithm,
         boolean explicitTrustToken,
@@ -27,6 +28,7 @@ public record Capabilities(
     public static final String EXT_DISK_VOLUMES_MODE = "instance_snapshot_multi_volume";
     public static final String EXT_BACKUP_METADATA_VERSION = "backup_metadata_version";
     public static final String EXT_IMPORT_DEVICES = "import_instance_devices";
+    public static final String EXT_BACKUP_OVERRIDE_POOL = "container_backup_override_pool";
     public static final String EXT_BACKUP_OVERRIDE_NAME = "backup_override_name";
     public static final String EXT_BACKUP_COMPRESSION_ALGORITHM = "backup_compression_algorithm";
     public static final String EXT_EXPLICIT_TRUST_TOKEN = "explicit_trust_token";
@@ -53,6 +55,7 @@ public record Capabilities(
                 extensions.contains(EXT_DISK_VOLUMES_MODE),
                 extensions.contains(EXT_BACKUP_METADATA_VERSION),
                 extensions.contains(EXT_IMPORT_DEVICES),
+                extensions.contains(EXT_BACKUP_OVERRIDE_POOL),
                 extensions.contains(EXT_BACKUP_OVERRIDE_NAME),
                 compression,
                 extensions.contains(EXT_EXPLICIT_TRUST_TOKEN),

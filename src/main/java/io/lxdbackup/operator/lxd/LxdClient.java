@@ -817,6 +817,14 @@ public final class LxdClient implements AutoCloseable {
         }
     }
 
+    /** The storage driver of a pool ({@code dir}, {@code btrfs}, {@code zfs}, ...). */
+    public String storagePoolDriver(String pool) {
+        return call("GET", url("1.0", "storage-pools", pool), null)
+                .metadata
+                .path("driver")
+                .asText("");
+    }
+
     /** The volumes of a storage pool in this project, as {@code <type>/<name>} (for example {@code container/web1}). */
     public List<String> listStorageVolumes(String pool) {
         JsonNode md = call("GET", url("1.0", "storage-pools", pool, "volumes"), null).metadata;
@@ -1099,16 +1107,61 @@ public final class LxdClient implements AutoCloseable {
     }
 
     public Operation deleteSnapshot(LxdTarget target, String name) {
-        return async(call("DELETE", url(target.path("snapshots", name)), null));
+        return deleteSnapshot(target, name, null);
+    }
+
+    /**
+     * Deletes a snapshot; {@code diskVolumesMode} {@code all-exclusive} also deletes the snapshots
+     * of the exclusively attached volumes taken with it ({@code lxc delete --disk-volumes}).
+     */
+    public Operation deleteSnapshot(LxdTarget target, String name, String diskVolumesMode) {
+        HttpUrl u = url(target.path("snapshots", name));
+        String mode = diskVolumesMode(target, diskVolumesMode, "deleting a snapshot with diskVolumesMode ");
+        if (mode != null) {
+            u = u.newBuilder().addQueryParameter("disk-volumes", mode).build();
+        }
+        return async(call("DELETE", u, null));
     }
 
     /** Restores an instance in place to one of its snapshots. */
     public Operation restoreSnapshot(String instance, String snapshot, boolean stateful) {
+        return restoreSnapshot(instance, snapshot, stateful, null);
+    }
+
+    /**
+     * Restores an instance in place to one of its snapshots; {@code diskVolumesMode}
+     * {@code all-exclusive} also restores the exclusively attached volumes from the snapshots
+     * taken with it ({@code lxc restore --disk-volumes}).
+     */
+    public Operation restoreSnapshot(String instance, String snapshot, boolean stateful, String diskVolumesMode) {
         if (stateful) {
             server().require(Capabilities.EXT_STATEFUL, "stateful restore");
         }
         ObjectNode body = obj().put("restore", snapshot).put("stateful", stateful);
+        String mode = diskVolumesMode(
+                LxdTarget.instance(instance), diskVolumesMode, "restoring a snapshot with diskVolumesMode ");
+        if (mode != null) {
+            body.put("restore_disk_volumes_mode", mode);
+        }
         return async(call("PUT", url("1.0", "instances", instance), body));
+    }
+
+    /**
+     * The disk volumes mode to send, or null to send none. {@code root} is what every server does
+     * anyway, so it is sent only where the extension exists; other modes need it.
+     */
+    private String diskVolumesMode(LxdTarget target, String mode, String feature) {
+        if (mode == null || mode.isEmpty() || target instanceof VolumeTarget) {
+            return null;
+        }
+        ServerInfo info = server();
+        if (info.hasExtension(Capabilities.EXT_DISK_VOLUMES_MODE)) {
+            return mode;
+        }
+        if (!"root".equals(mode)) {
+            info.require(Capabilities.EXT_DISK_VOLUMES_MODE, feature + mode);
+        }
+        return null;
     }
 
     /**
@@ -1159,8 +1212,15 @@ public final class LxdClient implements AutoCloseable {
             body.put("compression_algorithm", req.compression());
         }
         if (req.version() != null && req.version() > 0) {
-            info.require(Capabilities.EXT_BACKUP_METADATA_VERSION, "choosing the backup format version");
-            body.put("version", req.version());
+            // as lxc export --export-version: a server without backup_metadata_version writes
+            // version 1 only, so 1 is asked for by sending nothing, and anything newer is refused
+            if (info.hasExtension(Capabilities.EXT_BACKUP_METADATA_VERSION)) {
+                body.put("version", req.version());
+            } else if (req.version() > 1) {
+                info.require(
+                        Capabilities.EXT_BACKUP_METADATA_VERSION,
+                        "backup format version " + req.version() + " (this server writes version 1 only)");
+            }
         }
         return async(call("POST", url(target.path("backups")), body));
     }
@@ -1247,6 +1307,7 @@ public final class LxdClient implements AutoCloseable {
         ServerInfo info = server();
         Request.Builder rb = new Request.Builder().url(url("1.0", "instances"));
         if (req.pool() != null && !req.pool().isEmpty()) {
+            info.require(Capabilities.EXT_BACKUP_OVERRIDE_POOL, "importing into another storage pool");
             rb.header("X-LXD-pool", req.pool());
         }
         if (req.name() != null && !req.name().isEmpty()) {

@@ -493,6 +493,57 @@ class InstanceExportControllerLxdTest {
     }
 
     @Test
+    void optimizedStorageOnADirPoolIsRefusedClearly() throws Exception {
+        String inst = instanceWithData("iopt");
+        String pool = lxd.getInstance(inst).expandedDevices().get("root").get("pool");
+        String driver = lxd.storagePoolDriver(pool);
+        org.junit.jupiter.api.Assumptions.assumeTrue("dir".equals(driver), "the rig's pool is " + driver + ", not dir");
+        // what LXD itself does with it: a plain tarball, no word about it (index.yaml: optimized: false)
+        Path byHand = Files.createTempDirectory("opt").resolve("x.tar.gz");
+        rig.lxc("a", "export", inst, byHand.toString(), "--optimized-storage");
+        assertThat(tarEntry(byHand, "backup/index.yaml")).contains("optimized: false");
+
+        InstanceExport e = export("optimized", inst);
+        e.getSpec().setOptimizedStorage(true);
+        kube.resource(e).create();
+        InstanceExport failed = awaitStatus("optimized", st -> st.getPhase() == InstanceExportPhase.FAILED);
+        assertThat(complete(failed).getReason()).isEqualTo(Reasons.NOT_SUPPORTED);
+        assertThat(complete(failed).getMessage())
+                .contains("optimizedStorage", "pool " + pool, "driver dir", "btrfs or zfs", "optimizedStorage: false");
+        assertNoLxdBackup(inst);
+        assertThat(keysOf(inst)).isEmpty();
+    }
+
+    @Test
+    void exportVersionOneOnAServerWithoutTheExtensionWorksAsLxcExportDoes() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                lxd.server().capabilities().backupMetadataVersion(), "this server can choose the version");
+        String inst = instanceWithData("iv1");
+        InstanceExport e = export("version-one", inst);
+        e.getSpec().setExportVersion(1);
+        e.getSpec().setCompression(Compression.NONE);
+        kube.resource(e).create();
+        InstanceExport done = awaitCompleted("version-one");
+        assertStoredAndDescribed(done);
+        // what the server writes without the extension: the version 1 layout (config.container)
+        Path tar = Files.createTempDirectory("v1").resolve("x.tar");
+        Files.write(tar, aws.readAll(BUCKET, done.getStatus().getObject().getKey()));
+        String index = tarEntry(tar, "backup/index.yaml");
+        assertThat(index).contains("\n  container:\n").doesNotContain("\n  instance:\n");
+        assertNoLxdBackup(inst);
+    }
+
+    /** One file of a tar archive (plain or gzip), read by the system's tar. */
+    static String tarEntry(Path archive, String entry) throws Exception {
+        Process p = new ProcessBuilder("tar", "-xOf", archive.toString(), entry)
+                .redirectErrorStream(false)
+                .start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).as("tar of " + archive).isZero();
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    @Test
     void storeProblemsAreClearConditionsAndNothingIsCreated() throws Exception {
         String inst = instanceWithData("istore");
         Fixtures.backupStore(

@@ -352,6 +352,48 @@ class InstanceRestoreControllerLxdTest {
     }
 
     @Test
+    void diskVolumesModeIsRefusedWhereTheServerLacksItAndRootRestoresAsBefore() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                a.server().capabilities().diskVolumesMode(), "this server has instance_snapshot_multi_volume");
+        String inst = rig.createInstance(a, "rs-dv");
+        onA.add(inst);
+        a.writeFile(inst, "/root/f.txt", "v1".getBytes(StandardCharsets.UTF_8), 0644);
+        a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s1")), T);
+        a.writeFile(inst, "/root/f.txt", "v2".getBytes(StandardCharsets.UTF_8), 0644);
+        // the real daemon refuses the field for itself: LXD 5.0.2 does not know restore_disk_volumes_mode
+        RestoreSource src = new RestoreSource();
+        LxdSnapshotRef n = new LxdSnapshotRef();
+        n.setName("s1");
+        src.setSnapshot(n);
+
+        InstanceRestore all = restore("rs-dv-all", "lxd-a", inst, src);
+        all.getSpec().setDiskVolumesMode(io.lxdbackup.operator.api.v1alpha1.DiskVolumesMode.ALL_EXCLUSIVE);
+        kube.resource(all).create();
+        InstanceRestore failed = awaitDone(kube, "rs-dv-all");
+        assertThat(failed.getStatus().getPhase()).isEqualTo(InstanceRestorePhase.FAILED);
+        assertThat(complete(failed).getReason()).isEqualTo(Reasons.NOT_SUPPORTED);
+        assertThat(complete(failed).getMessage()).contains("instance_snapshot_multi_volume", "all-exclusive");
+        // nothing was restored
+        assertThat(new String(a.readFile(inst, "/root/f.txt"), StandardCharsets.UTF_8))
+                .isEqualTo("v2");
+
+        InstanceRestore root = restore("rs-dv-root", "lxd-a", inst, src);
+        root.getSpec().setDiskVolumesMode(io.lxdbackup.operator.api.v1alpha1.DiskVolumesMode.ROOT);
+        kube.resource(root).create();
+        assertThat(awaitDone(kube, "rs-dv-root").getStatus().getPhase()).isEqualTo(InstanceRestorePhase.COMPLETED);
+        assertThat(new String(a.readFile(inst, "/root/f.txt"), StandardCharsets.UTF_8))
+                .isEqualTo("v1");
+
+        // and it is meaningless for an import
+        InstanceRestore imp = restore("rs-dv-import", "lxd-a", inst + "-x", fromObject("some/key.tar.gz"));
+        imp.getSpec().setDiskVolumesMode(io.lxdbackup.operator.api.v1alpha1.DiskVolumesMode.ALL_EXCLUSIVE);
+        kube.resource(imp).create();
+        InstanceRestore invalid = awaitDone(kube, "rs-dv-import");
+        assertThat(complete(invalid).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+        assertThat(complete(invalid).getMessage()).contains("diskVolumesMode");
+    }
+
+    @Test
     void importOnSameServerUnderNewNameAndOnTheOtherServer() throws Exception {
         String src = sourceInstance("rs-imp");
         String key = exportToBucket(src, null);

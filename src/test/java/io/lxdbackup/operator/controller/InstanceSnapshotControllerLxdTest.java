@@ -270,6 +270,89 @@ class InstanceSnapshotControllerLxdTest {
     }
 
     @Test
+    void noExpiryAtCreationOverridesTheInstancesSnapshotsExpiry() {
+        String inst = instance("noexp");
+        lxd.updateInstanceConfig(inst, Map.of("snapshots.expiry", "2d"), null);
+        // the instance's rule is in force: a snapshot taken without the operator gets it
+        lxd.waitFor(lxd.createSnapshot(inst, LxdClient.SnapshotRequest.named("by-hand")), T);
+        Snapshot byHand = lxd.getSnapshot(inst, "by-hand");
+        assertThat(byHand.expiresAt()).isCloseTo(byHand.createdAt().plus(Duration.ofDays(2)), within(2));
+
+        InstanceSnapshot named = snapshot("noexp-named", inst, "forever");
+        named.getSpec().setNoExpiry(true);
+        kube.resource(named).create();
+        InstanceSnapshot unnamed = snapshot("noexp-pattern", inst, null);
+        unnamed.getSpec().setNoExpiry(true);
+        kube.resource(unnamed).create();
+
+        InstanceSnapshot a = awaitReady("noexp-named");
+        InstanceSnapshot b = awaitReady("noexp-pattern");
+        assertThat(lxd.getSnapshot(inst, "forever").expiresAt()).isNull();
+        assertThat(lxd.getSnapshot(inst, b.getStatus().getSnapshotName()).expiresAt())
+                .isNull();
+        assertThat(a.getStatus().getExpiresAt()).isNull();
+        assertThat(b.getStatus().getExpiresAt()).isNull();
+        // and it stays so: a resync does not bring the instance's rule back
+        kube.resource(get("noexp-named")).edit(x -> {
+            x.getMetadata().setAnnotations(Map.of("touch", "1"));
+            return x;
+        });
+        assertThat(lxd.getSnapshot(inst, "forever").expiresAt()).isNull();
+    }
+
+    @Test
+    void removingExpiresAtOrTtlClearsTheExpiryOnTheServer() {
+        String inst = instance("unexp");
+        InstanceSnapshot s = snapshot("unexp", inst, "s1");
+        s.getSpec().setTtl("48h");
+        kube.resource(s).create();
+        awaitReady("unexp");
+        assertThat(lxd.getSnapshot(inst, "s1").expiresAt()).isNotNull();
+
+        // ttl removed: no expiry any more, on the server and in the status
+        InstanceSnapshot edited = get("unexp");
+        edited.getSpec().setTtl(null);
+        kube.resource(edited).update();
+        await().atMost(T).until(() -> lxd.getSnapshot(inst, "s1").expiresAt() == null);
+        awaitStatus("unexp", st -> st.getExpiresAt() == null && readyNow(get("unexp")));
+
+        // expiresAt set, then removed: cleared again
+        Instant at = Instant.now().plus(Duration.ofDays(9)).truncatedTo(ChronoUnit.SECONDS);
+        edited = get("unexp");
+        edited.getSpec().setExpiresAt(at.toString());
+        kube.resource(edited).update();
+        await().atMost(T).until(() -> at.equals(lxd.getSnapshot(inst, "s1").expiresAt()));
+        awaitStatus("unexp", st -> at.toString().equals(st.getExpiresAt()) && readyNow(get("unexp")));
+        edited = get("unexp");
+        edited.getSpec().setExpiresAt(null);
+        kube.resource(edited).update();
+        await().atMost(T).until(() -> lxd.getSnapshot(inst, "s1").expiresAt() == null);
+        awaitStatus("unexp", st -> st.getExpiresAt() == null && readyNow(get("unexp")));
+
+        // on an instance with snapshots.expiry, removing ttl gives what LXD gives by default
+        String ruled = instance("unexpr");
+        lxd.updateInstanceConfig(ruled, Map.of("snapshots.expiry", "3d"), null);
+        InstanceSnapshot r = snapshot("unexp-ruled", ruled, "s1");
+        r.getSpec().setTtl("1h");
+        kube.resource(r).create();
+        awaitReady("unexp-ruled");
+        Snapshot first = lxd.getSnapshot(ruled, "s1");
+        assertThat(first.expiresAt()).isCloseTo(first.createdAt().plus(Duration.ofHours(1)), within(2));
+        r = get("unexp-ruled");
+        r.getSpec().setTtl(null);
+        kube.resource(r).update();
+        await().atMost(T)
+                .untilAsserted(() -> assertThat(lxd.getSnapshot(ruled, "s1").expiresAt())
+                        .isCloseTo(first.createdAt().plus(Duration.ofDays(3)), within(2)));
+    }
+
+    static boolean readyNow(InstanceSnapshot s) {
+        return s != null
+                && InstanceSnapshotReconciler.readyAtGeneration(
+                        s.getStatus(), s.getMetadata().getGeneration());
+    }
+
+    @Test
     void retainKeepsTheLxdSnapshot() {
         String inst = instance("retain");
         InstanceSnapshot s = snapshot("retain", inst, "keep-me");

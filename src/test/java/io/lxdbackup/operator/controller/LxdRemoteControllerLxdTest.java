@@ -95,6 +95,20 @@ class LxdRemoteControllerLxdTest {
         assertThat(r.getStatus().getServerName()).isEqualTo(serverName);
         assertThat(r.getStatus().getCapabilities().getSnapshotExpiry()).isTrue();
         assertThat(r.getStatus().getCapabilities().getDiskVolumesMode()).isFalse();
+        // each capability says what the server's own api_extensions list says about its extension
+        java.util.Set<String> ext = new java.util.HashSet<>();
+        new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(rig.lxc("a", "query", "/1.0"))
+                .path("api_extensions")
+                .forEach(n -> ext.add(n.asText()));
+        var caps = r.getStatus().getCapabilities();
+        assertThat(caps.getSnapshotExpiry()).isEqualTo(ext.contains("snapshot_expiry"));
+        assertThat(caps.getSnapshotExpiryAtCreation()).isEqualTo(ext.contains("snapshot_expiry_creation"));
+        assertThat(caps.getBackupOverridePool()).isEqualTo(ext.contains("container_backup_override_pool"));
+        assertThat(caps.getBackupOverrideName()).isEqualTo(ext.contains("backup_override_name"));
+        assertThat(caps.getDiskVolumesMode()).isEqualTo(ext.contains("instance_snapshot_multi_volume"));
+        assertThat(caps.getBackupMetadataVersion()).isEqualTo(ext.contains("backup_metadata_version"));
+        assertThat(caps.getImportDevices()).isEqualTo(ext.contains("import_instance_devices"));
         assertThat(r.getStatus().getLastProbeTime()).isNotNull();
         assertThat(r.getStatus().getObservedGeneration())
                 .isEqualTo(r.getMetadata().getGeneration());

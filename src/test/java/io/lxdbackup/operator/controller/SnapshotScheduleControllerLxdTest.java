@@ -427,6 +427,64 @@ class SnapshotScheduleControllerLxdTest {
     }
 
     @Test
+    void operatorModeNamesByThePercentDRuleAsLxdDoes() {
+        // two instances with the same snapshots by hand: auto-0 and auto-3 (a gap), and another name
+        String ours = instance("ss-pd", null);
+        String twin = instance("ss-pdt", Map.of("snapshots.pattern", "auto-%d"));
+        for (String i : List.of(ours, twin)) {
+            for (String n : List.of("auto-0", "auto-3", "other")) {
+                lxd.waitFor(lxd.createSnapshot(i, LxdClient.SnapshotRequest.named(n)), T);
+            }
+        }
+        // LXD itself names the twin's next snapshot under the same pattern
+        lxd.waitFor(lxd.createSnapshot(twin, LxdClient.SnapshotRequest.named(null)), T);
+        List<String> lxdNamed = lxd.listSnapshots(twin).stream()
+                .map(Snapshot::name)
+                .filter(n -> !List.of("auto-0", "auto-3", "other").contains(n))
+                .toList();
+        assertThat(lxdNamed).containsExactly("auto-4");
+
+        SnapshotSchedule s = schedule("pd", "@hourly", List.of(ours));
+        s.getSpec().setSnapshotNamePattern("auto-%d");
+        kube.resource(s).create();
+        awaitSchedule("pd", x -> x.getStatus().getPhase() == SchedulePhase.ACTIVE);
+        clock.advance(Duration.ofHours(1));
+        awaitChildrenReady("pd", 1);
+        InstanceSnapshot first = children("pd").get(0);
+        assertThat(first.getStatus().getSnapshotName()).isEqualTo(lxdNamed.get(0));
+        // the pattern travels on the child; its spec leaves the name open
+        assertThat(first.getSpec().getSnapshotName()).isNull();
+        assertThat(first.getMetadata().getAnnotations())
+                .containsEntry(InstanceSnapshotReconciler.ANNOTATION_NAME_PATTERN, "auto-%d")
+                .containsKey(ScheduleReconcilerBase.ANNOTATION_SCHEDULED_TIME);
+        clock.advance(Duration.ofHours(1));
+        awaitChildrenReady("pd", 2);
+        assertThat(lxd.listSnapshots(ours))
+                .extracting(Snapshot::name)
+                .containsExactlyInAnyOrder("auto-0", "auto-3", "other", "auto-4", "auto-5");
+
+        // a date template and %d together; %d twice is refused as LXD refuses it
+        SnapshotSchedule dated = schedule("pd-dated", "@hourly", List.of(ours));
+        dated.getSpec().setSnapshotNamePattern("d{{ creation_date|date:'2006' }}-%d");
+        kube.resource(dated).create();
+        awaitSchedule("pd-dated", x -> x.getStatus().getPhase() == SchedulePhase.ACTIVE);
+        clock.advance(Duration.ofHours(1));
+        awaitChildrenReady("pd-dated", 1);
+        String year = String.valueOf(java.time.ZonedDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC)
+                .getYear());
+        assertThat(children("pd-dated").get(0).getStatus().getSnapshotName()).isEqualTo("d" + year + "-0");
+
+        SnapshotSchedule twice = schedule("pd-twice", "@hourly", List.of(ours));
+        twice.getSpec().setSnapshotNamePattern("a%d-%d");
+        kube.resource(twice).create();
+        assertThat(ready(awaitSchedule("pd-twice", x -> x.getStatus().getPhase() == SchedulePhase.INVALID)))
+                .satisfies(c -> {
+                    assertThat(c.getReason()).isEqualTo(Reasons.INVALID_SPEC);
+                    assertThat(c.getMessage()).contains("%d only once");
+                });
+    }
+
+    @Test
     void badInputEndsInClearConditions() {
         SnapshotSchedule cron = schedule("bad-cron", "61 * * * *", List.of("x"));
         SnapshotSchedule tz = schedule("bad-tz", "@daily", List.of("x"));

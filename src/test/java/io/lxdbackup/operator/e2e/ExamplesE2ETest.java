@@ -183,6 +183,9 @@ class ExamplesE2ETest {
         assertThat(await("snapshotschedules", "daily", "phase", "Active").get("nextScheduleTime"))
                 .isNotNull();
 
+        apply("snapshotschedule-numbered.yaml");
+        await("snapshotschedules", "hourly-numbered", "phase", "Active");
+
         apply("instanceexport.yaml");
         Map<String, Object> export = await("instanceexports", "web1-export", "phase", "Completed");
         assertThat(((Map<?, ?>) export.get("object")).get("sha256").toString()).hasSize(64);

@@ -148,6 +148,9 @@ class ExamplesLxdTest {
         Map<String, Object> sched = awaitField("snapshotschedules", "daily", "phase", "Active");
         assertThat(sched.get("nextScheduleTime")).isNotNull();
 
+        apply("snapshotschedule-numbered.yaml");
+        awaitField("snapshotschedules", "hourly-numbered", "phase", "Active");
+
         apply("instanceexport.yaml");
         Map<String, Object> export = awaitField("instanceexports", "web1-export", "phase", "Completed");
         assertThat(((Map<?, ?>) export.get("object")).get("sha256").toString()).hasSize(64);

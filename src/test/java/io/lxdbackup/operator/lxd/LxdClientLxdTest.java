@@ -55,6 +55,27 @@ class LxdClientLxdTest {
         return name;
     }
 
+    @Test
+    void diskVolumesModeOnDeleteAndRestoreIsRefusedByAServerWithoutTheExtension() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                a.server().capabilities().diskVolumesMode(), "this server has instance_snapshot_multi_volume");
+        String inst = newInstance("dvm");
+        a.waitFor(a.createSnapshot(inst, LxdClient.SnapshotRequest.named("s1")), java.time.Duration.ofMinutes(1));
+        // LXD 5.0.2 itself would ignore the unknown parameter and field and act on the root disk only
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> a.deleteSnapshot(LxdTarget.instance(inst), "s1", "all-exclusive"))
+                .isInstanceOf(LxdException.NotSupported.class)
+                .hasMessageContaining("instance_snapshot_multi_volume");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.restoreSnapshot(inst, "s1", false, "all-exclusive"))
+                .isInstanceOf(LxdException.NotSupported.class)
+                .hasMessageContaining("instance_snapshot_multi_volume");
+        assertThat(a.snapshotExists(inst, "s1")).isTrue();
+        // root is what every server does: accepted, nothing extra sent
+        a.waitFor(a.restoreSnapshot(inst, "s1", false, "root"), java.time.Duration.ofMinutes(1));
+        a.waitFor(a.deleteSnapshot(LxdTarget.instance(inst), "s1", "root"), java.time.Duration.ofMinutes(1));
+        assertThat(a.snapshotExists(inst, "s1")).isFalse();
+    }
+
     // ------------------------------------------------------------------ transport and server info
 
     @Test

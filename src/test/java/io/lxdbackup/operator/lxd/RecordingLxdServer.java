@@ -36,6 +36,9 @@ final class RecordingLxdServer implements AutoCloseable {
     }
 
     final List<String> requestLines = new CopyOnWriteArrayList<>();
+    /** The body of each request, in the order of {@link #requestLines} (empty when none). */
+    final List<String> requestBodies = new CopyOnWriteArrayList<>();
+
     private final Path dir;
     private final ServerSocketChannel server;
     private final Thread acceptor;
@@ -77,7 +80,15 @@ final class RecordingLxdServer implements AutoCloseable {
                 length = Integer.parseInt(h.substring(15).trim());
             }
         }
-        in.skip(length);
+        char[] body0 = new char[length];
+        for (int off = 0; off < length; ) {
+            int r = in.read(body0, off, length - off);
+            if (r < 0) {
+                break;
+            }
+            off += r;
+        }
+        requestBodies.add(new String(body0));
         Answer a = answers.apply(line);
         byte[] body = a.json().getBytes(StandardCharsets.UTF_8);
         OutputStream out = Channels.newOutputStream(ch);

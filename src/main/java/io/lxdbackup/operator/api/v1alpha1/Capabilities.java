@@ -12,8 +12,12 @@ import java.util.Objects;
 public class Capabilities {
 
     @JsonPropertyDescription(
-            "The server accepts expires_at when creating snapshots (API extension snapshot_expiry_creation).")
+            "The server keeps an expiry on snapshots and lets it be changed (API extension snapshot_expiry).")
     private Boolean snapshotExpiry;
+
+    @JsonPropertyDescription(
+            "The server accepts expires_at when creating snapshots (API extension snapshot_expiry_creation).")
+    private Boolean snapshotExpiryAtCreation;
 
     @JsonPropertyDescription("The server supports stateful snapshots (live state capture).")
     private Boolean stateful;
@@ -27,8 +31,13 @@ public class Capabilities {
     @JsonPropertyDescription("The server supports overriding devices when importing a backup.")
     private Boolean importDevices;
 
-    @JsonPropertyDescription("The server supports choosing the storage pool when importing a backup.")
+    @JsonPropertyDescription(
+            "The server supports choosing the storage pool when importing a backup (API extension container_backup_override_pool).")
     private Boolean backupOverridePool;
+
+    @JsonPropertyDescription(
+            "The server supports importing a backup under another instance name (API extension backup_override_name).")
+    private Boolean backupOverrideName;
 
     @JsonPropertyDescription("The server supports incremental (refresh) instance copies.")
     private Boolean instanceCopyRefresh;
@@ -42,6 +51,22 @@ public class Capabilities {
 
     public void setSnapshotExpiry(Boolean snapshotExpiry) {
         this.snapshotExpiry = snapshotExpiry;
+    }
+
+    public Boolean getSnapshotExpiryAtCreation() {
+        return snapshotExpiryAtCreation;
+    }
+
+    public void setSnapshotExpiryAtCreation(Boolean snapshotExpiryAtCreation) {
+        this.snapshotExpiryAtCreation = snapshotExpiryAtCreation;
+    }
+
+    public Boolean getBackupOverrideName() {
+        return backupOverrideName;
+    }
+
+    public void setBackupOverrideName(Boolean backupOverrideName) {
+        this.backupOverrideName = backupOverrideName;
     }
 
     public Boolean getStateful() {
@@ -110,6 +135,8 @@ public class Capabilities {
         }
         Capabilities that = (Capabilities) o;
         return Objects.equals(snapshotExpiry, that.snapshotExpiry)
+                && Objects.equals(snapshotExpiryAtCreation, that.snapshotExpiryAtCreation)
+                && Objects.equals(backupOverrideName, that.backupOverrideName)
                 && Objects.equals(stateful, that.stateful)
                 && Objects.equals(diskVolumesMode, that.diskVolumesMode)
                 && Objects.equals(backupMetadataVersion, that.backupMetadataVersion)
@@ -123,6 +150,8 @@ public class Capabilities {
     public int hashCode() {
         return Objects.hash(
                 snapshotExpiry,
+                snapshotExpiryAtCreation,
+                backupOverrideName,
                 stateful,
                 diskVolumesMode,
                 backupMetadataVersion,
@@ -135,6 +164,8 @@ public class Capabilities {
     @Override
     public String toString() {
         return "Capabilities{" + "snapshotExpiry=" + snapshotExpiry
+                + ", snapshotExpiryAtCreation=" + snapshotExpiryAtCreation
+                + ", backupOverrideName=" + backupOverrideName
                 + ", stateful=" + stateful
                 + ", diskVolumesMode=" + diskVolumesMode
                 + ", backupMetadataVersion=" + backupMetadataVersion

@@ -51,6 +51,10 @@ public class InstanceRestoreSpec {
     @Default("false")
     private Boolean stateful;
 
+    @JsonPropertyDescription(
+            "Snapshot sources of an instance only: which disk volumes to restore, root or all-exclusive (lxc restore --disk-volumes; needs server support); absent = root.")
+    private DiskVolumesMode diskVolumesMode;
+
     @JsonPropertyDescription("Import only: target storage pool; absent = the pool recorded in the backup.")
     @Size(max = 253)
     private String storagePool;
@@ -68,6 +72,14 @@ public class InstanceRestoreSpec {
     @JsonPropertyDescription("Import only: check the SHA-256 from the manifest before importing; default true.")
     @Default("true")
     private Boolean verifyChecksum;
+
+    public DiskVolumesMode getDiskVolumesMode() {
+        return diskVolumesMode;
+    }
+
+    public void setDiskVolumesMode(DiskVolumesMode diskVolumesMode) {
+        this.diskVolumesMode = diskVolumesMode;
+    }
 
     public ObjectRef getRemoteRef() {
         return remoteRef;
@@ -164,6 +176,7 @@ public class InstanceRestoreSpec {
                 && Objects.equals(project, that.project)
                 && Objects.equals(source, that.source)
                 && Objects.equals(stateful, that.stateful)
+                && Objects.equals(diskVolumesMode, that.diskVolumesMode)
                 && Objects.equals(storagePool, that.storagePool)
                 && Objects.equals(devices, that.devices)
                 && Objects.equals(existingInstance, that.existingInstance)
@@ -179,6 +192,7 @@ public class InstanceRestoreSpec {
                 project,
                 source,
                 stateful,
+                diskVolumesMode,
                 storagePool,
                 devices,
                 existingInstance,
@@ -193,6 +207,7 @@ public class InstanceRestoreSpec {
                 + ", project=" + project
                 + ", source=" + source
                 + ", stateful=" + stateful
+                + ", diskVolumesMode=" + diskVolumesMode
                 + ", storagePool=" + storagePool
                 + ", devices=" + devices
                 + ", existingInstance=" + existingInstance

@@ -26,7 +26,7 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
     private Boolean stateful;
 
     @JsonPropertyDescription(
-            "LXD snapshot name pattern, for example auto-{{ creation_date|date:'2006-01-02-1504' }}; absent = the server's snapshots.pattern.")
+            "LXD snapshot name pattern, for example auto-{{ creation_date|date:'2006-01-02-1504' }} or auto-%d (%d: one more than the highest number in use, as LXD); absent = the server's snapshots.pattern.")
     @Size(min = 1, max = 255)
     private String snapshotNamePattern;
 

@@ -32,6 +32,7 @@ class ExampleManifestsTest {
                 Arguments.of("backupstore.yaml", BackupStore.class, "backupstores"),
                 Arguments.of("instancesnapshot.yaml", InstanceSnapshot.class, "instancesnapshots"),
                 Arguments.of("snapshotschedule.yaml", SnapshotSchedule.class, "snapshotschedules"),
+                Arguments.of("snapshotschedule-numbered.yaml", SnapshotSchedule.class, "snapshotschedules"),
                 Arguments.of("instanceexport.yaml", InstanceExport.class, "instanceexports"),
                 Arguments.of("exportschedule.yaml", ExportSchedule.class, "exportschedules"),
                 Arguments.of("instancerestore.yaml", InstanceRestore.class, "instancerestores"),
