@@ -125,7 +125,14 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
     @Override
     public int hashCode() {
         return Objects.hash(
-                super.hashCode(), includeStopped, stateful, snapshotNamePattern, expiry, mode, inventory, attachedVolumes);
+                super.hashCode(),
+                includeStopped,
+                stateful,
+                snapshotNamePattern,
+                expiry,
+                mode,
+                inventory,
+                attachedVolumes);
     }
 
     @Override
