@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
@@ -44,8 +46,11 @@ import java.util.function.Consumer;
  * were created ({@link #DEFAULT_EVENT_TTL}); without that, a long-running local operator would
  * keep every event it ever wrote in memory.
  *
- * <p>It listens on the loopback address only. The mock server's own line per request is off
- * unless {@link #logRequests(boolean)} turns it on.
+ * <p>It listens on the loopback address only, and answers only requests that carry its random
+ * bearer token ({@link #token()}; in {@link #kubeconfig()} and in every client {@link #newClient()}
+ * builds): anything else gets 401 Unauthorized, as from a real API server. The mock server's own
+ * line per request (its request line, never its headers) is off unless
+ * {@link #logRequests(boolean)} turns it on.
  */
 public final class InMemoryApiServer implements AutoCloseable {
     public static final List<String> CRD_FILES = List.of(
@@ -70,6 +75,7 @@ public final class InMemoryApiServer implements AutoCloseable {
     private final KubernetesClient client;
     private final ScheduledExecutorService housekeeping;
     private final PartitionedDispatcher dispatcher;
+    private final String token;
 
     /** fabric8's mock web server writes one java.util.logging line per request at INFO; held so the level sticks. */
     private static final java.util.logging.Logger REQUEST_LOG =
@@ -94,12 +100,27 @@ public final class InMemoryApiServer implements AutoCloseable {
             throw new IllegalArgumentException("eventTtl must be positive");
         }
         this.eventTtl = eventTtl;
+        this.token = BearerTokenDispatcher.newToken();
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         crds = loadCrds();
         dispatcher = new PartitionedDispatcher(
                 responses,
                 crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList());
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
+        server =
+                new KubernetesMockServer(
+                        new Context(),
+                        new MockWebServer(),
+                        responses,
+                        new BearerTokenDispatcher(token, dispatcher),
+                        false) {
+                    /** Every client this server builds (createClient) sends the token. */
+                    @Override
+                    protected Config initConfig() {
+                        return new ConfigBuilder(super.initConfig())
+                                .withOauthToken(token)
+                                .build();
+                    }
+                };
         expectDiscovery();
         expectRulesReview();
         server.init(InetAddress.getLoopbackAddress(), port);
@@ -339,11 +360,19 @@ public final class InMemoryApiServer implements AutoCloseable {
         return server.getPort();
     }
 
+    /**
+     * The bearer token every request must carry. Secret: it is written to the kubeconfig (0600)
+     * and must never be logged.
+     */
+    public String token() {
+        return token;
+    }
+
     public String url() {
         return "http://127.0.0.1:" + server.getPort();
     }
 
-    /** A kubeconfig for kubectl that points at this server. */
+    /** A kubeconfig for kubectl that points at this server, with its token: write it readable by its owner only. */
     public String kubeconfig() {
         return """
         apiVersion: v1
@@ -355,7 +384,7 @@ public final class InMemoryApiServer implements AutoCloseable {
         users:
         - name: local
           user:
-            token: local
+            token: %s
         contexts:
         - name: lxd-backup-local
           context:
@@ -363,7 +392,7 @@ public final class InMemoryApiServer implements AutoCloseable {
             user: local
             namespace: default
         current-context: lxd-backup-local
-        """.formatted(url());
+        """.formatted(url(), token);
     }
 
     @Override
