@@ -14,6 +14,7 @@ import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.config.OperatorSettings;
 import io.lxdbackup.operator.local.InMemoryApiServer;
+import io.lxdbackup.operator.lxd.Certificates;
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.net.Inet4Address;
@@ -28,14 +29,19 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -47,11 +53,32 @@ import org.slf4j.LoggerFactory;
 class LocalModeSecurityTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    /** HTTPS clients by port, each trusting only that server's certificate (as the kubeconfig pins it). */
+    static final Map<Integer, HttpClient> TRUSTING = new ConcurrentHashMap<>();
+
     static LocalMode.Session start(Path dir) throws Exception {
         Path kubeconfig = dir.resolve("kubeconfig");
         OperatorSettings settings = OperatorSettings.from(new String[0], java.util.Map.of(), false);
         settings = new OperatorSettings(settings.namespaces(), false, null, 0, "info");
-        return LocalMode.start(new String[] {"--api-port=0", "--kubeconfig=" + kubeconfig, "--lxd-socket="}, settings);
+        LocalMode.Session s =
+                LocalMode.start(new String[] {"--api-port=0", "--kubeconfig=" + kubeconfig, "--lxd-socket="}, settings);
+        trust(s.api());
+        return s;
+    }
+
+    static void trust(InMemoryApiServer api) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("api", Certificates.parseCertificate(api.certificatePem(), "the API's certificate"));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        TRUSTING.put(api.port(), HttpClient.newBuilder().sslContext(ctx).build());
+    }
+
+    static HttpClient clientFor(URI uri) {
+        return uri.getScheme().equals("https") ? TRUSTING.get(uri.getPort()) : HTTP;
     }
 
     static int get(String url, String authorization) throws Exception {
@@ -63,7 +90,7 @@ class LocalModeSecurityTest {
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return clientFor(URI.create(url)).send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -78,15 +105,21 @@ class LocalModeSecurityTest {
             assertThat(Files.getPosixFilePermissions(s.kubeconfig()))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
+            assertThat(s.api().url()).startsWith("https://127.0.0.1:");
+            assertThat(kubeconfig).contains("server: " + s.api().url() + "\n");
             String secrets = s.api().url() + "/api/v1/namespaces/default/secrets";
-            // the stores, the canned discovery and version answers, and watches alike
-            List<String> urls = List.of(
-                    secrets,
-                    s.api().url() + "/apis/lxdbackup.io/v1alpha1/namespaces/default/lxdremotes",
-                    s.api().url() + "/apis/lxdbackup.io/v1alpha1/lxdremotes?watch=true",
-                    s.api().url() + "/api",
-                    s.api().url() + "/apis",
-                    s.api().url() + "/version");
+            // the stores, the canned discovery and version answers, and watches alike; on the HTTPS
+            // server kubectl uses and on the plain-HTTP one behind it
+            List<String> urls = new ArrayList<>();
+            for (String base : List.of(s.api().url(), s.api().backendUrl())) {
+                urls.addAll(List.of(
+                        base + "/api/v1/namespaces/default/secrets",
+                        base + "/apis/lxdbackup.io/v1alpha1/namespaces/default/lxdremotes",
+                        base + "/apis/lxdbackup.io/v1alpha1/lxdremotes?watch=true",
+                        base + "/api",
+                        base + "/apis",
+                        base + "/version"));
+            }
             for (String url : urls) {
                 for (String wrong : Arrays.asList(
                         null,
@@ -112,7 +145,9 @@ class LocalModeSecurityTest {
                     .POST(HttpRequest.BodyPublishers.ofString(
                             "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"planted\"}}"))
                     .build();
-            assertThat(HTTP.send(create, HttpResponse.BodyHandlers.discarding()).statusCode())
+            assertThat(clientFor(create.uri())
+                            .send(create, HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
                     .isEqualTo(401);
             assertThat(s.client()
                             .secrets()
@@ -123,6 +158,8 @@ class LocalModeSecurityTest {
 
             // with it (the scheme is case-insensitive, as in RFC 7235)
             assertThat(get(secrets, "Bearer " + token)).isEqualTo(200);
+            assertThat(get(s.api().backendUrl() + "/api/v1/namespaces/default/secrets", "Bearer " + token))
+                    .isEqualTo(200);
             assertThat(get(secrets, "bearer " + token)).isEqualTo(200);
             assertThat(get(s.api().url() + "/version", "Bearer " + token)).isEqualTo(200);
             // the operator's own client sends it: it reconciles (a remote whose socket is missing
@@ -144,7 +181,9 @@ class LocalModeSecurityTest {
             });
             // a second server has a token of its own
             try (InMemoryApiServer other = new InMemoryApiServer(0)) {
+                trust(other);
                 assertThat(other.token()).isNotEqualTo(token);
+                assertThat(other.certificatePem()).isNotEqualTo(s.api().certificatePem());
                 assertThat(get(other.url() + "/api/v1/namespaces/default/secrets", "Bearer " + token))
                         .isEqualTo(401);
             }
@@ -200,6 +239,7 @@ class LocalModeSecurityTest {
                         "--api-port=0", "--kubeconfig=" + kubeconfig, "--lxd-socket=", "--log-api-requests=true"
                     },
                     settings)) {
+                trust(s.api());
                 token = s.api().token();
                 banner = s.banner();
                 LxdRemote remote = new LxdRemote();

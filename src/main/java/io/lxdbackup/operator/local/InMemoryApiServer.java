@@ -46,9 +46,11 @@ import java.util.function.Consumer;
  * were created ({@link #DEFAULT_EVENT_TTL}); without that, a long-running local operator would
  * keep every event it ever wrote in memory.
  *
- * <p>It listens on the loopback address only, and answers only requests that carry its random
- * bearer token ({@link #token()}; in {@link #kubeconfig()} and in every client {@link #newClient()}
- * builds): anything else gets 401 Unauthorized, as from a real API server. The mock server's own
+ * <p>It listens on the loopback address only, HTTPS for kubectl ({@link #url()}, a certificate made
+ * at start and pinned in {@link #kubeconfig()}) in front of plain HTTP ({@link #backendUrl()}, for
+ * the in-process clients), and answers only requests that carry its random bearer token
+ * ({@link #token()}; in the kubeconfig and in every client {@link #newClient()} builds): anything
+ * else gets 401 Unauthorized, as from a real API server. The mock server's own
  * line per request (its request line, never its headers) is off unless
  * {@link #logRequests(boolean)} turns it on.
  */
@@ -76,6 +78,7 @@ public final class InMemoryApiServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final PartitionedDispatcher dispatcher;
     private final String token;
+    private final TlsFront front;
 
     /** fabric8's mock web server writes one java.util.logging line per request at INFO; held so the level sticks. */
     private static final java.util.logging.Logger REQUEST_LOG =
@@ -123,7 +126,15 @@ public final class InMemoryApiServer implements AutoCloseable {
                 };
         expectDiscovery();
         expectRulesReview();
-        server.init(InetAddress.getLoopbackAddress(), port);
+        // plain HTTP behind, on a free loopback port; HTTPS on the given one (kubectl sends the
+        // token over TLS only)
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try {
+            front = new TlsFront(port, server.getPort());
+        } catch (RuntimeException e) {
+            server.destroy();
+            throw e;
+        }
         server.setVersionInfo(new VersionInfo.Builder()
                 .withMajor("1")
                 .withMinor("32")
@@ -356,8 +367,9 @@ public final class InMemoryApiServer implements AutoCloseable {
         return server.createClient(customizer);
     }
 
+    /** The HTTPS port (kubectl's). */
     public int port() {
-        return server.getPort();
+        return front.port();
     }
 
     /**
@@ -368,7 +380,21 @@ public final class InMemoryApiServer implements AutoCloseable {
         return token;
     }
 
+    /** The HTTPS address kubectl uses (its certificate: {@link #certificatePem()}). */
     public String url() {
+        return "https://127.0.0.1:" + front.port();
+    }
+
+    /** The HTTPS server's self-signed certificate (PEM), for 127.0.0.1 and localhost, made at start. */
+    public String certificatePem() {
+        return front.certificatePem();
+    }
+
+    /**
+     * The plain-HTTP server behind the HTTPS one, on a free loopback port: the clients of
+     * {@link #newClient()} use it (with the token, which it checks as well).
+     */
+    public String backendUrl() {
         return "http://127.0.0.1:" + server.getPort();
     }
 
@@ -381,6 +407,7 @@ public final class InMemoryApiServer implements AutoCloseable {
         - name: lxd-backup-local
           cluster:
             server: %s
+            certificate-authority-data: %s
         users:
         - name: local
           user:
@@ -392,12 +419,17 @@ public final class InMemoryApiServer implements AutoCloseable {
             user: local
             namespace: default
         current-context: lxd-backup-local
-        """.formatted(url(), token);
+        """.formatted(
+                        url(),
+                        java.util.Base64.getEncoder()
+                                .encodeToString(certificatePem().getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                        token);
     }
 
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        front.close();
         client.close();
         server.destroy();
     }
