@@ -124,6 +124,11 @@ final class TlsFront implements AutoCloseable {
                 if (server.isClosed()) {
                     return;
                 }
+                try {
+                    Thread.sleep(50); // e.g. out of file descriptors: do not spin
+                } catch (InterruptedException ie) {
+                    return;
+                }
                 continue;
             }
             open.add(client);
