@@ -94,7 +94,7 @@ final class LocalMode {
              %s
           %s
 
-           API server  %s
+           API server  %s (its token: in the kubeconfig, 0600)
            LxdRemote   %s
            metrics     http://127.0.0.1:%d/metrics
           ==================================================================

@@ -105,7 +105,8 @@ public final class Main {
           --log-level=info        trace, debug, info, warn, error
 
         local mode options:
-          --api-port=6443         port of the in-memory Kubernetes API (127.0.0.1 only)
+          --api-port=6443         HTTPS port of the in-memory Kubernetes API (127.0.0.1 only;
+                                  it needs the token in the written kubeconfig)
           --log-api-requests=false  one log line per request to the in-memory API
           --kubeconfig=PATH       where to write the kubeconfig (default: local-data/kubeconfig)
           --lxd-socket=PATH       LXD unix socket for the ready-made LxdRemote "local"

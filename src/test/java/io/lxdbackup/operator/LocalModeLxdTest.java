@@ -10,6 +10,7 @@ import io.lxdbackup.operator.testing.LxdRig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,6 +89,86 @@ class LocalModeLxdTest {
             LxdRig.deleteQuietly(a, instance);
             a.close();
         }
+    }
+
+    /**
+     * kubectl sends the written kubeconfig's bearer token to the plain-http loopback API (client-go
+     * does not keep it back for http), so get and apply work; the same kubeconfig without the
+     * token, or with another one, is refused as Unauthorized. Needs kubectl only, no LXD.
+     */
+    @Test
+    void kubectlSendsTheKubeconfigsToken() throws Exception {
+        String kubectl = tool("KUBECTL");
+        Path dir = Files.createTempDirectory("local-token");
+        Path kubeconfig = dir.resolve("kubeconfig");
+        String[] args = {"--api-port=0", "--http-port=0", "--kubeconfig=" + kubeconfig, "--lxd-socket="};
+        try (LocalMode.Session session = LocalMode.start(args, OperatorSettings.from(args, Map.of(), false))) {
+            String token = session.api().token();
+            String written = Files.readString(kubeconfig);
+            assertThat(written)
+                    .contains("server: https://127.0.0.1:", "certificate-authority-data: ", "token: " + token);
+            assertThat(Files.getPosixFilePermissions(kubeconfig))
+                    .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+            List<String> k = List.of(kubectl, "--kubeconfig", kubeconfig.toString());
+            String remote = """
+                    apiVersion: lxdbackup.io/v1alpha1
+                    kind: LxdRemote
+                    metadata:
+                      name: by-kubectl
+                    spec:
+                      url: unix:///nonexistent/lxd.socket
+                    """;
+            assertThat(Commands.run(with(k, "apply", "--validate=false", "-f", "-"), remote, true))
+                    .contains("lxdremote.lxdbackup.io/by-kubectl created");
+            assertThat(session.client()
+                            .resources(io.lxdbackup.operator.api.v1alpha1.LxdRemote.class)
+                            .inNamespace("default")
+                            .withName("by-kubectl")
+                            .get())
+                    .as("what kubectl applied")
+                    .isNotNull();
+            assertThat(run(with(k, "get", "lxdremotes", "-o", "name"), null))
+                    .contains("lxdremote.lxdbackup.io/by-kubectl");
+            // the operator (its own client) reconciled it: kubectl sees a phase
+            await().atMost(T)
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> !run(with(k, "get", "lxdremote", "by-kubectl", "-o", "jsonpath={.status.phase}"), null)
+                            .isBlank());
+
+            // the same kubeconfig without the token, or with another, is refused
+            for (String other : List.of("", "not-the-token")) {
+                Path changed = dir.resolve("kubeconfig-" + (other.isEmpty() ? "none" : other));
+                Files.writeString(
+                        changed,
+                        other.isEmpty()
+                                ? written.replace("    token: " + token + "\n", "    {}\n")
+                                        .replace("  user:\n    {}", "  user: {}")
+                                : written.replace(token, other));
+                assertThat(Files.readString(changed)).doesNotContain(token);
+                ProcessResult r = runStatus(
+                        List.of(kubectl, "--kubeconfig", changed.toString(), "get", "lxdremotes", "-o", "name"));
+                assertThat(r.exit()).as(r.output()).isNotZero();
+                assertThat(r.output()).doesNotContain("by-kubectl");
+                if (!other.isEmpty()) {
+                    // (with no credentials at all kubectl asks for a user name before it asks the server)
+                    assertThat(r.output()).containsAnyOf("Unauthorized", "must be logged in");
+                }
+            }
+        }
+    }
+
+    record ProcessResult(int exit, String output) {}
+
+    static ProcessResult runStatus(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", cmd) + " did not finish: " + out);
+        }
+        return new ProcessResult(p.exitValue(), out);
     }
 
     static List<String> with(List<String> base, String... more) {

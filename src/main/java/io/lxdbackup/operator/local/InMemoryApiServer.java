@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.VersionInfo;
@@ -44,8 +46,13 @@ import java.util.function.Consumer;
  * were created ({@link #DEFAULT_EVENT_TTL}); without that, a long-running local operator would
  * keep every event it ever wrote in memory.
  *
- * <p>It listens on the loopback address only. The mock server's own line per request is off
- * unless {@link #logRequests(boolean)} turns it on.
+ * <p>It listens on the loopback address only, HTTPS for kubectl ({@link #url()}, a certificate made
+ * at start and pinned in {@link #kubeconfig()}) in front of plain HTTP ({@link #backendUrl()}, for
+ * the in-process clients), and answers only requests that carry its random bearer token
+ * ({@link #token()}; in the kubeconfig and in every client {@link #newClient()} builds): anything
+ * else gets 401 Unauthorized, as from a real API server. The mock server's own
+ * line per request (its request line, never its headers) is off unless
+ * {@link #logRequests(boolean)} turns it on.
  */
 public final class InMemoryApiServer implements AutoCloseable {
     public static final List<String> CRD_FILES = List.of(
@@ -70,6 +77,8 @@ public final class InMemoryApiServer implements AutoCloseable {
     private final KubernetesClient client;
     private final ScheduledExecutorService housekeeping;
     private final PartitionedDispatcher dispatcher;
+    private final String token;
+    private final TlsFront front;
 
     /** fabric8's mock web server writes one java.util.logging line per request at INFO; held so the level sticks. */
     private static final java.util.logging.Logger REQUEST_LOG =
@@ -94,15 +103,38 @@ public final class InMemoryApiServer implements AutoCloseable {
             throw new IllegalArgumentException("eventTtl must be positive");
         }
         this.eventTtl = eventTtl;
+        this.token = BearerTokenDispatcher.newToken();
         Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
         crds = loadCrds();
         dispatcher = new PartitionedDispatcher(
                 responses,
                 crds.stream().map(CustomResourceDefinitionContext::fromCrd).toList());
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, dispatcher, false);
+        server =
+                new KubernetesMockServer(
+                        new Context(),
+                        new MockWebServer(),
+                        responses,
+                        new BearerTokenDispatcher(token, dispatcher),
+                        false) {
+                    /** Every client this server builds (createClient) sends the token. */
+                    @Override
+                    protected Config initConfig() {
+                        return new ConfigBuilder(super.initConfig())
+                                .withOauthToken(token)
+                                .build();
+                    }
+                };
         expectDiscovery();
         expectRulesReview();
-        server.init(InetAddress.getLoopbackAddress(), port);
+        // plain HTTP behind, on a free loopback port; HTTPS on the given one (kubectl sends the
+        // token over TLS only)
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        try {
+            front = new TlsFront(port, server.getPort());
+        } catch (RuntimeException e) {
+            server.destroy();
+            throw e;
+        }
         server.setVersionInfo(new VersionInfo.Builder()
                 .withMajor("1")
                 .withMinor("32")
@@ -335,15 +367,38 @@ public final class InMemoryApiServer implements AutoCloseable {
         return server.createClient(customizer);
     }
 
+    /** The HTTPS port (kubectl's). */
     public int port() {
-        return server.getPort();
+        return front.port();
     }
 
+    /**
+     * The bearer token every request must carry. Secret: it is written to the kubeconfig (0600)
+     * and must never be logged.
+     */
+    public String token() {
+        return token;
+    }
+
+    /** The HTTPS address kubectl uses (its certificate: {@link #certificatePem()}). */
     public String url() {
+        return "https://127.0.0.1:" + front.port();
+    }
+
+    /** The HTTPS server's self-signed certificate (PEM), for 127.0.0.1 and localhost, made at start. */
+    public String certificatePem() {
+        return front.certificatePem();
+    }
+
+    /**
+     * The plain-HTTP server behind the HTTPS one, on a free loopback port: the clients of
+     * {@link #newClient()} use it (with the token, which it checks as well).
+     */
+    public String backendUrl() {
         return "http://127.0.0.1:" + server.getPort();
     }
 
-    /** A kubeconfig for kubectl that points at this server. */
+    /** A kubeconfig for kubectl that points at this server, with its token: write it readable by its owner only. */
     public String kubeconfig() {
         return """
         apiVersion: v1
@@ -352,10 +407,11 @@ public final class InMemoryApiServer implements AutoCloseable {
         - name: lxd-backup-local
           cluster:
             server: %s
+            certificate-authority-data: %s
         users:
         - name: local
           user:
-            token: local
+            token: %s
         contexts:
         - name: lxd-backup-local
           context:
@@ -363,12 +419,17 @@ public final class InMemoryApiServer implements AutoCloseable {
             user: local
             namespace: default
         current-context: lxd-backup-local
-        """.formatted(url());
+        """.formatted(
+                        url(),
+                        java.util.Base64.getEncoder()
+                                .encodeToString(certificatePem().getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                        token);
     }
 
     @Override
     public void close() {
         housekeeping.shutdownNow();
+        front.close();
         client.close();
         server.destroy();
     }
