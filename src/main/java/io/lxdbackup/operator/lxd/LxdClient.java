@@ -1887,9 +1887,12 @@ public final class LxdClient implements AutoCloseable {
             return new LxdException.Unresponsive(idle.getMessage(), null);
         }
         if (timedOut(e)) {
+            String what = e instanceof SocketTimeoutException
+                    ? "sent nothing for the read deadline"
+                    : "did not finish its answer within the call deadline";
             return new LxdException.Unresponsive(
-                    "LXD at " + where + " accepted the connection but did not answer in time ("
-                            + rootMessage(e) + "; --lxd-request-timeout "
+                    "LXD at " + where + " accepted the connection but did not answer in time: it " + what
+                            + " (--lxd-request-timeout "
                             + endpoint.requestTimeout().toSeconds()
                             + " s for a call, --lxd-stream-idle-timeout " + streaming.readTimeoutMillis() / 1000
                             + " s without data for a stream)",
