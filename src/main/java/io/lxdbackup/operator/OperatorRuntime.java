@@ -211,6 +211,8 @@ public final class OperatorRuntime implements AutoCloseable {
                 }
             }
         }
+        // transfers run on threads of their own: they get the same 30 s as running reconciles
+        transfers.shutdown(Duration.ofSeconds(30));
         if (operator != null) {
             operator.stop();
         }

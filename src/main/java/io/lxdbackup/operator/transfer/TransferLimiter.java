@@ -115,6 +115,19 @@ public final class TransferLimiter {
     }
 
     /**
+     * Takes no more transfers and waits up to {@code grace} for the running ones to end (their
+     * owners stopped their streams first), as the operator's stop waits for running reconciles.
+     */
+    public void shutdown(Duration grace) {
+        executor.shutdown();
+        try {
+            executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Where admitted transfers run: {@link TransferLimits#maxConcurrent()} threads of their own, so a
      * slow transfer (a slow or stalled server) never holds one of the reconcile threads every
      * tenant shares. Idle threads end after a minute.
