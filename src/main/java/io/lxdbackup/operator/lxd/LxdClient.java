@@ -1887,11 +1887,8 @@ public final class LxdClient implements AutoCloseable {
             return new LxdException.Unresponsive(idle.getMessage(), null);
         }
         if (timedOut(e)) {
-            String what = e instanceof SocketTimeoutException
-                    ? "sent nothing for the read deadline"
-                    : "did not finish its answer within the call deadline";
             return new LxdException.Unresponsive(
-                    "LXD at " + where + " accepted the connection but did not answer in time: it " + what
+                    "LXD at " + where + " accepted the connection but did not answer in time"
                             + " (--lxd-request-timeout "
                             + endpoint.requestTimeout().toSeconds()
                             + " s for a call, --lxd-stream-idle-timeout " + streaming.readTimeoutMillis() / 1000
