@@ -1,6 +1,7 @@
 package io.lxdbackup.operator.controller;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -250,7 +251,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             }
             upload(e, client, store, settings, permit);
             metrics.operation(KIND, "export", "success", Duration.ofNanos(System.nanoTime() - t0));
-            return UpdateControl.patchStatus(e).rescheduleAfter(nextCheck(e));
+            return withNextCheck(UpdateControl.patchStatus(e), e);
         } catch (Exception ex) {
             return failed(e, ex, before);
         } finally {
@@ -884,6 +885,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
 
     private UpdateControl<InstanceExport> completed(InstanceExport e) {
         InstanceExportStatus status = e.getStatus();
+        String was = Serialization.asJson(status);
         try {
             Duration ttl = validate(e.getSpec()).ttl();
             Instant done = parse(status.getCompletionTime());
@@ -917,7 +919,12 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                         .delete();
                 return UpdateControl.noUpdate();
             }
-            return UpdateControl.patchStatus(e).rescheduleAfter(nextCheck(e));
+            // a completed export without a change writes nothing (its status is the record of the backup)
+            return withNextCheck(
+                    was.equals(Serialization.asJson(status))
+                            ? UpdateControl.<InstanceExport>noUpdate()
+                            : UpdateControl.patchStatus(e),
+                    e);
         } catch (Exception ex) {
             Failure f = Failure.from(ex, "expiring export " + e.getMetadata().getName());
             int failures = Conditions.countFailure(status);
@@ -928,11 +935,18 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         }
     }
 
-    private Duration nextCheck(InstanceExport e) {
+    /**
+     * A completed export is looked at again only for its ttl: without one nothing is due (a change of
+     * the spec, ttl included, starts a reconcile of its own), so thousands of kept exports cost nothing
+     * while idle.
+     */
+    private UpdateControl<InstanceExport> withNextCheck(UpdateControl<InstanceExport> c, InstanceExport e) {
         Instant expiration = parse(e.getStatus().getExpiration());
-        if (expiration == null) {
-            return RESYNC;
-        }
+        return expiration == null ? c : c.rescheduleAfter(nextCheck(expiration));
+    }
+
+    /** Until the expiration, at most {@link #RESYNC} (a clock set forward is noticed within that). */
+    private Duration nextCheck(Instant expiration) {
         Duration until = Duration.between(clock.instant(), expiration);
         if (until.isNegative() || until.isZero()) {
             return Duration.ofSeconds(1);

@@ -1,6 +1,7 @@
 package io.lxdbackup.operator.controller;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -73,6 +74,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     private final OperatorMetrics metrics;
     private final Clock clock;
     private final ConcurrentMap<String, ReentrantLock> instanceLocks = new ConcurrentHashMap<>();
+    private final SnapshotListings listings = new SnapshotListings();
     /** Per instance: resource UID to the snapshot name it took, with when (System.nanoTime). */
     private final ConcurrentMap<String, java.util.LinkedHashMap<String, Claim>> recentClaims =
             new ConcurrentHashMap<>();
@@ -636,9 +638,19 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             boolean mayUpdateExpiry) {
         InstanceSnapshotStatus status = snap.getStatus();
         long gen = generation(snap);
+        // a periodic check of a Ready snapshot whose spec did not change: one listing of the instance
+        // answers the checks of all its snapshots, and a status that did not change is not written
+        boolean periodic = mayUpdateExpiry
+                && before == InstanceSnapshotPhase.READY
+                && status.getObservedGeneration() != null
+                && status.getObservedGeneration() == gen;
+        String was = periodic ? Serialization.asJson(status) : null;
         Snapshot s;
         try {
-            s = client.getSnapshot(instance, status.getSnapshotName());
+            s = periodic ? listed(client, instance, status.getSnapshotName()) : null;
+            if (s == null) {
+                s = client.getSnapshot(instance, status.getSnapshotName());
+            }
         } catch (LxdException.NotFound e) {
             status.setPhase(InstanceSnapshotPhase.FAILED);
             status.setReadyToUse(false);
@@ -651,7 +663,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             if (newly) {
                 events.warning(snap, Reasons.SNAPSHOT_MISSING, msg);
             }
-            return UpdateControl.patchStatus(snap).rescheduleAfter(RESYNC);
+            return written(snap, was, instance);
         }
         boolean marked = CreationMark.carries(s, status);
         if ((expiry.isSet() || marked) && s.createdAt() != null) {
@@ -698,7 +710,29 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             metrics.lastSuccess(
                     KIND, ns(snap), snap.getSpec().getRemoteRef().getName(), instance.toString(), s.createdAt());
         }
-        return UpdateControl.patchStatus(snap).rescheduleAfter(RESYNC);
+        return written(snap, was, instance);
+    }
+
+    /** The snapshot as a recent listing of its instance shows it, or null: not in it (read it directly). */
+    private Snapshot listed(LxdClient client, LxdTarget instance, String name) {
+        return name == null ? null : listings.find(client, instance, name);
+    }
+
+    /**
+     * The status write of a check, and when the next one comes: at the instance's slot of the
+     * {@link #RESYNC} interval, shared by all its snapshots. {@code was} is the status before a
+     * periodic check (null otherwise); when nothing changed, nothing is written.
+     */
+    private UpdateControl<InstanceSnapshot> written(InstanceSnapshot snap, String was, LxdTarget instance) {
+        Duration next = ResyncSlots.next(
+                ns(snap) + "/" + snap.getSpec().getRemoteRef().getName() + "/"
+                        + snap.getSpec().getProject() + "/" + instance,
+                clock.instant(),
+                RESYNC);
+        if (was != null && was.equals(Serialization.asJson(snap.getStatus()))) {
+            return UpdateControl.<InstanceSnapshot>noUpdate().rescheduleAfter(next);
+        }
+        return UpdateControl.patchStatus(snap).rescheduleAfter(next);
     }
 
     @Override

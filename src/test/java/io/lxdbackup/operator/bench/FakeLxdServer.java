@@ -120,7 +120,7 @@ public final class FakeLxdServer implements AutoCloseable {
         return out;
     }
 
-    /** How many distinct snapshots were read one by one (GET of a single snapshot). */
+    /** How many distinct snapshots were read back (a GET of the snapshot, or a listing of its instance). */
     public int snapshotsRead() {
         return snapshotsRead.size();
     }
@@ -182,6 +182,11 @@ public final class FakeLxdServer implements AutoCloseable {
         if (p.length == 4 && method.equals("GET")) {
             ArrayNode list = MAPPER.createArrayNode();
             snaps.forEach((n, t) -> list.add(snapshot(p[2], n, t)));
+            // a listing with recursion reads every snapshot back at once
+            if (ex.getRequestURI().getRawQuery() != null
+                    && ex.getRequestURI().getRawQuery().contains("recursion=1")) {
+                snaps.keySet().forEach(n -> snapshotsRead.add(p[2] + "/" + n));
+            }
             sync(ex, list);
         } else if (p.length == 4 && method.equals("POST")) {
             onSnapshotCreate.accept(Instant.now());
