@@ -164,6 +164,10 @@ def check_deployment(dep, opts):
         "LXDBACKUP_MAX_TRANSFERS_PER_REMOTE": "2",
         "LXDBACKUP_TRANSFER_MEMORY": "96Mi",
         "LXDBACKUP_MAX_PART_SIZE": "64Mi",
+        # the chart's default deadlines on LXD calls and streams, and the reconcile pool
+        "LXDBACKUP_LXD_REQUEST_TIMEOUT": "60s",
+        "LXDBACKUP_LXD_STREAM_IDLE_TIMEOUT": "5m",
+        "LXDBACKUP_RECONCILE_THREADS": "50",
         # off unless asked for: a store without credentials must not borrow the operator's identity
         "LXDBACKUP_ALLOW_AMBIENT_CREDENTIALS": "true" if opts.allow_ambient_credentials else "false",
     }

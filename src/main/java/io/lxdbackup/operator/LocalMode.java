@@ -158,7 +158,9 @@ final class LocalMode {
                             settings.namespaces(), false, null, settings.httpPort(), settings.logLevel())
                     .withTransfers(settings.transfers())
                     .withAllowAmbientCredentials(settings.allowAmbientCredentials())
-                    .withHttpAddress(LOOPBACK);
+                    .withHttpAddress(LOOPBACK)
+                    .withLxdTimeouts(settings.lxdTimeouts())
+                    .withReconcileThreads(settings.reconcileThreads());
             OperatorRuntime runtime = new OperatorRuntime(client, local, Clock.systemUTC()).start();
             return new Session(api, client, runtime, kubeconfig, socket, Hints.from(args));
         } catch (Exception | Error e) {

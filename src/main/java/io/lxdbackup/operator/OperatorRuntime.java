@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class OperatorRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorRuntime.class);
     /** Reconciles running at once, over all controllers (the Java Operator SDK's default). */
-    static final int RECONCILE_THREADS = 50;
+    static final int RECONCILE_THREADS = OperatorSettings.DEFAULT_RECONCILE_THREADS;
 
     private ReconcileExecutor executor;
 
@@ -79,7 +79,7 @@ public final class OperatorRuntime implements AutoCloseable {
         this.client = client;
         this.settings = settings;
         this.clock = clock;
-        this.connections = new RemoteConnections(client);
+        this.connections = new RemoteConnections(client, settings.lxdTimeouts());
         this.stores = new StoreConnections(client, storeFactory, settings.allowAmbientCredentials());
         this.events = new EventRecorder(client, clock);
         this.transfers = new TransferLimiter(settings.transfers(), clock);
@@ -112,7 +112,7 @@ public final class OperatorRuntime implements AutoCloseable {
     }
 
     public OperatorRuntime start() {
-        executor = new ReconcileExecutor(RECONCILE_THREADS, Set.of("snapshotschedule", "exportschedule"));
+        executor = new ReconcileExecutor(settings.reconcileThreads(), Set.of("snapshotschedule", "exportschedule"));
         metrics.reconcileExecutor(executor);
         operator = new Operator(o -> {
             o.withKubernetesClient(client)
@@ -211,6 +211,8 @@ public final class OperatorRuntime implements AutoCloseable {
                 }
             }
         }
+        // transfers run on threads of their own: they get the same 30 s as running reconciles
+        transfers.shutdown(Duration.ofSeconds(30));
         if (operator != null) {
             operator.stop();
         }

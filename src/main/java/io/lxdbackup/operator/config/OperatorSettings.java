@@ -1,5 +1,6 @@
 package io.lxdbackup.operator.config;
 
+import io.lxdbackup.operator.lxd.LxdTimeouts;
 import io.lxdbackup.operator.transfer.TransferLimits;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +23,10 @@ import java.util.Map;
  * @param allowAmbientCredentials a BackupStore without credentialsSecretRef may use the operator's
  *                        own cloud identity (the default AWS credentials chain); off by default
  * @param httpAddress     address /healthz, /readyz and /metrics listen on; null = every address
+ * @param lxdTimeouts     deadlines on LXD calls and streams ({@code --lxd-request-timeout},
+ *                        {@code --lxd-stream-idle-timeout}); null = defaults
+ * @param reconcileThreads reconciles running at once over all controllers ({@code --reconcile-threads});
+ *                        0 = the default
  */
 public record OperatorSettings(
         List<String> namespaces,
@@ -32,7 +37,17 @@ public record OperatorSettings(
         java.time.Duration scheduleMaxWait,
         TransferLimits transfers,
         boolean allowAmbientCredentials,
-        String httpAddress) {
+        String httpAddress,
+        LxdTimeouts lxdTimeouts,
+        int reconcileThreads) {
+
+    /** Reconciles running at once, over all controllers (the Java Operator SDK's default). */
+    public static final int DEFAULT_RECONCILE_THREADS = 50;
+
+    public OperatorSettings {
+        lxdTimeouts = lxdTimeouts == null ? LxdTimeouts.defaults() : lxdTimeouts;
+        reconcileThreads = reconcileThreads <= 0 ? DEFAULT_RECONCILE_THREADS : reconcileThreads;
+    }
 
     public static final java.time.Duration DEFAULT_SCHEDULE_MAX_WAIT = java.time.Duration.ofMinutes(10);
 
@@ -57,7 +72,9 @@ public record OperatorSettings(
                 scheduleMaxWait,
                 TransferLimits.defaults(),
                 false,
-                null);
+                null,
+                null,
+                0);
     }
 
     /** The same settings with other transfer limits. */
@@ -71,7 +88,41 @@ public record OperatorSettings(
                 scheduleMaxWait,
                 limits,
                 allowAmbientCredentials,
-                httpAddress);
+                httpAddress,
+                lxdTimeouts,
+                reconcileThreads);
+    }
+
+    /** The same settings with other deadlines on LXD calls and streams. */
+    public OperatorSettings withLxdTimeouts(LxdTimeouts timeouts) {
+        return new OperatorSettings(
+                namespaces,
+                leaderElection,
+                leaseNamespace,
+                httpPort,
+                logLevel,
+                scheduleMaxWait,
+                transfers,
+                allowAmbientCredentials,
+                httpAddress,
+                timeouts,
+                reconcileThreads);
+    }
+
+    /** The same settings with another number of reconcile threads. */
+    public OperatorSettings withReconcileThreads(int threads) {
+        return new OperatorSettings(
+                namespaces,
+                leaderElection,
+                leaseNamespace,
+                httpPort,
+                logLevel,
+                scheduleMaxWait,
+                transfers,
+                allowAmbientCredentials,
+                httpAddress,
+                lxdTimeouts,
+                threads);
     }
 
     public OperatorSettings withAllowAmbientCredentials(boolean allow) {
@@ -84,7 +135,9 @@ public record OperatorSettings(
                 scheduleMaxWait,
                 transfers,
                 allow,
-                httpAddress);
+                httpAddress,
+                lxdTimeouts,
+                reconcileThreads);
     }
 
     public OperatorSettings withHttpAddress(String address) {
@@ -97,7 +150,9 @@ public record OperatorSettings(
                 scheduleMaxWait,
                 transfers,
                 allowAmbientCredentials,
-                address);
+                address,
+                lxdTimeouts,
+                reconcileThreads);
     }
 
     public static final String LEASE_NAME = "lxd-backup-operator";
@@ -131,7 +186,11 @@ public record OperatorSettings(
                 DEFAULT_SCHEDULE_MAX_WAIT,
                 transferLimits(args, env),
                 Boolean.parseBoolean(ambient),
-                address.isBlank() ? null : address);
+                address.isBlank() ? null : address,
+                lxdTimeouts(args, env),
+                number(
+                        option(args, env, "reconcile-threads", String.valueOf(DEFAULT_RECONCILE_THREADS)),
+                        "reconcile-threads"));
     }
 
     static TransferLimits transferLimits(String[] args, Map<String, String> env) {
@@ -145,6 +204,29 @@ public record OperatorSettings(
                         "transfer-memory", option(args, env, "transfer-memory", String.valueOf(d.memoryBytes()))),
                 TransferLimits.parseSize(
                         "max-part-size", option(args, env, "max-part-size", String.valueOf(d.maxPartSize()))));
+    }
+
+    static LxdTimeouts lxdTimeouts(String[] args, Map<String, String> env) {
+        LxdTimeouts d = LxdTimeouts.defaults();
+        return new LxdTimeouts(
+                duration(
+                        option(args, env, "lxd-request-timeout", d.request().toSeconds() + "s"), "lxd-request-timeout"),
+                duration(
+                        option(
+                                args,
+                                env,
+                                "lxd-stream-idle-timeout",
+                                d.streamIdle().toSeconds() + "s"),
+                        "lxd-stream-idle-timeout"));
+    }
+
+    private static java.time.Duration duration(String value, String flag) {
+        try {
+            return io.lxdbackup.operator.schedule.GoDuration.parse(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "--" + flag + " must be a duration such as 30s or 5m (got " + value + ")");
+        }
     }
 
     private static int number(String value, String flag) {

@@ -49,6 +49,12 @@ public final class Failure extends RuntimeException {
                     Reasons.TLS_ERROR,
                     t.getMessage() + "; pin the server with serverCertificateFingerprint or serverCertificate");
         }
+        if (e instanceof LxdException.Unresponsive u) {
+            return retryable(
+                    Reasons.SERVER_UNRESPONSIVE,
+                    what + ": " + u.getMessage()
+                            + "; the server is overloaded, hung or answering without end (retried with back-off)");
+        }
         if (e instanceof LxdException.Unreachable u) {
             return retryable(
                     Reasons.SERVER_UNREACHABLE,

@@ -6,8 +6,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.lxdbackup.operator.api.v1alpha1.AttachedVolumesMode;
 import io.lxdbackup.operator.api.v1alpha1.Compression;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
@@ -104,6 +106,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     private final Clock clock;
     private final UploadOptions uploadOptions;
     private final Transfers transfers;
+    /** Exports running on the transfer threads, by resource uid. */
+    private final TransferJobs<InstanceExport> jobs;
     /** Streams being uploaded, by resource uid, so deletion or shutdown can stop them. */
     private final Map<String, CancellableStream> active = new ConcurrentHashMap<>();
 
@@ -147,6 +151,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         this.clock = clock;
         this.uploadOptions = uploadOptions;
         this.transfers = new Transfers(transfers);
+        this.jobs = new TransferJobs<>(transfers.executor());
     }
 
     /** The LXD-side backup name of an export: stable across restarts, unique per resource. */
@@ -161,7 +166,17 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     record Settings(Duration ttl, Compression compression, Integer version) {}
 
     @Override
+    public List<EventSource<?, InstanceExport>> prepareEventSources(EventSourceContext<InstanceExport> context) {
+        return List.of(jobs.eventSource());
+    }
+
+    @Override
     public UpdateControl<InstanceExport> reconcile(InstanceExport e, Context<InstanceExport> context) {
+        Optional<UpdateControl<InstanceExport>> transferring = jobs.poll(e);
+        if (transferring.isPresent()) {
+            // running: nothing to do here; ended: its outcome, as if this reconcile had run it
+            return transferring.get();
+        }
         InstanceExportStatus status = e.getStatus() != null ? e.getStatus() : new InstanceExportStatus();
         e.setStatus(status);
         if (status.getPhase() == null) {
@@ -206,6 +221,31 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                     ns(e),
                     spec.getRemoteRef().getName(),
                     transfers.uploadDemand(uploadOptions, knownSize));
+            // the long part runs on the transfer threads; its outcome is returned by a later reconcile
+            TransferLimiter.Permit held = permit;
+            jobs.start(e, () -> transfer(e, client, store, settings, held, before, t0));
+            permit = null;
+            return UpdateControl.<InstanceExport>noUpdate().rescheduleAfter(TransferJobs.RUNNING_POLL);
+        } catch (Exception ex) {
+            return failed(e, ex, before);
+        } finally {
+            if (permit != null) {
+                permit.close();
+            }
+        }
+    }
+
+    /** The export itself, on a transfer thread, holding {@code permit} until it ends. */
+    private UpdateControl<InstanceExport> transfer(
+            InstanceExport e,
+            LxdClient client,
+            ObjectStore store,
+            Settings settings,
+            TransferLimiter.Permit permit,
+            InstanceExportPhase before,
+            long t0) {
+        InstanceExportStatus status = e.getStatus();
+        try {
             if (status.getPhase() == InstanceExportPhase.PENDING) {
                 // fail before anything is created when the store cannot take the export
                 store.validate();
@@ -216,6 +256,19 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             upload(e, client, store, settings, permit);
             metrics.operation(KIND, "export", "success", Duration.ofNanos(System.nanoTime() - t0));
             return withNextCheck(UpdateControl.patchStatus(e), e);
+        } catch (Exception ex) {
+            return failed(e, ex, before);
+        } finally {
+            active.remove(e.getMetadata().getUid());
+            permit.close();
+        }
+    }
+
+    /** A reconcile's or a transfer's failure (or wait) as the status and the next attempt. */
+    private UpdateControl<InstanceExport> failed(InstanceExport e, Exception failure, InstanceExportPhase before) {
+        InstanceExportStatus status = e.getStatus();
+        try {
+            throw failure;
         } catch (Transfers.Queued q) {
             // waiting is no failure: nothing counted, no back-off growth, a patch only when the message changes
             boolean changed = Transfers.markQueued(status, generation(e), clock, Condition.COMPLETE, q.getMessage());
@@ -258,11 +311,6 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                 return UpdateControl.patchStatus(e);
             }
             return UpdateControl.patchStatus(e).rescheduleAfter(Backoff.delay(failures, MAX_BACKOFF));
-        } finally {
-            active.remove(e.getMetadata().getUid());
-            if (permit != null) {
-                permit.close();
-            }
         }
     }
 
@@ -658,6 +706,11 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         } catch (IOException ex) {
             if (in.cancelled()) {
                 throw ex;
+            }
+            Optional<LxdException.Unresponsive> stalled = LxdClient.unresponsive(ex);
+            if (stalled.isPresent()) {
+                // the download stalled: LXD's side, not the store's; the partial upload was aborted
+                throw stalled.get();
             }
             throw Failure.retryable(
                     Reasons.UPLOAD_FAILED,
@@ -1327,6 +1380,17 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
 
     @Override
     public DeleteControl cleanup(InstanceExport e, Context<InstanceExport> context) {
+        String uid = e.getMetadata().getUid();
+        if (jobs.running(uid)) {
+            // its transfer stops first (an upload at once; an LXD operation when it ends), then the cleanup
+            CancellableStream s = active.get(uid);
+            if (s != null) {
+                s.cancel();
+            }
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(TransferJobs.DELETE_POLL.toMillis());
+        }
+        // the status the ended transfer left is newer than the cached copy: what it created is in it
+        jobs.takeEnded(uid).ifPresent(done -> e.setStatus(done.getStatus()));
         InstanceExportStatus status = e.getStatus();
         InstanceExportSpec spec = e.getSpec();
         if (status == null || spec == null) {

@@ -3,8 +3,10 @@ package io.lxdbackup.operator.controller;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.ExistingInstancePolicy;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
@@ -36,6 +38,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -76,6 +79,8 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     private final ObjectImport imports = new ObjectImport();
     private volatile boolean closing;
     private final Transfers transfers;
+    /** Imports running on the transfer threads, by resource uid. */
+    private final TransferJobs<InstanceRestore> jobs;
 
     public InstanceRestoreReconciler(
             KubernetesClient kube,
@@ -96,6 +101,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             Clock clock,
             TransferLimiter transfers) {
         this.transfers = new Transfers(transfers);
+        this.jobs = new TransferJobs<>(transfers.executor());
         this.kube = kube;
         this.remotes = remotes;
         this.stores = stores;
@@ -108,7 +114,17 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     record ObjectSource(ObjectStore store, String key, String sha256, long size) {}
 
     @Override
+    public List<EventSource<?, InstanceRestore>> prepareEventSources(EventSourceContext<InstanceRestore> context) {
+        return List.of(jobs.eventSource());
+    }
+
+    @Override
     public UpdateControl<InstanceRestore> reconcile(InstanceRestore r, Context<InstanceRestore> context) {
+        Optional<UpdateControl<InstanceRestore>> importing = jobs.poll(r);
+        if (importing.isPresent()) {
+            // running: nothing to do here; ended: its outcome, as if this reconcile had run it
+            return importing.get();
+        }
         InstanceRestoreStatus status = r.getStatus() != null ? r.getStatus() : new InstanceRestoreStatus();
         r.setStatus(status);
         long gen = r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration();
@@ -120,46 +136,78 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             return UpdateControl.noUpdate(); // failed for a reason the user must fix; the spec is immutable
         }
         long t0 = System.nanoTime();
+        TransferLimiter.Permit permit = null;
         try {
             InstanceRestoreSpec spec = r.getSpec();
             validate(spec);
             LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject())
                     .client();
             RestoreSource src = spec.getSource();
-            String note = null;
             if (spec.getVolume() != null) {
                 restoreVolume(r, client);
             } else if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
                 restoreSnapshot(r, client);
             } else {
                 ObjectSource object = resolveObject(r);
-                // an import is a transfer: it waits for a slot like exports and relay copies do
-                try (TransferLimiter.Permit permit = transfers.admit(
+                // an import is a transfer: it waits for a slot like exports and relay copies do, and
+                // runs on the transfer threads; a later reconcile returns its outcome
+                permit = transfers.admit(
                         r.getMetadata().getUid(),
                         KIND,
                         ns(r),
                         spec.getRemoteRef().getName(),
-                        Transfers.STREAM_MEMORY)) {
-                    note = importObject(r, client, object);
-                }
+                        Transfers.STREAM_MEMORY);
+                TransferLimiter.Permit held = permit;
+                jobs.start(r, () -> {
+                    try (held) {
+                        return restored(r, importObject(r, client, object), t0);
+                    } catch (Exception e) {
+                        return failed(r, e, t0);
+                    }
+                });
+                permit = null;
+                return UpdateControl.<InstanceRestore>noUpdate().rescheduleAfter(TransferJobs.RUNNING_POLL);
             }
-            status.setPhase(InstanceRestorePhase.COMPLETED);
-            status.setRestoredAt(Conditions.timestamp(clock.instant()));
-            Conditions.set(
-                    status,
-                    gen,
-                    clock,
-                    Condition.COMPLETE,
-                    true,
-                    Reasons.RESTORED,
-                    restoredMessage(spec, status) + (note == null ? "" : "; " + note));
-            if (note != null) {
-                events.warning(r, Reasons.RESTORED, note);
+            return restored(r, null, t0);
+        } catch (Exception e) {
+            return failed(r, e, t0);
+        } finally {
+            if (permit != null) {
+                permit.close();
             }
-            metrics.operation(KIND, "restore", "success", Duration.ofNanos(System.nanoTime() - t0));
-            metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), label(r), clock.instant());
-            events.normal(r, "Restored", restoredMessage(spec, status));
-            return UpdateControl.patchStatus(r);
+        }
+    }
+
+    /** Declares the restore complete; {@code note} (may be null) is a warning to add. */
+    private UpdateControl<InstanceRestore> restored(InstanceRestore r, String note, long t0) {
+        InstanceRestoreSpec spec = r.getSpec();
+        InstanceRestoreStatus status = r.getStatus();
+        long gen = r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration();
+        status.setPhase(InstanceRestorePhase.COMPLETED);
+        status.setRestoredAt(Conditions.timestamp(clock.instant()));
+        Conditions.set(
+                status,
+                gen,
+                clock,
+                Condition.COMPLETE,
+                true,
+                Reasons.RESTORED,
+                restoredMessage(spec, status) + (note == null ? "" : "; " + note));
+        if (note != null) {
+            events.warning(r, Reasons.RESTORED, note);
+        }
+        metrics.operation(KIND, "restore", "success", Duration.ofNanos(System.nanoTime() - t0));
+        metrics.lastSuccess(KIND, ns(r), spec.getRemoteRef().getName(), label(r), clock.instant());
+        events.normal(r, "Restored", restoredMessage(spec, status));
+        return UpdateControl.patchStatus(r);
+    }
+
+    /** A reconcile's or an import's failure (or wait) as the status and the next attempt. */
+    private UpdateControl<InstanceRestore> failed(InstanceRestore r, Exception failure, long t0) {
+        InstanceRestoreStatus status = r.getStatus();
+        long gen = r.getMetadata().getGeneration() == null ? 0 : r.getMetadata().getGeneration();
+        try {
+            throw failure;
         } catch (Transfers.Queued q) {
             boolean changed = Transfers.markQueued(status, gen, clock, Condition.COMPLETE, q.getMessage());
             return (changed ? UpdateControl.patchStatus(r) : UpdateControl.<InstanceRestore>noUpdate())

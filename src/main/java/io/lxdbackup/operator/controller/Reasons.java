@@ -13,6 +13,9 @@ public final class Reasons {
     public static final String SECRET_MISSING = "SecretMissing";
     public static final String KEY_UNREADABLE = "KeyUnreadable";
     public static final String SERVER_UNREACHABLE = "ServerUnreachable";
+    /** The server took the connection but did not answer, or a stream from it stalled, past the deadline. */
+    public static final String SERVER_UNRESPONSIVE = "ServerUnresponsive";
+
     public static final String FINGERPRINT_MISMATCH = "FingerprintMismatch";
     public static final String TLS_ERROR = "TlsError";
     public static final String NOT_TRUSTED = "NotTrusted";

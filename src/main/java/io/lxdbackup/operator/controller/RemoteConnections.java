@@ -8,6 +8,7 @@ import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdEndpoint;
+import io.lxdbackup.operator.lxd.LxdTimeouts;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -39,8 +40,16 @@ public final class RemoteConnections implements AutoCloseable {
     /** A remote with its live connection, scoped to the project a resource asked for. */
     public record Connection(LxdRemote remote, LxdClient client) {}
 
+    private final LxdTimeouts timeouts;
+
     public RemoteConnections(KubernetesClient kube) {
+        this(kube, LxdTimeouts.defaults());
+    }
+
+    /** @param timeouts the deadlines of every client built here (flags {@code --lxd-*-timeout}) */
+    public RemoteConnections(KubernetesClient kube, LxdTimeouts timeouts) {
         this.kube = kube;
+        this.timeouts = timeouts;
     }
 
     /** Looks up the named remote in {@code namespace} and returns its connection in {@code project}. */
@@ -168,8 +177,11 @@ public final class RemoteConnections implements AutoCloseable {
 
     private LxdClient build(LxdRemoteSpec spec, Secret secret) {
         if (spec.getUrl().startsWith("unix://")) {
-            return LxdClient.create(LxdEndpoint.unix(spec.getUrl().substring("unix://".length()))
-                    .withTarget(spec.getTarget()));
+            return LxdClient.create(
+                    LxdEndpoint.unix(spec.getUrl().substring("unix://".length()))
+                            .withTarget(spec.getTarget())
+                            .withRequestTimeout(timeouts.request()),
+                    timeouts.streamIdle());
         }
         String crt = secretValue(secret, TLS_CRT);
         String key = secretValue(secret, TLS_KEY);
@@ -193,16 +205,18 @@ public final class RemoteConnections implements AutoCloseable {
             fp = null;
         }
         try {
-            return LxdClient.create(new LxdEndpoint(
-                    spec.getUrl(),
-                    null,
-                    spec.getTarget(),
-                    identity,
-                    pem == null || pem.isBlank() ? null : pem,
-                    fp == null || fp.isBlank() ? null : fp,
-                    insecure,
-                    null,
-                    null));
+            return LxdClient.create(
+                    new LxdEndpoint(
+                            spec.getUrl(),
+                            null,
+                            spec.getTarget(),
+                            identity,
+                            pem == null || pem.isBlank() ? null : pem,
+                            fp == null || fp.isBlank() ? null : fp,
+                            insecure,
+                            null,
+                            timeouts.request()),
+                    timeouts.streamIdle());
         } catch (Certificates.InvalidPemException e) {
             throw Failure.permanent(Reasons.INVALID_SPEC, "spec.serverCertificate: " + e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -115,8 +115,22 @@ public final class LxdClient implements AutoCloseable {
         this.shared = shared;
     }
 
+    /**
+     * Longest a stream (a backup download, an import upload) may go without a byte moving before it
+     * is ended as {@link LxdException.Unresponsive}.
+     */
+    public static final Duration DEFAULT_STREAM_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
     /** Builds a client. No request is sent until the first call. */
     public static LxdClient create(LxdEndpoint endpoint) {
+        return create(endpoint, DEFAULT_STREAM_IDLE_TIMEOUT);
+    }
+
+    /**
+     * Builds a client whose streams end when no byte moved for {@code streamIdleTimeout}; ordinary
+     * calls end after {@link LxdEndpoint#requestTimeout()} (plus 5 s for the whole call).
+     */
+    public static LxdClient create(LxdEndpoint endpoint, Duration streamIdleTimeout) {
         OkHttpClient.Builder b = new OkHttpClient.Builder()
                 .connectTimeout(endpoint.connectTimeout())
                 .readTimeout(endpoint.requestTimeout())
@@ -176,8 +190,8 @@ public final class LxdClient implements AutoCloseable {
         OkHttpClient streaming = http.newBuilder()
                 .protocols(List.of(Protocol.HTTP_1_1))
                 .callTimeout(Duration.ZERO)
-                .readTimeout(Duration.ofMinutes(5))
-                .writeTimeout(Duration.ofMinutes(5))
+                .readTimeout(streamIdleTimeout)
+                .writeTimeout(streamIdleTimeout)
                 .pingInterval(Duration.ofSeconds(30))
                 .build();
         return new LxdClient(endpoint, http, streaming, base, tm, shared);
@@ -1287,13 +1301,74 @@ public final class LxdClient implements AutoCloseable {
                 throw err;
             }
             ResponseBody body = resp.body();
-            return new Download(body.byteStream(), body.contentLength());
+            return new Download(new IdleGuard(body.byteStream(), where()), body.contentLength());
         } catch (IOException e) {
             if (resp != null) {
                 resp.close();
             }
             throw transportError(e);
         }
+    }
+
+    /**
+     * A read from LXD that timed out: the stream sent nothing for the client's stream idle timeout
+     * (a stalled or trickling server). Recognised by {@link #unresponsive(Throwable)} wherever the
+     * reader wraps it.
+     */
+    public static final class StreamIdle extends SocketTimeoutException {
+        public StreamIdle(String message) {
+            super(message);
+        }
+    }
+
+    /** The stream-idle timeout somewhere in {@code t}'s causes, as an {@link LxdException.Unresponsive}. */
+    public static java.util.Optional<LxdException.Unresponsive> unresponsive(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof StreamIdle idle) {
+                return java.util.Optional.of(new LxdException.Unresponsive(idle.getMessage(), null));
+            }
+            if (c instanceof LxdException.Unresponsive u) {
+                return java.util.Optional.of(u);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Names a read timeout of a download as {@link StreamIdle}. */
+    private final class IdleGuard extends java.io.FilterInputStream {
+        private final String where;
+
+        IdleGuard(InputStream in, String where) {
+            super(in);
+            this.where = where;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (SocketTimeoutException e) {
+                throw idle();
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (SocketTimeoutException e) {
+                throw idle();
+            }
+        }
+
+        private StreamIdle idle() {
+            return new StreamIdle("LXD at " + where + " sent no data for " + streaming.readTimeoutMillis() / 1000
+                    + " s while streaming a download (--lxd-stream-idle-timeout)");
+        }
+    }
+
+    private String where() {
+        return endpoint.isUnix() ? endpoint.socketPath() : base.host() + ":" + base.port();
     }
 
     /** Options of an import ({@code lxc import}). */
@@ -1932,6 +2007,18 @@ public final class LxdClient implements AutoCloseable {
         if (e instanceof SSLException) {
             return new LxdException.TlsFailure("TLS error talking to " + where + ": " + rootMessage(e), null);
         }
+        if (e instanceof StreamIdle idle) {
+            return new LxdException.Unresponsive(idle.getMessage(), null);
+        }
+        if (timedOut(e)) {
+            return new LxdException.Unresponsive(
+                    "LXD at " + where + " accepted the connection but did not answer in time"
+                            + " (--lxd-request-timeout "
+                            + endpoint.requestTimeout().toSeconds()
+                            + " s for a call, --lxd-stream-idle-timeout " + streaming.readTimeoutMillis() / 1000
+                            + " s without data for a stream)",
+                    null);
+        }
         if (e instanceof ConnectException
                 || e instanceof UnknownHostException
                 || e instanceof NoRouteToHostException
@@ -1942,6 +2029,26 @@ public final class LxdClient implements AutoCloseable {
             return new LxdException.Unreachable("cannot reach LXD at " + where + ": " + rootMessage(e), null);
         }
         return new LxdException.Unreachable("I/O error talking to LXD at " + where + ": " + rootMessage(e), null);
+    }
+
+    /**
+     * A read or whole-call deadline that passed on an open connection (not a connect timeout: a
+     * server that cannot be reached is another matter). OkHttp reports the call deadline as an
+     * {@link InterruptedIOException} "timeout", a read deadline as a {@link SocketTimeoutException}.
+     */
+    static boolean timedOut(IOException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("connect")) {
+            return false;
+        }
+        return e instanceof SocketTimeoutException
+                || (e instanceof InterruptedIOException
+                        && !(e instanceof java.nio.channels.ClosedByInterruptException)
+                        && m.contains("timeout"))
+                || (e.getCause() instanceof SocketTimeoutException s
+                        && !String.valueOf(s.getMessage())
+                                .toLowerCase(java.util.Locale.ROOT)
+                                .contains("connect"));
     }
 
     private static String rootMessage(Throwable t) {

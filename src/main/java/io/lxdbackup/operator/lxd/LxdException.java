@@ -117,6 +117,17 @@ public class LxdException extends RuntimeException {
         }
     }
 
+    /**
+     * The server accepted the connection but did not answer within the call's deadline, or a
+     * stream from or to it sent nothing for longer than its idle timeout: a server that is
+     * overloaded, hung, or answers without end. Transient, as an unreachable server is.
+     */
+    public static class Unresponsive extends Unreachable {
+        public Unresponsive(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** The server presented a certificate that does not match the pinned one. */
     public static class CertificateMismatch extends LxdException {
         private final String expectedFingerprint;

@@ -8,6 +8,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Admits transfers within {@link TransferLimits}: a count over all transfers, a count per LXD
@@ -76,6 +81,12 @@ public final class TransferLimiter {
 
     private final TransferLimits limits;
     private final Clock clock;
+    /**
+     * The threads transfers run on, off the shared reconcile threads: as many as
+     * {@link TransferLimits#maxConcurrent()}, since only a transfer holding a permit is started.
+     */
+    private final ThreadPoolExecutor executor;
+
     private final Map<String, Permit> running = new HashMap<>();
     private final Map<String, Integer> perRemote = new HashMap<>();
     /** Waiting transfers in order of their first request, with the time they last asked. */
@@ -88,6 +99,41 @@ public final class TransferLimiter {
     public TransferLimiter(TransferLimits limits, Clock clock) {
         this.limits = limits;
         this.clock = clock;
+        AtomicInteger n = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(
+                limits.maxConcurrent(),
+                limits.maxConcurrent(),
+                60,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "transfer-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * Takes no more transfers and waits up to {@code grace} for the running ones to end (their
+     * owners stopped their streams first), as the operator's stop waits for running reconciles.
+     */
+    public void shutdown(Duration grace) {
+        executor.shutdown();
+        try {
+            executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Where admitted transfers run: {@link TransferLimits#maxConcurrent()} threads of their own, so a
+     * slow transfer (a slow or stalled server) never holds one of the reconcile threads every
+     * tenant shares. Idle threads end after a minute.
+     */
+    public Executor executor() {
+        return executor;
     }
 
     public TransferLimits limits() {

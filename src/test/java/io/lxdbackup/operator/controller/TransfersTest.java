@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportStatus;
 import io.lxdbackup.operator.config.OperatorSettings;
+import io.lxdbackup.operator.lxd.LxdTimeouts;
 import io.lxdbackup.operator.store.UploadOptions;
 import io.lxdbackup.operator.transfer.TransferLimiter;
 import io.lxdbackup.operator.transfer.TransferLimits;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -97,5 +99,32 @@ class TransfersTest {
                 .isEqualTo(TransferLimits.defaults());
         assertThatThrownBy(() -> OperatorSettings.from(new String[] {"--max-transfers=many"}, Map.of(), false))
                 .hasMessageContaining("--max-transfers must be a number");
+    }
+
+    @Test
+    void flagsAndEnvironmentSetTheDeadlinesAndTheReconcilePool() {
+        OperatorSettings s = OperatorSettings.from(
+                new String[] {"--lxd-request-timeout=15s", "--reconcile-threads=8"},
+                Map.of("LXDBACKUP_LXD_STREAM_IDLE_TIMEOUT", "2m"),
+                false);
+        assertThat(s.lxdTimeouts()).isEqualTo(new LxdTimeouts(Duration.ofSeconds(15), Duration.ofMinutes(2)));
+        assertThat(s.reconcileThreads()).isEqualTo(8);
+        OperatorSettings d = OperatorSettings.from(new String[0], Map.of(), false);
+        assertThat(d.lxdTimeouts()).isEqualTo(new LxdTimeouts(Duration.ofSeconds(60), Duration.ofMinutes(5)));
+        assertThat(d.reconcileThreads()).isEqualTo(50);
+        assertThatThrownBy(() -> OperatorSettings.from(new String[] {"--lxd-request-timeout=soon"}, Map.of(), false))
+                .hasMessageContaining("--lxd-request-timeout must be a duration");
+        assertThatThrownBy(() -> OperatorSettings.from(new String[] {"--lxd-stream-idle-timeout=0s"}, Map.of(), false))
+                .hasMessageContaining("--lxd-stream-idle-timeout must be at least 1s");
+    }
+
+    @Test
+    void anUnresponsiveServerIsARetryableConditionOfItsOwn() {
+        Failure f = Failure.from(
+                new io.lxdbackup.operator.lxd.LxdException.Unresponsive("LXD at h:1 did not answer in time", null),
+                "snapshot of c1");
+        assertThat(f.reason()).isEqualTo(Reasons.SERVER_UNRESPONSIVE);
+        assertThat(f.isTransient()).isTrue();
+        assertThat(f.getMessage()).startsWith("snapshot of c1: LXD at h:1 did not answer in time");
     }
 }

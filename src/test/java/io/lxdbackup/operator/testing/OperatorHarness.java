@@ -27,6 +27,8 @@ public final class OperatorHarness implements AutoCloseable {
     private final Function<StoreConfig, ObjectStore> storeFactory;
     private KubernetesClient operatorClient;
     private OperatorRuntime runtime;
+    private io.lxdbackup.operator.lxd.LxdTimeouts lxdTimeouts;
+    private int reconcileThreads;
     private Consumer<KubernetesClientBuilder> clientCustomizer = b -> {};
     private String leaseNamespace;
     private List<String> namespaces = List.of();
@@ -81,6 +83,16 @@ public final class OperatorHarness implements AutoCloseable {
     }
 
     /** Runs the operator with these transfer limits (flags --max-transfers etc.); call before {@link #start()}. */
+    public OperatorHarness withLxdTimeouts(io.lxdbackup.operator.lxd.LxdTimeouts timeouts) {
+        this.lxdTimeouts = timeouts;
+        return this;
+    }
+
+    public OperatorHarness withReconcileThreads(int threads) {
+        this.reconcileThreads = threads;
+        return this;
+    }
+
     public OperatorHarness withTransfers(TransferLimits limits) {
         this.transfers = limits;
         return this;
@@ -92,7 +104,9 @@ public final class OperatorHarness implements AutoCloseable {
                         operatorClient,
                         new OperatorSettings(
                                         namespaces, leaseNamespace != null, leaseNamespace, 0, "info", scheduleMaxWait)
-                                .withTransfers(transfers),
+                                .withTransfers(transfers)
+                                .withLxdTimeouts(lxdTimeouts)
+                                .withReconcileThreads(reconcileThreads),
                         clock,
                         storeFactory)
                 .exitOnStopLeading(false)
