@@ -506,9 +506,12 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
     @Override
     public DeleteControl cleanup(SnapshotSchedule s, Context<SnapshotSchedule> context) {
         forgetStartedRun(s);
-        if (!isServerMode(s) || s.getStatus() == null || s.getStatus().getConfiguredInstances() == null) {
+        if (!isServerMode(s)) {
             return DeleteControl.defaultDelete();
         }
+        List<String> recorded = s.getStatus() == null || s.getStatus().getConfiguredInstances() == null
+                ? List.of()
+                : s.getStatus().getConfiguredInstances();
         try {
             LxdClient client = connections
                     .connect(
@@ -516,14 +519,24 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                             s.getSpec().getRemoteRef().getName(),
                             s.getSpec().getProject())
                     .client();
-            ServerScheduleKeys keys = serverKeys(s);
-            for (String inst : s.getStatus().getConfiguredInstances()) {
-                keys.remove(client, inst, true);
+            // the instances the status records, and every instance carrying this schedule's marker: the
+            // keys are written before the status that records them, so the status read with the
+            // deletion may not name an instance configured just before
+            Set<String> configured = new TreeSet<>(recorded);
+            for (Instance i : client.listInstances()) {
+                if (i.config() != null
+                        && s.getMetadata().getUid().equals(i.config().get(ServerScheduleKeys.MARKER))) {
+                    configured.add(i.name());
+                }
             }
-            events.normal(
-                    s,
-                    "Deconfigured",
-                    "Removed snapshots.* keys from " + s.getStatus().getConfiguredInstances());
+            if (configured.isEmpty()) {
+                return DeleteControl.defaultDelete();
+            }
+            ServerScheduleKeys keys = serverKeys(s);
+            for (String inst : configured) {
+                keys.remove(client, inst, recorded.contains(inst));
+            }
+            events.normal(s, "Deconfigured", "Removed snapshots.* keys from " + configured);
             return DeleteControl.defaultDelete();
         } catch (Exception e) {
             Failure f = Failure.from(e, "removing snapshots.* keys");
@@ -532,8 +545,8 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                 return DeleteControl.defaultDelete();
             }
             if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
-                String msg = "snapshots.* keys were left on instances "
-                        + s.getStatus().getConfiguredInstances() + " on the server: " + f.getMessage();
+                String msg =
+                        "snapshots.* keys were left on instances " + recorded + " on the server: " + f.getMessage();
                 CLEANUP_LOG.warn(
                         "SnapshotSchedule {}/{}: {}",
                         s.getMetadata().getNamespace(),

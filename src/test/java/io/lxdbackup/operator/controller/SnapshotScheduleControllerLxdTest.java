@@ -467,8 +467,9 @@ class SnapshotScheduleControllerLxdTest {
         SnapshotSchedule dated = schedule("pd-dated", "@hourly", List.of(ours));
         dated.getSpec().setSnapshotNamePattern("d{{ creation_date|date:'2006' }}-%d");
         kube.resource(dated).create();
-        awaitSchedule("pd-dated", x -> x.getStatus().getPhase() == SchedulePhase.ACTIVE);
-        clock.advance(Duration.ofHours(1));
+        // no clock move: the test clock (two hours past the real hour) is past the run at the full
+        // hour after this schedule's real creation time, and without a starting deadline that run
+        // starts at once; moving the clock would add a second run
         awaitChildrenReady("pd-dated", 1);
         String year = String.valueOf(java.time.ZonedDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC)
                 .getYear());
@@ -581,6 +582,31 @@ class SnapshotScheduleControllerLxdTest {
                 .delete();
         await().atMost(T).until(() -> get("server") == null);
         assertThat(lxd.getInstance(inst).config()).doesNotContainKey("snapshots.schedule");
+    }
+
+    @Test
+    void deletingAServerModeScheduleRemovesItsKeysEvenWhereItsStatusDoesNotNameTheInstance() {
+        // the keys are written before the status that records them: a deletion read with an older
+        // status must still find the instance, by the schedule's marker on the server
+        String inst = instance("ss-srvdel", null);
+        String foreign = instance("ss-srvdel-other", Map.of("snapshots.schedule", "@daily"));
+        SnapshotSchedule s = schedule("server-del", "0 6 * * *", List.of(inst));
+        s.getSpec().setMode(SnapshotScheduleMode.SERVER);
+        kube.resource(s).create();
+        awaitSchedule("server-del", x -> "ServerConfigured".equals(ready(x).getReason()));
+        assertThat(lxd.getInstance(inst).config()).containsEntry("snapshots.schedule", "0 6 * * *");
+        SnapshotSchedule stale = get("server-del");
+        stale.getStatus().setConfiguredInstances(null);
+        kube.resource(stale).updateStatus();
+        kube.resources(SnapshotSchedule.class)
+                .inNamespace(Fixtures.NS)
+                .withName("server-del")
+                .delete();
+        await().atMost(T).until(() -> get("server-del") == null);
+        assertThat(lxd.getInstance(inst).config())
+                .doesNotContainKeys("snapshots.schedule", "snapshots.schedule.stopped", ServerScheduleKeys.MARKER);
+        // an instance whose keys are not this schedule's is left alone
+        assertThat(lxd.getInstance(foreign).config()).containsEntry("snapshots.schedule", "@daily");
     }
 
     static RetentionPolicy retention(int keepLast) {
