@@ -76,9 +76,14 @@ class ChartE2ETest {
         String ns = "e2e-columns";
         cluster.createNamespace(ns);
         try {
-            // every example, as written (no operator needs to act on them for the columns to show)
+            // every example, as written (no operator needs to act on them for the columns to show);
+            // copy-promote.yaml is a later stage of instancecopy.yaml's InstanceCopy (promote: true
+            // cannot be set back), so it goes last
             try (Stream<Path> files = Files.list(Path.of("examples"))) {
-                for (Path f : files.sorted().toList()) {
+                for (Path f : files.sorted(java.util.Comparator.comparing(
+                                        (Path p) -> p.getFileName().toString().equals("copy-promote.yaml"))
+                                .thenComparing(java.util.Comparator.naturalOrder()))
+                        .toList()) {
                     cluster.kubectlIn(
                             Files.readString(f).replace("namespace: default", "namespace: " + ns), "apply", "-f", "-");
                 }
