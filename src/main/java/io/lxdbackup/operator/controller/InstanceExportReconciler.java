@@ -728,40 +728,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         metrics.operation(KIND, "upload", "success", Duration.ofNanos(System.nanoTime() - t0));
         metrics.bytes(KIND, "upload", result.size());
         long tUploaded = System.nanoTime();
-        // Confirm with the store, independently of what the upload itself reported, without reading
-        // the object back: its size, and the ETag the upload checked against the MD5s of what was
-        // sent (UploadResult.verification says whether the store's ETags allowed that). The SHA-256
-        // of the stream goes into the manifest, the object's checksum record; restores verify it.
-        io.lxdbackup.operator.store.ObjectInfo head = store.head(key)
-                .orElseThrow(() -> Failure.retryable(
-                        Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
-        boolean sizeOk = head.size() == result.size() && (total < 0 || total == result.size());
-        boolean etagOk = result.etag() == null || result.etag().equals(head.etag());
-        // single-PUT objects also carry the SHA-256 as metadata
-        boolean shaOk = head.sha256() == null || result.sha256().equals(head.sha256());
-        if (!sizeOk || !etagOk || !shaOk) {
-            // the mismatch is the outcome; a failed removal only leaves what the retry overwrites
-            Cleanup.bestEffort(
-                    "removing the mismatching object " + key,
-                    () -> {
-                        store.delete(key);
-                        return null;
-                    },
-                    null,
-                    f -> LOG.warn(
-                            "InstanceExport {}/{}: {} not removed yet: {}",
-                            ns(e),
-                            e.getMetadata().getName(),
-                            key,
-                            f.getMessage()));
-            throw Failure.retryable(
-                    Reasons.CHECKSUM_MISMATCH,
-                    "the stored object does not match what was read from LXD (size "
-                            + head.size() + " vs " + result.size() + (total < 0 ? "" : "/" + total) + ", ETag "
-                            + head.etag() + " vs "
-                            + result.etag() + ", sha256 " + head.sha256() + " vs " + result.sha256()
-                            + "); it was removed and the upload is retried");
-        }
+        // the SHA-256 of the stream goes into the manifest, the object's checksum record; restores verify it
+        verifyStored(e, store, key, result, total);
         LOG.debug(
                 "InstanceExport {}/{}: {} uploaded in {} part(s), {} bytes, verified by {}",
                 ns(e),
@@ -988,32 +956,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                         "streaming the backup of volume " + t + " from LXD to the store failed (" + ex.getMessage()
                                 + "); the partial upload was aborted and is retried");
             }
-            io.lxdbackup.operator.store.ObjectInfo head = store.head(key)
-                    .orElseThrow(() -> Failure.retryable(
-                            Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
-            boolean ok = head.size() == result.size()
-                    && (total < 0 || total == result.size())
-                    && (result.etag() == null || result.etag().equals(head.etag()))
-                    && (head.sha256() == null || result.sha256().equals(head.sha256()));
-            if (!ok) {
-                Cleanup.bestEffort(
-                        "removing the mismatching object " + key,
-                        () -> {
-                            store.delete(key);
-                            return null;
-                        },
-                        null,
-                        f -> LOG.warn(
-                                "InstanceExport {}/{}: {} not removed yet: {}",
-                                ns(e),
-                                e.getMetadata().getName(),
-                                key,
-                                f.getMessage()));
-                throw Failure.retryable(
-                        Reasons.CHECKSUM_MISMATCH,
-                        "the stored object " + key + " does not match what was read from LXD (size " + head.size()
-                                + " vs " + result.size() + "); it was removed and the upload is retried");
-            }
+            verifyStored(e, store, key, result, total);
             metrics.bytes(KIND, "upload", result.size());
             // the volume's own manifest: the object is a volume export that restores on its own too
             BackupManifest m = new BackupManifest(
@@ -1568,5 +1511,46 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             check();
             return super.read(b, off, len);
         }
+    }
+    /**
+     * Confirms an upload with the store, independently of what the upload itself reported, without
+     * reading the object back: its size, the ETag the upload checked against the MD5s of what was sent
+     * ({@link UploadResult#verification} says whether the store's ETags allowed that), and for
+     * single-PUT objects the SHA-256 in their metadata. A mismatching object is removed (best effort:
+     * the mismatch is the outcome, a failed removal only leaves what the retry overwrites) and the
+     * upload is retried.
+     *
+     * @param total the size LXD announced, or -1
+     */
+    private void verifyStored(InstanceExport e, ObjectStore store, String key, UploadResult result, long total)
+            throws IOException {
+        io.lxdbackup.operator.store.ObjectInfo head = store.head(key)
+                .orElseThrow(() -> Failure.retryable(
+                        Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
+        boolean sizeOk = head.size() == result.size() && (total < 0 || total == result.size());
+        boolean etagOk = result.etag() == null || result.etag().equals(head.etag());
+        boolean shaOk = head.sha256() == null || result.sha256().equals(head.sha256());
+        if (sizeOk && etagOk && shaOk) {
+            return;
+        }
+        Cleanup.bestEffort(
+                "removing the mismatching object " + key,
+                () -> {
+                    store.delete(key);
+                    return null;
+                },
+                null,
+                f -> LOG.warn(
+                        "InstanceExport {}/{}: {} not removed yet: {}",
+                        ns(e),
+                        e.getMetadata().getName(),
+                        key,
+                        f.getMessage()));
+        throw Failure.retryable(
+                Reasons.CHECKSUM_MISMATCH,
+                "the stored object " + key + " does not match what was read from LXD (size " + head.size() + " vs "
+                        + result.size() + (total < 0 ? "" : "/" + total) + ", ETag " + head.etag() + " vs "
+                        + result.etag() + ", sha256 " + head.sha256() + " vs " + result.sha256()
+                        + "); it was removed and the upload is retried");
     }
 }
