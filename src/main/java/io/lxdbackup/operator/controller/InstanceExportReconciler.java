@@ -746,25 +746,14 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             volumes = exportVolumes(e, client, store, settings, permit);
         }
         ServerInfo server = client.server();
-        BackupManifest manifest = new BackupManifest(
-                BackupManifest.FORMAT_VERSION,
+        BackupManifest manifest = manifest(
+                e,
+                client,
+                server,
                 key,
+                result,
                 spec.getInstance(),
-                spec.getRemoteRef().getName(),
-                client.project(),
-                server.serverVersion(),
-                server.serverName(),
-                status.getCompression().value(),
-                result.size(),
-                result.sha256(),
-                Boolean.TRUE.equals(spec.getInstanceOnly()),
-                Boolean.TRUE.equals(spec.getOptimizedStorage()),
                 status.getSnapshots(),
-                parse(status.getStartTime()),
-                clock.instant(),
-                e.getMetadata().getName(),
-                ns(e),
-                e.getMetadata().getUid(),
                 instance instanceof VolumeTarget v ? new BackupManifest.Volume(v.pool(), v.name()) : null,
                 volumes);
         // recorded before it is written: a restart then finds the pair and only finishes
@@ -959,26 +948,16 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             verifyStored(e, store, key, result, total);
             metrics.bytes(KIND, "upload", result.size());
             // the volume's own manifest: the object is a volume export that restores on its own too
-            BackupManifest m = new BackupManifest(
-                    BackupManifest.FORMAT_VERSION,
+            BackupManifest m = manifest(
+                    e,
+                    client,
+                    server,
                     key,
+                    result,
                     null,
-                    spec.getRemoteRef().getName(),
-                    client.project(),
-                    server.serverVersion(),
-                    server.serverName(),
-                    status.getCompression().value(),
-                    result.size(),
-                    result.sha256(),
-                    Boolean.TRUE.equals(spec.getInstanceOnly()),
-                    Boolean.TRUE.equals(spec.getOptimizedStorage()),
                     List.of(),
-                    parse(status.getStartTime()),
-                    clock.instant(),
-                    e.getMetadata().getName(),
-                    ns(e),
-                    e.getMetadata().getUid(),
-                    new BackupManifest.Volume(t.pool(), t.name()));
+                    new BackupManifest.Volume(t.pool(), t.name()),
+                    null);
             store.putSmall(m.manifestKey(), m.toJson(), BackupManifest.CONTENT_TYPE);
             v.setSize(result.size());
             v.setSha256(result.sha256());
@@ -1552,5 +1531,39 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                         + result.size() + (total < 0 ? "" : "/" + total) + ", ETag " + head.etag() + " vs "
                         + result.etag() + ", sha256 " + head.sha256() + " vs " + result.sha256()
                         + "); it was removed and the upload is retried");
+    }
+    /** The manifest written beside an object this export uploaded (the instance's, or a volume's). */
+    private BackupManifest manifest(
+            InstanceExport e,
+            LxdClient client,
+            ServerInfo server,
+            String key,
+            UploadResult result,
+            String instance,
+            List<String> snapshots,
+            BackupManifest.Volume volume,
+            List<BackupManifest.AttachedVolume> volumes) {
+        InstanceExportSpec spec = e.getSpec();
+        return new BackupManifest(
+                BackupManifest.FORMAT_VERSION,
+                key,
+                instance,
+                spec.getRemoteRef().getName(),
+                client.project(),
+                server.serverVersion(),
+                server.serverName(),
+                e.getStatus().getCompression().value(),
+                result.size(),
+                result.sha256(),
+                Boolean.TRUE.equals(spec.getInstanceOnly()),
+                Boolean.TRUE.equals(spec.getOptimizedStorage()),
+                snapshots,
+                parse(e.getStatus().getStartTime()),
+                clock.instant(),
+                e.getMetadata().getName(),
+                ns(e),
+                e.getMetadata().getUid(),
+                volume,
+                volumes);
     }
 }

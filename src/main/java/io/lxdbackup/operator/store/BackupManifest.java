@@ -70,92 +70,6 @@ public record BackupManifest(
     public record AttachedVolume(
             String device, String pool, String name, String path, String key, long size, String sha256) {}
 
-    /** A manifest without attached volumes (an instance export that left them out, or a volume export). */
-    public BackupManifest(
-            int formatVersion,
-            String key,
-            String instance,
-            String remote,
-            String project,
-            String lxdServerVersion,
-            String lxdServerName,
-            String compression,
-            long size,
-            String sha256,
-            boolean instanceOnly,
-            boolean optimizedStorage,
-            List<String> snapshots,
-            Instant createdAt,
-            Instant completedAt,
-            String exportName,
-            String exportNamespace,
-            String exportUid,
-            Volume volume) {
-        this(
-                formatVersion,
-                key,
-                instance,
-                remote,
-                project,
-                lxdServerVersion,
-                lxdServerName,
-                compression,
-                size,
-                sha256,
-                instanceOnly,
-                optimizedStorage,
-                snapshots,
-                createdAt,
-                completedAt,
-                exportName,
-                exportNamespace,
-                exportUid,
-                volume,
-                null);
-    }
-
-    /** The manifest of an instance export written by the export of that uid (null: not recorded). */
-    public BackupManifest(
-            int formatVersion,
-            String key,
-            String instance,
-            String remote,
-            String project,
-            String lxdServerVersion,
-            String lxdServerName,
-            String compression,
-            long size,
-            String sha256,
-            boolean instanceOnly,
-            boolean optimizedStorage,
-            List<String> snapshots,
-            Instant createdAt,
-            Instant completedAt,
-            String exportName,
-            String exportNamespace,
-            String exportUid) {
-        this(
-                formatVersion,
-                key,
-                instance,
-                remote,
-                project,
-                lxdServerVersion,
-                lxdServerName,
-                compression,
-                size,
-                sha256,
-                instanceOnly,
-                optimizedStorage,
-                snapshots,
-                createdAt,
-                completedAt,
-                exportName,
-                exportNamespace,
-                exportUid,
-                null);
-    }
-
     /** Whether this is the export of a custom volume rather than of an instance. */
     public boolean exportsVolume() {
         return volume != null;
@@ -196,7 +110,9 @@ public record BackupManifest(
                 null,
                 exportName,
                 exportNamespace,
-                exportUid);
+                exportUid,
+                null,
+                null);
     }
 
     /** True for a {@link #claim}: the export it names has not finished writing the object. */

@@ -241,6 +241,8 @@ class InstanceRestoreControllerLxdTest {
                 Instant.now(),
                 name,
                 Fixtures.NS,
+                null,
+                null,
                 null);
         store.putSmall(ObjectKeys.manifestKey(key), m.toJson(), "application/json");
         return key;

@@ -46,7 +46,9 @@ class ManifestCatalogTest {
                 Instant.parse("2026-11-26T06:01:30.5Z"),
                 "web1-export",
                 "team1",
-                "uid-1");
+                "uid-1",
+                null,
+                null);
     }
 
     @Test

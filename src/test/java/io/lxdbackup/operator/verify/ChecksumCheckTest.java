@@ -126,6 +126,8 @@ class ChecksumCheckTest {
                 Instant.now(),
                 "web1-1",
                 "ns",
+                null,
+                null,
                 null);
     }
 }
