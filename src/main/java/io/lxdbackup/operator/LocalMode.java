@@ -1,5 +1,6 @@
 package io.lxdbackup.operator;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
@@ -8,6 +9,8 @@ import io.lxdbackup.operator.local.InMemoryApiServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -128,6 +131,105 @@ final class LocalMode {
                         },
                         "shutdown"));
         stop.await();
+    }
+
+    /**
+     * What a training start applies: a Secret, a store and a remote that answer nothing (port 9 on
+     * the loopback refuses connections), and one resource of each backup kind on them, so that every
+     * controller's first reconcile, the TLS and S3 clients and the failure path run once.
+     */
+    static final String TRAINING_OBJECTS = """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: train-s3, namespace: default}
+            type: lxdbackup.io/s3-credentials
+            stringData: {AWS_ACCESS_KEY_ID: train, AWS_SECRET_ACCESS_KEY: train-secret}
+            ---
+            apiVersion: lxdbackup.io/v1alpha1
+            kind: BackupStore
+            metadata: {name: train, namespace: default}
+            spec:
+              s3: {endpoint: "http://127.0.0.1:9", region: us-east-1, bucket: train, forcePathStyle: true,
+                   credentialsSecretRef: {name: train-s3}}
+            ---
+            apiVersion: lxdbackup.io/v1alpha1
+            kind: LxdRemote
+            metadata: {name: train, namespace: default}
+            spec: {url: "https://127.0.0.1:9"}
+            ---
+            apiVersion: lxdbackup.io/v1alpha1
+            kind: InstanceSnapshot
+            metadata: {name: train, namespace: default}
+            spec: {remoteRef: {name: train}, instance: c1}
+            ---
+            apiVersion: lxdbackup.io/v1alpha1
+            kind: InstanceExport
+            metadata: {name: train, namespace: default}
+            spec: {remoteRef: {name: train}, instance: c1, storeRef: {name: train}}
+            ---
+            apiVersion: lxdbackup.io/v1alpha1
+            kind: SnapshotSchedule
+            metadata: {name: train, namespace: default}
+            spec: {remoteRef: {name: train}, instances: [c1], schedule: "0 0 1 1 *", retention: {keepLast: 1}}
+            ---
+            apiVersion: lxdbackup.io/v1alpha1
+            kind: InstanceCopy
+            metadata: {name: train, namespace: default}
+            spec: {sourceRemoteRef: {name: train}, targetRemoteRef: {name: train}, instance: c1, targetInstance: c2}
+            """;
+
+    /**
+     * {@code java -XX:ArchiveClassesAtExit=app.jsa -jar lxd-backup-operator.jar train}: a local-mode
+     * start (no LXD socket, nothing written outside a temporary directory) that applies
+     * {@link #TRAINING_OBJECTS}, waits until every one of them has a status (at most {@code
+     * maxWait}), and stops. The image's build runs it to write the class-data archive the image
+     * starts with: the classes a start and the first reconciles load are then mapped from the
+     * archive instead of being read, parsed and verified from the jar.
+     *
+     * @return how many of the training objects had a status when it stopped
+     */
+    static int train(String[] args, OperatorSettings settings, Duration maxWait) throws Exception {
+        Path dir = Files.createTempDirectory("lxdbackup-train");
+        String[] local = java.util.stream.Stream.concat(
+                        Arrays.stream(args),
+                        java.util.stream.Stream.of(
+                                "--lxd-socket=", "--kubeconfig=" + dir.resolve("kubeconfig"), "--api-port=0"))
+                .toArray(String[]::new);
+        try (Session session = start(local, settings)) {
+            List<HasMetadata> objects = session.client
+                    .load(new java.io.ByteArrayInputStream(
+                            TRAINING_OBJECTS.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .items();
+            for (HasMetadata o : objects) {
+                session.client.resource(o).create();
+            }
+            long deadline = System.nanoTime() + maxWait.toNanos();
+            int withStatus = 0;
+            while (System.nanoTime() < deadline) {
+                withStatus = 0;
+                for (HasMetadata o : objects) {
+                    var now = session.client
+                            .genericKubernetesResources(o.getApiVersion(), o.getKind())
+                            .inNamespace(o.getMetadata().getNamespace())
+                            .withName(o.getMetadata().getName())
+                            .get();
+                    if (o instanceof io.fabric8.kubernetes.api.model.Secret
+                            || (now != null && now.get("status") != null)) {
+                        withStatus++;
+                    }
+                }
+                if (withStatus == objects.size()) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            return withStatus - 1;
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     /** Starts the API server, writes the kubeconfig, creates the {@code local} remote and starts the operator. */

@@ -8,6 +8,7 @@ import io.lxdbackup.operator.config.OperatorSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -41,6 +42,13 @@ public final class Main {
         boolean inCluster = Files.exists(Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token"));
         OperatorSettings settings = OperatorSettings.from(args, System.getenv(), inCluster);
         setLogLevel(settings.logLevel());
+        if (args.length > 0 && args[0].equals("train")) {
+            int reconciled =
+                    LocalMode.train(Arrays.copyOfRange(args, 1, args.length), settings, Duration.ofSeconds(90));
+            log().info("training start done: {} of the training objects reconciled", reconciled);
+            // System.exit, not return: the JVM writes a class-data archive (-XX:ArchiveClassesAtExit) at exit
+            System.exit(0);
+        }
         if (args.length > 0 && args[0].equals("local")) {
             LocalMode.run(Arrays.copyOfRange(args, 1, args.length), settings);
             return;
@@ -89,6 +97,9 @@ public final class Main {
           (no command)   run against the cluster of KUBECONFIG / ~/.kube/config / the service account
           local          start an in-memory Kubernetes API (for trying it out; nothing persists),
                          write a kubeconfig, install the CRDs and run the operator against it
+          train          start local mode with no LXD, reconcile one object of each kind once and
+                         exit: run with -XX:ArchiveClassesAtExit=FILE to write a class-data archive
+                         (the image's build does; the image starts with -XX:SharedArchiveFile=FILE)
           plugin         the kubectl plugin (hack/kubectl-lxdbackup): snapshot, export, restore,
                          backups, describe and copy with the current kubeconfig and namespace
 

@@ -128,7 +128,8 @@ public final class Failure extends RuntimeException {
                 permanent(Reasons.ACCESS_DENIED, msg + "; grant the credentials access to the bucket and prefix");
             case READ_ONLY_VIOLATION -> permanent(Reasons.READ_ONLY_STORE, msg);
             case OBJECT_NOT_FOUND -> permanent(Reasons.OBJECT_NOT_FOUND, msg);
-            case UNREACHABLE -> retryable(Reasons.STORE_UNAVAILABLE, msg + "; check the endpoint and the network");
+            // the store's message already says to check the endpoint and the network
+            case UNREACHABLE -> retryable(Reasons.STORE_UNAVAILABLE, msg);
             case STORE_ERROR -> new Failure(Reasons.STORE_ERROR, msg, s.isTransient());
         };
     }
