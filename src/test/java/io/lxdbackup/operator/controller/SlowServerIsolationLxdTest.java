@@ -319,6 +319,42 @@ class SlowServerIsolationLxdTest {
             long carried = slowB.bytes();
             Thread.sleep(3000);
             assertThat(slowB.bytes()).as("nothing streams after the deletion").isEqualTo(carried);
+
+            // suspended mid-relay (a new spec): the relay stops, nothing of it is left, the copy is Suspended
+            String target2 = source + "-bk2";
+            instancesB.add(target2);
+            instancesB.add(CopyNames.staging(target2));
+            kube.resource(relayCopy(TENANT_A, "relay2", source, target2)).create();
+            long before = slowB.bytes();
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> slowB.bytes() > before + 1024 * 1024);
+            kube.resources(InstanceCopy.class)
+                    .inNamespace(TENANT_A)
+                    .withName("relay2")
+                    .edit(c -> {
+                        c.getSpec().setSuspend(true);
+                        return c;
+                    });
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        InstanceCopy c = kube.resources(InstanceCopy.class)
+                                .inNamespace(TENANT_A)
+                                .withName("relay2")
+                                .get();
+                        return c.getStatus() != null
+                                && c.getStatus().getPhase() == InstanceCopyPhase.SUSPENDED
+                                && c.getStatus().getSyncId() == null;
+                    });
+            assertThat(lxd.listBackups(source))
+                    .as("LXD backup left on the source")
+                    .isEmpty();
+            assertThat(lxdB.instanceExists(CopyNames.staging(target2)))
+                    .as("staging instance left on the target")
+                    .isFalse();
+            assertThat(lxdB.instanceExists(target2)).isFalse();
+            assertThat(op.runtime().transfers().runningCount()).isZero();
         }
     }
 
