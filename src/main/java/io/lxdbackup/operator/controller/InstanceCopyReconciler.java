@@ -125,7 +125,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     static final Duration BACKOFF_CAP = Duration.ofMinutes(5);
     /** Longest a running copy is waited for in one reconcile. */
     static final Duration WAIT_SLICE = Duration.ofSeconds(10);
-    /** Steps that run inside one reconcile: the local copy of a staged refresh, the relay. */
+    /** Steps waited for in one go: the local copy of a staged refresh (in a reconcile), the relay (on a transfer thread). */
     static final Duration OPERATION_TIMEOUT = Duration.ofHours(12);
 
     static final Duration SHORT = Duration.ofMinutes(2);
