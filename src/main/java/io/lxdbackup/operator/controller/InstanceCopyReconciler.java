@@ -7,8 +7,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.lxdbackup.operator.api.v1alpha1.AutostartSettings;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.CopyMode;
@@ -40,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,9 +104,17 @@ import org.slf4j.LoggerFactory;
  * {@link StatusWriter#replaceStatus} (fields cleared are removed on the server) and reconcile
  * returns {@code noUpdate}. Each reconcile starts from the resource as the API server has it, not
  * the informer cache, so it never acts on a status older than its own last write.
+ *
+ * <h2>Relay copies run off the reconcile threads</h2>
+ * A relay copy, once admitted, runs on the transfer threads ({@link TransferJobs}); its reconcile
+ * returns at once and the resource is reconciled again when the relay ends. A deletion, a new
+ * generation of the spec (also {@code suspend} and {@code promote}) and the operator's stop first
+ * stop the running relay ({@link RelayCopy.Stopped}: its backup and any instance its import made
+ * are deleted) and wait for it to end; only then does the deletion clean up, or the new spec take
+ * over. A relay stopped for a deletion writes no status.
  */
 @ControllerConfiguration(name = "instancecopy")
-public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner<InstanceCopy> {
+public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner<InstanceCopy>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InstanceCopyReconciler.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -114,7 +125,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     static final Duration BACKOFF_CAP = Duration.ofMinutes(5);
     /** Longest a running copy is waited for in one reconcile. */
     static final Duration WAIT_SLICE = Duration.ofSeconds(10);
-    /** Steps that run inside one reconcile: the local copy of a staged refresh, the relay. */
+    /** Steps waited for in one go: the local copy of a staged refresh (in a reconcile), the relay (on a transfer thread). */
     static final Duration OPERATION_TIMEOUT = Duration.ofHours(12);
 
     static final Duration SHORT = Duration.ofMinutes(2);
@@ -125,6 +136,42 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     private final OperatorMetrics metrics;
     private final Clock clock;
     private final Transfers transfers;
+    /** Relay copies running on the transfer threads, by resource uid. */
+    private final TransferJobs<InstanceCopy> jobs;
+    /** How each running relay is stopped, by resource uid. */
+    private final Map<String, RelayJob> relays = new ConcurrentHashMap<>();
+
+    private volatile boolean closing;
+
+    /** Why a running relay is asked to stop. */
+    enum StopReason {
+        /** The resource is being deleted: nothing is written, the clean-up follows. */
+        DELETED,
+        /** A new generation of the spec: the unfinished copy ends, the new spec decides. */
+        SPEC_CHANGED,
+        /** The operator stops: the recorded intent is resumed by the next one. */
+        SHUTDOWN
+    }
+
+    /** A relay running for the generation it was started at; {@link #stop} is seen at its next step. */
+    static final class RelayJob {
+        final long generation;
+        private volatile StopReason stop;
+
+        RelayJob(long generation) {
+            this.generation = generation;
+        }
+
+        void stop(StopReason why) {
+            if (stop == null || why == StopReason.DELETED) {
+                stop = why;
+            }
+        }
+
+        StopReason stopped() {
+            return stop;
+        }
+    }
 
     public InstanceCopyReconciler(
             KubernetesClient kube,
@@ -143,6 +190,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
             Clock clock,
             TransferLimiter transfers) {
         this.transfers = new Transfers(transfers);
+        this.jobs = new TransferJobs<>(transfers.executor());
         this.kube = kube;
         this.connections = connections;
         this.events = events;
@@ -192,7 +240,23 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     }
 
     @Override
+    public List<EventSource<?, InstanceCopy>> prepareEventSources(EventSourceContext<InstanceCopy> context) {
+        return List.of(jobs.eventSource());
+    }
+
+    @Override
     public UpdateControl<InstanceCopy> reconcile(InstanceCopy received, Context<InstanceCopy> context) {
+        String uid = received.getMetadata().getUid();
+        RelayJob running = relays.get(uid);
+        if (running != null && jobs.running(uid) && generation(received) != running.generation) {
+            // a new spec (suspend and promote included) stops the relay first; its end reconciles again
+            running.stop(StopReason.SPEC_CHANGED);
+        }
+        Optional<UpdateControl<InstanceCopy>> relaying = jobs.poll(received);
+        if (relaying.isPresent()) {
+            // running: nothing to do here; ended: its outcome, as if this reconcile had run it
+            return relaying.get();
+        }
         InstanceCopy copy = latest(received);
         if (copy == null) {
             return UpdateControl.noUpdate();
@@ -210,31 +274,121 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
             }
             if (status.getSyncId() != null) {
                 Sides sides = connect(copy, plan);
-                return relayed(copy, plan, sides, () -> resume(copy, plan, sides));
+                return relayed(copy, plan, sides, was, () -> resume(copy, plan, sides));
             }
             return idle(copy, plan, was);
-        } catch (Transfers.Queued q) {
-            Transfers.markQueued(status, generation(copy), clock, Condition.SYNCED, q.getMessage());
-            return write(copy, was, Transfers.nextPoll());
         } catch (Exception e) {
-            return failed(copy, e, was);
+            return outcome(copy, e, was);
         }
+    }
+
+    /** A reconcile's or a relay's failure (or wait) as the status and the next attempt. */
+    private UpdateControl<InstanceCopy> outcome(InstanceCopy copy, Exception e, InstanceCopyStatus was) {
+        if (e instanceof Transfers.Queued q) {
+            Transfers.markQueued(copy.getStatus(), generation(copy), clock, Condition.SYNCED, q.getMessage());
+            return write(copy, was, Transfers.nextPoll());
+        }
+        return failed(copy, e, was);
     }
 
     /**
      * A relay copy streams through the operator: it runs within a transfer permit (or waits,
-     * {@link Transfers.Queued}, before anything is recorded). Pull and push copies run between
-     * the servers and need none.
+     * {@link Transfers.Queued}, before anything is recorded), on the transfer threads; a later
+     * reconcile returns its outcome. Pull and push copies run between the servers and need none.
      */
     private UpdateControl<InstanceCopy> relayed(
-            InstanceCopy copy, Plan plan, Sides sides, java.util.function.Supplier<UpdateControl<InstanceCopy>> work) {
+            InstanceCopy copy,
+            Plan plan,
+            Sides sides,
+            InstanceCopyStatus was,
+            java.util.function.Supplier<UpdateControl<InstanceCopy>> work) {
         if (plan.mode() != CopyMode.RELAY) {
             return work.get();
         }
-        try (TransferLimiter.Permit permit = transfers.admit(
-                copy.getMetadata().getUid(), KIND, ns(copy), sides.sourceRemote(), Transfers.STREAM_MEMORY)) {
-            return work.get();
+        String uid = copy.getMetadata().getUid();
+        TransferLimiter.Permit permit =
+                transfers.admit(uid, KIND, ns(copy), sides.sourceRemote(), Transfers.STREAM_MEMORY);
+        RelayJob job = new RelayJob(generation(copy));
+        relays.put(uid, job);
+        try {
+            jobs.start(copy, () -> {
+                try (permit) {
+                    if (closing) {
+                        job.stop(StopReason.SHUTDOWN);
+                    }
+                    return work.get();
+                } catch (Exception e) {
+                    return job.stopped() != null ? stopped(copy, plan, sides, job.stopped()) : outcome(copy, e, was);
+                } finally {
+                    relays.remove(uid, job);
+                }
+            });
+        } catch (RuntimeException e) {
+            relays.remove(uid, job);
+            permit.close();
+            throw e;
         }
+        return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(TransferJobs.RUNNING_POLL);
+    }
+
+    /** Whether the relay of {@code copy} running on this thread was asked to stop. */
+    private boolean stopRequested(InstanceCopy copy) {
+        RelayJob j = relays.get(copy.getMetadata().getUid());
+        return j != null && j.stopped() != null;
+    }
+
+    /**
+     * A relay that was asked to stop has ended ({@link RelayCopy} deleted its backup and what its
+     * import made). Deleted: nothing is written, the clean-up reads the status from here. A new
+     * spec: the unfinished copy is over and the next reconcile decides by the new spec. Shutdown:
+     * the recorded intent stays for the next operator.
+     */
+    private UpdateControl<InstanceCopy> stopped(InstanceCopy copy, Plan plan, Sides sides, StopReason why) {
+        InstanceCopyStatus st = copy.getStatus();
+        if (why == StopReason.SHUTDOWN) {
+            LOG.info("InstanceCopy {}/{}: relay stopped by the operator's stop", ns(copy), name(copy));
+            return UpdateControl.noUpdate();
+        }
+        boolean backupLeft = false;
+        if (st.getBackupName() != null) {
+            try {
+                RelayCopy.deleteBackup(sides.source(), plan.instance(), st.getBackupName());
+                st.setBackupName(null);
+            } catch (RuntimeException e) {
+                backupLeft = true;
+            }
+        }
+        if (why == StopReason.DELETED) {
+            if (!backupLeft) {
+                clearIntent(st); // the clean-up finds nothing left; otherwise it deletes the backup
+            }
+            LOG.info("InstanceCopy {}/{}: relay stopped for the deletion", ns(copy), name(copy));
+            return UpdateControl.noUpdate();
+        }
+        String backup = st.getBackupName();
+        clearIntent(st);
+        st.setPhase(
+                st.getLastSuccessfulSyncTime() == null
+                        ? InstanceCopyPhase.PENDING
+                        : st.isConditionTrue(Condition.SYNCED) ? InstanceCopyPhase.SYNCED : InstanceCopyPhase.FAILED);
+        String msg = "The spec changed while a relay copy ran: the unfinished copy was stopped and removed"
+                + (backup == null
+                        ? ""
+                        : "; relay backup " + backup + " may be left on the source, LXD deletes it after a day")
+                + "; the new spec decides the next copy";
+        if (!st.isConditionTrue(Condition.SYNCED)) {
+            Conditions.set(st, generation(copy), clock, Condition.SYNCED, false, Reasons.COPYING, msg);
+        }
+        events.normal(copy, "CopyStopped", msg);
+        writeQuietly(copy);
+        return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+    }
+
+    /** Stops running relays at shutdown; the next operator resumes them from the recorded intent. */
+    @Override
+    public void close() {
+        closing = true;
+        relays.values().forEach(j -> j.stop(StopReason.SHUTDOWN));
     }
 
     // ------------------------------------------------------------------ deciding
@@ -275,7 +429,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
             return write(copy, was, t.requeueAfter().orElse(null));
         }
         Sides sides = connect(copy, plan);
-        return relayed(copy, plan, sides, () -> start(copy, plan, sides, t));
+        return relayed(copy, plan, sides, was, () -> start(copy, plan, sides, t));
     }
 
     /**
@@ -718,9 +872,12 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
                     op -> {
                         st.setOperationId(op.id());
                         st.setProgress(describe(plan, path) + ": import on the target");
-                        writeQuietly(copy);
+                        if (!stopRequested(copy)) {
+                            writeQuietly(copy);
+                        }
                     },
-                    null);
+                    null,
+                    () -> stopRequested(copy));
         } catch (LxdException e) {
             if (abandons(e)) {
                 throw abandon(copy, plan, sides, path, e);
@@ -1364,6 +1521,17 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
      */
     @Override
     public DeleteControl cleanup(InstanceCopy copy, Context<InstanceCopy> context) {
+        String uid = copy.getMetadata().getUid();
+        if (jobs.running(uid)) {
+            // a relay still running stops first (at its next read), then the clean-up
+            RelayJob j = relays.get(uid);
+            if (j != null) {
+                j.stop(StopReason.DELETED);
+            }
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(TransferJobs.DELETE_POLL.toMillis());
+        }
+        // the status the ended relay left is newer than the cached copy: what it still holds is in it
+        jobs.takeEnded(uid).ifPresent(done -> copy.setStatus(done.getStatus()));
         InstanceCopyStatus st = copy.getStatus();
         if (st == null || st.getSyncId() == null || st.getPromotedTime() != null) {
             // a promoted target is the instance in use now: never touched by a deletion

@@ -4,8 +4,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.ExistingInstancePolicy;
@@ -41,6 +43,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,12 +146,17 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject())
                     .client();
             RestoreSource src = spec.getSource();
-            if (spec.getVolume() != null) {
-                restoreVolume(r, client);
-            } else if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
+            boolean fromSnapshot = src.getSnapshot() != null || src.getSnapshotRef() != null;
+            if (spec.getVolume() != null && fromSnapshot) {
+                restoreVolumeSnapshot(r, client);
+            } else if (fromSnapshot) {
                 restoreSnapshot(r, client);
             } else {
                 ObjectSource object = resolveObject(r);
+                boolean volume = spec.getVolume() != null;
+                if (volume) {
+                    volumeRestore(() -> false).requireVolumeExport(r, object);
+                }
                 // an import is a transfer: it waits for a slot like exports and relay copies do, and
                 // runs on the transfer threads; a later reconcile returns its outcome
                 permit = transfers.admit(
@@ -158,10 +166,20 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
                         spec.getRemoteRef().getName(),
                         Transfers.STREAM_MEMORY);
                 TransferLimiter.Permit held = permit;
+                BooleanSupplier deleted = deleted(r, context);
                 jobs.start(r, () -> {
                     try (held) {
-                        return restored(r, importObject(r, client, object), t0);
+                        String note = volume
+                                ? importVolume(r, client, object, deleted)
+                                : importObject(r, client, object, deleted);
+                        if (deleted.getAsBoolean()) {
+                            return gone(r, "finished");
+                        }
+                        return restored(r, note, t0);
                     } catch (Exception e) {
+                        if (deleted.getAsBoolean()) {
+                            return gone(r, "stopped (" + e.getMessage() + ")");
+                        }
                         return failed(r, e, t0);
                     }
                 });
@@ -176,6 +194,40 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
                 permit.close();
             }
         }
+    }
+
+    /**
+     * Whether {@code r} is gone (deleted, or replaced by another object of its name), as the
+     * informer sees it: an import running on the transfer threads asks this at its reads and stops.
+     */
+    private static BooleanSupplier deleted(InstanceRestore r, Context<InstanceRestore> context) {
+        IndexedResourceCache<InstanceRestore> cache;
+        try {
+            cache = context == null ? null : context.getPrimaryCache();
+        } catch (RuntimeException e) {
+            cache = null;
+        }
+        if (cache == null) {
+            return () -> false;
+        }
+        IndexedResourceCache<InstanceRestore> c = cache;
+        ResourceID id = ResourceID.fromResource(r);
+        String uid = r.getMetadata().getUid();
+        return () -> c.get(id).map(x -> !uid.equals(x.getMetadata().getUid())).orElse(true);
+    }
+
+    /**
+     * The import of a deleted restore has ended: stopped at a read (what it imported so far was
+     * removed, as after a failed import) or finished before it noticed. Nothing is written.
+     */
+    private UpdateControl<InstanceRestore> gone(InstanceRestore r, String how) {
+        jobs.forget(r.getMetadata().getUid());
+        LOG.info(
+                "InstanceRestore {}/{} was deleted while importing; import {}",
+                ns(r),
+                r.getMetadata().getName(),
+                how);
+        return UpdateControl.noUpdate();
     }
 
     /** Declares the restore complete; {@code note} (may be null) is a warning to add. */
@@ -286,22 +338,25 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
 
     // ------------------------------------------------------------------ volume restore
 
-    /** A custom volume, to a snapshot or from an export: see {@link VolumeRestore}. */
-    private void restoreVolume(InstanceRestore r, LxdClient client) throws IOException {
-        VolumeRestore vr = new VolumeRestore(kube, remotes, imports.streams(), () -> closing, TIMEOUT);
-        RestoreSource src = r.getSpec().getSource();
-        if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
-            vr.restoreSnapshot(r, client, staging -> markRunning(r, staging));
-            return;
-        }
-        ObjectSource os = resolveObject(r);
-        vr.requireVolumeExport(r, os);
-        vr.importObject(r, client, os, restoreId(r), staging -> markRunning(r, staging));
+    private VolumeRestore volumeRestore(BooleanSupplier deleted) {
+        return new VolumeRestore(kube, remotes, imports.streams(), () -> closing, deleted, TIMEOUT);
+    }
+
+    /** A custom volume to one of its snapshots: see {@link VolumeRestore}. */
+    private void restoreVolumeSnapshot(InstanceRestore r, LxdClient client) {
+        volumeRestore(() -> false).restoreSnapshot(r, client, staging -> markRunning(r, staging));
+    }
+
+    /** A custom volume from an export object, on a transfer thread: see {@link VolumeRestore}. */
+    private String importVolume(InstanceRestore r, LxdClient client, ObjectSource os, BooleanSupplier deleted)
+            throws IOException {
+        volumeRestore(deleted).importObject(r, client, os, restoreId(r), staging -> markRunning(r, staging));
         InstanceRestoreStatus status = r.getStatus();
         status.setObjectKey(os.key());
         status.setSha256(os.sha256());
         status.setStagingInstance(null);
         status.setBytesDone(os.size());
+        return null;
     }
 
     private static String restoredMessage(InstanceRestoreSpec spec, InstanceRestoreStatus status) {
@@ -526,7 +581,8 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
 
     /** @return a note for the user when the restore succeeded but the replaced instance could not be deleted */
-    private String importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
+    private String importObject(InstanceRestore r, LxdClient client, ObjectSource src, BooleanSupplier deleted)
+            throws IOException {
         InstanceRestoreSpec spec = r.getSpec();
         InstanceRestoreStatus status = r.getStatus();
         boolean replace = spec.getExistingInstance() == ExistingInstancePolicy.REPLACE;
@@ -556,7 +612,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
                     "instance " + target + " already exists; delete it first, restore under "
                             + "another instance name, or set existingInstance: Replace");
         }
-        restoreAttachedVolumes(r, client, src, id);
+        restoreAttachedVolumes(r, client, src, id, deleted);
         // An import an earlier attempt (or a stopped operator) started may still be running on the
         // server: let it end before looking at what exists.
         awaitOperationsOn(client, staging);
@@ -602,7 +658,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             status.setObjectKey(src.key());
             status.setSha256(src.sha256());
             markRunning(r, staging);
-            transfer(client, src, staging, spec);
+            transfer(client, src, staging, spec, deleted);
         }
         if (find(client, staging) != null) {
             repointDevices(client, staging, status.getVolumes());
@@ -620,7 +676,8 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * it. An existing volume is never replaced or changed. The names are recorded in the status
      * before the first import, so a restart goes on with the same ones.
      */
-    private void restoreAttachedVolumes(InstanceRestore r, LxdClient client, ObjectSource src, String id)
+    private void restoreAttachedVolumes(
+            InstanceRestore r, LxdClient client, ObjectSource src, String id, BooleanSupplier deleted)
             throws IOException {
         InstanceRestoreStatus status = r.getStatus();
         if (status.getVolumes() == null) {
@@ -658,7 +715,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
             markRunning(r, status.getStagingInstance() != null ? status.getStagingInstance() : stagingName(id));
         }
         boolean verify = r.getSpec().getVerifyChecksum() == null || r.getSpec().getVerifyChecksum();
-        VolumeRestore vr = new VolumeRestore(kube, remotes, imports.streams(), () -> closing, TIMEOUT);
+        VolumeRestore vr = volumeRestore(deleted);
         for (int i = 0; i < status.getVolumes().size(); i++) {
             var v = status.getVolumes().get(i);
             if (Boolean.TRUE.equals(v.getDone())) {
@@ -738,14 +795,15 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * restore's: the mark is written only after the import operation succeeded with every byte
      * verified, so an unmarked staging instance is never put in place.
      */
-    private void transfer(LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec)
+    private void transfer(
+            LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec, BooleanSupplier deleted)
             throws IOException {
         try (InputStream raw = src.sha256() == null
                 ? src.store().download(src.key())
                 : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
             imports.importStream(
                     client,
-                    raw,
+                    new StoppableStream(raw, deleted),
                     new LxdClient.ImportRequest(blankToNull(spec.getStoragePool()), staging, spec.getDevices()),
                     TIMEOUT);
             metrics.bytes(KIND, "download", src.size());

@@ -89,6 +89,14 @@ final class TransferJobs<R extends HasMetadata> {
     }
 
     /**
+     * Forgets the transfer of {@code uid} whatever its state: called by a transfer whose resource
+     * is gone (no reconcile will ever ask for its outcome).
+     */
+    void forget(String uid) {
+        jobs.remove(uid);
+    }
+
+    /**
      * Runs {@code transfer} on the transfer threads for {@code r}; the transfer must catch its own
      * failures and turn them into a control, as a reconcile does.
      *

@@ -45,6 +45,7 @@ final class VolumeRestore {
     private final RemoteConnections remotes;
     private final Set<InstanceExportReconciler.CancellableStream> active;
     private final BooleanSupplier closing;
+    private final BooleanSupplier deleted;
     private final Duration timeout;
 
     VolumeRestore(
@@ -53,10 +54,25 @@ final class VolumeRestore {
             Set<InstanceExportReconciler.CancellableStream> active,
             BooleanSupplier closing,
             Duration timeout) {
+        this(kube, remotes, active, closing, () -> false, timeout);
+    }
+
+    /**
+     * {@code deleted}: whether the restore's resource is gone; an import then stops at its next
+     * read and its staging volume is removed, as after a failed import.
+     */
+    VolumeRestore(
+            KubernetesClient kube,
+            RemoteConnections remotes,
+            Set<InstanceExportReconciler.CancellableStream> active,
+            BooleanSupplier closing,
+            BooleanSupplier deleted,
+            Duration timeout) {
         this.kube = kube;
         this.remotes = remotes;
         this.active = active;
         this.closing = closing;
+        this.deleted = deleted;
         this.timeout = timeout;
     }
 
@@ -236,7 +252,7 @@ final class VolumeRestore {
         try (InputStream raw = src.sha256() == null
                 ? src.store().download(src.key())
                 : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
-            in = new InstanceExportReconciler.CancellableStream(raw);
+            in = new InstanceExportReconciler.CancellableStream(new StoppableStream(raw, deleted));
             active.add(in);
             if (closing.getAsBoolean()) {
                 in.cancel();

@@ -9,18 +9,29 @@ import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.api.v1alpha1.AccessMode;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
+import io.lxdbackup.operator.api.v1alpha1.CopyMode;
+import io.lxdbackup.operator.api.v1alpha1.InstanceCopy;
+import io.lxdbackup.operator.api.v1alpha1.InstanceCopyPhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceCopySpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRestore;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRestorePhase;
+import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
+import io.lxdbackup.operator.api.v1alpha1.VolumeRef;
 import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdTarget;
 import io.lxdbackup.operator.lxd.LxdTimeouts;
+import io.lxdbackup.operator.testing.CountingProxy;
 import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.GatedStores;
 import io.lxdbackup.operator.testing.LxdRig;
@@ -30,6 +41,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -76,13 +89,17 @@ class SlowServerIsolationLxdTest {
 
     static LxdRig rig;
     static LxdClient lxd;
+    static LxdClient lxdB;
     static S3Server s3;
     static final List<String> instances = new ArrayList<>();
+    static final List<String> instancesB = new ArrayList<>();
+    static final List<String> volumes = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         rig = LxdRig.require();
         lxd = rig.clientA();
+        lxdB = rig.clientB();
         s3 = S3Server.start();
         try (S3Client raw = s3.rawClient()) {
             raw.createBucket(b -> b.bucket(BUCKET));
@@ -93,7 +110,12 @@ class SlowServerIsolationLxdTest {
     static void stop() throws Exception {
         if (lxd != null) {
             LxdRig.deleteQuietly(lxd, instances.toArray(String[]::new));
+            rig.deleteVolumesQuietly(lxd, volumes.toArray(String[]::new));
             lxd.close();
+        }
+        if (lxdB != null) {
+            LxdRig.deleteQuietly(lxdB, instancesB.toArray(String[]::new));
+            lxdB.close();
         }
         if (s3 != null) {
             s3.close();
@@ -226,7 +248,264 @@ class SlowServerIsolationLxdTest {
         }
     }
 
+    @Test
+    void aRelayCopyDoesNotHoldTheOnlyReconcileThreadAndItsDeletionLeavesNothingBehind() throws Exception {
+        URI bUrl = URI.create(rig.get("b.url"));
+        // the target's side of the relay is slowed to 128 KiB/s: the relay lasts minutes
+        try (CountingProxy slowB = new CountingProxy(bUrl.getHost(), bUrl.getPort()).throttleUpstream(128 * 1024);
+                OperatorHarness op = new OperatorHarness(Clock.systemUTC())
+                        .withReconcileThreads(1)
+                        .start()) {
+            KubernetesClient kube = op.kube();
+            remote(kube, TENANT_A, "src", rig.get("a.url"), rig.get("a.fingerprint"));
+            remote(kube, TENANT_A, "slow-b", "https://127.0.0.1:" + slowB.port(), rig.get("b.fingerprint"));
+            remote(kube, TENANT_B, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
+            String source = rig.createInstance(lxd, "isorelay");
+            instances.add(source);
+            lxd.writeFile(source, "/root/random.bin", RANDOM, 0600);
+            String target = source + "-bk";
+            String staging = CopyNames.staging(target);
+            instancesB.add(target);
+            instancesB.add(staging);
+            String other = rig.createInstance(lxd, "isod");
+            instances.add(other);
+
+            kube.resource(relayCopy(TENANT_A, "relay", source, target)).create();
+            // the relay streams into the target's import
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> slowB.bytes() > 1024 * 1024);
+
+            // B's snapshot, in another namespace, completes meanwhile on the only reconcile thread
+            long t0 = System.nanoTime();
+            kube.resource(snapshot(TENANT_B, "b-snap", "lxd", other)).create();
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> phase(kube, TENANT_B, "b-snap") == InstanceSnapshotPhase.READY);
+            long readyMs = (System.nanoTime() - t0) / 1_000_000;
+            InstanceCopy running = kube.resources(InstanceCopy.class)
+                    .inNamespace(TENANT_A)
+                    .withName("relay")
+                    .get();
+            assertThat(running.getStatus().getPhase())
+                    .as("the relay still runs while B's snapshot became Ready in " + readyMs + " ms")
+                    .isEqualTo(InstanceCopyPhase.COPYING);
+            assertThat(running.getStatus().getProgress()).contains("streamed through the operator");
+            assertThat(lxd.listBackups(source))
+                    .as("the relay's backup on the source")
+                    .hasSize(1);
+            assertThat(op.runtime().transfers().runningCount()).isEqualTo(1);
+
+            // deleted mid-relay: the relay stops first, then the clean-up; nothing is left on either server
+            kube.resources(InstanceCopy.class)
+                    .inNamespace(TENANT_A)
+                    .withName("relay")
+                    .delete();
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> kube.resources(InstanceCopy.class)
+                                    .inNamespace(TENANT_A)
+                                    .withName("relay")
+                                    .get()
+                            == null);
+            assertThat(lxd.listBackups(source))
+                    .as("LXD backup left on the source")
+                    .isEmpty();
+            assertThat(lxdB.instanceExists(staging))
+                    .as("staging instance left on the target")
+                    .isFalse();
+            assertThat(lxdB.instanceExists(target)).as("target instance").isFalse();
+            assertThat(op.runtime().transfers().runningCount()).isZero();
+            // nothing streams any more (what the sockets still buffered drains within seconds)
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        long carried = slowB.bytes();
+                        Thread.sleep(2000);
+                        return slowB.bytes() == carried;
+                    });
+
+            // suspended mid-relay (a new spec): the relay stops, nothing of it is left, the copy is Suspended
+            String target2 = source + "-bk2";
+            instancesB.add(target2);
+            instancesB.add(CopyNames.staging(target2));
+            kube.resource(relayCopy(TENANT_A, "relay2", source, target2)).create();
+            long before = slowB.bytes();
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> slowB.bytes() > before + 1024 * 1024);
+            kube.resources(InstanceCopy.class)
+                    .inNamespace(TENANT_A)
+                    .withName("relay2")
+                    .edit(c -> {
+                        c.getSpec().setSuspend(true);
+                        return c;
+                    });
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        InstanceCopy c = kube.resources(InstanceCopy.class)
+                                .inNamespace(TENANT_A)
+                                .withName("relay2")
+                                .get();
+                        return c.getStatus() != null
+                                && c.getStatus().getPhase() == InstanceCopyPhase.SUSPENDED
+                                && c.getStatus().getSyncId() == null;
+                    });
+            assertThat(lxd.listBackups(source))
+                    .as("LXD backup left on the source")
+                    .isEmpty();
+            assertThat(lxdB.instanceExists(CopyNames.staging(target2)))
+                    .as("staging instance left on the target")
+                    .isFalse();
+            assertThat(lxdB.instanceExists(target2)).isFalse();
+            assertThat(op.runtime().transfers().runningCount()).isZero();
+        }
+    }
+
+    @Test
+    void aVolumeRestoreFromAnObjectRunsOffTheReconcileThreadsAndItsDeletionLeavesNothingBehind() throws Exception {
+        GatedStores gates = new GatedStores();
+        String pool = rig.get("storage.pool");
+        try (OperatorHarness op = new OperatorHarness(Clock.systemUTC(), gates)
+                .withReconcileThreads(1)
+                .start()) {
+            KubernetesClient kube = op.kube();
+            remote(kube, TENANT_A, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
+            remote(kube, TENANT_B, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
+            Fixtures.backupStore(
+                    kube,
+                    "s3",
+                    s3.endpoint(),
+                    BUCKET,
+                    "v/",
+                    S3Server.IDENTITY,
+                    S3Server.CREDENTIAL,
+                    AccessMode.READ_WRITE);
+            moveStore(kube, "s3", TENANT_A);
+            String vol = rig.createVolume(lxd, "isovol");
+            volumes.add(vol);
+            Files.write(rig.volumeDir("a", pool, vol).resolve("random.bin"), RANDOM);
+            String other = rig.createInstance(lxd, "isoe");
+            instances.add(other);
+            InstanceExport e = export(TENANT_A, "vol-exp", "lxd", null);
+            e.getSpec().setVolume(new VolumeRef(pool, vol));
+            kube.resource(e).create();
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        InstanceExport x = kube.resources(InstanceExport.class)
+                                .inNamespace(TENANT_A)
+                                .withName("vol-exp")
+                                .get();
+                        return x.getStatus() != null && x.getStatus().getPhase() == InstanceExportPhase.COMPLETED;
+                    });
+            InstanceExport exported = kube.resources(InstanceExport.class)
+                    .inNamespace(TENANT_A)
+                    .withName("vol-exp")
+                    .get();
+            String key = exported.getStatus().getObject().getKey();
+
+            // the import is held in the middle of its download: the only reconcile thread stays free
+            String restored = LxdRig.uniqueName("isovr");
+            volumes.add(restored);
+            GatedStores.Gate gate = gates.armDownload(key, 64 * 1024);
+            kube.resource(volumeRestore(TENANT_A, "vol-restore", pool, restored))
+                    .create();
+            assertThat(gate.awaitReached(120)).as("the import reached the gate").isTrue();
+            kube.resource(snapshot(TENANT_B, "b-snap", "lxd", other)).create();
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> phase(kube, TENANT_B, "b-snap") == InstanceSnapshotPhase.READY);
+            assertThat(restorePhase(kube, "vol-restore")).isEqualTo(InstanceRestorePhase.RUNNING);
+            assertThat(op.runtime().transfers().runningCount()).isEqualTo(1);
+            gate.release();
+            await().atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> restorePhase(kube, "vol-restore") == InstanceRestorePhase.COMPLETED);
+            InstanceRestore done = kube.resources(InstanceRestore.class)
+                    .inNamespace(TENANT_A)
+                    .withName("vol-restore")
+                    .get();
+            assertThat(done.getStatus().getSha256())
+                    .as("the import was verified against the export's checksum")
+                    .isEqualTo(exported.getStatus().getObject().getSha256());
+            assertThat(Files.readAllBytes(rig.volumeDir("a", pool, restored).resolve("random.bin")))
+                    .isEqualTo(RANDOM);
+
+            // deleted in the middle of its import: the import stops, its staging volume goes, nothing is restored
+            String second = LxdRig.uniqueName("isovs");
+            volumes.add(second);
+            GatedStores.Gate gate2 = gates.armDownload(key, 64 * 1024);
+            kube.resource(volumeRestore(TENANT_A, "vol-deleted", pool, second)).create();
+            assertThat(gate2.awaitReached(120))
+                    .as("the second import reached the gate")
+                    .isTrue();
+            InstanceRestore r = kube.resources(InstanceRestore.class)
+                    .inNamespace(TENANT_A)
+                    .withName("vol-deleted")
+                    .get();
+            String staging = InstanceRestoreReconciler.stagingName(InstanceRestoreReconciler.restoreId(r));
+            volumes.add(staging);
+            kube.resource(r).delete();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> kube.resources(InstanceRestore.class)
+                                    .inNamespace(TENANT_A)
+                                    .withName("vol-deleted")
+                                    .get()
+                            == null);
+            Thread.sleep(1000); // the informer has seen the deletion
+            gate2.release();
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> op.runtime().transfers().runningCount() == 0);
+            assertThat(VolumeRestore.find(lxd, pool, staging))
+                    .as("staging volume left")
+                    .isNull();
+            assertThat(VolumeRestore.find(lxd, pool, second))
+                    .as("volume of a deleted restore")
+                    .isNull();
+            assertThat(lxd.listBackups(LxdTarget.volume(pool, vol))).isEmpty();
+        }
+    }
+
     // ------------------------------------------------------------------ fixtures
+
+    static InstanceCopy relayCopy(String ns, String name, String instance, String target) {
+        InstanceCopy c = new InstanceCopy();
+        c.getMetadata().setName(name);
+        c.getMetadata().setNamespace(ns);
+        InstanceCopySpec spec = new InstanceCopySpec();
+        spec.setSourceRemoteRef(new ObjectRef("src"));
+        spec.setTargetRemoteRef(new ObjectRef("slow-b"));
+        spec.setInstance(instance);
+        spec.setTargetInstance(target);
+        spec.setMode(CopyMode.RELAY);
+        c.setSpec(spec);
+        return c;
+    }
+
+    static InstanceRestore volumeRestore(String ns, String name, String pool, String volume) {
+        InstanceRestore r = new InstanceRestore();
+        r.getMetadata().setName(name);
+        r.getMetadata().setNamespace(ns);
+        InstanceRestoreSpec spec = new InstanceRestoreSpec();
+        spec.setRemoteRef(new ObjectRef("lxd"));
+        spec.setVolume(new VolumeRef(pool, volume));
+        RestoreSource src = new RestoreSource();
+        src.setExportRef(new ObjectRef("vol-exp"));
+        spec.setSource(src);
+        r.setSpec(spec);
+        return r;
+    }
+
+    static InstanceRestorePhase restorePhase(KubernetesClient kube, String name) {
+        InstanceRestore r = kube.resources(InstanceRestore.class)
+                .inNamespace(TENANT_A)
+                .withName(name)
+                .get();
+        return r == null || r.getStatus() == null ? null : r.getStatus().getPhase();
+    }
 
     static void remote(KubernetesClient kube, String ns, String name, String url, String fingerprint) {
         String secret = name + "-client";
