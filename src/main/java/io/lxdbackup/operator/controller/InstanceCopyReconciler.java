@@ -1,6 +1,8 @@
 package io.lxdbackup.operator.controller;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -108,7 +110,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Relay copies run off the reconcile threads</h2>
  * A relay copy, once admitted, runs on the transfer threads ({@link TransferJobs}); its reconcile
  * returns at once and the resource is reconciled again when the relay ends. A deletion, a new
- * generation of the spec (also {@code suspend} and {@code promote}) and the operator's stop first
+ * spec that changes the transfer (also {@code suspend} and {@code promote}; not one that only
+ * changes when later copies run, see {@link RelayJob#endedBy}) and the operator's stop first
  * stop the running relay ({@link RelayCopy.Stopped}: its backup and any instance its import made
  * are deleted) and wait for it to end; only then does the deletion clean up, or the new spec take
  * over. A relay stopped for a deletion writes no status.
@@ -153,13 +156,34 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         SHUTDOWN
     }
 
-    /** A relay running for the generation it was started at; {@link #stop} is seen at its next step. */
+    /** A relay running for the spec it was started with; {@link #stop} is seen at its next step. */
     static final class RelayJob {
         final long generation;
+        final InstanceCopySpec spec;
         private volatile StopReason stop;
 
-        RelayJob(long generation) {
+        RelayJob(long generation, InstanceCopySpec spec) {
             this.generation = generation;
+            this.spec = spec;
+        }
+
+        /**
+         * Whether a new spec ends this relay: suspending or promoting the copy, or any change to what
+         * is copied, from where, to where or how. A change that only says when later copies run
+         * ({@code schedule}, {@code timeZone}, {@code startingDeadlineSeconds}) or how a later
+         * promotion starts the copy ({@code startOnPromote}) lets a long relay finish.
+         */
+        boolean endedBy(InstanceCopySpec now) {
+            if (Boolean.TRUE.equals(now.getSuspend()) || Boolean.TRUE.equals(now.getPromote())) {
+                return true;
+            }
+            return !transferOf(now).equals(transferOf(spec));
+        }
+
+        private static JsonNode transferOf(InstanceCopySpec s) {
+            ObjectNode n = MAPPER.valueToTree(s);
+            n.remove(List.of("schedule", "timeZone", "startingDeadlineSeconds", "startOnPromote"));
+            return n;
         }
 
         void stop(StopReason why) {
@@ -248,8 +272,12 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     public UpdateControl<InstanceCopy> reconcile(InstanceCopy received, Context<InstanceCopy> context) {
         String uid = received.getMetadata().getUid();
         RelayJob running = relays.get(uid);
-        if (running != null && jobs.running(uid) && generation(received) != running.generation) {
-            // a new spec (suspend and promote included) stops the relay first; its end reconciles again
+        if (running != null
+                && jobs.running(uid)
+                && generation(received) != running.generation
+                && running.endedBy(received.getSpec())) {
+            // a new spec that changes the transfer (suspend and promote included) stops the relay
+            // first; its end reconciles again
             running.stop(StopReason.SPEC_CHANGED);
         }
         Optional<UpdateControl<InstanceCopy>> relaying = jobs.poll(received);
@@ -308,7 +336,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         String uid = copy.getMetadata().getUid();
         TransferLimiter.Permit permit =
                 transfers.admit(uid, KIND, ns(copy), sides.sourceRemote(), Transfers.STREAM_MEMORY);
-        RelayJob job = new RelayJob(generation(copy));
+        RelayJob job = new RelayJob(generation(copy), MAPPER.convertValue(copy.getSpec(), InstanceCopySpec.class));
         relays.put(uid, job);
         try {
             jobs.start(copy, () -> {
