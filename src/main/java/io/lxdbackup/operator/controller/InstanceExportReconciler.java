@@ -775,7 +775,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         List<BackupManifest.AttachedVolume> volumes = null;
         if (includesVolumes(e)) {
             StatusWriter.patchStatus(kube, e);
+            CrashPoints.reached(CrashPoints.EXPORT_INSTANCE_UPLOADED, e);
             volumes = exportVolumes(e, client, store, settings, permit);
+            CrashPoints.reached(CrashPoints.EXPORT_VOLUMES_DONE, e);
         }
         ServerInfo server = client.server();
         BackupManifest manifest = new BackupManifest(
@@ -943,6 +945,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             throw Failure.permanent(Reasons.NOT_SUPPORTED, ex.getMessage());
         }
         try {
+            CrashPoints.reached(CrashPoints.EXPORT_VOLUME_BACKUP_CREATED, e);
             KeyOwnership ownership = ownership(e, store, key);
             try {
                 ownership.claim(clock.instant());
@@ -1037,6 +1040,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                     e.getMetadata().getUid(),
                     new BackupManifest.Volume(t.pool(), t.name()));
             store.putSmall(m.manifestKey(), m.toJson(), BackupManifest.CONTENT_TYPE);
+            CrashPoints.reached(CrashPoints.EXPORT_VOLUME_UPLOADED, e);
             v.setSize(result.size());
             v.setSha256(result.sha256());
             v.setDone(true);
