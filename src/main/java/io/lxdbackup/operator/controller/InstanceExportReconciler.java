@@ -743,7 +743,9 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         List<BackupManifest.AttachedVolume> volumes = null;
         if (includesVolumes(e)) {
             StatusWriter.patchStatus(kube, e);
+            CrashPoints.reached(CrashPoints.EXPORT_INSTANCE_UPLOADED, e);
             volumes = exportVolumes(e, client, store, settings, permit);
+            CrashPoints.reached(CrashPoints.EXPORT_VOLUMES_DONE, e);
         }
         ServerInfo server = client.server();
         BackupManifest manifest = manifest(
@@ -900,6 +902,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             throw Failure.permanent(Reasons.NOT_SUPPORTED, ex.getMessage());
         }
         try {
+            CrashPoints.reached(CrashPoints.EXPORT_VOLUME_BACKUP_CREATED, e);
             KeyOwnership ownership = ownership(e, store, key);
             try {
                 ownership.claim(clock.instant());
@@ -959,6 +962,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                     new BackupManifest.Volume(t.pool(), t.name()),
                     null);
             store.putSmall(m.manifestKey(), m.toJson(), BackupManifest.CONTENT_TYPE);
+            CrashPoints.reached(CrashPoints.EXPORT_VOLUME_UPLOADED, e);
             v.setSize(result.size());
             v.setSha256(result.sha256());
             v.setDone(true);

@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -737,6 +738,16 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                 }
             }
         }
+        if (includesVolumes(snap) && !readyAtGeneration(status, gen)) {
+            // the volume snapshots taken with it follow each change of the spec's expiry
+            if (!mayUpdateExpiry) {
+                if (!volumeExpiriesToUpdate(snap, client, expiry, s).isEmpty()) {
+                    return null;
+                }
+            } else {
+                updateVolumeExpiries(snap, client, expiry, s, before);
+            }
+        }
         status.setPhase(InstanceSnapshotPhase.READY);
         status.setSnapshotName(s.name());
         status.setCreationTime(Conditions.timestamp(s.createdAt()));
@@ -931,6 +942,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                     "Creating snapshot " + base + " of instance " + label(snap) + " and of its " + plan.size()
                             + " attached volume(s)");
             StatusWriter.patchStatus(kube, snap);
+            CrashPoints.reached(CrashPoints.SNAPSHOT_VOLUMES_PLANNED, snap);
         }
         boolean expirySettable =
                 client.server().hasExtension(io.lxdbackup.operator.lxd.Capabilities.EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY);
@@ -961,13 +973,88 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
                                     + " was taken: attach the volume again and create a new InstanceSnapshot");
                 }
                 events.normal(snap, "Created", "Created snapshot " + v.getSnapshotName() + " of volume " + t);
+                CrashPoints.reached(CrashPoints.SNAPSHOT_VOLUME_CREATED, snap);
             }
             Snapshot s = client.getSnapshot(t, v.getSnapshotName());
             v.setSize(s.size());
             v.setDone(true);
             StatusWriter.patchStatus(kube, snap);
+            CrashPoints.reached(CrashPoints.SNAPSHOT_VOLUME_DONE, snap);
         }
         VolumesNotIncluded.included(snap, status, status.getVolumes(), label(snap), "snapshot", clock);
+    }
+
+    /**
+     * The included volume snapshots (status.volumes) whose expiry on the server differs from what
+     * the spec asks for, with the expiry each should have: the spec's expiresAt or ttl counted from
+     * the instance snapshot's creation (they were taken together, and expire together), never for
+     * noExpiry, and without any of them the default LXD gives a new snapshot of that volume (its
+     * {@code snapshots.expiry}, counted from the volume snapshot's creation, or the instance
+     * snapshot's where LXD keeps none), as for the instance snapshot. Volumes or volume snapshots
+     * gone from the server are left out; so is everything on a server that cannot set a volume
+     * snapshot's expiry.
+     */
+    private static Map<IncludedVolume, Optional<Instant>> volumeExpiriesToUpdate(
+            InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry, Snapshot instanceSnapshot) {
+        Map<IncludedVolume, Optional<Instant>> out = new java.util.LinkedHashMap<>();
+        List<IncludedVolume> volumes = snap.getStatus().getVolumes();
+        if (volumes == null
+                || instanceSnapshot.createdAt() == null
+                || !client.server()
+                        .hasExtension(io.lxdbackup.operator.lxd.Capabilities.EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY)) {
+            return out;
+        }
+        for (IncludedVolume v : volumes) {
+            if (!Boolean.TRUE.equals(v.getDone()) || v.getSnapshotName() == null) {
+                continue;
+            }
+            VolumeTarget t = new VolumeTarget(v.getPool(), v.getName());
+            Snapshot vs;
+            Instant want;
+            try {
+                vs = client.getSnapshot(t, v.getSnapshotName());
+                if (expiry.isSet()) {
+                    want = expiry.resolve(instanceSnapshot.createdAt());
+                } else {
+                    want = CreationMark.instanceDefault(
+                            client.getVolume(v.getPool(), v.getName()).config(),
+                            vs.createdAt() != null ? vs.createdAt() : instanceSnapshot.createdAt());
+                }
+            } catch (LxdException.NotFound e) {
+                continue; // the volume or its snapshot is gone: nothing to update
+            }
+            if (!sameSecond(want, vs.expiresAt())) {
+                out.put(v, Optional.ofNullable(want));
+            }
+        }
+        return out;
+    }
+
+    /** Sets the expiry of each included volume snapshot that differs (see {@link #volumeExpiriesToUpdate}). */
+    private void updateVolumeExpiries(
+            InstanceSnapshot snap,
+            LxdClient client,
+            ExpiryRequest expiry,
+            Snapshot instanceSnapshot,
+            InstanceSnapshotPhase before) {
+        for (Map.Entry<IncludedVolume, Optional<Instant>> e :
+                volumeExpiriesToUpdate(snap, client, expiry, instanceSnapshot).entrySet()) {
+            IncludedVolume v = e.getKey();
+            VolumeTarget t = new VolumeTarget(v.getPool(), v.getName());
+            Instant want = e.getValue().orElse(null);
+            try {
+                client.waitFor(client.updateSnapshotExpiry(t, v.getSnapshotName(), want), OPERATION_TIMEOUT);
+            } catch (LxdException.NotFound ex) {
+                continue; // deleted meanwhile
+            }
+            if (before == InstanceSnapshotPhase.READY) {
+                events.normal(
+                        snap,
+                        "ExpiryUpdated",
+                        "Expiry of snapshot " + v.getSnapshotName() + " of volume " + t + " set to "
+                                + (want == null ? "never" : want.toString()));
+            }
+        }
     }
 
     /** {@code base}, or {@code base-2}, {@code base-3}, ... when the volume already has a snapshot so called. */

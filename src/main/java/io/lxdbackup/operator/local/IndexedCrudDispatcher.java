@@ -1,8 +1,13 @@
 package io.lxdbackup.operator.local;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.mockwebserver.crud.AttributeType;
@@ -267,6 +272,38 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     /** How many stored objects the index holds (all of them, when it is installed). */
     int indexSize() {
         return index == null ? -1 : index.indexed();
+    }
+
+    /**
+     * A JSON merge patch as RFC 7386 and the API server apply it: an array in the patch replaces
+     * the stored one, and a null removes the field. (The mock's own merge updates the stored tree
+     * with Jackson, which appends a patch's array elements to the stored array: a status list
+     * written twice, such as status.volumes, would hold every element twice.)
+     */
+    @Override
+    public JsonNode merge(JsonNode stored, String patch) throws KubernetesCrudDispatcherException {
+        try {
+            return mergePatch(stored.deepCopy(), Serialization.jsonMapper().readTree(patch));
+        } catch (JsonProcessingException e) {
+            throw new KubernetesCrudDispatcherException(e.getOriginalMessage(), 422);
+        }
+    }
+
+    static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+        if (patch == null || !patch.isObject()) {
+            return patch;
+        }
+        ObjectNode out = target != null && target.isObject()
+                ? (ObjectNode) target
+                : Serialization.jsonMapper().createObjectNode();
+        patch.properties().forEach(e -> {
+            if (e.getValue().isNull()) {
+                out.remove(e.getKey());
+            } else {
+                out.set(e.getKey(), mergePatch(out.get(e.getKey()), e.getValue()));
+            }
+        });
+        return out;
     }
 
     @Override

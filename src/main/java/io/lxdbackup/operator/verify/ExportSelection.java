@@ -22,11 +22,29 @@ public final class ExportSelection {
      * @param source remote and project together ("lxd-a/default"): an instance name alone is not
      *     unique across servers
      * @param schedule the ExportSchedule that made it, or null
+     * @param volume "pool/name" of the custom volume of a volume export (instance null), else null
      */
     public record Candidate(
-            String name, String instance, String source, String schedule, String store, Instant completedAt) {
+            String name,
+            String instance,
+            String source,
+            String schedule,
+            String store,
+            Instant completedAt,
+            String volume) {
+        /** An instance export. */
+        public Candidate(
+                String name, String instance, String source, String schedule, String store, Instant completedAt) {
+            this(name, instance, source, schedule, store, completedAt, null);
+        }
+
+        /** The export's target: its instance, or its volume (never taken for an instance of that name). */
         String instanceKey() {
-            return source + "/" + instance;
+            return source + "/" + (instance != null ? instance : "volume " + volume);
+        }
+
+        public boolean isVolume() {
+            return instance == null && volume != null;
         }
     }
 
@@ -48,7 +66,8 @@ public final class ExportSelection {
             }
             if (c.instances() != null
                     && !c.instances().isEmpty()
-                    && !c.instances().contains(e.instance())) {
+                    // a volume export has no instance: a selection by instances leaves it out
+                    && (e.instance() == null || !c.instances().contains(e.instance()))) {
                 continue;
             }
             if (c.maxAge() != null && e.completedAt().isBefore(now.minus(c.maxAge()))) {
@@ -63,7 +82,7 @@ public final class ExportSelection {
         return out;
     }
 
-    /** The newest of {@code selected} for each instance (what a restore drill imports), newest first. */
+    /** The newest of {@code selected} for each instance or volume (what a restore drill imports), newest first. */
     public static List<Candidate> newestPerInstance(List<Candidate> selected) {
         Map<String, Candidate> newest = new LinkedHashMap<>();
         selected.stream().sorted(NEWEST_FIRST).forEach(e -> newest.putIfAbsent(e.instanceKey(), e));

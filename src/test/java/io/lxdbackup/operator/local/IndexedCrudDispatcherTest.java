@@ -214,4 +214,47 @@ class IndexedCrudDispatcherTest {
             }
         }
     }
+
+    @Test
+    void aStatusMergePatchReplacesListsAndNullRemovesAField() {
+        try (InMemoryApiServer api = new InMemoryApiServer(0)) {
+            KubernetesClient k = api.client();
+            k.namespaces()
+                    .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName("mp")
+                            .endMetadata()
+                            .build())
+                    .create();
+            var s = new io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot();
+            s.getMetadata().setName("x");
+            s.getMetadata().setNamespace("mp");
+            var spec = new io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec();
+            spec.setRemoteRef(new io.lxdbackup.operator.api.v1alpha1.ObjectRef("r"));
+            spec.setInstance("i");
+            s.setSpec(spec);
+            s = k.resource(s).create();
+            var status = new io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus();
+            status.setSnapshotName("snap0");
+            status.setVolumes(new ArrayList<>(List.of(
+                    new io.lxdbackup.operator.api.v1alpha1.IncludedVolume("d1", "p", "a", "/a"),
+                    new io.lxdbackup.operator.api.v1alpha1.IncludedVolume("d2", "p", "b", "/b"))));
+            s.setStatus(status);
+            io.lxdbackup.operator.controller.StatusWriter.patchStatus(k, s);
+            status.getVolumes().get(0).setDone(true);
+            io.lxdbackup.operator.controller.StatusWriter.patchStatus(k, s);
+            var stored = k.resource(s).get().getStatus();
+            // written twice, held once: the second list replaced the first
+            assertThat(stored.getVolumes()).hasSize(2);
+            assertThat(stored.getVolumes().get(0).getDone()).isTrue();
+            k.resource(s)
+                    .subresource("status")
+                    .patch(
+                            io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                                    io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                            "{\"status\":{\"snapshotName\":null}}");
+            assertThat(k.resource(s).get().getStatus().getSnapshotName()).isNull();
+            assertThat(k.resource(s).get().getStatus().getVolumes()).hasSize(2);
+        }
+    }
 }

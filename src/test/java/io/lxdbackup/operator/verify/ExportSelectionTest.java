@@ -65,4 +65,19 @@ class ExportSelectionTest {
     void drillsTakeTheNewestOfEachInstance() {
         assertThat(names(ExportSelection.newestPerInstance(ALL))).containsExactly("web-b", "web-3", "db-2");
     }
+
+    @Test
+    void volumeExportsCountPerVolumeAndAreLeftOutOfASelectionByInstances() {
+        List<Candidate> all = List.of(
+                new Candidate("v1-old", null, "a/default", null, "s3", NOW.minus(Duration.ofHours(5)), "pool/v1"),
+                new Candidate("v1-new", null, "a/default", null, "s3", NOW.minus(Duration.ofHours(1)), "pool/v1"),
+                new Candidate("v2", null, "a/default", null, "s3", NOW.minus(Duration.ofHours(3)), "pool/v2"),
+                c("web-1", "web", "a/default", null, "s3", 2));
+        // newest per volume, as per instance: two volumes are two targets
+        assertThat(names(ExportSelection.select(all, new Criteria(null, "s3", null, null, 1), NOW)))
+                .containsExactly("v1-new", "web-1", "v2");
+        assertThat(names(ExportSelection.newestPerInstance(all))).containsExactly("v1-new", "web-1", "v2");
+        assertThat(names(ExportSelection.select(all, new Criteria(null, null, Set.of("web"), null, null), NOW)))
+                .containsExactly("web-1");
+    }
 }

@@ -5,6 +5,7 @@ import io.lxdbackup.operator.api.v1alpha1.BackupVerification;
 import io.lxdbackup.operator.api.v1alpha1.BackupVerificationStatus;
 import io.lxdbackup.operator.api.v1alpha1.DrillStatus;
 import io.lxdbackup.operator.api.v1alpha1.ExportVerification;
+import io.lxdbackup.operator.api.v1alpha1.IncludedVolume;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.VerificationLevel;
@@ -19,6 +20,8 @@ import io.lxdbackup.operator.controller.Reasons;
 import io.lxdbackup.operator.controller.ScheduleReconcilerBase;
 import io.lxdbackup.operator.controller.StoreConnections;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
+import io.lxdbackup.operator.store.BackupManifest;
+import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.verify.ChecksumCheck;
 import io.lxdbackup.operator.verify.DrillNames;
@@ -41,6 +44,10 @@ import java.util.Objects;
  */
 final class VerificationRun {
     static final String KIND = "BackupVerification";
+    /** Why a volume export (spec.volume) gets no restore drill. */
+    static final String VOLUME_NOT_DRILLED =
+            "no restore drill: this is an export of a custom volume, which a drill does not import"
+                    + " (it imports and starts instances); verified at level Checksum";
 
     private final KubernetesClient kube;
     private final StoreConnections stores;
@@ -110,6 +117,11 @@ final class VerificationRun {
                 if (entry.getResult() != VerificationResult.PASSED || !Reasons.VERIFIED.equals(entry.getReason())) {
                     continue; // nothing to import: its checksum already failed
                 }
+                if (c.isVolume()) {
+                    // a drill imports and starts an instance: a volume export stays verified at level Checksum
+                    entry.setMessage(entry.getMessage() + "; " + VOLUME_NOT_DRILLED);
+                    continue;
+                }
                 drill(v, s, byName.get(c.name()), c, entry, status, write, throttle, sum);
                 status.setExports(new ArrayList<>(entries.values()));
                 write.run();
@@ -152,6 +164,9 @@ final class VerificationRun {
                 throttle);
         sum.setBytesRead(sum.getBytesRead() + o.bytesRead());
         metrics.bytes(KIND, "verify", o.bytesRead());
+        if (o.passed()) {
+            o = checkVolumes(store, e, throttle, sum, o);
+        }
         String reason = switch (o.verdict()) {
             case PASSED -> Reasons.VERIFIED;
             case CHECKSUM_MISMATCH -> Reasons.CHECKSUM_MISMATCH;
@@ -162,6 +177,76 @@ final class VerificationRun {
         finish(entry, o.passed() ? VerificationResult.PASSED : VerificationResult.FAILED, reason, o.message());
         verdict(v, e, entry);
         return entry;
+    }
+
+    /**
+     * attachedVolumes: Include: each volume object the export recorded (status.volumes) is read
+     * like the instance's, against the export's record and its own manifest, and the instance's
+     * manifest must list it with the same SHA-256. The first failure is the verdict (its message
+     * names the volume and its object); {@code passed} is returned when all agree, with the
+     * volumes' bytes added.
+     */
+    private ChecksumCheck.Outcome checkVolumes(
+            ObjectStore store,
+            InstanceExport e,
+            Throttle throttle,
+            VerificationSummary sum,
+            ChecksumCheck.Outcome passed)
+            throws InterruptedException {
+        List<IncludedVolume> volumes = e.getStatus().getVolumes();
+        if (volumes == null || volumes.isEmpty()) {
+            return passed;
+        }
+        String manifestKey = ObjectKeys.manifestKey(e.getStatus().getObject().getKey());
+        Map<String, BackupManifest.AttachedVolume> listed = new HashMap<>();
+        try {
+            BackupManifest m = BackupManifest.fromJson(store.getSmall(manifestKey));
+            if (m.volumes() != null) {
+                m.volumes().forEach(av -> listed.put(av.key(), av));
+            }
+        } catch (IllegalArgumentException ex) {
+            return new ChecksumCheck.Outcome(
+                    ChecksumCheck.Verdict.CHECKSUM_MISMATCH,
+                    0,
+                    null,
+                    "manifest " + manifestKey + " is unreadable: " + ex.getMessage());
+        }
+        long bytes = passed.bytesRead();
+        for (IncludedVolume iv : volumes) {
+            String what = "volume " + iv.getPool() + "/" + iv.getName() + " (device " + iv.getDevice() + "): ";
+            if (iv.getKey() == null || iv.getSha256() == null || iv.getSize() == null) {
+                return new ChecksumCheck.Outcome(
+                        ChecksumCheck.Verdict.OBJECT_MISSING,
+                        0,
+                        null,
+                        what + "the export recorded no verified object for it");
+            }
+            BackupManifest.AttachedVolume av = listed.get(iv.getKey());
+            if (av == null || av.sha256() == null || !av.sha256().equalsIgnoreCase(iv.getSha256())) {
+                return new ChecksumCheck.Outcome(
+                        ChecksumCheck.Verdict.CHECKSUM_MISMATCH,
+                        0,
+                        null,
+                        what + "manifest " + manifestKey
+                                + (av == null
+                                        ? " does not list its object " + iv.getKey()
+                                        : " lists its object " + iv.getKey() + " with SHA-256 " + av.sha256()
+                                                + " but the export recorded " + iv.getSha256())
+                                + "; the manifest was changed");
+            }
+            ChecksumCheck.Outcome o = ChecksumCheck.check(store, iv.getKey(), iv.getSha256(), iv.getSize(), throttle);
+            sum.setBytesRead(sum.getBytesRead() + o.bytesRead());
+            metrics.bytes(KIND, "verify", o.bytesRead());
+            bytes += o.bytesRead();
+            if (!o.passed()) {
+                return new ChecksumCheck.Outcome(o.verdict(), o.bytesRead(), o.actualSha256(), what + o.message());
+            }
+        }
+        return new ChecksumCheck.Outcome(
+                ChecksumCheck.Verdict.PASSED,
+                bytes,
+                passed.actualSha256(),
+                passed.message() + "; " + volumes.size() + " attached volume object(s) read, each as written");
     }
 
     private void drill(
@@ -229,8 +314,7 @@ final class VerificationRun {
                 ? null
                 : e.getSpec().getRemoteRef().getName();
         if (entry.getResult() == VerificationResult.PASSED) {
-            metrics.lastVerified(
-                    ns(v), remote, e.getSpec().getInstance(), entry.getLevel().value(), clock.instant());
+            metrics.lastVerified(ns(v), remote, targetLabel(e), entry.getLevel().value(), clock.instant());
         } else {
             metrics.verificationFailed(entry.getLevel().value());
             events.warning(
@@ -284,7 +368,16 @@ final class VerificationRun {
                 remote + "/" + Objects.toString(e.getSpec().getProject(), ""),
                 labels == null ? null : labels.get(ScheduleReconcilerBase.LABEL_SCHEDULE),
                 e.getSpec().getStoreRef().getName(),
-                Instant.parse(e.getStatus().getCompletionTime()));
+                Instant.parse(e.getStatus().getCompletionTime()),
+                e.getSpec().getInstance() == null && e.getSpec().getVolume() != null ? targetLabel(e) : null);
+    }
+
+    /** The instance name, or pool/name of the volume of a volume export (instance names have no '/'). */
+    static String targetLabel(InstanceExport e) {
+        if (e.getSpec().getInstance() != null || e.getSpec().getVolume() == null) {
+            return e.getSpec().getInstance();
+        }
+        return e.getSpec().getVolume().getPool() + "/" + e.getSpec().getVolume().getName();
     }
 
     private static String ns(BackupVerification v) {

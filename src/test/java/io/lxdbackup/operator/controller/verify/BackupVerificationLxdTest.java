@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.api.v1alpha1.AccessMode;
+import io.lxdbackup.operator.api.v1alpha1.AttachedVolumesMode;
 import io.lxdbackup.operator.api.v1alpha1.BackupVerification;
 import io.lxdbackup.operator.api.v1alpha1.BackupVerificationPhase;
 import io.lxdbackup.operator.api.v1alpha1.BackupVerificationSpec;
@@ -13,6 +14,7 @@ import io.lxdbackup.operator.api.v1alpha1.DrillStatus;
 import io.lxdbackup.operator.api.v1alpha1.ExportSchedule;
 import io.lxdbackup.operator.api.v1alpha1.ExportScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.ExportTemplate;
+import io.lxdbackup.operator.api.v1alpha1.IncludedVolume;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
@@ -23,6 +25,7 @@ import io.lxdbackup.operator.api.v1alpha1.VerificationLevel;
 import io.lxdbackup.operator.api.v1alpha1.VerificationResult;
 import io.lxdbackup.operator.api.v1alpha1.VerificationSelector;
 import io.lxdbackup.operator.api.v1alpha1.VerifiedExport;
+import io.lxdbackup.operator.api.v1alpha1.VolumeRef;
 import io.lxdbackup.operator.controller.ScheduleReconcilerBase;
 import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdClient;
@@ -77,6 +80,7 @@ class BackupVerificationLxdTest {
 
     static final Map<S3Implementation, Target> targets = new ConcurrentHashMap<>();
     static final List<String> onA = new CopyOnWriteArrayList<>();
+    static final List<String> volumesOnA = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -134,6 +138,7 @@ class BackupVerificationLxdTest {
         }
         if (a != null) {
             LxdRig.deleteQuietly(a, onA.toArray(String[]::new));
+            rig.deleteVolumesQuietly(a, volumesOnA.toArray(String[]::new));
             a.close();
             b.close();
         }
@@ -477,6 +482,169 @@ class BackupVerificationLxdTest {
                     .withName("bv-ret")
                     .delete();
         }
+    }
+
+    // ------------------------------------------------------------------ custom volumes
+
+    /** A custom volume on A holding PAYLOAD. */
+    static String volumeWithPayload(String prefix) throws Exception {
+        String vol = rig.createVolume(a, prefix);
+        volumesOnA.add(vol);
+        Files.write(rig.volumeDir("a", rig.get("storage.pool"), vol).resolve("payload.bin"), PAYLOAD);
+        return vol;
+    }
+
+    /** Creates the export and returns it completed. */
+    static InstanceExport completed(InstanceExport e) {
+        e.getMetadata().setNamespace(Fixtures.NS);
+        kube.resource(e).create();
+        await().atMost(T).pollInterval(Duration.ofMillis(500)).until(() -> {
+            InstanceExport cur = export(e.getMetadata().getName());
+            return cur.getStatus() != null && cur.getStatus().getPhase() == InstanceExportPhase.COMPLETED;
+        });
+        return export(e.getMetadata().getName());
+    }
+
+    static InstanceExport exportSpec(String name, String store) {
+        InstanceExport e = new InstanceExport();
+        e.getMetadata().setName(name);
+        InstanceExportSpec spec = new InstanceExportSpec();
+        spec.setRemoteRef(new ObjectRef("lxd-a"));
+        spec.setStoreRef(new ObjectRef(store));
+        e.setSpec(spec);
+        return e;
+    }
+
+    /** A fresh verification of the exports to {@code store}, finished. */
+    static BackupVerification verifyStore(String name, VerificationLevel level, String store) {
+        BackupVerification v = verification(name, level, "unused");
+        v.getSpec().getSelector().setInstances(null);
+        v.getSpec().getSelector().setStoreRef(new ObjectRef(store));
+        kube.resource(v).create();
+        return awaitFinished(name);
+    }
+
+    static VerifiedExport entryOf(BackupVerification v, InstanceExport e) {
+        return v.getStatus().getExports().stream()
+                .filter(x -> x.getName().equals(e.getMetadata().getName()))
+                .findFirst()
+                .orElseThrow(() ->
+                        new AssertionError("no entry for " + e.getMetadata().getName()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(S3Implementation.class)
+    void checksumReadsTheAttachedVolumeObjectsAndVerifiesVolumeExports(S3Implementation impl) throws Exception {
+        Target t = target(impl);
+        String store = "vols-" + impl.id();
+        Fixtures.backupStore(
+                kube,
+                store,
+                t.server().endpoint(),
+                BUCKET,
+                store + "/",
+                t.server().identity(),
+                t.server().credential(),
+                AccessMode.READ_WRITE);
+        String pool = rig.get("storage.pool");
+        String vol = volumeWithPayload("bv-vol");
+        String inst = rig.createInstance(a, "bv-vi");
+        onA.add(inst);
+        rig.lxc("a", "storage", "volume", "attach", pool, vol, inst, "data", "/mnt/data");
+        InstanceExport ie = exportSpec(inst + "-x", store);
+        ie.getSpec().setInstance(inst);
+        ie.getSpec().setInstanceOnly(true);
+        ie.getSpec().setAttachedVolumes(AttachedVolumesMode.INCLUDE);
+        InstanceExport withVolume = completed(ie);
+        IncludedVolume included = withVolume.getStatus().getVolumes().get(0);
+        String volKey = included.getKey();
+        InstanceExport ve = exportSpec(vol + "-x", store);
+        ve.getSpec().setVolume(new VolumeRef(pool, vol));
+        InstanceExport direct = completed(ve);
+
+        // by store: both exports, every object read
+        BackupVerification good = verifyStore("bv-vols-good-" + impl.id(), VerificationLevel.CHECKSUM, store);
+        assertThat(good.getStatus().getPhase()).as("%s", good.getStatus()).isEqualTo(BackupVerificationPhase.PASSED);
+        assertThat(good.getStatus().getSummary().getSelected()).isEqualTo(2);
+        assertThat(good.getStatus().getSummary().getBytesRead())
+                .isEqualTo(withVolume.getStatus().getObject().getSize()
+                        + included.getSize()
+                        + direct.getStatus().getObject().getSize());
+        assertThat(entryOf(good, withVolume).getMessage()).contains("1 attached volume object(s)");
+        assertThat(verified(export(direct.getMetadata().getName())).getStatus()).isEqualTo(Condition.TRUE);
+
+        // by instances: a volume export has no instance and is left out
+        BackupVerification byInstance = verify("bv-vols-inst-" + impl.id(), VerificationLevel.CHECKSUM, inst);
+        assertThat(byInstance.getStatus().getExports())
+                .extracting(VerifiedExport::getName)
+                .containsExactly(withVolume.getMetadata().getName());
+
+        // the attached volume's object changed behind the operator's back: its export fails, naming it
+        byte[] bytes = t.other().readAll(BUCKET, volKey);
+        bytes[bytes.length / 2] ^= 0x01;
+        t.other().write(BUCKET, volKey, bytes);
+        BackupVerification bad = verifyStore("bv-vols-bad-" + impl.id(), VerificationLevel.CHECKSUM, store);
+        assertThat(bad.getStatus().getPhase()).isEqualTo(BackupVerificationPhase.FAILED);
+        VerifiedExport badEntry = entryOf(bad, withVolume);
+        assertThat(badEntry.getResult()).isEqualTo(VerificationResult.FAILED);
+        assertThat(badEntry.getReason()).isEqualTo("ChecksumMismatch");
+        assertThat(badEntry.getMessage()).contains(volKey, "device data");
+        assertThat(entryOf(bad, direct).getResult()).isEqualTo(VerificationResult.PASSED);
+        assertThat(verified(export(withVolume.getMetadata().getName())).getReason())
+                .isEqualTo("ChecksumMismatch");
+
+        // removed: ObjectMissing, naming it
+        t.other().delete(BUCKET, volKey);
+        BackupVerification missing = verifyStore("bv-vols-missing-" + impl.id(), VerificationLevel.CHECKSUM, store);
+        VerifiedExport missingEntry = entryOf(missing, withVolume);
+        assertThat(missingEntry.getReason()).isEqualTo("ObjectMissing");
+        assertThat(missingEntry.getMessage()).contains(volKey);
+
+        // the volume export's own object changed: it fails as an instance export would
+        String directKey = direct.getStatus().getObject().getKey();
+        byte[] d = t.other().readAll(BUCKET, directKey);
+        d[d.length / 3] ^= 0x01;
+        t.other().write(BUCKET, directKey, d);
+        BackupVerification directBad = verifyStore("bv-vols-direct-" + impl.id(), VerificationLevel.CHECKSUM, store);
+        assertThat(entryOf(directBad, direct).getReason()).isEqualTo("ChecksumMismatch");
+        assertThat(verified(export(direct.getMetadata().getName())).getReason()).isEqualTo("ChecksumMismatch");
+    }
+
+    @Test
+    void aRestoreLevelRunChecksVolumeExportsWithoutADrillAndSaysSo() throws Exception {
+        Fixtures.backupStore(
+                kube,
+                "vols-drill",
+                s3.endpoint(),
+                BUCKET,
+                "vols-drill/",
+                S3Server.IDENTITY,
+                S3Server.CREDENTIAL,
+                AccessMode.READ_WRITE);
+        String vol = volumeWithPayload("bv-vd");
+        InstanceExport ve = exportSpec(vol + "-x", "vols-drill");
+        ve.getSpec().setVolume(new VolumeRef(rig.get("storage.pool"), vol));
+        InstanceExport direct = completed(ve);
+        List<String> volumesOnB = b.listCustomVolumes(rig.get("storage.pool")).stream()
+                .map(io.lxdbackup.operator.lxd.StorageVolume::name)
+                .toList();
+
+        BackupVerification v = verifyStore("bv-vols-drill", VerificationLevel.RESTORE, "vols-drill");
+        assertThat(v.getStatus().getPhase()).as("%s", v.getStatus()).isEqualTo(BackupVerificationPhase.PASSED);
+        assertThat(v.getStatus().getSummary().getDrills()).isZero();
+        VerifiedExport entry = entryOf(v, direct);
+        assertThat(entry.getLevel()).isEqualTo(VerificationLevel.CHECKSUM);
+        assertThat(entry.getMessage()).contains("no restore drill", "custom volume");
+        assertThat(export(direct.getMetadata().getName())
+                        .getStatus()
+                        .getVerification()
+                        .getLevel())
+                .isEqualTo(VerificationLevel.CHECKSUM);
+        assertThat(scratchInstancesOnB()).isEmpty();
+        assertThat(b.listCustomVolumes(rig.get("storage.pool")).stream()
+                        .map(io.lxdbackup.operator.lxd.StorageVolume::name)
+                        .toList())
+                .isEqualTo(volumesOnB);
     }
 
     /** The schedule's exports that are not being deleted, oldest first. */
