@@ -18,6 +18,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreStatus;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.lxd.Instance;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.Snapshot;
@@ -140,7 +141,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         try {
             InstanceRestoreSpec spec = r.getSpec();
             validate(spec);
-            LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject())
+            LxdApi client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject())
                     .client();
             RestoreSource src = spec.getSource();
             if (spec.getVolume() != null) {
@@ -287,7 +288,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     // ------------------------------------------------------------------ volume restore
 
     /** A custom volume, to a snapshot or from an export: see {@link VolumeRestore}. */
-    private void restoreVolume(InstanceRestore r, LxdClient client) throws IOException {
+    private void restoreVolume(InstanceRestore r, LxdApi client) throws IOException {
         VolumeRestore vr = new VolumeRestore(kube, remotes, imports.streams(), () -> closing, TIMEOUT);
         RestoreSource src = r.getSpec().getSource();
         if (src.getSnapshot() != null || src.getSnapshotRef() != null) {
@@ -330,7 +331,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
 
     // ------------------------------------------------------------------ snapshot restore
 
-    private void restoreSnapshot(InstanceRestore r, LxdClient client) {
+    private void restoreSnapshot(InstanceRestore r, LxdApi client) {
         InstanceRestoreSpec spec = r.getSpec();
         String diskVolumes = spec.getDiskVolumesMode() == null
                 ? null
@@ -526,7 +527,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
 
     /** @return a note for the user when the restore succeeded but the replaced instance could not be deleted */
-    private String importObject(InstanceRestore r, LxdClient client, ObjectSource src) throws IOException {
+    private String importObject(InstanceRestore r, LxdApi client, ObjectSource src) throws IOException {
         InstanceRestoreSpec spec = r.getSpec();
         InstanceRestoreStatus status = r.getStatus();
         boolean replace = spec.getExistingInstance() == ExistingInstancePolicy.REPLACE;
@@ -620,7 +621,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * it. An existing volume is never replaced or changed. The names are recorded in the status
      * before the first import, so a restart goes on with the same ones.
      */
-    private void restoreAttachedVolumes(InstanceRestore r, LxdClient client, ObjectSource src, String id)
+    private void restoreAttachedVolumes(InstanceRestore r, LxdApi client, ObjectSource src, String id)
             throws IOException {
         InstanceRestoreStatus status = r.getStatus();
         if (status.getVolumes() == null) {
@@ -707,7 +708,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * already point elsewhere (spec.devices, or done before a restart) are left as they are.
      */
     private static void repointDevices(
-            LxdClient client, String instance, java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> vols) {
+            LxdApi client, String instance, java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> vols) {
         if (vols == null || vols.stream().allMatch(v -> v.getName().equals(v.getRestoredName()))) {
             return;
         }
@@ -738,7 +739,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * restore's: the mark is written only after the import operation succeeded with every byte
      * verified, so an unmarked staging instance is never put in place.
      */
-    private void transfer(LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec)
+    private void transfer(LxdApi client, ObjectSource src, String staging, InstanceRestoreSpec spec)
             throws IOException {
         try (InputStream raw = src.sha256() == null
                 ? src.store().download(src.key())
@@ -766,7 +767,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * restart. Fail re-checks right before the rename that nobody took the name meanwhile.
      */
     private String swapIn(
-            LxdClient client, String staging, String target, String aside, boolean replace, boolean asideExists) {
+            LxdApi client, String staging, String target, String aside, boolean replace, boolean asideExists) {
         try {
             if (!asideExists) {
                 Instance t = find(client, target);
@@ -826,7 +827,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * definition). When LXD refuses (for example {@code security.protection.delete}) the restore
      * has still succeeded: the old instance is kept under the aside name and the user is told.
      */
-    private String deleteAside(LxdClient client, String aside) {
+    private String deleteAside(LxdApi client, String aside) {
         try {
             Instance old = client.getInstance(aside);
             if (old.isRunning()) {
@@ -844,7 +845,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
 
     /** Removes the staging instance (a name only this restore uses), once no operation works on it. */
-    private void removeStaging(LxdClient client, String staging) {
+    private void removeStaging(LxdApi client, String staging) {
         awaitOperationsOn(client, staging);
         try {
             Instance i = client.getInstance(staging);
@@ -858,7 +859,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         }
     }
 
-    private static void awaitOperationsOn(LxdClient client, String instance) {
+    private static void awaitOperationsOn(LxdApi client, String instance) {
         ObjectImport.awaitOperationsOn(client, instance);
     }
 
@@ -870,7 +871,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         }
     }
 
-    private static Instance find(LxdClient client, String name) {
+    private static Instance find(LxdApi client, String name) {
         return ObjectImport.find(client, name);
     }
 

@@ -65,7 +65,7 @@ import okio.BufferedSink;
  * <p>Large transfers (backup download, import) are streamed: neither the whole file nor a
  * temporary copy is ever held by the client.
  */
-public final class LxdClient implements AutoCloseable {
+public final class LxdClient implements LxdApi {
     /** LXD's way of saying "never expires" for snapshots and backups. */
     public static final String NEVER = "0001-01-01T00:00:00Z";
 
@@ -1510,8 +1510,17 @@ public final class LxdClient implements AutoCloseable {
      * missing snapshots and changed data travel. The target is never started.
      * Returns the target's operation; the source operation is cancelled if the target refuses.
      */
-    public Operation copyFrom(LxdClient source, CopyRequest req) {
+    public Operation copyFrom(LxdApi source, CopyRequest req) {
         return pullFrom(source, req).target();
+    }
+
+    /** The other side of a copy between servers, which needs its address and credentials. */
+    private static LxdClient sameKind(LxdApi other, String side) {
+        if (other instanceof LxdClient c) {
+            return c;
+        }
+        throw new IllegalArgumentException("a copy between servers needs an LxdClient as the " + side + ", not "
+                + other.getClass().getSimpleName());
     }
 
     /** Both sides of a running copy: the target's operation ends when the copy is complete. */
@@ -1522,7 +1531,8 @@ public final class LxdClient implements AutoCloseable {
      * cancelled ({@link #cancelOperation}) to abort the transfer, which LXD does not allow on
      * the target's side.
      */
-    public CopyOperations pullFrom(LxdClient source, CopyRequest req) {
+    public CopyOperations pullFrom(LxdApi sourceApi, CopyRequest req) {
+        LxdClient source = sameKind(sourceApi, "source");
         if (source.endpoint.isUnix()) {
             throw new IllegalArgumentException(
                     "a pull copy needs the source server's HTTPS address, not a unix socket");
@@ -1567,7 +1577,8 @@ public final class LxdClient implements AutoCloseable {
      * Returns both operations; the target's ends when the sink has everything, and it is the
      * one to cancel. The target operation is cancelled if the source refuses.
      */
-    public CopyOperations pushTo(LxdClient target, CopyRequest req) {
+    public CopyOperations pushTo(LxdApi targetApi, CopyRequest req) {
+        LxdClient target = sameKind(targetApi, "target");
         if (target.endpoint.isUnix()) {
             throw new IllegalArgumentException(
                     "a push copy needs the target server's HTTPS address, not a unix socket");
@@ -1674,7 +1685,8 @@ public final class LxdClient implements AutoCloseable {
      * missing snapshots travel. Returns both operations; the source's is cancelled if the
      * target refuses.
      */
-    public CopyOperations pullVolumeFrom(LxdClient source, VolumeCopyRequest req) {
+    public CopyOperations pullVolumeFrom(LxdApi sourceApi, VolumeCopyRequest req) {
+        LxdClient source = sameKind(sourceApi, "source");
         if (source.endpoint.isUnix()) {
             throw new IllegalArgumentException(
                     "a pull copy needs the source server's HTTPS address, not a unix socket");

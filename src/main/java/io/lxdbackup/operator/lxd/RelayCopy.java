@@ -50,7 +50,7 @@ public final class RelayCopy {
      * restarted process can wait for it); {@code bytes} receives the running byte count.
      */
     public static Result run(
-            LxdClient source, LxdClient target, Request req, Consumer<Operation> started, LongConsumer bytes) {
+            LxdApi source, LxdApi target, Request req, Consumer<Operation> started, LongConsumer bytes) {
         target.server()
                 .require(Capabilities.EXT_BACKUP_OVERRIDE_NAME, "importing a relayed copy under another instance name");
         String compression = source.server().capabilities().backupCompressionAlgorithm() ? "zstd" : null;
@@ -99,7 +99,7 @@ public final class RelayCopy {
     }
 
     /** Deletes the relay's LXD-side backup; a backup that is already gone counts as deleted. */
-    public static void deleteBackup(LxdClient source, String instance, String backupName) {
+    public static void deleteBackup(LxdApi source, String instance, String backupName) {
         try {
             source.waitFor(source.deleteBackup(instance, backupName), Duration.ofMinutes(2));
         } catch (LxdException.NotFound e) {
@@ -107,7 +107,7 @@ public final class RelayCopy {
         }
     }
 
-    private static boolean tryDeleteBackup(LxdClient source, String instance, String backupName) {
+    private static boolean tryDeleteBackup(LxdApi source, String instance, String backupName) {
         try {
             deleteBackup(source, instance, backupName);
             return true;
