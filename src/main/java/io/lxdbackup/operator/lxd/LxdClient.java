@@ -86,18 +86,15 @@ public final class LxdClient implements LxdApi {
     private final HttpUrl base;
     private final PinningTrustManager trustManager;
     private final Shared shared;
+    private final ClientProbe probe;
 
     /** State shared by the project/target views of one connection. */
     private static final class Shared {
         volatile ServerInfo server;
         /** Whether {@code /wait} is served: null until known (tried first), false to poll. */
         volatile Boolean waitEndpoint;
-        /** GETs of an operation made by the polling wait, for tests. */
-        final java.util.concurrent.atomic.AtomicLong operationPolls = new java.util.concurrent.atomic.AtomicLong();
-        /** The TLS version and cipher suite of the last handshake, for diagnostics and tests. */
+        /** The TLS version and cipher suite of the last handshake, for diagnostics. */
         volatile okhttp3.Handshake lastHandshake;
-        /** Test hook run between reading an instance and writing its config back (attempt, instance). */
-        volatile java.util.function.BiConsumer<Integer, String> beforeConfigWrite;
     }
 
     private LxdClient(
@@ -106,13 +103,15 @@ public final class LxdClient implements LxdApi {
             OkHttpClient streaming,
             HttpUrl base,
             PinningTrustManager trustManager,
-            Shared shared) {
+            Shared shared,
+            ClientProbe probe) {
         this.endpoint = endpoint;
         this.http = http;
         this.streaming = streaming;
         this.base = base;
         this.trustManager = trustManager;
         this.shared = shared;
+        this.probe = probe;
     }
 
     /**
@@ -194,7 +193,7 @@ public final class LxdClient implements LxdApi {
                 .writeTimeout(streamIdleTimeout)
                 .pingInterval(Duration.ofSeconds(30))
                 .build();
-        return new LxdClient(endpoint, http, streaming, base, tm, shared);
+        return new LxdClient(endpoint, http, streaming, base, tm, shared, ClientProbe.NONE);
     }
 
     private static SSLContext sslContext(Certificates.ClientIdentity identity, PinningTrustManager tm) {
@@ -230,7 +229,7 @@ public final class LxdClient implements LxdApi {
         if (Objects.equals(project, endpoint.project())) {
             return this;
         }
-        return new LxdClient(endpoint.withProject(project), http, streaming, base, trustManager, shared);
+        return new LxdClient(endpoint.withProject(project), http, streaming, base, trustManager, shared, probe);
     }
 
     /**
@@ -246,7 +245,12 @@ public final class LxdClient implements LxdApi {
         if (Objects.equals(target, endpoint.target())) {
             return this;
         }
-        return new LxdClient(endpoint.withTarget(target), http, streaming, base, trustManager, shared);
+        return new LxdClient(endpoint.withTarget(target), http, streaming, base, trustManager, shared, probe);
+    }
+
+    /** A view of this client (same connection, project and member) whose inner steps {@code probe} observes. */
+    LxdClient observedBy(ClientProbe probe) {
+        return new LxdClient(endpoint, http, streaming, base, trustManager, shared, probe);
     }
 
     public String project() {
@@ -524,7 +528,7 @@ public final class LxdClient implements LxdApi {
             } else {
                 sleepMillis(Math.min(pollMs, remainingMs));
                 pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
-                shared.operationPolls.incrementAndGet();
+                probe.operationPolled(op.id());
                 current = getOperation(op.id());
             }
             if (current.isDone()) {
@@ -545,17 +549,7 @@ public final class LxdClient implements LxdApi {
      * tried until it answers 404 for an operation that GET still finds.
      */
     private boolean usesWaitEndpoint() {
-        return !Boolean.FALSE.equals(shared.waitEndpoint);
-    }
-
-    /** Forces (true) polling of {@code GET /1.0/operations/{id}}, or goes back to detecting /wait. */
-    void forcePolling(boolean polling) {
-        shared.waitEndpoint = polling ? Boolean.FALSE : null;
-    }
-
-    /** How many times the polling wait asked for an operation on this connection. */
-    long operationPolls() {
-        return shared.operationPolls.get();
+        return !probe.forcePolling() && !Boolean.FALSE.equals(shared.waitEndpoint);
     }
 
     private static void sleepMillis(long ms) {
@@ -749,10 +743,7 @@ public final class LxdClient implements LxdApi {
             if (change.remove() != null) {
                 change.remove().forEach(cfg::remove);
             }
-            java.util.function.BiConsumer<Integer, String> hook = shared.beforeConfigWrite;
-            if (hook != null) {
-                hook.accept(attempt, name);
-            }
+            probe.beforeConfigWrite(attempt, name);
             try {
                 Result r = call("PUT", url("1.0", "instances", name), put, null, current.etag());
                 Operation op = async(r);
@@ -799,11 +790,6 @@ public final class LxdClient implements LxdApi {
                 throw e;
             }
         }
-    }
-
-    /** Installs the test hook run before each config write of {@link #updateInstanceConfig}. */
-    void beforeConfigWrite(java.util.function.BiConsumer<Integer, String> hook) {
-        shared.beforeConfigWrite = hook;
     }
 
     private static ObjectNode writableInstance(ObjectNode raw) {
