@@ -184,8 +184,9 @@ public final class FakeLxd implements LxdApi {
         final Set<Step> crashes = java.util.concurrent.ConcurrentHashMap.newKeySet();
         final List<String> calls = new CopyOnWriteArrayList<>();
         final Map<String, AtomicInteger> counts = new java.util.concurrent.ConcurrentHashMap<>();
-        final List<String> trusted = new CopyOnWriteArrayList<>();
+        final List<String> trustedClients = new CopyOnWriteArrayList<>();
         volatile String fingerprint = "ab".repeat(32);
+        volatile boolean trusted = true;
 
         Server(Clock clock) {
             this.clock = clock;
@@ -260,6 +261,12 @@ public final class FakeLxd implements LxdApi {
         }
     }
 
+    /** The server does not trust the client until {@link #trust} enrols it. */
+    public FakeLxd untrusted() {
+        server.trusted = false;
+        return this;
+    }
+
     /** Takes an API extension away (an older server). */
     public FakeLxd withoutExtension(String extension) {
         server.extensions.remove(extension);
@@ -279,7 +286,7 @@ public final class FakeLxd implements LxdApi {
 
     /** Client names trusted through {@link #trust}. */
     public List<String> trustedClients() {
-        return List.copyOf(server.trusted);
+        return List.copyOf(server.trustedClients);
     }
 
     // ---------------------------------------------------------------- fault switches
@@ -486,7 +493,7 @@ public final class FakeLxd implements LxdApi {
 
     private ServerInfo info() {
         return new ServerInfo(
-                true,
+                server.trusted,
                 "1.0",
                 "5.21.0",
                 "fake",
@@ -511,7 +518,10 @@ public final class FakeLxd implements LxdApi {
 
     @Override
     public void trust(String secret, String clientName) {
-        run("trust", () -> server.trusted.add(clientName));
+        run("trust", () -> {
+            server.trustedClients.add(clientName);
+            server.trusted = true;
+        });
     }
 
     // ---------------------------------------------------------------- operations
