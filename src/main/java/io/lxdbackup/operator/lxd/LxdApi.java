@@ -99,7 +99,7 @@ public interface LxdApi extends AutoCloseable {
     List<Instance> listInstances();
 
     /**
-     * The instances with their snapshots ({@code recursion=2}), read with {@link #snapshotsOf}: one
+     * The instances with their snapshots ({@code recursion=2}), read with {@link LxdClient#snapshotsOf}: one
      * request for the whole project instead of one per instance. LXD adds each instance's state
      * and backups too.
      */
@@ -273,7 +273,7 @@ public interface LxdApi extends AutoCloseable {
     Operation importVolumeBackup(InputStream data, long length, String pool, String name);
 
     /**
-     * {@link #copyFrom} returning both operations: the source's migration operation can be
+     * {@link LxdClient#copyFrom} returning both operations: the source's migration operation can be
      * cancelled ({@link #cancelOperation}) to abort the transfer, which LXD does not allow on
      * the target's side.
      */
@@ -283,7 +283,7 @@ public interface LxdApi extends AutoCloseable {
      * Copies an instance of this client's server to {@code target} in push mode, like
      * {@code lxc copy --mode=push}: the target opens a migration sink, this (source) server
      * connects to it and sends the data, so only the source needs to reach the target. Refresh
-     * works as in {@link #copyFrom}: the sink decides which snapshots it still needs.
+     * works as in {@link LxdClient#copyFrom}: the sink decides which snapshots it still needs.
      * Returns both operations; the target's ends when the sink has everything, and it is the
      * one to cancel. The target operation is cancelled if the source refuses.
      */
