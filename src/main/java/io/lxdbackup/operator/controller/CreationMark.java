@@ -2,7 +2,7 @@ package io.lxdbackup.operator.controller;
 
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
 import io.lxdbackup.operator.lxd.Capabilities;
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.Snapshot;
 import io.lxdbackup.operator.lxd.SnapshotExpiry;
 import java.security.SecureRandom;
@@ -36,7 +36,7 @@ final class CreationMark {
      * server cannot take an expiry at creation (then snapshots are recognised by creation time).
      */
     static Instant choose(
-            LxdClient client,
+            LxdApi client,
             Map<String, String> instanceConfig,
             InstanceSnapshotReconciler.ExpiryRequest expiry,
             Instant requestedAt) {

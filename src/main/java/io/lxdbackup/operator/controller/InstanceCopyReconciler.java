@@ -23,6 +23,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceCopyStatus;
 import io.lxdbackup.operator.api.v1alpha1.RefreshStrategy;
 import io.lxdbackup.operator.api.v1alpha1.SyncKind;
 import io.lxdbackup.operator.lxd.Instance;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.Operation;
@@ -245,7 +246,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
     }
 
     /** Both servers of a copy, each in its project. */
-    record Sides(LxdClient source, LxdClient target, String sourceRemote, String targetRemote) {}
+    record Sides(LxdApi source, LxdApi target, String sourceRemote, String targetRemote) {}
 
     /** How the data gets to the target. */
     enum Path {
@@ -1682,7 +1683,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         }
     }
 
-    private static Optional<Instance> find(LxdClient c, String name) {
+    private static Optional<Instance> find(LxdApi c, String name) {
         try {
             return Optional.of(c.getInstance(name));
         } catch (LxdException.NotFound e) {

@@ -21,6 +21,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportStatus;
 import io.lxdbackup.operator.api.v1alpha1.ObjectInfo;
 import io.lxdbackup.operator.api.v1alpha1.Progress;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.LxdTarget;
@@ -199,7 +200,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         try {
             Settings settings = validate(e.getSpec());
             InstanceExportSpec spec = e.getSpec();
-            LxdClient client = connections
+            LxdApi client = connections
                     .connect(ns(e), spec.getRemoteRef().getName(), spec.getProject())
                     .client();
             ObjectStore store =
@@ -238,7 +239,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     /** The export itself, on a transfer thread, holding {@code permit} until it ends. */
     private UpdateControl<InstanceExport> transfer(
             InstanceExport e,
-            LxdClient client,
+            LxdApi client,
             ObjectStore store,
             Settings settings,
             TransferLimiter.Permit permit,
@@ -393,7 +394,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
      * optimizedStorage on a pool whose driver has no optimized format: LXD writes a plain tarball
      * and says nothing, so the export would not be what the spec asks for. Refused instead.
      */
-    static void requireOptimizedBackups(LxdClient client, LxdTarget target) {
+    static void requireOptimizedBackups(LxdApi client, LxdTarget target) {
         String pool;
         if (target instanceof io.lxdbackup.operator.lxd.VolumeTarget vol) {
             pool = vol.pool();
@@ -420,7 +421,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
 
     // ------------------------------------------------------------------ LXD backup
 
-    private void ensureBackup(InstanceExport e, LxdClient client, ObjectStore store, Settings settings) {
+    private void ensureBackup(InstanceExport e, LxdApi client, ObjectStore store, Settings settings) {
         InstanceExportSpec spec = e.getSpec();
         InstanceExportStatus status = e.getStatus();
         LxdTarget instance = target(e);
@@ -536,7 +537,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
      * for exists and is complete. One of unknown completeness (no operation recorded, or the
      * operation failed) is deleted so it is created again.
      */
-    private boolean adoptInterruptedBackup(InstanceExport e, LxdClient client, String name) {
+    private boolean adoptInterruptedBackup(InstanceExport e, LxdApi client, String name) {
         LxdTarget instance = target(e);
         String opId = e.getStatus().getBackupOperation();
         if (opId != null) {
@@ -565,7 +566,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     /** Fixes the object key and records phase Uploading: the intent of the upload. */
-    private void startUploading(InstanceExport e, LxdClient client, ObjectStore store) {
+    private void startUploading(InstanceExport e, LxdApi client, ObjectStore store) {
         InstanceExportStatus status = e.getStatus();
         status.setBackupOperation(null);
         if (status.getObject() == null || status.getObject().getKey() == null) {
@@ -578,7 +579,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         StatusWriter.patchStatus(kube, e);
     }
 
-    private static String objectKey(InstanceExport e, LxdClient client, ObjectStore store) {
+    private static String objectKey(InstanceExport e, LxdApi client, ObjectStore store) {
         InstanceExportSpec spec = e.getSpec();
         String prefix = store.config().prefix();
         if (spec.getKey() != null && !spec.getKey().isBlank()) {
@@ -612,7 +613,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     // ------------------------------------------------------------------ upload
 
     private void upload(
-            InstanceExport e, LxdClient client, ObjectStore store, Settings settings, TransferLimiter.Permit permit)
+            InstanceExport e, LxdApi client, ObjectStore store, Settings settings, TransferLimiter.Permit permit)
             throws IOException {
         InstanceExportSpec spec = e.getSpec();
         InstanceExportStatus status = e.getStatus();
@@ -799,7 +800,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
      * again, under the same keys.
      */
     private List<BackupManifest.AttachedVolume> exportVolumes(
-            InstanceExport e, LxdClient client, ObjectStore store, Settings settings, TransferLimiter.Permit permit)
+            InstanceExport e, LxdApi client, ObjectStore store, Settings settings, TransferLimiter.Permit permit)
             throws IOException {
         InstanceExportStatus status = e.getStatus();
         if (status.getVolumes() == null) {
@@ -847,7 +848,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
 
     private void exportVolume(
             InstanceExport e,
-            LxdClient client,
+            LxdApi client,
             ObjectStore store,
             Settings settings,
             TransferLimiter.Permit permit,
@@ -997,7 +998,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     /** The LXD backups of attached volumes an interrupted export may have left (they also expire). */
-    private void deleteVolumeBackups(InstanceExport e, LxdClient client) {
+    private void deleteVolumeBackups(InstanceExport e, LxdApi client) {
         List<IncludedVolume> volumes = e.getStatus().getVolumes();
         if (volumes == null) {
             return;
@@ -1049,7 +1050,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     /** Deletes the LXD backup, then declares the export complete. */
-    private void finish(InstanceExport e, LxdClient client, Settings settings) {
+    private void finish(InstanceExport e, LxdApi client, Settings settings) {
         InstanceExportStatus status = e.getStatus();
         String name = status.getBackupName() != null ? status.getBackupName() : backupName(e);
         deleteBackup(client, target(e), name);
@@ -1261,7 +1262,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             return;
         }
         try {
-            LxdClient client = connections
+            LxdApi client = connections
                     .connect(
                             ns(e),
                             e.getSpec().getRemoteRef().getName(),
@@ -1287,7 +1288,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         }
     }
 
-    private void deleteBackup(LxdClient client, LxdTarget instance, String name) {
+    private void deleteBackup(LxdApi client, LxdTarget instance, String name) {
         try {
             client.waitFor(client.deleteBackup(instance, name), OPERATION_TIMEOUT);
             metrics.operation(KIND, "deleteBackup", "success", null);
@@ -1296,7 +1297,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         }
     }
 
-    private static void deleteBackupQuietly(LxdClient client, LxdTarget instance, String name) {
+    private static void deleteBackupQuietly(LxdApi client, LxdTarget instance, String name) {
         try {
             client.waitFor(client.deleteBackup(instance, name), OPERATION_TIMEOUT);
         } catch (LxdException.NotFound ex) {
@@ -1328,7 +1329,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                 || status.getPhase() == InstanceExportPhase.CREATING_BACKUP
                 || status.getPhase() == InstanceExportPhase.UPLOADING) {
             try {
-                LxdClient client = connections
+                LxdApi client = connections
                         .connect(ns(e), spec.getRemoteRef().getName(), spec.getProject())
                         .client();
                 deleteBackup(
@@ -1539,7 +1540,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     /** The manifest written beside an object this export uploaded (the instance's, or a volume's). */
     private BackupManifest manifest(
             InstanceExport e,
-            LxdClient client,
+            LxdApi client,
             ServerInfo server,
             String key,
             UploadResult result,

@@ -20,6 +20,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreStatus;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
 import io.lxdbackup.operator.lxd.Instance;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.Snapshot;
@@ -143,7 +144,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         try {
             InstanceRestoreSpec spec = r.getSpec();
             validate(spec);
-            LxdClient client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject())
+            LxdApi client = remotes.connect(ns(r), spec.getRemoteRef().getName(), spec.getProject())
                     .client();
             RestoreSource src = spec.getSource();
             boolean fromSnapshot = src.getSnapshot() != null || src.getSnapshotRef() != null;
@@ -343,12 +344,12 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
 
     /** A custom volume to one of its snapshots: see {@link VolumeRestore}. */
-    private void restoreVolumeSnapshot(InstanceRestore r, LxdClient client) {
+    private void restoreVolumeSnapshot(InstanceRestore r, LxdApi client) {
         volumeRestore(() -> false).restoreSnapshot(r, client, staging -> markRunning(r, staging));
     }
 
     /** A custom volume from an export object, on a transfer thread: see {@link VolumeRestore}. */
-    private String importVolume(InstanceRestore r, LxdClient client, ObjectSource os, BooleanSupplier deleted)
+    private String importVolume(InstanceRestore r, LxdApi client, ObjectSource os, BooleanSupplier deleted)
             throws IOException {
         volumeRestore(deleted).importObject(r, client, os, restoreId(r), staging -> markRunning(r, staging));
         InstanceRestoreStatus status = r.getStatus();
@@ -385,7 +386,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
 
     // ------------------------------------------------------------------ snapshot restore
 
-    private void restoreSnapshot(InstanceRestore r, LxdClient client) {
+    private void restoreSnapshot(InstanceRestore r, LxdApi client) {
         InstanceRestoreSpec spec = r.getSpec();
         String diskVolumes = spec.getDiskVolumesMode() == null
                 ? null
@@ -581,7 +582,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
 
     /** @return a note for the user when the restore succeeded but the replaced instance could not be deleted */
-    private String importObject(InstanceRestore r, LxdClient client, ObjectSource src, BooleanSupplier deleted)
+    private String importObject(InstanceRestore r, LxdApi client, ObjectSource src, BooleanSupplier deleted)
             throws IOException {
         InstanceRestoreSpec spec = r.getSpec();
         InstanceRestoreStatus status = r.getStatus();
@@ -677,8 +678,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * before the first import, so a restart goes on with the same ones.
      */
     private void restoreAttachedVolumes(
-            InstanceRestore r, LxdClient client, ObjectSource src, String id, BooleanSupplier deleted)
-            throws IOException {
+            InstanceRestore r, LxdApi client, ObjectSource src, String id, BooleanSupplier deleted) throws IOException {
         InstanceRestoreStatus status = r.getStatus();
         if (status.getVolumes() == null) {
             BackupManifest m;
@@ -764,7 +764,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * already point elsewhere (spec.devices, or done before a restart) are left as they are.
      */
     private static void repointDevices(
-            LxdClient client, String instance, java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> vols) {
+            LxdApi client, String instance, java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> vols) {
         if (vols == null || vols.stream().allMatch(v -> v.getName().equals(v.getRestoredName()))) {
             return;
         }
@@ -796,7 +796,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * verified, so an unmarked staging instance is never put in place.
      */
     private void transfer(
-            LxdClient client, ObjectSource src, String staging, InstanceRestoreSpec spec, BooleanSupplier deleted)
+            LxdApi client, ObjectSource src, String staging, InstanceRestoreSpec spec, BooleanSupplier deleted)
             throws IOException {
         try (InputStream raw = src.sha256() == null
                 ? src.store().download(src.key())
@@ -824,7 +824,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * restart. Fail re-checks right before the rename that nobody took the name meanwhile.
      */
     private String swapIn(
-            LxdClient client, String staging, String target, String aside, boolean replace, boolean asideExists) {
+            LxdApi client, String staging, String target, String aside, boolean replace, boolean asideExists) {
         try {
             if (!asideExists) {
                 Instance t = find(client, target);
@@ -884,7 +884,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
      * definition). When LXD refuses (for example {@code security.protection.delete}) the restore
      * has still succeeded: the old instance is kept under the aside name and the user is told.
      */
-    private String deleteAside(LxdClient client, String aside) {
+    private String deleteAside(LxdApi client, String aside) {
         try {
             Instance old = client.getInstance(aside);
             if (old.isRunning()) {
@@ -902,7 +902,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
     }
 
     /** Removes the staging instance (a name only this restore uses), once no operation works on it. */
-    private void removeStaging(LxdClient client, String staging) {
+    private void removeStaging(LxdApi client, String staging) {
         awaitOperationsOn(client, staging);
         try {
             Instance i = client.getInstance(staging);
@@ -916,7 +916,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         }
     }
 
-    private static void awaitOperationsOn(LxdClient client, String instance) {
+    private static void awaitOperationsOn(LxdApi client, String instance) {
         ObjectImport.awaitOperationsOn(client, instance);
     }
 
@@ -928,7 +928,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         }
     }
 
-    private static Instance find(LxdClient client, String name) {
+    private static Instance find(LxdApi client, String name) {
         return ObjectImport.find(client, name);
     }
 

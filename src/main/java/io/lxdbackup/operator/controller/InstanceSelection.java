@@ -3,7 +3,7 @@ package io.lxdbackup.operator.controller;
 import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSelector;
 import io.lxdbackup.operator.lxd.Instance;
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +23,7 @@ public final class InstanceSelection {
     /** One instance and why it is in or out of this run. */
     public record Selected(String name, boolean exists, boolean running) {}
 
-    public static List<Selected> select(LxdClient client, AbstractScheduleSpec spec) {
+    public static List<Selected> select(LxdApi client, AbstractScheduleSpec spec) {
         return select(client.listInstances(), spec);
     }
 

@@ -20,6 +20,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.LxdTarget;
@@ -123,7 +124,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         long gen = generation(snap);
         try {
             ExpiryRequest expiry = validate(snap.getSpec());
-            LxdClient client = connections
+            LxdApi client = connections
                     .connect(
                             ns(snap),
                             snap.getSpec().getRemoteRef().getName(),
@@ -293,7 +294,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         return new ExpiryRequest(at, ttl, Boolean.TRUE.equals(spec.getNoExpiry()));
     }
 
-    private void create(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
+    private void create(InstanceSnapshot snap, LxdApi client, ExpiryRequest expiry) {
         InstanceSnapshotSpec spec = snap.getSpec();
         InstanceSnapshotStatus status = snap.getStatus();
         LxdTarget instance = target(snap);
@@ -340,7 +341,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
 
     private void doCreate(
-            InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry, String name, Instant requestedAt) {
+            InstanceSnapshot snap, LxdApi client, ExpiryRequest expiry, String name, Instant requestedAt) {
         InstanceSnapshotSpec spec = snap.getSpec();
         LxdTarget instance = target(snap);
         Instant mark = CreationMark.of(snap.getStatus());
@@ -441,7 +442,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
 
     /** After a restart in phase Creating: adopt what our earlier attempt created, or create now. */
-    private void resumeOrCreate(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
+    private void resumeOrCreate(InstanceSnapshot snap, LxdApi client, ExpiryRequest expiry) {
         InstanceSnapshotStatus status = snap.getStatus();
         Instant requestedAt =
                 status.getCreationRequestedAt() == null ? null : Instant.parse(status.getCreationRequestedAt());
@@ -488,7 +489,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
      * LXD removes it again if the operation fails). Their outcome is read from the snapshot list
      * afterwards, so a failed or forgotten operation is not an error here.
      */
-    private void awaitRunningSnapshotCreations(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
+    private void awaitRunningSnapshotCreations(InstanceSnapshot snap, LxdApi client, Instant requestedAt) {
         Instant since = requestedAt.minus(CLOCK_SLACK);
         LxdTarget target = target(snap);
         for (Operation op : client.runningOperationsOn(target)) {
@@ -520,7 +521,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
      * creation), by name when fixed, or, for server-named snapshots, as the oldest one created after
      * the recorded request time that no other InstanceSnapshot of the same instance claims.
      */
-    private Optional<Snapshot> findOwn(InstanceSnapshot snap, LxdClient client, Instant requestedAt) {
+    private Optional<Snapshot> findOwn(InstanceSnapshot snap, LxdApi client, Instant requestedAt) {
         String name = blankToNull(snap.getSpec().getSnapshotName());
         Instant since = requestedAt.minus(CLOCK_SLACK);
         LxdTarget target = target(snap);
@@ -669,7 +670,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
      */
     private UpdateControl<InstanceSnapshot> observe(
             InstanceSnapshot snap,
-            LxdClient client,
+            LxdApi client,
             LxdTarget instance,
             ExpiryRequest expiry,
             InstanceSnapshotPhase before,
@@ -776,7 +777,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
 
     /** The snapshot as a recent listing of its instance shows it, or null: not in it (read it directly). */
-    private Snapshot listed(LxdClient client, LxdTarget instance, String name) {
+    private Snapshot listed(LxdApi client, LxdTarget instance, String name) {
         return name == null ? null : listings.find(client, instance, name);
     }
 
@@ -821,7 +822,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         }
         showDeleting(snap);
         try {
-            LxdClient client = connections
+            LxdApi client = connections
                     .connect(ns(snap), spec.getRemoteRef().getName(), spec.getProject())
                     .client();
             String name = status.getSnapshotName();
@@ -913,7 +914,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
      * then this resource's by its recorded name, so a restart adopts what exists instead of
      * creating a second one, and deletion removes exactly these.
      */
-    private void snapshotVolumes(InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry) {
+    private void snapshotVolumes(InstanceSnapshot snap, LxdApi client, ExpiryRequest expiry) {
         InstanceSnapshotStatus status = snap.getStatus();
         String base = status.getSnapshotName();
         if (base == null) {
@@ -995,7 +996,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
      * snapshot's expiry.
      */
     private static Map<IncludedVolume, Optional<Instant>> volumeExpiriesToUpdate(
-            InstanceSnapshot snap, LxdClient client, ExpiryRequest expiry, Snapshot instanceSnapshot) {
+            InstanceSnapshot snap, LxdApi client, ExpiryRequest expiry, Snapshot instanceSnapshot) {
         Map<IncludedVolume, Optional<Instant>> out = new java.util.LinkedHashMap<>();
         List<IncludedVolume> volumes = snap.getStatus().getVolumes();
         if (volumes == null
@@ -1033,7 +1034,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     /** Sets the expiry of each included volume snapshot that differs (see {@link #volumeExpiriesToUpdate}). */
     private void updateVolumeExpiries(
             InstanceSnapshot snap,
-            LxdClient client,
+            LxdApi client,
             ExpiryRequest expiry,
             Snapshot instanceSnapshot,
             InstanceSnapshotPhase before) {
@@ -1058,7 +1059,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
 
     /** {@code base}, or {@code base-2}, {@code base-3}, ... when the volume already has a snapshot so called. */
-    private static String freeVolumeSnapshotName(LxdClient client, VolumeTarget vol, String base) {
+    private static String freeVolumeSnapshotName(LxdApi client, VolumeTarget vol, String base) {
         Set<String> taken =
                 client.listSnapshots(vol).stream().map(Snapshot::name).collect(Collectors.toSet());
         String name = base;
@@ -1069,7 +1070,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
 
     /** Deletes the volume snapshots this resource recorded in status.volumes, and only those. */
-    private void deleteVolumeSnapshots(InstanceSnapshot snap, LxdClient client) {
+    private void deleteVolumeSnapshots(InstanceSnapshot snap, LxdApi client) {
         List<IncludedVolume> volumes = snap.getStatus().getVolumes();
         if (volumes == null) {
             return;
@@ -1122,7 +1123,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
     }
 
     /** The config whose {@code snapshots.expiry} LXD applies to a new snapshot of the target. */
-    private static java.util.Map<String, String> defaultsConfig(LxdClient client, LxdTarget target) {
+    private static java.util.Map<String, String> defaultsConfig(LxdApi client, LxdTarget target) {
         return target instanceof VolumeTarget vol
                 ? client.getVolume(vol.pool(), vol.name()).config()
                 : client.getInstance(target.name()).expandedConfig();
@@ -1154,7 +1155,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
      * creation time on volume snapshots, so a server-named one could not be found again after a
      * restart: the name is chosen here by the volume's snapshots.pattern and recorded first.
      */
-    private static String nextVolumeSnapshotName(LxdClient client, VolumeTarget vol) {
+    private static String nextVolumeSnapshotName(LxdApi client, VolumeTarget vol) {
         String pattern = client.getVolume(vol.pool(), vol.name()).config().get("snapshots.pattern");
         if (!VolumeSnapshotNames.supported(pattern)) {
             throw Failure.permanent(
@@ -1177,7 +1178,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
      * The name LXD's snapshots.pattern rule gives the next snapshot under {@code pattern}: its one
      * {@code %d} replaced by one more than the highest number already in use on the instance.
      */
-    private static String nextPatternName(LxdClient client, LxdTarget instance, String pattern) {
+    private static String nextPatternName(LxdApi client, LxdTarget instance, String pattern) {
         if (!VolumeSnapshotNames.supported(pattern)) {
             throw Failure.permanent(
                     Reasons.INVALID_SPEC,

@@ -16,7 +16,7 @@ import io.lxdbackup.operator.api.v1alpha1.LxdRemotePhase;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteStatus;
 import io.lxdbackup.operator.lxd.Certificates;
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.ServerInfo;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
@@ -122,7 +122,7 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
                         "spec.probeInterval \"" + remote.getSpec().getProbeInterval()
                                 + "\" is not a duration; use Go style such as 30s or 5m");
             }
-            LxdClient client = connections.clientFor(remote, remote.getSpec().getTrustTokenSecretRef() != null);
+            LxdApi client = connections.clientFor(remote, remote.getSpec().getTrustTokenSecretRef() != null);
             ServerInfo info = client.refreshServer();
             status.setServerCertificateFingerprint(
                     info.certificateFingerprint() != null
@@ -187,7 +187,7 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
         }
     }
 
-    private ServerInfo enrol(LxdRemote remote, LxdClient client) {
+    private ServerInfo enrol(LxdRemote remote, LxdApi client) {
         LxdRemoteSpec spec = remote.getSpec();
         String fp = client.endpoint().identity() == null
                 ? "(none)"

@@ -1,6 +1,7 @@
 package io.lxdbackup.operator.controller;
 
 import io.lxdbackup.operator.lxd.Instance;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.Operation;
@@ -32,7 +33,7 @@ public final class ObjectImport implements AutoCloseable {
      * {@code req.name()} and waits for the import operation. The caller closes {@code in} and
      * removes what a failed import left.
      */
-    public void importStream(LxdClient client, InputStream in, LxdClient.ImportRequest req, Duration timeout) {
+    public void importStream(LxdApi client, InputStream in, LxdClient.ImportRequest req, Duration timeout) {
         InstanceExportReconciler.CancellableStream s = new InstanceExportReconciler.CancellableStream(in);
         active.add(s);
         try {
@@ -63,7 +64,7 @@ public final class ObjectImport implements AutoCloseable {
     }
 
     /** Waits for the operations LXD still runs on {@code instance} (an import a stopped operator started). */
-    public static void awaitOperationsOn(LxdClient client, String instance) {
+    public static void awaitOperationsOn(LxdApi client, String instance) {
         for (Operation op : client.runningOperationsOn(instance)) {
             try {
                 client.waitFor(op, OPERATION_WAIT);
@@ -74,7 +75,7 @@ public final class ObjectImport implements AutoCloseable {
     }
 
     /** The instance, or null when there is none of that name. */
-    public static Instance find(LxdClient client, String name) {
+    public static Instance find(LxdApi client, String name) {
         try {
             return client.getInstance(name);
         } catch (LxdException.NotFound e) {
@@ -83,7 +84,7 @@ public final class ObjectImport implements AutoCloseable {
     }
 
     /** Stops and deletes {@code name} once no operation works on it; already gone is success. */
-    public static void remove(LxdClient client, String name, Duration timeout) {
+    public static void remove(LxdApi client, String name, Duration timeout) {
         awaitOperationsOn(client, name);
         try {
             Instance i = client.getInstance(name);

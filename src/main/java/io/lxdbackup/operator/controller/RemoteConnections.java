@@ -6,10 +6,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.lxd.Certificates;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdEndpoint;
 import io.lxdbackup.operator.lxd.LxdTimeouts;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,12 +37,19 @@ public final class RemoteConnections implements AutoCloseable {
     private final RecentReads reads = new RecentReads(RecentReads.DEFAULT_TTL);
     private final ConcurrentMap<String, Cached> cache = new ConcurrentHashMap<>();
 
-    private record Cached(String version, LxdClient client) {}
+    private record Cached(String version, LxdApi client) {}
 
     /** A remote with its live connection, scoped to the project a resource asked for. */
-    public record Connection(LxdRemote remote, LxdClient client) {}
+    public record Connection(LxdRemote remote, LxdApi client) {}
 
     private final LxdTimeouts timeouts;
+    private final Connector connector;
+
+    /** Builds the client of an endpoint; production uses {@link LxdClient#create(LxdEndpoint, Duration)}. */
+    @FunctionalInterface
+    public interface Connector {
+        LxdApi connect(LxdEndpoint endpoint, Duration streamIdleTimeout);
+    }
 
     public RemoteConnections(KubernetesClient kube) {
         this(kube, LxdTimeouts.defaults());
@@ -48,8 +57,14 @@ public final class RemoteConnections implements AutoCloseable {
 
     /** @param timeouts the deadlines of every client built here (flags {@code --lxd-*-timeout}) */
     public RemoteConnections(KubernetesClient kube, LxdTimeouts timeouts) {
+        this(kube, timeouts, LxdClient::create);
+    }
+
+    /** @param connector builds the client of each remote's endpoint (an in-process fake in tests) */
+    public RemoteConnections(KubernetesClient kube, LxdTimeouts timeouts, Connector connector) {
         this.kube = kube;
         this.timeouts = timeouts;
+        this.connector = connector;
     }
 
     /** Looks up the named remote in {@code namespace} and returns its connection in {@code project}. */
@@ -77,7 +92,7 @@ public final class RemoteConnections implements AutoCloseable {
                         ? remote.getSpec().getProject()
                         : "default";
         Confinement.checkProject(remote, p);
-        LxdClient client;
+        LxdApi client;
         try {
             client = clientFor(remote, false);
         } catch (Failure f) {
@@ -90,7 +105,7 @@ public final class RemoteConnections implements AutoCloseable {
     }
 
     /** The client certificate Secret is gone: see {@link Namespaces#afterSecretDeleted}. */
-    private LxdClient afterSecretDeleted(LxdRemote remote, Failure missing) {
+    private LxdApi afterSecretDeleted(LxdRemote remote, Failure missing) {
         Cached c = cache.get(
                 remote.getMetadata().getNamespace() + "/" + remote.getMetadata().getName());
         boolean cached = c != null && c.version.startsWith(remote.getMetadata().getUid() + "/");
@@ -121,7 +136,7 @@ public final class RemoteConnections implements AutoCloseable {
      * when a trust token is configured) a missing client certificate Secret is created with a
      * fresh key pair, so a user only has to provide the token.
      */
-    public LxdClient clientFor(LxdRemote remote, boolean createMissingSecret) {
+    public LxdApi clientFor(LxdRemote remote, boolean createMissingSecret) {
         LxdRemoteSpec spec = remote.getSpec();
         if (spec == null || spec.getUrl() == null || spec.getUrl().isBlank()) {
             throw Failure.permanent(
@@ -166,7 +181,7 @@ public final class RemoteConnections implements AutoCloseable {
         if (c != null && c.version.equals(version)) {
             return c.client;
         }
-        LxdClient client = build(spec, secret);
+        LxdApi client = build(spec, secret);
         Cached old = cache.put(key, new Cached(version, client));
         if (old != null) {
             old.client.close();
@@ -175,9 +190,9 @@ public final class RemoteConnections implements AutoCloseable {
         return client;
     }
 
-    private LxdClient build(LxdRemoteSpec spec, Secret secret) {
+    private LxdApi build(LxdRemoteSpec spec, Secret secret) {
         if (spec.getUrl().startsWith("unix://")) {
-            return LxdClient.create(
+            return connector.connect(
                     LxdEndpoint.unix(spec.getUrl().substring("unix://".length()))
                             .withTarget(spec.getTarget())
                             .withRequestTimeout(timeouts.request()),
@@ -205,7 +220,7 @@ public final class RemoteConnections implements AutoCloseable {
             fp = null;
         }
         try {
-            return LxdClient.create(
+            return connector.connect(
                     new LxdEndpoint(
                             spec.getUrl(),
                             null,

@@ -19,7 +19,7 @@ import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus;
 import io.lxdbackup.operator.api.v1alpha1.RunResult;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.ChildNames;
 import io.lxdbackup.operator.schedule.CronSchedule;
@@ -155,7 +155,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
      * Lists the remote's instances for a run (shared by the runs due at the same time); a kind
      * that needs more than the instances themselves lists more.
      */
-    protected List<io.lxdbackup.operator.lxd.Instance> listForRun(LxdClient client) {
+    protected List<io.lxdbackup.operator.lxd.Instance> listForRun(LxdApi client) {
         return client.listInstances();
     }
 
@@ -539,7 +539,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
             S schedule, Context<S> context, AbstractScheduleStatus status, ZonedDateTime t, List<C> children) {
         long reconcileStart = System.currentTimeMillis();
         AbstractScheduleSpec spec = spec(schedule);
-        LxdClient client = connections
+        LxdApi client = connections
                 .connect(
                         schedule.getMetadata().getNamespace(),
                         spec.getRemoteRef().getName(),

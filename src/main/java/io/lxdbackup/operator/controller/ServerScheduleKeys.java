@@ -1,5 +1,6 @@
 package io.lxdbackup.operator.controller;
 
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ final class ServerScheduleKeys {
      * @param legacy the schedule configured this instance before markers were written (its status
      *               says so): keys without a marker are then taken as its own
      */
-    Outcome apply(LxdClient client, String instance, Map<String, String> desired, boolean legacy) {
+    Outcome apply(LxdApi client, String instance, Map<String, String> desired, boolean legacy) {
         List<String> drift = new ArrayList<>();
         String[] conflict = new String[1];
         client.editInstanceConfig(instance, cfg -> {
@@ -94,7 +95,7 @@ final class ServerScheduleKeys {
      *
      * @return false when the keys were someone else's (left alone)
      */
-    boolean remove(LxdClient client, String instance, boolean legacy) {
+    boolean remove(LxdApi client, String instance, boolean legacy) {
         boolean[] foreign = new boolean[1];
         try {
             client.editInstanceConfig(instance, cfg -> {

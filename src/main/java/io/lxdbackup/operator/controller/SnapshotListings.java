@@ -1,6 +1,6 @@
 package io.lxdbackup.operator.controller;
 
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdTarget;
 import io.lxdbackup.operator.lxd.Snapshot;
 import java.time.Duration;
@@ -47,12 +47,12 @@ final class SnapshotListings {
      * The snapshot {@code name} of {@code target} as a recent listing shows it, or null when the
      * listing does not hold it (the caller confirms a missing snapshot with a direct read).
      */
-    Snapshot find(LxdClient client, LxdTarget target, String name) {
+    Snapshot find(LxdApi client, LxdTarget target, String name) {
         return snapshots(client, target).get(name);
     }
 
     /** The snapshots of {@code target} by name, from a listing at most {@link #MAX_AGE} old. */
-    Map<String, Snapshot> snapshots(LxdClient client, LxdTarget target) {
+    Map<String, Snapshot> snapshots(LxdApi client, LxdTarget target) {
         String key = client.endpoint().url() + "|" + client.endpoint().target() + "|" + client.project() + "|" + target;
         Object connection = client.connection();
         long now = nanos.getAsLong();

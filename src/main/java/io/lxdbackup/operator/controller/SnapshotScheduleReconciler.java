@@ -23,7 +23,7 @@ import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleMode;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleStatus;
 import io.lxdbackup.operator.lxd.Instance;
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.CronSchedule;
@@ -222,12 +222,12 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
     // ------------------------------------------------------------------ inventory
 
     @Override
-    protected List<Instance> listForRun(LxdClient client) {
+    protected List<Instance> listForRun(LxdApi client) {
         return listWithSnapshots(client);
     }
 
     /** The instances with their snapshots; without them when the answer is too large to read. */
-    private static List<Instance> listWithSnapshots(LxdClient client) {
+    private static List<Instance> listWithSnapshots(LxdApi client) {
         try {
             return client.listInstancesWithSnapshots();
         } catch (LxdException.ResponseTooLarge e) {
@@ -364,7 +364,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             return UpdateControl.patchStatus(s);
         }
         try {
-            LxdClient client = connections
+            LxdApi client = connections
                     .connect(s.getMetadata().getNamespace(), spec.getRemoteRef().getName(), spec.getProject())
                     .client();
             Set<String> managed = new TreeSet<>(
@@ -513,7 +513,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                 ? List.of()
                 : s.getStatus().getConfiguredInstances();
         try {
-            LxdClient client = connections
+            LxdApi client = connections
                     .connect(
                             s.getMetadata().getNamespace(),
                             s.getSpec().getRemoteRef().getName(),

@@ -1,6 +1,6 @@
 package io.lxdbackup.operator.controller;
 
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.LxdTarget;
 import io.lxdbackup.operator.lxd.VolumeTarget;
@@ -10,7 +10,7 @@ final class TargetChecks {
     private TargetChecks() {}
 
     /** Fails permanently with InstanceNotFound or VolumeNotFound when the target is missing. */
-    static void requireExists(LxdClient client, LxdTarget target, String remote) {
+    static void requireExists(LxdApi client, LxdTarget target, String remote) {
         try {
             if (target instanceof VolumeTarget v) {
                 client.getVolume(v.pool(), v.name());

@@ -7,6 +7,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceCopy;
 import io.lxdbackup.operator.api.v1alpha1.InstanceCopyPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceCopyStatus;
 import io.lxdbackup.operator.api.v1alpha1.SyncKind;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.Snapshot;
@@ -63,8 +64,8 @@ final class VolumeCopy {
     UpdateControl<InstanceCopy> start(
             InstanceCopy copy,
             Request req,
-            LxdClient source,
-            LxdClient target,
+            LxdApi source,
+            LxdApi target,
             String sourceRemote,
             String targetRemote,
             Optional<Instant> scheduledTime,
@@ -145,8 +146,8 @@ final class VolumeCopy {
     UpdateControl<InstanceCopy> resume(
             InstanceCopy copy,
             Request req,
-            LxdClient source,
-            LxdClient target,
+            LxdApi source,
+            LxdApi target,
             String targetRemote,
             Function<InstanceCopy, Duration> after) {
         return awaitAndFinish(copy, req, source, target, targetRemote, after);
@@ -155,8 +156,8 @@ final class VolumeCopy {
     private UpdateControl<InstanceCopy> awaitAndFinish(
             InstanceCopy copy,
             Request req,
-            LxdClient source,
-            LxdClient target,
+            LxdApi source,
+            LxdApi target,
             String targetRemote,
             Function<InstanceCopy, Duration> after) {
         InstanceCopyStatus st = copy.getStatus();
@@ -231,7 +232,7 @@ final class VolumeCopy {
         st.setProgress(null);
     }
 
-    private static Optional<StorageVolume> find(LxdClient c, VolumeTarget v) {
+    private static Optional<StorageVolume> find(LxdApi c, VolumeTarget v) {
         try {
             return Optional.of(c.getVolume(v.pool(), v.name()));
         } catch (LxdException.NotFound e) {

@@ -6,7 +6,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceRestore;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.LxdTarget;
 import io.lxdbackup.operator.lxd.Operation;
@@ -82,7 +82,7 @@ final class VolumeRestore {
 
     // ------------------------------------------------------------------ snapshot
 
-    void restoreSnapshot(InstanceRestore r, LxdClient client, Consumer<String> markRunning) {
+    void restoreSnapshot(InstanceRestore r, LxdApi client, Consumer<String> markRunning) {
         InstanceRestoreSpec spec = r.getSpec();
         VolumeTarget vol = target(spec);
         String snapshot;
@@ -189,7 +189,7 @@ final class VolumeRestore {
     /** Imports the object as {@code volume.name} in {@code volume.pool}; see the class comment. */
     void importObject(
             InstanceRestore r,
-            LxdClient client,
+            LxdApi client,
             InstanceRestoreReconciler.ObjectSource src,
             String restoreId,
             Consumer<String> markRunning)
@@ -215,7 +215,7 @@ final class VolumeRestore {
      * this restore uses); see the class comment. {@code beforeTransfer} runs before the first byte.
      */
     void importInto(
-            LxdClient client,
+            LxdApi client,
             InstanceRestoreReconciler.ObjectSource src,
             VolumeTarget vol,
             String staging,
@@ -246,7 +246,7 @@ final class VolumeRestore {
         LOG.info("restored volume {} from {}", vol, src.key());
     }
 
-    private void transfer(LxdClient client, InstanceRestoreReconciler.ObjectSource src, String pool, String staging)
+    private void transfer(LxdApi client, InstanceRestoreReconciler.ObjectSource src, String pool, String staging)
             throws IOException {
         InstanceExportReconciler.CancellableStream in = null;
         try (InputStream raw = src.sha256() == null
@@ -278,7 +278,7 @@ final class VolumeRestore {
         }
     }
 
-    private void awaitOperationsOn(LxdClient client, LxdTarget target) {
+    private void awaitOperationsOn(LxdApi client, LxdTarget target) {
         for (Operation op : client.runningOperationsOn(target)) {
             try {
                 client.waitFor(op, timeout);
@@ -292,7 +292,7 @@ final class VolumeRestore {
         return staging.equals(v.config().get(OWNER_KEY));
     }
 
-    static StorageVolume find(LxdClient client, String pool, String name) {
+    static StorageVolume find(LxdApi client, String pool, String name) {
         try {
             return client.getVolume(pool, name);
         } catch (LxdException.NotFound e) {

@@ -6,7 +6,7 @@ import io.lxdbackup.operator.api.v1alpha1.BaseStatus;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.VolumesNotIncludedStatus;
 import io.lxdbackup.operator.lxd.Instance;
-import io.lxdbackup.operator.lxd.LxdClient;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.VolumeAttachment;
 import java.time.Clock;
@@ -34,7 +34,7 @@ final class VolumesNotIncluded {
     static <S extends BaseStatus<?> & VolumesNotIncludedStatus> void check(
             HasMetadata resource,
             S status,
-            LxdClient client,
+            LxdApi client,
             String instance,
             String what,
             Clock clock,

@@ -65,7 +65,7 @@ import okio.BufferedSink;
  * <p>Large transfers (backup download, import) are streamed: neither the whole file nor a
  * temporary copy is ever held by the client.
  */
-public final class LxdClient implements AutoCloseable {
+public final class LxdClient implements LxdApi {
     /** LXD's way of saying "never expires" for snapshots and backups. */
     public static final String NEVER = "0001-01-01T00:00:00Z";
 
@@ -86,18 +86,15 @@ public final class LxdClient implements AutoCloseable {
     private final HttpUrl base;
     private final PinningTrustManager trustManager;
     private final Shared shared;
+    private final ClientProbe probe;
 
     /** State shared by the project/target views of one connection. */
     private static final class Shared {
         volatile ServerInfo server;
         /** Whether {@code /wait} is served: null until known (tried first), false to poll. */
         volatile Boolean waitEndpoint;
-        /** GETs of an operation made by the polling wait, for tests. */
-        final java.util.concurrent.atomic.AtomicLong operationPolls = new java.util.concurrent.atomic.AtomicLong();
-        /** The TLS version and cipher suite of the last handshake, for diagnostics and tests. */
+        /** The TLS version and cipher suite of the last handshake, for diagnostics. */
         volatile okhttp3.Handshake lastHandshake;
-        /** Test hook run between reading an instance and writing its config back (attempt, instance). */
-        volatile java.util.function.BiConsumer<Integer, String> beforeConfigWrite;
     }
 
     private LxdClient(
@@ -106,13 +103,15 @@ public final class LxdClient implements AutoCloseable {
             OkHttpClient streaming,
             HttpUrl base,
             PinningTrustManager trustManager,
-            Shared shared) {
+            Shared shared,
+            ClientProbe probe) {
         this.endpoint = endpoint;
         this.http = http;
         this.streaming = streaming;
         this.base = base;
         this.trustManager = trustManager;
         this.shared = shared;
+        this.probe = probe;
     }
 
     /**
@@ -194,7 +193,7 @@ public final class LxdClient implements AutoCloseable {
                 .writeTimeout(streamIdleTimeout)
                 .pingInterval(Duration.ofSeconds(30))
                 .build();
-        return new LxdClient(endpoint, http, streaming, base, tm, shared);
+        return new LxdClient(endpoint, http, streaming, base, tm, shared, ClientProbe.NONE);
     }
 
     private static SSLContext sslContext(Certificates.ClientIdentity identity, PinningTrustManager tm) {
@@ -230,7 +229,7 @@ public final class LxdClient implements AutoCloseable {
         if (Objects.equals(project, endpoint.project())) {
             return this;
         }
-        return new LxdClient(endpoint.withProject(project), http, streaming, base, trustManager, shared);
+        return new LxdClient(endpoint.withProject(project), http, streaming, base, trustManager, shared, probe);
     }
 
     /**
@@ -246,7 +245,12 @@ public final class LxdClient implements AutoCloseable {
         if (Objects.equals(target, endpoint.target())) {
             return this;
         }
-        return new LxdClient(endpoint.withTarget(target), http, streaming, base, trustManager, shared);
+        return new LxdClient(endpoint.withTarget(target), http, streaming, base, trustManager, shared, probe);
+    }
+
+    /** A view of this client (same connection, project and member) whose inner steps {@code probe} observes. */
+    LxdClient observedBy(ClientProbe probe) {
+        return new LxdClient(endpoint, http, streaming, base, trustManager, shared, probe);
     }
 
     public String project() {
@@ -524,7 +528,7 @@ public final class LxdClient implements AutoCloseable {
             } else {
                 sleepMillis(Math.min(pollMs, remainingMs));
                 pollMs = Math.min(POLL_MAX_MS, pollMs * 2);
-                shared.operationPolls.incrementAndGet();
+                probe.operationPolled(op.id());
                 current = getOperation(op.id());
             }
             if (current.isDone()) {
@@ -545,17 +549,7 @@ public final class LxdClient implements AutoCloseable {
      * tried until it answers 404 for an operation that GET still finds.
      */
     private boolean usesWaitEndpoint() {
-        return !Boolean.FALSE.equals(shared.waitEndpoint);
-    }
-
-    /** Forces (true) polling of {@code GET /1.0/operations/{id}}, or goes back to detecting /wait. */
-    void forcePolling(boolean polling) {
-        shared.waitEndpoint = polling ? Boolean.FALSE : null;
-    }
-
-    /** How many times the polling wait asked for an operation on this connection. */
-    long operationPolls() {
-        return shared.operationPolls.get();
+        return !probe.forcePolling() && !Boolean.FALSE.equals(shared.waitEndpoint);
     }
 
     private static void sleepMillis(long ms) {
@@ -749,10 +743,7 @@ public final class LxdClient implements AutoCloseable {
             if (change.remove() != null) {
                 change.remove().forEach(cfg::remove);
             }
-            java.util.function.BiConsumer<Integer, String> hook = shared.beforeConfigWrite;
-            if (hook != null) {
-                hook.accept(attempt, name);
-            }
+            probe.beforeConfigWrite(attempt, name);
             try {
                 Result r = call("PUT", url("1.0", "instances", name), put, null, current.etag());
                 Operation op = async(r);
@@ -799,11 +790,6 @@ public final class LxdClient implements AutoCloseable {
                 throw e;
             }
         }
-    }
-
-    /** Installs the test hook run before each config write of {@link #updateInstanceConfig}. */
-    void beforeConfigWrite(java.util.function.BiConsumer<Integer, String> hook) {
-        shared.beforeConfigWrite = hook;
     }
 
     private static ObjectNode writableInstance(ObjectNode raw) {
@@ -1510,8 +1496,17 @@ public final class LxdClient implements AutoCloseable {
      * missing snapshots and changed data travel. The target is never started.
      * Returns the target's operation; the source operation is cancelled if the target refuses.
      */
-    public Operation copyFrom(LxdClient source, CopyRequest req) {
+    public Operation copyFrom(LxdApi source, CopyRequest req) {
         return pullFrom(source, req).target();
+    }
+
+    /** The other side of a copy between servers, which needs its address and credentials. */
+    private static LxdClient sameKind(LxdApi other, String side) {
+        if (other instanceof LxdClient c) {
+            return c;
+        }
+        throw new IllegalArgumentException("a copy between servers needs an LxdClient as the " + side + ", not "
+                + other.getClass().getSimpleName());
     }
 
     /** Both sides of a running copy: the target's operation ends when the copy is complete. */
@@ -1522,7 +1517,8 @@ public final class LxdClient implements AutoCloseable {
      * cancelled ({@link #cancelOperation}) to abort the transfer, which LXD does not allow on
      * the target's side.
      */
-    public CopyOperations pullFrom(LxdClient source, CopyRequest req) {
+    public CopyOperations pullFrom(LxdApi sourceApi, CopyRequest req) {
+        LxdClient source = sameKind(sourceApi, "source");
         if (source.endpoint.isUnix()) {
             throw new IllegalArgumentException(
                     "a pull copy needs the source server's HTTPS address, not a unix socket");
@@ -1567,7 +1563,8 @@ public final class LxdClient implements AutoCloseable {
      * Returns both operations; the target's ends when the sink has everything, and it is the
      * one to cancel. The target operation is cancelled if the source refuses.
      */
-    public CopyOperations pushTo(LxdClient target, CopyRequest req) {
+    public CopyOperations pushTo(LxdApi targetApi, CopyRequest req) {
+        LxdClient target = sameKind(targetApi, "target");
         if (target.endpoint.isUnix()) {
             throw new IllegalArgumentException(
                     "a push copy needs the target server's HTTPS address, not a unix socket");
@@ -1674,7 +1671,8 @@ public final class LxdClient implements AutoCloseable {
      * missing snapshots travel. Returns both operations; the source's is cancelled if the
      * target refuses.
      */
-    public CopyOperations pullVolumeFrom(LxdClient source, VolumeCopyRequest req) {
+    public CopyOperations pullVolumeFrom(LxdApi sourceApi, VolumeCopyRequest req) {
+        LxdClient source = sameKind(sourceApi, "source");
         if (source.endpoint.isUnix()) {
             throw new IllegalArgumentException(
                     "a pull copy needs the source server's HTTPS address, not a unix socket");

@@ -56,9 +56,9 @@ public final class RelayCopy {
         }
     }
 
-    /** {@link #run(LxdClient, LxdClient, Request, Consumer, LongConsumer, BooleanSupplier)} that is never stopped. */
+    /** {@link #run(LxdApi, LxdApi, Request, Consumer, LongConsumer, BooleanSupplier)} that is never stopped. */
     public static Result run(
-            LxdClient source, LxdClient target, Request req, Consumer<Operation> started, LongConsumer bytes) {
+            LxdApi source, LxdApi target, Request req, Consumer<Operation> started, LongConsumer bytes) {
         return run(source, target, req, started, bytes, () -> false);
     }
 
@@ -73,8 +73,8 @@ public final class RelayCopy {
      * and the instance it made is deleted.
      */
     public static Result run(
-            LxdClient source,
-            LxdClient target,
+            LxdApi source,
+            LxdApi target,
             Request req,
             Consumer<Operation> started,
             LongConsumer bytes,
@@ -148,7 +148,7 @@ public final class RelayCopy {
     }
 
     /** Deletes the relay's LXD-side backup; a backup that is already gone counts as deleted. */
-    public static void deleteBackup(LxdClient source, String instance, String backupName) {
+    public static void deleteBackup(LxdApi source, String instance, String backupName) {
         try {
             source.waitFor(source.deleteBackup(instance, backupName), Duration.ofMinutes(2));
         } catch (LxdException.NotFound e) {
@@ -156,7 +156,7 @@ public final class RelayCopy {
         }
     }
 
-    private static boolean tryDeleteBackup(LxdClient source, String instance, String backupName) {
+    private static boolean tryDeleteBackup(LxdApi source, String instance, String backupName) {
         try {
             deleteBackup(source, instance, backupName);
             return true;

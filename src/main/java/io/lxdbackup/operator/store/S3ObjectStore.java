@@ -110,22 +110,31 @@ public final class S3ObjectStore implements ObjectStore {
     private final StoreConfig config;
     private final S3Client s3;
     private final boolean ownsClient;
-    private volatile Duration retryBaseDelay = Duration.ofSeconds(1);
+    /** First pause of the per-part retry backoff; it doubles with each attempt. */
+    static final Duration RETRY_BASE_DELAY = Duration.ofSeconds(1);
 
-    private S3ObjectStore(StoreConfig config, S3Client s3, boolean ownsClient) {
+    private final Duration retryBaseDelay;
+
+    private S3ObjectStore(StoreConfig config, S3Client s3, boolean ownsClient, Duration retryBaseDelay) {
         this.config = Objects.requireNonNull(config, "config");
         this.s3 = Objects.requireNonNull(s3, "s3");
         this.ownsClient = ownsClient;
+        this.retryBaseDelay = Objects.requireNonNull(retryBaseDelay, "retryBaseDelay");
     }
 
     /** A store with its own S3 client, closed by {@link #close()}. */
     public static S3ObjectStore open(StoreConfig config) {
-        return new S3ObjectStore(config, buildClient(config, o -> {}), true);
+        return new S3ObjectStore(config, buildClient(config, o -> {}), true, RETRY_BASE_DELAY);
     }
 
     /** A store on a client built with {@link #buildClient}; the store closes it. */
     public static S3ObjectStore open(StoreConfig config, S3Client client) {
-        return new S3ObjectStore(config, client, true);
+        return new S3ObjectStore(config, client, true, RETRY_BASE_DELAY);
+    }
+
+    /** {@link #open(StoreConfig, S3Client)} whose part retries first pause {@code retryBaseDelay}. */
+    static S3ObjectStore open(StoreConfig config, S3Client client, Duration retryBaseDelay) {
+        return new S3ObjectStore(config, client, true, retryBaseDelay);
     }
 
     /**
@@ -429,11 +438,6 @@ public final class S3ObjectStore implements ObjectStore {
         if (ownsClient) {
             s3.close();
         }
-    }
-
-    /** Test hook: first pause of the per-part retry backoff. */
-    void setRetryBaseDelay(Duration retryBaseDelay) {
-        this.retryBaseDelay = retryBaseDelay;
     }
 
     // ---- single PUT ----

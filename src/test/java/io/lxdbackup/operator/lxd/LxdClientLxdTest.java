@@ -394,15 +394,13 @@ class LxdClientLxdTest {
         List<Integer> attempts = new CopyOnWriteArrayList<>();
         try (LxdClient other = rig.clientA()) {
             // between our read and our write, someone else changes another key: our ETag is stale
-            a.beforeConfigWrite((attempt, name) -> {
+            LxdClient observed = a.observedBy(RecordingProbe.beforeConfigWrite((attempt, name) -> {
                 attempts.add(attempt);
                 if (attempt == 0 && name.equals(inst)) {
                     other.updateInstanceConfig(inst, Map.of("user.other-writer", "kept"), null);
                 }
-            });
-            a.updateInstanceConfig(inst, Map.of("snapshots.expiry", "2d"), null);
-        } finally {
-            a.beforeConfigWrite(null);
+            }));
+            observed.updateInstanceConfig(inst, Map.of("snapshots.expiry", "2d"), null);
         }
         // the first write was refused with 412 and the second, on a fresh read, went through
         assertThat(attempts).containsExactly(0, 1);
@@ -733,9 +731,9 @@ class LxdClientLxdTest {
     void pollingFallbackWaitsReportsProgressAndFails() throws Exception {
         String inst = newInstance("poll");
         fillRootfs(null, inst, 64);
-        try (LxdClient c = rig.clientA()) {
-            c.forcePolling(true);
-            long pollsBefore = c.operationPolls();
+        RecordingProbe probe = RecordingProbe.polling();
+        try (LxdClient c = rig.clientA().observedBy(probe)) {
+            long pollsBefore = probe.operationPolls();
             List<String> progress = new CopyOnWriteArrayList<>();
             Operation done = c.waitFor(
                     c.createBackup(inst, new LxdClient.BackupRequest("pb", null, true, false, "gzip", null)),
@@ -744,7 +742,7 @@ class LxdClientLxdTest {
             assertThat(done.status()).isEqualTo("Success");
             // a report for every poll that found it running; the first ones come before LXD has any progress text
             assertThat(progress).isNotEmpty();
-            long polls = c.operationPolls() - pollsBefore;
+            long polls = probe.operationPolls() - pollsBefore;
             assertThat(polls).isGreaterThan(progress.size());
             System.out.printf(
                     "polling fallback: 64 MiB gzip backup took %d polls, progress reports %s%n", polls, progress);
@@ -753,7 +751,7 @@ class LxdClientLxdTest {
             assertThatThrownBy(() -> c.waitFor(c.createSnapshot(inst, LxdClient.SnapshotRequest.named("dup")), T))
                     .isExactlyInstanceOf(LxdException.AlreadyExists.class);
             c.waitFor(c.deleteBackup(inst, "pb"), T);
-            assertThat(c.operationPolls()).isGreaterThan(pollsBefore + polls);
+            assertThat(probe.operationPolls()).isGreaterThan(pollsBefore + polls);
         }
     }
 
@@ -779,8 +777,7 @@ class LxdClientLxdTest {
         assertThat(forgotten).isTrue();
         assertThatThrownBy(() -> a.getOperation(running.id())).isExactlyInstanceOf(LxdException.NotFound.class);
         assertThatThrownBy(() -> a.waitFor(running, T)).isExactlyInstanceOf(LxdException.NotFound.class);
-        try (LxdClient c = rig.clientA()) {
-            c.forcePolling(true);
+        try (LxdClient c = rig.clientA().observedBy(RecordingProbe.polling())) {
             assertThatThrownBy(() -> c.waitFor(running, T)).isExactlyInstanceOf(LxdException.NotFound.class);
         }
         // what callers do next: the object the operation made tells the outcome
@@ -830,8 +827,7 @@ class LxdClientLxdTest {
                 .findFirst()
                 .orElseThrow();
         a.cancelOperation(op2.id());
-        try (LxdClient c = rig.clientA()) {
-            c.forcePolling(true);
+        try (LxdClient c = rig.clientA().observedBy(RecordingProbe.polling())) {
             assertThatThrownBy(() -> c.waitFor(op2, T)).isExactlyInstanceOf(LxdException.OperationCancelled.class);
         }
     }

@@ -25,6 +25,7 @@ class LxdClientWaitDetectionTest {
     @Test
     void missingWaitEndpointSwitchesToPollingOnce() throws Exception {
         AtomicInteger gets = new AtomicInteger();
+        RecordingProbe probe = RecordingProbe.counting();
         try (RecordingLxdServer server = new RecordingLxdServer(line -> {
                     if (line.contains("/wait")) {
                         return Answer.error(404, "not found");
@@ -33,14 +34,14 @@ class LxdClientWaitDetectionTest {
                     return Answer.sync(
                             gets.incrementAndGet() < 3 ? op("op1", 103, "Running") : op("op1", 200, "Success"));
                 });
-                LxdClient c = server.client()) {
+                LxdClient c = server.client().observedBy(probe)) {
             Operation done = c.waitFor(RUNNING, Duration.ofSeconds(30));
             assertThat(done.status()).isEqualTo("Success");
             assertThat(server.requestLines).hasSize(4);
             assertThat(server.requestLines.get(0)).startsWith("GET /1.0/operations/op1/wait?timeout=");
             assertThat(server.requestLines.subList(1, 4))
                     .allSatisfy(l -> assertThat(l).startsWith("GET /1.0/operations/op1 "));
-            assertThat(c.operationPolls()).isEqualTo(2);
+            assertThat(probe.operationPolls()).isEqualTo(2);
 
             // the next wait on this connection polls straight away
             gets.set(2);
@@ -51,8 +52,9 @@ class LxdClientWaitDetectionTest {
 
     @Test
     void operationUnknownToBothIsNotFoundAndKeepsUsingWait() throws Exception {
+        RecordingProbe probe = RecordingProbe.counting();
         try (RecordingLxdServer server = new RecordingLxdServer(line -> Answer.error(404, "Operation not found"));
-                LxdClient c = server.client()) {
+                LxdClient c = server.client().observedBy(probe)) {
             assertThatThrownBy(() -> c.waitFor(RUNNING, Duration.ofSeconds(30)))
                     .isExactlyInstanceOf(LxdException.NotFound.class);
             assertThatThrownBy(() -> c.waitFor(RUNNING, Duration.ofSeconds(30)))
@@ -60,7 +62,7 @@ class LxdClientWaitDetectionTest {
             // wait, get; wait, get: a forgotten operation says nothing about /wait
             assertThat(server.requestLines).hasSize(4);
             assertThat(server.requestLines.get(2)).contains("/wait");
-            assertThat(c.operationPolls()).isZero();
+            assertThat(probe.operationPolls()).isZero();
         }
     }
 }

@@ -115,14 +115,15 @@ abstract class S3ObjectStoreContract {
         server.createBucket(bucket);
     }
 
+    /** Part retries pause 20 ms (not 1 s) first, so fault tests take seconds. */
+    static final Duration FAST_RETRIES = Duration.ofMillis(20);
+
     private S3ObjectStore store() {
         return S3ObjectStore.open(server.config(bucket).prefix("exports/").build());
     }
 
     private S3ObjectStore store(StoreConfig config, Consumer<ClientOverrideConfiguration.Builder> overrides) {
-        S3ObjectStore s = S3ObjectStore.open(config, server.client(config, overrides));
-        s.setRetryBaseDelay(Duration.ofMillis(20));
-        return s;
+        return S3ObjectStore.open(config, server.client(config, overrides), FAST_RETRIES);
     }
 
     private static UploadOptions options() {
@@ -600,8 +601,7 @@ abstract class S3ObjectStoreContract {
                 o -> {},
                 http -> transport[0] =
                         new BitFlippingTransport(http, r -> isPart(r, 2) && once.compareAndSet(false, true)));
-        try (S3ObjectStore store = S3ObjectStore.open(config, client)) {
-            store.setRetryBaseDelay(Duration.ofMillis(20));
+        try (S3ObjectStore store = S3ObjectStore.open(config, client, FAST_RETRIES)) {
             UploadResult r = store.upload(key, new TestData(8, size), size, options());
             assertThat(transport[0].flipped).hasValue(1);
             if (!server.checksSignedPayload()) {
@@ -629,8 +629,7 @@ abstract class S3ObjectStoreContract {
         BitFlippingTransport[] transport = new BitFlippingTransport[1];
         S3Client client = S3ObjectStore.buildClient(
                 config, o -> {}, http -> transport[0] = new BitFlippingTransport(http, r -> isPart(r, 3)));
-        try (S3ObjectStore store = S3ObjectStore.open(config, client)) {
-            store.setRetryBaseDelay(Duration.ofMillis(20));
+        try (S3ObjectStore store = S3ObjectStore.open(config, client, FAST_RETRIES)) {
             if (!server.checksSignedPayload()) {
                 UploadResult r = store.upload(key, new TestData(9, 17 * MiB), 17 * MiB, options());
                 assertThat(transport[0].flipped).hasValue(1);

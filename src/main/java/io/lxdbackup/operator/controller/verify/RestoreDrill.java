@@ -6,6 +6,7 @@ import io.lxdbackup.operator.controller.ObjectImport;
 import io.lxdbackup.operator.controller.Reasons;
 import io.lxdbackup.operator.controller.RemoteConnections;
 import io.lxdbackup.operator.lxd.Instance;
+import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
@@ -73,7 +74,7 @@ final class RestoreDrill {
             Consumer<DrillStatus> recordIntent,
             Throttle throttle)
             throws InterruptedException {
-        LxdClient client = remotes.connect(namespace, d.remote(), d.project()).client();
+        LxdApi client = remotes.connect(namespace, d.remote(), d.project()).client();
         if (d.storagePool() != null && !client.storagePoolExists(d.storagePool())) {
             throw Failure.permanent(
                     Reasons.NOT_FOUND,
@@ -157,12 +158,12 @@ final class RestoreDrill {
 
     /** Removes what an interrupted drill left (see the class description); true when nothing is left. */
     boolean removeLeftover(String namespace, String uid, DrillStatus d) {
-        LxdClient client =
+        LxdApi client =
                 remotes.connect(namespace, d.getRemote(), d.getProject()).client();
         return removeOwn(client, d.getScratchInstance(), uid);
     }
 
-    private static boolean removeOwn(LxdClient client, String scratch, String uid) {
+    private static boolean removeOwn(LxdApi client, String scratch, String uid) {
         ObjectImport.awaitOperationsOn(client, scratch);
         Instance i = ObjectImport.find(client, scratch);
         if (i == null) {
