@@ -4,11 +4,12 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
-import java.util.Objects;
+import lombok.Data;
 
 /** What the LXD server supports, derived from its API extensions. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class Capabilities {
 
     @JsonPropertyDescription(
@@ -44,134 +45,4 @@ public class Capabilities {
 
     @JsonPropertyDescription("Backup compression algorithms the server offers, for example gzip and zstd.")
     private List<String> compressionAlgorithms;
-
-    public Boolean getSnapshotExpiry() {
-        return snapshotExpiry;
-    }
-
-    public void setSnapshotExpiry(Boolean snapshotExpiry) {
-        this.snapshotExpiry = snapshotExpiry;
-    }
-
-    public Boolean getSnapshotExpiryAtCreation() {
-        return snapshotExpiryAtCreation;
-    }
-
-    public void setSnapshotExpiryAtCreation(Boolean snapshotExpiryAtCreation) {
-        this.snapshotExpiryAtCreation = snapshotExpiryAtCreation;
-    }
-
-    public Boolean getBackupOverrideName() {
-        return backupOverrideName;
-    }
-
-    public void setBackupOverrideName(Boolean backupOverrideName) {
-        this.backupOverrideName = backupOverrideName;
-    }
-
-    public Boolean getStateful() {
-        return stateful;
-    }
-
-    public void setStateful(Boolean stateful) {
-        this.stateful = stateful;
-    }
-
-    public Boolean getDiskVolumesMode() {
-        return diskVolumesMode;
-    }
-
-    public void setDiskVolumesMode(Boolean diskVolumesMode) {
-        this.diskVolumesMode = diskVolumesMode;
-    }
-
-    public Boolean getBackupMetadataVersion() {
-        return backupMetadataVersion;
-    }
-
-    public void setBackupMetadataVersion(Boolean backupMetadataVersion) {
-        this.backupMetadataVersion = backupMetadataVersion;
-    }
-
-    public Boolean getImportDevices() {
-        return importDevices;
-    }
-
-    public void setImportDevices(Boolean importDevices) {
-        this.importDevices = importDevices;
-    }
-
-    public Boolean getBackupOverridePool() {
-        return backupOverridePool;
-    }
-
-    public void setBackupOverridePool(Boolean backupOverridePool) {
-        this.backupOverridePool = backupOverridePool;
-    }
-
-    public Boolean getInstanceCopyRefresh() {
-        return instanceCopyRefresh;
-    }
-
-    public void setInstanceCopyRefresh(Boolean instanceCopyRefresh) {
-        this.instanceCopyRefresh = instanceCopyRefresh;
-    }
-
-    public List<String> getCompressionAlgorithms() {
-        return compressionAlgorithms;
-    }
-
-    public void setCompressionAlgorithms(List<String> compressionAlgorithms) {
-        this.compressionAlgorithms = compressionAlgorithms;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        Capabilities that = (Capabilities) o;
-        return Objects.equals(snapshotExpiry, that.snapshotExpiry)
-                && Objects.equals(snapshotExpiryAtCreation, that.snapshotExpiryAtCreation)
-                && Objects.equals(backupOverrideName, that.backupOverrideName)
-                && Objects.equals(stateful, that.stateful)
-                && Objects.equals(diskVolumesMode, that.diskVolumesMode)
-                && Objects.equals(backupMetadataVersion, that.backupMetadataVersion)
-                && Objects.equals(importDevices, that.importDevices)
-                && Objects.equals(backupOverridePool, that.backupOverridePool)
-                && Objects.equals(instanceCopyRefresh, that.instanceCopyRefresh)
-                && Objects.equals(compressionAlgorithms, that.compressionAlgorithms);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                snapshotExpiry,
-                snapshotExpiryAtCreation,
-                backupOverrideName,
-                stateful,
-                diskVolumesMode,
-                backupMetadataVersion,
-                importDevices,
-                backupOverridePool,
-                instanceCopyRefresh,
-                compressionAlgorithms);
-    }
-
-    @Override
-    public String toString() {
-        return "Capabilities{" + "snapshotExpiry=" + snapshotExpiry
-                + ", snapshotExpiryAtCreation=" + snapshotExpiryAtCreation
-                + ", backupOverrideName=" + backupOverrideName
-                + ", stateful=" + stateful
-                + ", diskVolumesMode=" + diskVolumesMode
-                + ", backupMetadataVersion=" + backupMetadataVersion
-                + ", importDevices=" + importDevices
-                + ", backupOverridePool=" + backupOverridePool
-                + ", instanceCopyRefresh=" + instanceCopyRefresh
-                + ", compressionAlgorithms=" + compressionAlgorithms + "}";
-    }
 }
