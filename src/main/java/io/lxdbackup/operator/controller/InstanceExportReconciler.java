@@ -19,8 +19,8 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportStatus;
-import io.lxdbackup.operator.api.v1alpha1.ObjectInfo;
 import io.lxdbackup.operator.api.v1alpha1.Progress;
+import io.lxdbackup.operator.api.v1alpha1.StoredObjectInfo;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
 import io.lxdbackup.operator.lxd.LxdTarget;
@@ -34,6 +34,7 @@ import io.lxdbackup.operator.schedule.GoDuration;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
 import io.lxdbackup.operator.store.KeyOwnership;
+import io.lxdbackup.operator.store.ObjectInfo;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.StoreException;
@@ -569,7 +570,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         InstanceExportStatus status = e.getStatus();
         status.setBackupOperation(null);
         if (status.getObject() == null || status.getObject().getKey() == null) {
-            ObjectInfo o = new ObjectInfo();
+            StoredObjectInfo o = new StoredObjectInfo();
             o.setBucket(store.config().bucket());
             o.setKey(objectKey(e, client, store));
             status.setObject(o);
@@ -732,7 +733,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         // the object back: its size, and the ETag the upload checked against the MD5s of what was
         // sent (UploadResult.verification says whether the store's ETags allowed that). The SHA-256
         // of the stream goes into the manifest, the object's checksum record; restores verify it.
-        io.lxdbackup.operator.store.ObjectInfo head = store.head(key)
+        ObjectInfo head = store.head(key)
                 .orElseThrow(() -> Failure.retryable(
                         Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
         boolean sizeOk = head.size() == result.size() && (total < 0 || total == result.size());
@@ -879,7 +880,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     private static boolean volumeVerified(ObjectStore store, IncludedVolume v) {
-        Optional<io.lxdbackup.operator.store.ObjectInfo> head = store.head(v.getKey());
+        Optional<ObjectInfo> head = store.head(v.getKey());
         return head.isPresent()
                 && v.getSize() != null
                 && head.get().size() == v.getSize()
@@ -988,7 +989,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                         "streaming the backup of volume " + t + " from LXD to the store failed (" + ex.getMessage()
                                 + "); the partial upload was aborted and is retried");
             }
-            io.lxdbackup.operator.store.ObjectInfo head = store.head(key)
+            ObjectInfo head = store.head(key)
                     .orElseThrow(() -> Failure.retryable(
                             Reasons.UPLOAD_FAILED, "the store does not show " + key + " after the upload; retrying"));
             boolean ok = head.size() == result.size()
@@ -1099,8 +1100,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     /** The object has the recorded size, and its manifest records the same size and SHA-256. */
-    private static boolean verifiedInStore(ObjectStore store, ObjectInfo recorded) {
-        Optional<io.lxdbackup.operator.store.ObjectInfo> head = store.head(recorded.getKey());
+    private static boolean verifiedInStore(ObjectStore store, StoredObjectInfo recorded) {
+        Optional<ObjectInfo> head = store.head(recorded.getKey());
         if (head.isEmpty()
                 || recorded.getSize() == null
                 || head.get().size() != recorded.getSize()

@@ -58,7 +58,7 @@ public abstract class AbstractScheduleSpec {
     private ConcurrencyPolicy concurrencyPolicy;
 
     @JsonPropertyDescription("Which of the schedule's own backups to keep per instance; absent = keep all.")
-    private RetentionPolicy retention;
+    private RetentionSpec retention;
 
     @JsonPropertyDescription(
             "What deleting this schedule, or its namespace, does to the backups it made. Retain (default): its InstanceSnapshots/InstanceExports and their LXD snapshots and stored objects stay (they no longer belong to the schedule; delete them by the label lxdbackup.io/schedule=<name>). Delete: they are deleted with the schedule, and each one's deletionPolicy decides about the snapshot or object. Retention prunes as configured either way; may be changed at any time.")

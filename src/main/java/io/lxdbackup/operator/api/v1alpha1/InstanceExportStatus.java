@@ -42,7 +42,7 @@ public class InstanceExportStatus extends BaseStatus<InstanceExportPhase> implem
     private Compression compression;
 
     @JsonPropertyDescription("The uploaded and verified object.")
-    private ObjectInfo object;
+    private StoredObjectInfo object;
 
     @JsonPropertyDescription("Object key of the manifest written beside the export (<key>.json).")
     private String manifestKey;

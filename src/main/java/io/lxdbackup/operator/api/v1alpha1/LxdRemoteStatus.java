@@ -34,7 +34,7 @@ public class LxdRemoteStatus extends BaseStatus<LxdRemotePhase> {
     private String clientCertificateFingerprint;
 
     @JsonPropertyDescription("Features the server supports.")
-    private Capabilities capabilities;
+    private ServerCapabilities capabilities;
 
     @JsonPropertyDescription("RFC 3339 time of the last probe.")
     private String lastProbeTime;

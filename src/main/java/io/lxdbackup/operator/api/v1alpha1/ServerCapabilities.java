@@ -10,7 +10,7 @@ import lombok.Data;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @Data
-public class Capabilities {
+public class ServerCapabilities {
 
     @JsonPropertyDescription(
             "The server keeps an expiry on snapshots and lets it be changed (API extension snapshot_expiry).")

@@ -9,7 +9,7 @@ import lombok.Data;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @Data
-public class ObjectInfo {
+public class StoredObjectInfo {
 
     @JsonPropertyDescription("Bucket holding the object.")
     private String bucket;

@@ -13,7 +13,7 @@ import lombok.Data;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @Data
-public class RetentionPolicy {
+public class RetentionSpec {
 
     @JsonPropertyDescription("Keep this many most recent successful backups; absent or 0 = no count-based keeping.")
     @Min(0)
