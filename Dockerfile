@@ -4,7 +4,7 @@
 
 FROM maven:3.9-eclipse-temurin-21 AS build
 WORKDIR /src
-COPY pom.xml ./
+COPY pom.xml lombok.config ./
 COPY crds/ crds/
 COPY src/ src/
 # Tests need LXD daemons and a mock API server; CI runs them (hack/test.sh), not the image build.

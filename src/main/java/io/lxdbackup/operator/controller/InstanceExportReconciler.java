@@ -19,8 +19,8 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceExport;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportStatus;
-import io.lxdbackup.operator.api.v1alpha1.ObjectInfo;
 import io.lxdbackup.operator.api.v1alpha1.Progress;
+import io.lxdbackup.operator.api.v1alpha1.StoredObjectInfo;
 import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
@@ -35,6 +35,7 @@ import io.lxdbackup.operator.schedule.GoDuration;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ChecksumMismatchException;
 import io.lxdbackup.operator.store.KeyOwnership;
+import io.lxdbackup.operator.store.ObjectInfo;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
 import io.lxdbackup.operator.store.StoreException;
@@ -570,7 +571,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         InstanceExportStatus status = e.getStatus();
         status.setBackupOperation(null);
         if (status.getObject() == null || status.getObject().getKey() == null) {
-            ObjectInfo o = new ObjectInfo();
+            StoredObjectInfo o = new StoredObjectInfo();
             o.setBucket(store.config().bucket());
             o.setKey(objectKey(e, client, store));
             status.setObject(o);
@@ -839,7 +840,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     private static boolean volumeVerified(ObjectStore store, IncludedVolume v) {
-        Optional<io.lxdbackup.operator.store.ObjectInfo> head = store.head(v.getKey());
+        Optional<ObjectInfo> head = store.head(v.getKey());
         return head.isPresent()
                 && v.getSize() != null
                 && head.get().size() == v.getSize()
@@ -1026,8 +1027,8 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     /** The object has the recorded size, and its manifest records the same size and SHA-256. */
-    private static boolean verifiedInStore(ObjectStore store, ObjectInfo recorded) {
-        Optional<io.lxdbackup.operator.store.ObjectInfo> head = store.head(recorded.getKey());
+    private static boolean verifiedInStore(ObjectStore store, StoredObjectInfo recorded) {
+        Optional<ObjectInfo> head = store.head(recorded.getKey());
         if (head.isEmpty()
                 || recorded.getSize() == null
                 || head.get().size() != recorded.getSize()

@@ -19,6 +19,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreStatus;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
+import io.lxdbackup.operator.lxd.Capabilities;
 import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
@@ -394,9 +395,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         if (diskVolumes != null && !"root".equals(diskVolumes)) {
             // refused before anything is read or changed, as the server would refuse the field
             client.server()
-                    .require(
-                            io.lxdbackup.operator.lxd.Capabilities.EXT_DISK_VOLUMES_MODE,
-                            "restoring with diskVolumesMode " + diskVolumes);
+                    .require(Capabilities.EXT_DISK_VOLUMES_MODE, "restoring with diskVolumesMode " + diskVolumes);
         }
         String snapshot;
         java.util.List<io.lxdbackup.operator.api.v1alpha1.IncludedVolume> volumes = null;
@@ -592,8 +591,7 @@ public class InstanceRestoreReconciler implements Reconciler<InstanceRestore>, A
         String staging = stagingName(id);
         String aside = asideName(id);
         if (spec.getDevices() != null && !spec.getDevices().isEmpty()) {
-            client.server()
-                    .require(io.lxdbackup.operator.lxd.Capabilities.EXT_IMPORT_DEVICES, "devices overrides on import");
+            client.server().require(Capabilities.EXT_IMPORT_DEVICES, "devices overrides on import");
         }
         String pool = blankToNull(spec.getStoragePool());
         if (pool != null && !client.storagePoolExists(pool)) {

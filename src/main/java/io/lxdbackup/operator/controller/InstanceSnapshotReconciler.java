@@ -20,6 +20,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
+import io.lxdbackup.operator.lxd.Capabilities;
 import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.lxd.LxdException;
@@ -945,8 +946,7 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
             StatusWriter.patchStatus(kube, snap);
             CrashPoints.reached(CrashPoints.SNAPSHOT_VOLUMES_PLANNED, snap);
         }
-        boolean expirySettable =
-                client.server().hasExtension(io.lxdbackup.operator.lxd.Capabilities.EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY);
+        boolean expirySettable = client.server().hasExtension(Capabilities.EXT_CUSTOM_VOLUME_SNAPSHOT_EXPIRY);
         Instant requested = status.getCreationRequestedAt() == null
                 ? client.serverTime()
                 : Instant.parse(status.getCreationRequestedAt());

@@ -9,12 +9,13 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
-import io.lxdbackup.operator.api.v1alpha1.Capabilities;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemotePhase;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteStatus;
+import io.lxdbackup.operator.api.v1alpha1.ServerCapabilities;
+import io.lxdbackup.operator.lxd.Capabilities;
 import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdException;
@@ -228,9 +229,9 @@ public class LxdRemoteReconciler implements Reconciler<LxdRemote>, Cleaner<LxdRe
         return info;
     }
 
-    static Capabilities capabilities(ServerInfo info) {
-        Capabilities c = new Capabilities();
-        io.lxdbackup.operator.lxd.Capabilities caps = info.capabilities();
+    static ServerCapabilities capabilities(ServerInfo info) {
+        ServerCapabilities c = new ServerCapabilities();
+        Capabilities caps = info.capabilities();
         c.setSnapshotExpiry(caps.snapshotExpiry());
         c.setSnapshotExpiryAtCreation(caps.snapshotExpiryOnCreate());
         c.setStateful(caps.stateful());

@@ -17,6 +17,7 @@ import io.lxdbackup.operator.api.v1alpha1.AbstractScheduleStatus;
 import io.lxdbackup.operator.api.v1alpha1.ConcurrencyPolicy;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus;
+import io.lxdbackup.operator.api.v1alpha1.RetentionSpec;
 import io.lxdbackup.operator.api.v1alpha1.RunResult;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
 import io.lxdbackup.operator.lxd.LxdApi;
@@ -25,6 +26,7 @@ import io.lxdbackup.operator.schedule.ChildNames;
 import io.lxdbackup.operator.schedule.CronSchedule;
 import io.lxdbackup.operator.schedule.InvalidScheduleException;
 import io.lxdbackup.operator.schedule.RetentionCandidate;
+import io.lxdbackup.operator.schedule.RetentionPolicy;
 import io.lxdbackup.operator.schedule.RetentionResult;
 import io.lxdbackup.operator.schedule.ScheduleDecision;
 import java.time.Clock;
@@ -48,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * suspend, deadline — {@link ScheduleDecision}), select instances, create one child per
  * instance named from the scheduled time (so a replay after a crash is an "already exists",
  * never a second backup), report per-instance results, and apply retention to the schedule's
- * own children ({@link io.lxdbackup.operator.schedule.RetentionPolicy}).
+ * own children ({@link RetentionPolicy}).
  *
  * @param <S> the schedule kind
  * @param <C> the child kind (InstanceSnapshot, InstanceExport)
@@ -509,10 +511,10 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
         return cron;
     }
 
-    static io.lxdbackup.operator.schedule.RetentionPolicy retention(AbstractScheduleSpec spec) {
-        io.lxdbackup.operator.api.v1alpha1.RetentionPolicy r = spec.getRetention();
+    static RetentionPolicy retention(AbstractScheduleSpec spec) {
+        RetentionSpec r = spec.getRetention();
         if (r == null) {
-            return io.lxdbackup.operator.schedule.RetentionPolicy.keepAll();
+            return RetentionPolicy.keepAll();
         }
         for (Integer v : new Integer[] {
             r.getKeepLast(),
@@ -526,7 +528,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                 throw new IllegalArgumentException("keep counts must be 0 or more (got " + v + ")");
             }
         }
-        return new io.lxdbackup.operator.schedule.RetentionPolicy(
+        return new RetentionPolicy(
                 r.getKeepLast(),
                 r.getKeepHourly(),
                 r.getKeepDaily(),
@@ -708,7 +710,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
      * ever deleted, and the newest successful one is always kept.
      */
     private void applyRetention(S schedule, List<C> children) {
-        io.lxdbackup.operator.schedule.RetentionPolicy policy = retention(spec(schedule));
+        RetentionPolicy policy = retention(spec(schedule));
         if (!policy.hasAnyRule()) {
             return;
         }

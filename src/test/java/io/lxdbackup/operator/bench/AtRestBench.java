@@ -16,10 +16,10 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotStatus;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
-import io.lxdbackup.operator.api.v1alpha1.ObjectInfo;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
+import io.lxdbackup.operator.api.v1alpha1.StoredObjectInfo;
 import io.lxdbackup.operator.local.InMemoryApiServer;
 import io.lxdbackup.operator.lxd.Certificates;
 import io.lxdbackup.operator.testing.Fixtures;
@@ -175,7 +175,7 @@ public final class AtRestBench {
             InstanceExportStatus st = new InstanceExportStatus();
             st.setPhase(InstanceExportPhase.COMPLETED);
             st.setCompression(Compression.ZSTD);
-            ObjectInfo o = new ObjectInfo();
+            StoredObjectInfo o = new StoredObjectInfo();
             o.setBucket(BUCKET);
             o.setKey("bench/" + NS + "/" + remoteName(r) + "/default/" + inst + "/"
                     + e.getMetadata().getName() + ".tar.zst");

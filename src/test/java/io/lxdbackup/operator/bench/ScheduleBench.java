@@ -10,7 +10,7 @@ import io.lxdbackup.operator.api.v1alpha1.LxdRemote;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemotePhase;
 import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
-import io.lxdbackup.operator.api.v1alpha1.RetentionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.RetentionSpec;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
@@ -642,7 +642,7 @@ public final class ScheduleBench {
         spec.setSchedule(cron);
         spec.setInstances(insts);
         spec.setIncludeStopped(true);
-        RetentionPolicy r = new RetentionPolicy();
+        RetentionSpec r = new RetentionSpec();
         r.setKeepLast(KEEP_LAST);
         spec.setRetention(r);
         s.setSpec(spec);

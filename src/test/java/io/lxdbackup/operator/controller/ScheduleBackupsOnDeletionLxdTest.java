@@ -17,7 +17,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceRestorePhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRestoreSpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
-import io.lxdbackup.operator.api.v1alpha1.RetentionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.RetentionSpec;
 import io.lxdbackup.operator.lxd.LxdClient;
 import io.lxdbackup.operator.testing.Fixtures;
 import io.lxdbackup.operator.testing.GatedStores;
@@ -115,7 +115,7 @@ class ScheduleBackupsOnDeletionLxdTest {
         t.setStoreRef(new ObjectRef("s3-kept"));
         spec.setExportTemplate(t);
         if (keepLast != null) {
-            RetentionPolicy r = new RetentionPolicy();
+            RetentionSpec r = new RetentionSpec();
             r.setKeepLast(keepLast);
             spec.setRetention(r);
         }

@@ -10,7 +10,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceSelector;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshot;
 import io.lxdbackup.operator.api.v1alpha1.InstanceSnapshotPhase;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
-import io.lxdbackup.operator.api.v1alpha1.RetentionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.RetentionSpec;
 import io.lxdbackup.operator.api.v1alpha1.RunResult;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
@@ -609,8 +609,8 @@ class SnapshotScheduleControllerLxdTest {
         assertThat(lxd.getInstance(foreign).config()).containsEntry("snapshots.schedule", "@daily");
     }
 
-    static RetentionPolicy retention(int keepLast) {
-        RetentionPolicy r = new RetentionPolicy();
+    static RetentionSpec retention(int keepLast) {
+        RetentionSpec r = new RetentionSpec();
         r.setKeepLast(keepLast);
         return r;
     }

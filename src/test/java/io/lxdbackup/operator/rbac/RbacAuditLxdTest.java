@@ -38,7 +38,7 @@ import io.lxdbackup.operator.api.v1alpha1.LxdRemoteSpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.api.v1alpha1.RestoreDrillSpec;
 import io.lxdbackup.operator.api.v1alpha1.RestoreSource;
-import io.lxdbackup.operator.api.v1alpha1.RetentionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.RetentionSpec;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
 import io.lxdbackup.operator.api.v1alpha1.SecretKeyRef;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
@@ -650,8 +650,8 @@ class RbacAuditLxdTest {
                                 == null);
     }
 
-    static RetentionPolicy keepLast(int n) {
-        RetentionPolicy keep = new RetentionPolicy();
+    static RetentionSpec keepLast(int n) {
+        RetentionSpec keep = new RetentionSpec();
         keep.setKeepLast(n);
         return keep;
     }

@@ -8,11 +8,12 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import java.util.List;
-import java.util.Objects;
+import lombok.Data;
 
 /** Fields shared by SnapshotSchedule and ExportSchedule (the YAML names are identical in both kinds). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public abstract class AbstractScheduleSpec {
 
     @JsonPropertyDescription("Reference to the LxdRemote (same namespace) hosting the instances; required.")
@@ -57,151 +58,10 @@ public abstract class AbstractScheduleSpec {
     private ConcurrencyPolicy concurrencyPolicy;
 
     @JsonPropertyDescription("Which of the schedule's own backups to keep per instance; absent = keep all.")
-    private RetentionPolicy retention;
+    private RetentionSpec retention;
 
     @JsonPropertyDescription(
             "What deleting this schedule, or its namespace, does to the backups it made. Retain (default): its InstanceSnapshots/InstanceExports and their LXD snapshots and stored objects stay (they no longer belong to the schedule; delete them by the label lxdbackup.io/schedule=<name>). Delete: they are deleted with the schedule, and each one's deletionPolicy decides about the snapshot or object. Retention prunes as configured either way; may be changed at any time.")
     @Default("Retain")
     private BackupsOnDeletion backupsOnDeletion;
-
-    public ObjectRef getRemoteRef() {
-        return remoteRef;
-    }
-
-    public void setRemoteRef(ObjectRef remoteRef) {
-        this.remoteRef = remoteRef;
-    }
-
-    public String getProject() {
-        return project;
-    }
-
-    public void setProject(String project) {
-        this.project = project;
-    }
-
-    public List<String> getInstances() {
-        return instances;
-    }
-
-    public void setInstances(List<String> instances) {
-        this.instances = instances;
-    }
-
-    public InstanceSelector getInstanceSelector() {
-        return instanceSelector;
-    }
-
-    public void setInstanceSelector(InstanceSelector instanceSelector) {
-        this.instanceSelector = instanceSelector;
-    }
-
-    public String getSchedule() {
-        return schedule;
-    }
-
-    public void setSchedule(String schedule) {
-        this.schedule = schedule;
-    }
-
-    public String getTimeZone() {
-        return timeZone;
-    }
-
-    public void setTimeZone(String timeZone) {
-        this.timeZone = timeZone;
-    }
-
-    public Boolean getSuspend() {
-        return suspend;
-    }
-
-    public void setSuspend(Boolean suspend) {
-        this.suspend = suspend;
-    }
-
-    public Long getStartingDeadlineSeconds() {
-        return startingDeadlineSeconds;
-    }
-
-    public void setStartingDeadlineSeconds(Long startingDeadlineSeconds) {
-        this.startingDeadlineSeconds = startingDeadlineSeconds;
-    }
-
-    public ConcurrencyPolicy getConcurrencyPolicy() {
-        return concurrencyPolicy;
-    }
-
-    public void setConcurrencyPolicy(ConcurrencyPolicy concurrencyPolicy) {
-        this.concurrencyPolicy = concurrencyPolicy;
-    }
-
-    public RetentionPolicy getRetention() {
-        return retention;
-    }
-
-    public void setRetention(RetentionPolicy retention) {
-        this.retention = retention;
-    }
-
-    public BackupsOnDeletion getBackupsOnDeletion() {
-        return backupsOnDeletion;
-    }
-
-    public void setBackupsOnDeletion(BackupsOnDeletion backupsOnDeletion) {
-        this.backupsOnDeletion = backupsOnDeletion;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        AbstractScheduleSpec that = (AbstractScheduleSpec) o;
-        return Objects.equals(remoteRef, that.remoteRef)
-                && Objects.equals(project, that.project)
-                && Objects.equals(instances, that.instances)
-                && Objects.equals(instanceSelector, that.instanceSelector)
-                && Objects.equals(schedule, that.schedule)
-                && Objects.equals(timeZone, that.timeZone)
-                && Objects.equals(suspend, that.suspend)
-                && Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds)
-                && Objects.equals(concurrencyPolicy, that.concurrencyPolicy)
-                && Objects.equals(retention, that.retention)
-                && Objects.equals(backupsOnDeletion, that.backupsOnDeletion);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                remoteRef,
-                project,
-                instances,
-                instanceSelector,
-                schedule,
-                timeZone,
-                suspend,
-                startingDeadlineSeconds,
-                concurrencyPolicy,
-                retention,
-                backupsOnDeletion);
-    }
-
-    @Override
-    public String toString() {
-        return "AbstractScheduleSpec{" + "remoteRef=" + remoteRef
-                + ", project=" + project
-                + ", instances=" + instances
-                + ", instanceSelector=" + instanceSelector
-                + ", schedule=" + schedule
-                + ", timeZone=" + timeZone
-                + ", suspend=" + suspend
-                + ", startingDeadlineSeconds=" + startingDeadlineSeconds
-                + ", concurrencyPolicy=" + concurrencyPolicy
-                + ", retention=" + retention
-                + ", backupsOnDeletion=" + backupsOnDeletion + "}";
-    }
 }

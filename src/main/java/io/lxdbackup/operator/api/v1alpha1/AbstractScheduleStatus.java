@@ -4,12 +4,19 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
+import lombok.EqualsAndHashCode;
+import lombok.Getter;
+import lombok.Setter;
+import lombok.ToString;
 
 /** Status fields shared by SnapshotSchedule and ExportSchedule. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Getter
+@Setter
+@EqualsAndHashCode(callSuper = true)
+@ToString(callSuper = true)
 public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
 
     @JsonPropertyDescription(
@@ -27,38 +34,6 @@ public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
     @JsonPropertyDescription("RFC 3339 time of the most recent scheduled time that was not run.")
     private String lastMissedTime;
 
-    public String getSuspendedAt() {
-        return suspendedAt;
-    }
-
-    public void setSuspendedAt(String suspendedAt) {
-        this.suspendedAt = suspendedAt;
-    }
-
-    public String getResumedAt() {
-        return resumedAt;
-    }
-
-    public void setResumedAt(String resumedAt) {
-        this.resumedAt = resumedAt;
-    }
-
-    public Integer getMissedRuns() {
-        return missedRuns;
-    }
-
-    public void setMissedRuns(Integer missedRuns) {
-        this.missedRuns = missedRuns;
-    }
-
-    public String getLastMissedTime() {
-        return lastMissedTime;
-    }
-
-    public void setLastMissedTime(String lastMissedTime) {
-        this.lastMissedTime = lastMissedTime;
-    }
-
     @JsonPropertyDescription("RFC 3339 time the schedule last fired.")
     private String lastScheduleTime;
 
@@ -74,82 +49,11 @@ public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
     @JsonPropertyDescription("Names of child objects whose run has not finished yet.")
     private List<String> active;
 
-    public String getLastScheduleTime() {
-        return lastScheduleTime;
-    }
-
-    public void setLastScheduleTime(String lastScheduleTime) {
-        this.lastScheduleTime = lastScheduleTime;
-    }
-
-    public String getNextScheduleTime() {
-        return nextScheduleTime;
-    }
-
-    public void setNextScheduleTime(String nextScheduleTime) {
-        this.nextScheduleTime = nextScheduleTime;
-    }
-
-    public String getLastSuccessfulTime() {
-        return lastSuccessfulTime;
-    }
-
-    public void setLastSuccessfulTime(String lastSuccessfulTime) {
-        this.lastSuccessfulTime = lastSuccessfulTime;
-    }
-
-    public List<InstanceRunStatus> getInstances() {
-        return instances;
-    }
-
-    public void setInstances(List<InstanceRunStatus> instances) {
-        this.instances = instances;
-    }
-
-    public List<String> getActive() {
-        return active;
-    }
-
-    public void setActive(List<String> active) {
-        this.active = active;
-    }
-
     /** The entry for the given instance, if present. */
     public Optional<InstanceRunStatus> findInstance(String name) {
         if (instances == null) {
             return Optional.empty();
         }
         return instances.stream().filter(i -> name.equals(i.getName())).findFirst();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass() || !super.equals(o)) {
-            return false;
-        }
-        AbstractScheduleStatus that = (AbstractScheduleStatus) o;
-        return Objects.equals(lastScheduleTime, that.lastScheduleTime)
-                && Objects.equals(nextScheduleTime, that.nextScheduleTime)
-                && Objects.equals(lastSuccessfulTime, that.lastSuccessfulTime)
-                && Objects.equals(instances, that.instances)
-                && Objects.equals(active, that.active);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                super.hashCode(), lastScheduleTime, nextScheduleTime, lastSuccessfulTime, instances, active);
-    }
-
-    @Override
-    public String toString() {
-        return "AbstractScheduleStatus{" + "lastScheduleTime=" + lastScheduleTime
-                + ", nextScheduleTime=" + nextScheduleTime
-                + ", lastSuccessfulTime=" + lastSuccessfulTime
-                + ", instances=" + instances
-                + ", active=" + active + ", " + super.toString() + "}";
     }
 }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
+import lombok.Data;
 
 /**
  * The source instance's own {@code boot.autostart*} config keys, as read when a copy started. A
@@ -14,7 +14,9 @@ import java.util.Objects;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class AutostartSettings {
+
     public static final String AUTOSTART = "boot.autostart";
     public static final String PRIORITY = "boot.autostart.priority";
     public static final String DELAY = "boot.autostart.delay";
@@ -58,62 +60,5 @@ public class AutostartSettings {
             m.put(DELAY, delay);
         }
         return m;
-    }
-
-    public String getRecordedAt() {
-        return recordedAt;
-    }
-
-    public void setRecordedAt(String recordedAt) {
-        this.recordedAt = recordedAt;
-    }
-
-    public String getAutostart() {
-        return autostart;
-    }
-
-    public void setAutostart(String autostart) {
-        this.autostart = autostart;
-    }
-
-    public String getPriority() {
-        return priority;
-    }
-
-    public void setPriority(String priority) {
-        this.priority = priority;
-    }
-
-    public String getDelay() {
-        return delay;
-    }
-
-    public void setDelay(String delay) {
-        this.delay = delay;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof AutostartSettings that)) {
-            return false;
-        }
-        return Objects.equals(recordedAt, that.recordedAt)
-                && Objects.equals(autostart, that.autostart)
-                && Objects.equals(priority, that.priority)
-                && Objects.equals(delay, that.delay);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(recordedAt, autostart, priority, delay);
-    }
-
-    @Override
-    public String toString() {
-        return "AutostartSettings{recordedAt=" + recordedAt + ", autostart=" + autostart + ", priority=" + priority
-                + ", delay=" + delay + "}";
     }
 }

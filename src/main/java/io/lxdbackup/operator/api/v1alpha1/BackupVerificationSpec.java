@@ -6,10 +6,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
+import lombok.Data;
 
 /** Desired state of a BackupVerification. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class BackupVerificationSpec {
 
     @JsonPropertyDescription(
@@ -47,93 +49,4 @@ public class BackupVerificationSpec {
     @JsonPropertyDescription(
             "Level Restore: where and how the scratch instance is imported and checked; required for that level.")
     private RestoreDrillSpec restore;
-
-    public VerificationLevel getLevel() {
-        return level;
-    }
-
-    public void setLevel(VerificationLevel level) {
-        this.level = level;
-    }
-
-    public VerificationSelector getSelector() {
-        return selector;
-    }
-
-    public void setSelector(VerificationSelector selector) {
-        this.selector = selector;
-    }
-
-    public String getSchedule() {
-        return schedule;
-    }
-
-    public void setSchedule(String schedule) {
-        this.schedule = schedule;
-    }
-
-    public String getTimeZone() {
-        return timeZone;
-    }
-
-    public void setTimeZone(String timeZone) {
-        this.timeZone = timeZone;
-    }
-
-    public Boolean getSuspend() {
-        return suspend;
-    }
-
-    public void setSuspend(Boolean suspend) {
-        this.suspend = suspend;
-    }
-
-    public Long getStartingDeadlineSeconds() {
-        return startingDeadlineSeconds;
-    }
-
-    public void setStartingDeadlineSeconds(Long startingDeadlineSeconds) {
-        this.startingDeadlineSeconds = startingDeadlineSeconds;
-    }
-
-    public Long getBytesPerSecond() {
-        return bytesPerSecond;
-    }
-
-    public void setBytesPerSecond(Long bytesPerSecond) {
-        this.bytesPerSecond = bytesPerSecond;
-    }
-
-    public RestoreDrillSpec getRestore() {
-        return restore;
-    }
-
-    public void setRestore(RestoreDrillSpec restore) {
-        this.restore = restore;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        BackupVerificationSpec that = (BackupVerificationSpec) o;
-        return java.util.Objects.equals(level, that.level)
-                && java.util.Objects.equals(selector, that.selector)
-                && java.util.Objects.equals(schedule, that.schedule)
-                && java.util.Objects.equals(timeZone, that.timeZone)
-                && java.util.Objects.equals(suspend, that.suspend)
-                && java.util.Objects.equals(startingDeadlineSeconds, that.startingDeadlineSeconds)
-                && java.util.Objects.equals(bytesPerSecond, that.bytesPerSecond)
-                && java.util.Objects.equals(restore, that.restore);
-    }
-
-    @Override
-    public int hashCode() {
-        return java.util.Objects.hash(
-                level, selector, schedule, timeZone, suspend, startingDeadlineSeconds, bytesPerSecond, restore);
-    }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
+import lombok.Data;
 
 /**
  * Status fields shared by every kind.
@@ -15,6 +15,7 @@ import java.util.Optional;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public abstract class BaseStatus<P extends Enum<P>> {
 
     @JsonPropertyDescription("One-word summary for humans; conditions are the machine-readable truth.")
@@ -33,46 +34,6 @@ public abstract class BaseStatus<P extends Enum<P>> {
     @JsonPropertyDescription("The last error seen; cleared after the next success.")
     private ErrorStatus lastError;
 
-    public P getPhase() {
-        return phase;
-    }
-
-    public void setPhase(P phase) {
-        this.phase = phase;
-    }
-
-    public Long getObservedGeneration() {
-        return observedGeneration;
-    }
-
-    public void setObservedGeneration(Long observedGeneration) {
-        this.observedGeneration = observedGeneration;
-    }
-
-    public List<Condition> getConditions() {
-        return conditions;
-    }
-
-    public void setConditions(List<Condition> conditions) {
-        this.conditions = conditions;
-    }
-
-    public Integer getFailures() {
-        return failures;
-    }
-
-    public void setFailures(Integer failures) {
-        this.failures = failures;
-    }
-
-    public ErrorStatus getLastError() {
-        return lastError;
-    }
-
-    public void setLastError(ErrorStatus lastError) {
-        this.lastError = lastError;
-    }
-
     /** The condition of the given type, if present. */
     public Optional<Condition> findCondition(String type) {
         if (conditions == null) {
@@ -84,35 +45,5 @@ public abstract class BaseStatus<P extends Enum<P>> {
     /** True when the condition of the given type is present with status True. */
     public boolean isConditionTrue(String type) {
         return findCondition(type).map(Condition::isTrue).orElse(false);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        BaseStatus<?> that = (BaseStatus<?>) o;
-        return Objects.equals(phase, that.phase)
-                && Objects.equals(observedGeneration, that.observedGeneration)
-                && Objects.equals(conditions, that.conditions)
-                && Objects.equals(failures, that.failures)
-                && Objects.equals(lastError, that.lastError);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(phase, observedGeneration, conditions, failures, lastError);
-    }
-
-    @Override
-    public String toString() {
-        return "BaseStatus{" + "phase=" + phase
-                + ", observedGeneration=" + observedGeneration
-                + ", conditions=" + conditions
-                + ", failures=" + failures
-                + ", lastError=" + lastError + "}";
     }
 }

@@ -5,11 +5,12 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
-import java.util.Objects;
+import lombok.Data;
 
 /** A Kubernetes-style status condition. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class Condition {
 
     @JsonPropertyDescription("Condition type in CamelCase, for example Ready, Available, Complete or Synced.")
@@ -31,54 +32,6 @@ public class Condition {
 
     @JsonPropertyDescription("metadata.generation the condition was computed from.")
     private Long observedGeneration;
-
-    public String getType() {
-        return type;
-    }
-
-    public void setType(String type) {
-        this.type = type;
-    }
-
-    public String getStatus() {
-        return status;
-    }
-
-    public void setStatus(String status) {
-        this.status = status;
-    }
-
-    public String getReason() {
-        return reason;
-    }
-
-    public void setReason(String reason) {
-        this.reason = reason;
-    }
-
-    public String getMessage() {
-        return message;
-    }
-
-    public void setMessage(String message) {
-        this.message = message;
-    }
-
-    public String getLastTransitionTime() {
-        return lastTransitionTime;
-    }
-
-    public void setLastTransitionTime(String lastTransitionTime) {
-        this.lastTransitionTime = lastTransitionTime;
-    }
-
-    public Long getObservedGeneration() {
-        return observedGeneration;
-    }
-
-    public void setObservedGeneration(Long observedGeneration) {
-        this.observedGeneration = observedGeneration;
-    }
 
     public static final String TRUE = "True";
     public static final String FALSE = "False";
@@ -109,37 +62,5 @@ public class Condition {
     @JsonIgnore
     public boolean isTrue() {
         return TRUE.equals(status);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        Condition that = (Condition) o;
-        return Objects.equals(type, that.type)
-                && Objects.equals(status, that.status)
-                && Objects.equals(reason, that.reason)
-                && Objects.equals(message, that.message)
-                && Objects.equals(lastTransitionTime, that.lastTransitionTime)
-                && Objects.equals(observedGeneration, that.observedGeneration);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(type, status, reason, message, lastTransitionTime, observedGeneration);
-    }
-
-    @Override
-    public String toString() {
-        return "Condition{" + "type=" + type
-                + ", status=" + status
-                + ", reason=" + reason
-                + ", message=" + message
-                + ", lastTransitionTime=" + lastTransitionTime
-                + ", observedGeneration=" + observedGeneration + "}";
     }
 }

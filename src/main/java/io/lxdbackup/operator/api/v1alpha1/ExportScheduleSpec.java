@@ -5,7 +5,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import lombok.EqualsAndHashCode;
+import lombok.Getter;
+import lombok.Setter;
+import lombok.ToString;
 
 /** Desired state of an ExportSchedule. */
 @ValidationRule(
@@ -13,39 +16,13 @@ import java.util.Objects;
         message = "set instances or instanceSelector (or both)")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Getter
+@Setter
+@EqualsAndHashCode(callSuper = true)
+@ToString(callSuper = true)
 public class ExportScheduleSpec extends AbstractScheduleSpec {
 
     @JsonPropertyDescription("Export settings for each run; required.")
     @Required
     private ExportTemplate exportTemplate;
-
-    public ExportTemplate getExportTemplate() {
-        return exportTemplate;
-    }
-
-    public void setExportTemplate(ExportTemplate exportTemplate) {
-        this.exportTemplate = exportTemplate;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass() || !super.equals(o)) {
-            return false;
-        }
-        ExportScheduleSpec that = (ExportScheduleSpec) o;
-        return Objects.equals(exportTemplate, that.exportTemplate);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(super.hashCode(), exportTemplate);
-    }
-
-    @Override
-    public String toString() {
-        return "ExportScheduleSpec{" + "exportTemplate=" + exportTemplate + ", " + super.toString() + "}";
-    }
 }

@@ -10,7 +10,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import lombok.Data;
 
 /** Desired state of an InstanceExport; only ttl and deletionPolicy may change after creation. */
 @ValidationRule(
@@ -63,6 +63,7 @@ import java.util.Objects;
         message = "set exactly one of instance (an instance) and volume (a custom storage volume: {pool, name})")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class InstanceExportSpec {
 
     @JsonPropertyDescription("Reference to the LxdRemote (same namespace) hosting the instance; required.")
@@ -124,166 +125,4 @@ public class InstanceExportSpec {
             "Custom volumes attached to the instance: Report lists them in status.volumesNotIncluded (LXD leaves them out of the export), Include exports each of them to the same BackupStore next to the instance's object, listed in its manifest, and an InstanceRestore of this export restores them too; instances only; read when the export runs; default Report.")
     @Default("Report")
     private AttachedVolumesMode attachedVolumes;
-
-    public AttachedVolumesMode getAttachedVolumes() {
-        return attachedVolumes;
-    }
-
-    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
-        this.attachedVolumes = attachedVolumes;
-    }
-
-    public ObjectRef getRemoteRef() {
-        return remoteRef;
-    }
-
-    public void setRemoteRef(ObjectRef remoteRef) {
-        this.remoteRef = remoteRef;
-    }
-
-    public String getInstance() {
-        return instance;
-    }
-
-    public void setInstance(String instance) {
-        this.instance = instance;
-    }
-
-    public VolumeRef getVolume() {
-        return volume;
-    }
-
-    public void setVolume(VolumeRef volume) {
-        this.volume = volume;
-    }
-
-    public String getProject() {
-        return project;
-    }
-
-    public void setProject(String project) {
-        this.project = project;
-    }
-
-    public ObjectRef getStoreRef() {
-        return storeRef;
-    }
-
-    public void setStoreRef(ObjectRef storeRef) {
-        this.storeRef = storeRef;
-    }
-
-    public String getKey() {
-        return key;
-    }
-
-    public void setKey(String key) {
-        this.key = key;
-    }
-
-    public Compression getCompression() {
-        return compression;
-    }
-
-    public void setCompression(Compression compression) {
-        this.compression = compression;
-    }
-
-    public Boolean getOptimizedStorage() {
-        return optimizedStorage;
-    }
-
-    public void setOptimizedStorage(Boolean optimizedStorage) {
-        this.optimizedStorage = optimizedStorage;
-    }
-
-    public Boolean getInstanceOnly() {
-        return instanceOnly;
-    }
-
-    public void setInstanceOnly(Boolean instanceOnly) {
-        this.instanceOnly = instanceOnly;
-    }
-
-    public Integer getExportVersion() {
-        return exportVersion;
-    }
-
-    public void setExportVersion(Integer exportVersion) {
-        this.exportVersion = exportVersion;
-    }
-
-    public String getTtl() {
-        return ttl;
-    }
-
-    public void setTtl(String ttl) {
-        this.ttl = ttl;
-    }
-
-    public DeletionPolicy getDeletionPolicy() {
-        return deletionPolicy;
-    }
-
-    public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
-        this.deletionPolicy = deletionPolicy;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        InstanceExportSpec that = (InstanceExportSpec) o;
-        return Objects.equals(remoteRef, that.remoteRef)
-                && Objects.equals(attachedVolumes, that.attachedVolumes)
-                && Objects.equals(instance, that.instance)
-                && Objects.equals(volume, that.volume)
-                && Objects.equals(project, that.project)
-                && Objects.equals(storeRef, that.storeRef)
-                && Objects.equals(key, that.key)
-                && Objects.equals(compression, that.compression)
-                && Objects.equals(optimizedStorage, that.optimizedStorage)
-                && Objects.equals(instanceOnly, that.instanceOnly)
-                && Objects.equals(exportVersion, that.exportVersion)
-                && Objects.equals(ttl, that.ttl)
-                && Objects.equals(deletionPolicy, that.deletionPolicy);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                remoteRef,
-                instance,
-                volume,
-                project,
-                storeRef,
-                key,
-                compression,
-                optimizedStorage,
-                instanceOnly,
-                exportVersion,
-                ttl,
-                deletionPolicy,
-                attachedVolumes);
-    }
-
-    @Override
-    public String toString() {
-        return "InstanceExportSpec{" + "remoteRef=" + remoteRef
-                + ", instance=" + instance
-                + ", volume=" + volume
-                + ", project=" + project
-                + ", storeRef=" + storeRef
-                + ", key=" + key
-                + ", compression=" + compression
-                + ", optimizedStorage=" + optimizedStorage
-                + ", instanceOnly=" + instanceOnly
-                + ", exportVersion=" + exportVersion
-                + ", ttl=" + ttl
-                + ", deletionPolicy=" + deletionPolicy + "}";
-    }
 }

@@ -8,7 +8,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Map;
-import java.util.Objects;
+import lombok.Data;
 
 /** Desired state of an InstanceRestore; immutable (create a new object to restore again). */
 @ValidationRule(
@@ -24,6 +24,7 @@ import java.util.Objects;
         message = "stateful, storagePool and devices apply to instances only; a volume is imported into volume.pool")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class InstanceRestoreSpec {
 
     @JsonPropertyDescription("Reference to the LxdRemote (same namespace) to restore to; required.")
@@ -72,145 +73,4 @@ public class InstanceRestoreSpec {
     @JsonPropertyDescription("Import only: check the SHA-256 from the manifest before importing; default true.")
     @Default("true")
     private Boolean verifyChecksum;
-
-    public DiskVolumesMode getDiskVolumesMode() {
-        return diskVolumesMode;
-    }
-
-    public void setDiskVolumesMode(DiskVolumesMode diskVolumesMode) {
-        this.diskVolumesMode = diskVolumesMode;
-    }
-
-    public ObjectRef getRemoteRef() {
-        return remoteRef;
-    }
-
-    public void setRemoteRef(ObjectRef remoteRef) {
-        this.remoteRef = remoteRef;
-    }
-
-    public String getInstance() {
-        return instance;
-    }
-
-    public void setInstance(String instance) {
-        this.instance = instance;
-    }
-
-    public VolumeRef getVolume() {
-        return volume;
-    }
-
-    public void setVolume(VolumeRef volume) {
-        this.volume = volume;
-    }
-
-    public String getProject() {
-        return project;
-    }
-
-    public void setProject(String project) {
-        this.project = project;
-    }
-
-    public RestoreSource getSource() {
-        return source;
-    }
-
-    public void setSource(RestoreSource source) {
-        this.source = source;
-    }
-
-    public Boolean getStateful() {
-        return stateful;
-    }
-
-    public void setStateful(Boolean stateful) {
-        this.stateful = stateful;
-    }
-
-    public String getStoragePool() {
-        return storagePool;
-    }
-
-    public void setStoragePool(String storagePool) {
-        this.storagePool = storagePool;
-    }
-
-    public Map<String, Map<String, String>> getDevices() {
-        return devices;
-    }
-
-    public void setDevices(Map<String, Map<String, String>> devices) {
-        this.devices = devices;
-    }
-
-    public ExistingInstancePolicy getExistingInstance() {
-        return existingInstance;
-    }
-
-    public void setExistingInstance(ExistingInstancePolicy existingInstance) {
-        this.existingInstance = existingInstance;
-    }
-
-    public Boolean getVerifyChecksum() {
-        return verifyChecksum;
-    }
-
-    public void setVerifyChecksum(Boolean verifyChecksum) {
-        this.verifyChecksum = verifyChecksum;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        InstanceRestoreSpec that = (InstanceRestoreSpec) o;
-        return Objects.equals(remoteRef, that.remoteRef)
-                && Objects.equals(instance, that.instance)
-                && Objects.equals(volume, that.volume)
-                && Objects.equals(project, that.project)
-                && Objects.equals(source, that.source)
-                && Objects.equals(stateful, that.stateful)
-                && Objects.equals(diskVolumesMode, that.diskVolumesMode)
-                && Objects.equals(storagePool, that.storagePool)
-                && Objects.equals(devices, that.devices)
-                && Objects.equals(existingInstance, that.existingInstance)
-                && Objects.equals(verifyChecksum, that.verifyChecksum);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                remoteRef,
-                instance,
-                volume,
-                project,
-                source,
-                stateful,
-                diskVolumesMode,
-                storagePool,
-                devices,
-                existingInstance,
-                verifyChecksum);
-    }
-
-    @Override
-    public String toString() {
-        return "InstanceRestoreSpec{" + "remoteRef=" + remoteRef
-                + ", instance=" + instance
-                + ", volume=" + volume
-                + ", project=" + project
-                + ", source=" + source
-                + ", stateful=" + stateful
-                + ", diskVolumesMode=" + diskVolumesMode
-                + ", storagePool=" + storagePool
-                + ", devices=" + devices
-                + ", existingInstance=" + existingInstance
-                + ", verifyChecksum=" + verifyChecksum + "}";
-    }
 }

@@ -5,11 +5,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
 import java.util.Map;
-import java.util.Objects;
+import lombok.Data;
 
 /** Selects instances on the remote by config and name; both conditions must hold. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class InstanceSelector {
 
     @JsonPropertyDescription(
@@ -20,42 +21,4 @@ public class InstanceSelector {
     @JsonPropertyDescription("Shell-style glob (* and ?) the instance name must match; absent = any name.")
     @Size(min = 1, max = 253)
     private String namePattern;
-
-    public Map<String, String> getMatchConfig() {
-        return matchConfig;
-    }
-
-    public void setMatchConfig(Map<String, String> matchConfig) {
-        this.matchConfig = matchConfig;
-    }
-
-    public String getNamePattern() {
-        return namePattern;
-    }
-
-    public void setNamePattern(String namePattern) {
-        this.namePattern = namePattern;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        InstanceSelector that = (InstanceSelector) o;
-        return Objects.equals(matchConfig, that.matchConfig) && Objects.equals(namePattern, that.namePattern);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(matchConfig, namePattern);
-    }
-
-    @Override
-    public String toString() {
-        return "InstanceSelector{" + "matchConfig=" + matchConfig + ", namePattern=" + namePattern + "}";
-    }
 }

@@ -8,7 +8,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import lombok.Data;
 
 /** Desired state of an InstanceSnapshot; only the expiry fields may change after creation. */
 @ValidationRule(
@@ -64,6 +64,7 @@ import java.util.Objects;
         message = "stateful and diskVolumesMode apply to instances only, not to a volume")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class InstanceSnapshotSpec {
 
     @JsonPropertyDescription("Reference to the LxdRemote (same namespace) that hosts the instance; required.")
@@ -123,166 +124,4 @@ public class InstanceSnapshotSpec {
             "Custom volumes attached to the instance: Report lists them in status.volumesNotIncluded (LXD leaves them out of the snapshot), Include snapshots each of them in the same run (status.volumes); instances only; read when the snapshot is taken; default Report.")
     @Default("Report")
     private AttachedVolumesMode attachedVolumes;
-
-    public AttachedVolumesMode getAttachedVolumes() {
-        return attachedVolumes;
-    }
-
-    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
-        this.attachedVolumes = attachedVolumes;
-    }
-
-    public ObjectRef getRemoteRef() {
-        return remoteRef;
-    }
-
-    public void setRemoteRef(ObjectRef remoteRef) {
-        this.remoteRef = remoteRef;
-    }
-
-    public String getInstance() {
-        return instance;
-    }
-
-    public void setInstance(String instance) {
-        this.instance = instance;
-    }
-
-    public VolumeRef getVolume() {
-        return volume;
-    }
-
-    public void setVolume(VolumeRef volume) {
-        this.volume = volume;
-    }
-
-    public String getProject() {
-        return project;
-    }
-
-    public void setProject(String project) {
-        this.project = project;
-    }
-
-    public String getSnapshotName() {
-        return snapshotName;
-    }
-
-    public void setSnapshotName(String snapshotName) {
-        this.snapshotName = snapshotName;
-    }
-
-    public Boolean getStateful() {
-        return stateful;
-    }
-
-    public void setStateful(Boolean stateful) {
-        this.stateful = stateful;
-    }
-
-    public String getExpiresAt() {
-        return expiresAt;
-    }
-
-    public void setExpiresAt(String expiresAt) {
-        this.expiresAt = expiresAt;
-    }
-
-    public String getTtl() {
-        return ttl;
-    }
-
-    public void setTtl(String ttl) {
-        this.ttl = ttl;
-    }
-
-    public Boolean getNoExpiry() {
-        return noExpiry;
-    }
-
-    public void setNoExpiry(Boolean noExpiry) {
-        this.noExpiry = noExpiry;
-    }
-
-    public DiskVolumesMode getDiskVolumesMode() {
-        return diskVolumesMode;
-    }
-
-    public void setDiskVolumesMode(DiskVolumesMode diskVolumesMode) {
-        this.diskVolumesMode = diskVolumesMode;
-    }
-
-    public Boolean getReuse() {
-        return reuse;
-    }
-
-    public void setReuse(Boolean reuse) {
-        this.reuse = reuse;
-    }
-
-    public DeletionPolicy getDeletionPolicy() {
-        return deletionPolicy;
-    }
-
-    public void setDeletionPolicy(DeletionPolicy deletionPolicy) {
-        this.deletionPolicy = deletionPolicy;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        InstanceSnapshotSpec that = (InstanceSnapshotSpec) o;
-        return Objects.equals(remoteRef, that.remoteRef)
-                && Objects.equals(attachedVolumes, that.attachedVolumes)
-                && Objects.equals(instance, that.instance)
-                && Objects.equals(volume, that.volume)
-                && Objects.equals(project, that.project)
-                && Objects.equals(snapshotName, that.snapshotName)
-                && Objects.equals(stateful, that.stateful)
-                && Objects.equals(expiresAt, that.expiresAt)
-                && Objects.equals(ttl, that.ttl)
-                && Objects.equals(noExpiry, that.noExpiry)
-                && Objects.equals(diskVolumesMode, that.diskVolumesMode)
-                && Objects.equals(reuse, that.reuse)
-                && Objects.equals(deletionPolicy, that.deletionPolicy);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                remoteRef,
-                instance,
-                volume,
-                project,
-                snapshotName,
-                stateful,
-                expiresAt,
-                ttl,
-                noExpiry,
-                diskVolumesMode,
-                reuse,
-                deletionPolicy,
-                attachedVolumes);
-    }
-
-    @Override
-    public String toString() {
-        return "InstanceSnapshotSpec{" + "remoteRef=" + remoteRef
-                + ", instance=" + instance
-                + ", volume=" + volume
-                + ", project=" + project
-                + ", snapshotName=" + snapshotName
-                + ", stateful=" + stateful
-                + ", expiresAt=" + expiresAt
-                + ", ttl=" + ttl
-                + ", noExpiry=" + noExpiry
-                + ", diskVolumesMode=" + diskVolumesMode
-                + ", reuse=" + reuse
-                + ", deletionPolicy=" + deletionPolicy + "}";
-    }
 }

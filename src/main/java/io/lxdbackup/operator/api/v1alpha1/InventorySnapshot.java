@@ -3,11 +3,12 @@ package io.lxdbackup.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import java.util.Objects;
+import lombok.Data;
 
 /** One snapshot the LXD server holds, as a SnapshotSchedule's inventory reports it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class InventorySnapshot {
 
     @JsonPropertyDescription("Snapshot name on the server (without the \"instance/\" prefix).")
@@ -34,72 +35,5 @@ public class InventorySnapshot {
         this.expiresAt = expiresAt;
         this.size = size;
         this.origin = origin;
-    }
-
-    public String getName() {
-        return name;
-    }
-
-    public void setName(String name) {
-        this.name = name;
-    }
-
-    public String getCreatedAt() {
-        return createdAt;
-    }
-
-    public void setCreatedAt(String createdAt) {
-        this.createdAt = createdAt;
-    }
-
-    public String getExpiresAt() {
-        return expiresAt;
-    }
-
-    public void setExpiresAt(String expiresAt) {
-        this.expiresAt = expiresAt;
-    }
-
-    public Long getSize() {
-        return size;
-    }
-
-    public void setSize(Long size) {
-        this.size = size;
-    }
-
-    public SnapshotOrigin getOrigin() {
-        return origin;
-    }
-
-    public void setOrigin(SnapshotOrigin origin) {
-        this.origin = origin;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        InventorySnapshot that = (InventorySnapshot) o;
-        return Objects.equals(name, that.name)
-                && Objects.equals(createdAt, that.createdAt)
-                && Objects.equals(expiresAt, that.expiresAt)
-                && Objects.equals(size, that.size)
-                && origin == that.origin;
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(name, createdAt, expiresAt, size, origin);
-    }
-
-    @Override
-    public String toString() {
-        return "InventorySnapshot{name=" + name + ", createdAt=" + createdAt + ", expiresAt=" + expiresAt + ", size="
-                + size + ", origin=" + origin + "}";
     }
 }

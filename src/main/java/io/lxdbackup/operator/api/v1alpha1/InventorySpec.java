@@ -5,12 +5,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import java.util.Objects;
+import lombok.Data;
 
 /** How much of the server's snapshots a SnapshotSchedule reports in its status. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class InventorySpec {
+
     /** Default of {@link #maxSnapshotsPerInstance}. */
     public static final int DEFAULT_MAX_PER_INSTANCE = 10;
     /** Largest {@link #maxSnapshotsPerInstance} accepted. */
@@ -22,39 +24,10 @@ public class InventorySpec {
     @Max(MAX_PER_INSTANCE)
     private Integer maxSnapshotsPerInstance;
 
-    public Integer getMaxSnapshotsPerInstance() {
-        return maxSnapshotsPerInstance;
-    }
-
-    public void setMaxSnapshotsPerInstance(Integer maxSnapshotsPerInstance) {
-        this.maxSnapshotsPerInstance = maxSnapshotsPerInstance;
-    }
-
     /** The effective limit. */
     public static int maxPerInstance(InventorySpec spec) {
         return spec == null || spec.maxSnapshotsPerInstance == null
                 ? DEFAULT_MAX_PER_INSTANCE
                 : Math.max(0, Math.min(MAX_PER_INSTANCE, spec.maxSnapshotsPerInstance));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        return Objects.equals(maxSnapshotsPerInstance, ((InventorySpec) o).maxSnapshotsPerInstance);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hashCode(maxSnapshotsPerInstance);
-    }
-
-    @Override
-    public String toString() {
-        return "InventorySpec{maxSnapshotsPerInstance=" + maxSnapshotsPerInstance + "}";
     }
 }

@@ -8,7 +8,8 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import java.util.List;
+import lombok.Data;
 
 /** Desired state of an LxdRemote: how to reach and trust one LXD server or cluster. */
 @ValidationRule(
@@ -22,6 +23,7 @@ import java.util.Objects;
         message = "project must be one of allowedProjects")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class LxdRemoteSpec {
 
     @JsonPropertyDescription("Server address: https://host:8443 or unix:///path/to/unix.socket; required.")
@@ -39,7 +41,7 @@ public class LxdRemoteSpec {
             "LXD projects that resources using this remote may name (their spec.project, or this remote's "
                     + "project when they name none); others are refused with reason ProjectNotAllowed. Absent = any project.")
     @Size(max = 100)
-    private java.util.List<@Size(min = 1, max = 63) String> allowedProjects;
+    private List<@Size(min = 1, max = 63) String> allowedProjects;
 
     @JsonPropertyDescription("Cluster member to address (?target=); absent = let the cluster choose.")
     @Size(max = 253)
@@ -74,134 +76,4 @@ public class LxdRemoteSpec {
     @Default("5m")
     @Pattern(SchemaPatterns.DURATION)
     private String probeInterval;
-
-    public String getUrl() {
-        return url;
-    }
-
-    public void setUrl(String url) {
-        this.url = url;
-    }
-
-    public String getProject() {
-        return project;
-    }
-
-    public void setProject(String project) {
-        this.project = project;
-    }
-
-    public java.util.List<String> getAllowedProjects() {
-        return allowedProjects;
-    }
-
-    public void setAllowedProjects(java.util.List<String> allowedProjects) {
-        this.allowedProjects = allowedProjects;
-    }
-
-    public String getTarget() {
-        return target;
-    }
-
-    public void setTarget(String target) {
-        this.target = target;
-    }
-
-    public ObjectRef getClientCertificateSecretRef() {
-        return clientCertificateSecretRef;
-    }
-
-    public void setClientCertificateSecretRef(ObjectRef clientCertificateSecretRef) {
-        this.clientCertificateSecretRef = clientCertificateSecretRef;
-    }
-
-    public String getServerCertificate() {
-        return serverCertificate;
-    }
-
-    public void setServerCertificate(String serverCertificate) {
-        this.serverCertificate = serverCertificate;
-    }
-
-    public String getServerCertificateFingerprint() {
-        return serverCertificateFingerprint;
-    }
-
-    public void setServerCertificateFingerprint(String serverCertificateFingerprint) {
-        this.serverCertificateFingerprint = serverCertificateFingerprint;
-    }
-
-    public Boolean getInsecureSkipVerify() {
-        return insecureSkipVerify;
-    }
-
-    public void setInsecureSkipVerify(Boolean insecureSkipVerify) {
-        this.insecureSkipVerify = insecureSkipVerify;
-    }
-
-    public SecretKeyRef getTrustTokenSecretRef() {
-        return trustTokenSecretRef;
-    }
-
-    public void setTrustTokenSecretRef(SecretKeyRef trustTokenSecretRef) {
-        this.trustTokenSecretRef = trustTokenSecretRef;
-    }
-
-    public String getProbeInterval() {
-        return probeInterval;
-    }
-
-    public void setProbeInterval(String probeInterval) {
-        this.probeInterval = probeInterval;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        LxdRemoteSpec that = (LxdRemoteSpec) o;
-        return Objects.equals(url, that.url)
-                && Objects.equals(project, that.project)
-                && Objects.equals(allowedProjects, that.allowedProjects)
-                && Objects.equals(target, that.target)
-                && Objects.equals(clientCertificateSecretRef, that.clientCertificateSecretRef)
-                && Objects.equals(serverCertificate, that.serverCertificate)
-                && Objects.equals(serverCertificateFingerprint, that.serverCertificateFingerprint)
-                && Objects.equals(insecureSkipVerify, that.insecureSkipVerify)
-                && Objects.equals(trustTokenSecretRef, that.trustTokenSecretRef)
-                && Objects.equals(probeInterval, that.probeInterval);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                url,
-                project,
-                allowedProjects,
-                target,
-                clientCertificateSecretRef,
-                serverCertificate,
-                serverCertificateFingerprint,
-                insecureSkipVerify,
-                trustTokenSecretRef,
-                probeInterval);
-    }
-
-    @Override
-    public String toString() {
-        return "LxdRemoteSpec{" + "url=" + url
-                + ", project=" + project
-                + ", allowedProjects=" + allowedProjects
-                + ", target=" + target
-                + ", clientCertificateSecretRef=" + clientCertificateSecretRef
-                + ", serverCertificate=" + serverCertificate
-                + ", serverCertificateFingerprint=" + serverCertificateFingerprint
-                + ", insecureSkipVerify=" + insecureSkipVerify
-                + ", trustTokenSecretRef=" + trustTokenSecretRef
-                + ", probeInterval=" + probeInterval + "}";
-    }
 }

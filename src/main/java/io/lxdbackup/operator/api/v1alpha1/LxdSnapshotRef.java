@@ -6,11 +6,12 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import java.util.Objects;
+import lombok.Data;
 
 /** Names an LXD snapshot directly on the server (not an InstanceSnapshot object). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class LxdSnapshotRef {
 
     @JsonPropertyDescription("Name of the snapshot on the LXD server (without the \"instance/\" prefix); required.")
@@ -18,34 +19,4 @@ public class LxdSnapshotRef {
     @Size(min = 1, max = 255)
     @Pattern("^[^/]+$")
     private String name;
-
-    public String getName() {
-        return name;
-    }
-
-    public void setName(String name) {
-        this.name = name;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        LxdSnapshotRef that = (LxdSnapshotRef) o;
-        return Objects.equals(name, that.name);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(name);
-    }
-
-    @Override
-    public String toString() {
-        return "LxdSnapshotRef{" + "name=" + name + "}";
-    }
 }

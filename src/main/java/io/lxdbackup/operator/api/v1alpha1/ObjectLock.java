@@ -5,11 +5,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
-import java.util.Objects;
+import lombok.Data;
 
 /** S3 Object Lock retention for uploaded objects (the bucket must have Object Lock enabled). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class ObjectLock {
 
     @JsonPropertyDescription("Object Lock mode: GOVERNANCE or COMPLIANCE; required.")
@@ -20,42 +21,4 @@ public class ObjectLock {
     @Required
     @Min(1)
     private Integer retainDays;
-
-    public ObjectLockMode getMode() {
-        return mode;
-    }
-
-    public void setMode(ObjectLockMode mode) {
-        this.mode = mode;
-    }
-
-    public Integer getRetainDays() {
-        return retainDays;
-    }
-
-    public void setRetainDays(Integer retainDays) {
-        this.retainDays = retainDays;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        ObjectLock that = (ObjectLock) o;
-        return Objects.equals(mode, that.mode) && Objects.equals(retainDays, that.retainDays);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(mode, retainDays);
-    }
-
-    @Override
-    public String toString() {
-        return "ObjectLock{" + "mode=" + mode + ", retainDays=" + retainDays + "}";
-    }
 }

@@ -8,11 +8,12 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import lombok.Data;
 
 /** An S3-compatible bucket. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class S3Store {
 
     @JsonPropertyDescription("S3 endpoint URL, for example https://s3.example.com; absent = AWS S3 for the region.")
@@ -60,134 +61,4 @@ public class S3Store {
 
     @JsonPropertyDescription("Object Lock retention for uploaded objects; absent = none.")
     private ObjectLock objectLock;
-
-    public String getEndpoint() {
-        return endpoint;
-    }
-
-    public void setEndpoint(String endpoint) {
-        this.endpoint = endpoint;
-    }
-
-    public String getRegion() {
-        return region;
-    }
-
-    public void setRegion(String region) {
-        this.region = region;
-    }
-
-    public String getBucket() {
-        return bucket;
-    }
-
-    public void setBucket(String bucket) {
-        this.bucket = bucket;
-    }
-
-    public String getPrefix() {
-        return prefix;
-    }
-
-    public void setPrefix(String prefix) {
-        this.prefix = prefix;
-    }
-
-    public Boolean getForcePathStyle() {
-        return forcePathStyle;
-    }
-
-    public void setForcePathStyle(Boolean forcePathStyle) {
-        this.forcePathStyle = forcePathStyle;
-    }
-
-    public ObjectRef getCredentialsSecretRef() {
-        return credentialsSecretRef;
-    }
-
-    public void setCredentialsSecretRef(ObjectRef credentialsSecretRef) {
-        this.credentialsSecretRef = credentialsSecretRef;
-    }
-
-    public String getCaBundle() {
-        return caBundle;
-    }
-
-    public void setCaBundle(String caBundle) {
-        this.caBundle = caBundle;
-    }
-
-    public String getStorageClass() {
-        return storageClass;
-    }
-
-    public void setStorageClass(String storageClass) {
-        this.storageClass = storageClass;
-    }
-
-    public ServerSideEncryption getServerSideEncryption() {
-        return serverSideEncryption;
-    }
-
-    public void setServerSideEncryption(ServerSideEncryption serverSideEncryption) {
-        this.serverSideEncryption = serverSideEncryption;
-    }
-
-    public ObjectLock getObjectLock() {
-        return objectLock;
-    }
-
-    public void setObjectLock(ObjectLock objectLock) {
-        this.objectLock = objectLock;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        S3Store that = (S3Store) o;
-        return Objects.equals(endpoint, that.endpoint)
-                && Objects.equals(region, that.region)
-                && Objects.equals(bucket, that.bucket)
-                && Objects.equals(prefix, that.prefix)
-                && Objects.equals(forcePathStyle, that.forcePathStyle)
-                && Objects.equals(credentialsSecretRef, that.credentialsSecretRef)
-                && Objects.equals(caBundle, that.caBundle)
-                && Objects.equals(storageClass, that.storageClass)
-                && Objects.equals(serverSideEncryption, that.serverSideEncryption)
-                && Objects.equals(objectLock, that.objectLock);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                endpoint,
-                region,
-                bucket,
-                prefix,
-                forcePathStyle,
-                credentialsSecretRef,
-                caBundle,
-                storageClass,
-                serverSideEncryption,
-                objectLock);
-    }
-
-    @Override
-    public String toString() {
-        return "S3Store{" + "endpoint=" + endpoint
-                + ", region=" + region
-                + ", bucket=" + bucket
-                + ", prefix=" + prefix
-                + ", forcePathStyle=" + forcePathStyle
-                + ", credentialsSecretRef=" + credentialsSecretRef
-                + ", caBundle=" + caBundle
-                + ", storageClass=" + storageClass
-                + ", serverSideEncryption=" + serverSideEncryption
-                + ", objectLock=" + objectLock + "}";
-    }
 }

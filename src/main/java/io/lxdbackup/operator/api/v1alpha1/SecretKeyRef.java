@@ -5,11 +5,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import java.util.Objects;
+import lombok.Data;
 
 /** A key of a Secret in the same namespace. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class SecretKeyRef {
 
     @JsonPropertyDescription("Name of the Secret in the same namespace; required.")
@@ -22,48 +23,10 @@ public class SecretKeyRef {
     @Size(min = 1, max = 253)
     private String key;
 
-    public String getName() {
-        return name;
-    }
-
-    public void setName(String name) {
-        this.name = name;
-    }
-
-    public String getKey() {
-        return key;
-    }
-
-    public void setKey(String key) {
-        this.key = key;
-    }
-
     public SecretKeyRef() {}
 
     public SecretKeyRef(String name, String key) {
         this.name = name;
         this.key = key;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        SecretKeyRef that = (SecretKeyRef) o;
-        return Objects.equals(name, that.name) && Objects.equals(key, that.key);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(name, key);
-    }
-
-    @Override
-    public String toString() {
-        return "SecretKeyRef{" + "name=" + name + ", key=" + key + "}";
     }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import lombok.Data;
 
 /** S3 server-side encryption for uploaded objects. */
 @ValidationRule(
@@ -14,6 +14,7 @@ import java.util.Objects;
         message = "kmsKeyId needs type aws:kms")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Data
 public class ServerSideEncryption {
 
     @JsonPropertyDescription("Algorithm: AES256 or aws:kms; required.")
@@ -23,42 +24,4 @@ public class ServerSideEncryption {
     @JsonPropertyDescription("KMS key id or ARN for aws:kms; absent = the bucket or account default key.")
     @Size(max = 2048)
     private String kmsKeyId;
-
-    public ServerSideEncryptionType getType() {
-        return type;
-    }
-
-    public void setType(ServerSideEncryptionType type) {
-        this.type = type;
-    }
-
-    public String getKmsKeyId() {
-        return kmsKeyId;
-    }
-
-    public void setKmsKeyId(String kmsKeyId) {
-        this.kmsKeyId = kmsKeyId;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass()) {
-            return false;
-        }
-        ServerSideEncryption that = (ServerSideEncryption) o;
-        return Objects.equals(type, that.type) && Objects.equals(kmsKeyId, that.kmsKeyId);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(type, kmsKeyId);
-    }
-
-    @Override
-    public String toString() {
-        return "ServerSideEncryption{" + "type=" + type + ", kmsKeyId=" + kmsKeyId + "}";
-    }
 }

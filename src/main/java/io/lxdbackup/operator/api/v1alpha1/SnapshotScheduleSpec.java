@@ -7,7 +7,10 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.Objects;
+import lombok.EqualsAndHashCode;
+import lombok.Getter;
+import lombok.Setter;
+import lombok.ToString;
 
 /** Desired state of a SnapshotSchedule. */
 @ValidationRule(
@@ -15,6 +18,10 @@ import java.util.Objects;
         message = "set instances or instanceSelector (or both)")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Getter
+@Setter
+@EqualsAndHashCode(callSuper = true)
+@ToString(callSuper = true)
 public class SnapshotScheduleSpec extends AbstractScheduleSpec {
 
     @JsonPropertyDescription("true = also snapshot stopped instances (like snapshots.schedule.stopped); default false.")
@@ -47,101 +54,4 @@ public class SnapshotScheduleSpec extends AbstractScheduleSpec {
     @JsonPropertyDescription(
             "attachedVolumes of each InstanceSnapshot (Report or Include; Operator mode only); default Report.")
     private AttachedVolumesMode attachedVolumes;
-
-    public AttachedVolumesMode getAttachedVolumes() {
-        return attachedVolumes;
-    }
-
-    public void setAttachedVolumes(AttachedVolumesMode attachedVolumes) {
-        this.attachedVolumes = attachedVolumes;
-    }
-
-    public Boolean getIncludeStopped() {
-        return includeStopped;
-    }
-
-    public void setIncludeStopped(Boolean includeStopped) {
-        this.includeStopped = includeStopped;
-    }
-
-    public Boolean getStateful() {
-        return stateful;
-    }
-
-    public void setStateful(Boolean stateful) {
-        this.stateful = stateful;
-    }
-
-    public String getSnapshotNamePattern() {
-        return snapshotNamePattern;
-    }
-
-    public void setSnapshotNamePattern(String snapshotNamePattern) {
-        this.snapshotNamePattern = snapshotNamePattern;
-    }
-
-    public String getExpiry() {
-        return expiry;
-    }
-
-    public void setExpiry(String expiry) {
-        this.expiry = expiry;
-    }
-
-    public SnapshotScheduleMode getMode() {
-        return mode;
-    }
-
-    public void setMode(SnapshotScheduleMode mode) {
-        this.mode = mode;
-    }
-
-    public InventorySpec getInventory() {
-        return inventory;
-    }
-
-    public void setInventory(InventorySpec inventory) {
-        this.inventory = inventory;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass() || !super.equals(o)) {
-            return false;
-        }
-        SnapshotScheduleSpec that = (SnapshotScheduleSpec) o;
-        return Objects.equals(includeStopped, that.includeStopped)
-                && Objects.equals(attachedVolumes, that.attachedVolumes)
-                && Objects.equals(stateful, that.stateful)
-                && Objects.equals(snapshotNamePattern, that.snapshotNamePattern)
-                && Objects.equals(expiry, that.expiry)
-                && Objects.equals(mode, that.mode)
-                && Objects.equals(inventory, that.inventory);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                super.hashCode(),
-                includeStopped,
-                stateful,
-                snapshotNamePattern,
-                expiry,
-                mode,
-                inventory,
-                attachedVolumes);
-    }
-
-    @Override
-    public String toString() {
-        return "SnapshotScheduleSpec{" + "includeStopped=" + includeStopped
-                + ", stateful=" + stateful
-                + ", snapshotNamePattern=" + snapshotNamePattern
-                + ", expiry=" + expiry
-                + ", mode=" + mode
-                + ", inventory=" + inventory + ", " + super.toString() + "}";
-    }
 }

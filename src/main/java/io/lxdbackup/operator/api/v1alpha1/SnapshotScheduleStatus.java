@@ -4,11 +4,18 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.List;
-import java.util.Objects;
+import lombok.EqualsAndHashCode;
+import lombok.Getter;
+import lombok.Setter;
+import lombok.ToString;
 
 /** Observed state of a SnapshotSchedule. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Getter
+@Setter
+@EqualsAndHashCode(callSuper = true)
+@ToString(callSuper = true)
 public class SnapshotScheduleStatus extends AbstractScheduleStatus {
 
     @JsonPropertyDescription("Server mode: instances whose snapshots.* keys this schedule manages.")
@@ -29,76 +36,4 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
     @JsonPropertyDescription(
             "Selected instances left out of the inventory (beyond the first 100 by name, or past 1000 listed snapshots).")
     private Integer inventoryOmittedInstances;
-
-    public List<String> getConfiguredInstances() {
-        return configuredInstances;
-    }
-
-    public void setConfiguredInstances(List<String> configuredInstances) {
-        this.configuredInstances = configuredInstances;
-    }
-
-    public List<String> getDrift() {
-        return drift;
-    }
-
-    public void setDrift(List<String> drift) {
-        this.drift = drift;
-    }
-
-    public String getInventoryTime() {
-        return inventoryTime;
-    }
-
-    public void setInventoryTime(String inventoryTime) {
-        this.inventoryTime = inventoryTime;
-    }
-
-    public String getLastSnapshotTime() {
-        return lastSnapshotTime;
-    }
-
-    public void setLastSnapshotTime(String lastSnapshotTime) {
-        this.lastSnapshotTime = lastSnapshotTime;
-    }
-
-    public Integer getInventoryOmittedInstances() {
-        return inventoryOmittedInstances;
-    }
-
-    public void setInventoryOmittedInstances(Integer inventoryOmittedInstances) {
-        this.inventoryOmittedInstances = inventoryOmittedInstances;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (o == null || getClass() != o.getClass() || !super.equals(o)) {
-            return false;
-        }
-        SnapshotScheduleStatus that = (SnapshotScheduleStatus) o;
-        return Objects.equals(configuredInstances, that.configuredInstances)
-                && Objects.equals(drift, that.drift)
-                && Objects.equals(inventoryTime, that.inventoryTime)
-                && Objects.equals(lastSnapshotTime, that.lastSnapshotTime)
-                && Objects.equals(inventoryOmittedInstances, that.inventoryOmittedInstances);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(
-                super.hashCode(),
-                configuredInstances,
-                drift,
-                inventoryTime,
-                lastSnapshotTime,
-                inventoryOmittedInstances);
-    }
-
-    @Override
-    public String toString() {
-        return "SnapshotScheduleStatus{" + "" + ", " + super.toString() + "}";
-    }
 }

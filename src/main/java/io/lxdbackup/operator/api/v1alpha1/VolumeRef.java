@@ -6,11 +6,16 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import java.util.Objects;
+import lombok.EqualsAndHashCode;
+import lombok.Getter;
+import lombok.Setter;
 
 /** A custom storage volume: its storage pool and name (as in {@code lxc storage volume ... <pool> <name>}). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
+@Getter
+@Setter
+@EqualsAndHashCode
 public class VolumeRef {
 
     @JsonPropertyDescription("Storage pool holding the custom volume; required.")
@@ -30,32 +35,6 @@ public class VolumeRef {
     public VolumeRef(String pool, String name) {
         this.pool = pool;
         this.name = name;
-    }
-
-    public String getPool() {
-        return pool;
-    }
-
-    public void setPool(String pool) {
-        this.pool = pool;
-    }
-
-    public String getName() {
-        return name;
-    }
-
-    public void setName(String name) {
-        this.name = name;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof VolumeRef v && Objects.equals(pool, v.pool) && Objects.equals(name, v.name);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(pool, name);
     }
 
     @Override

@@ -20,7 +20,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
 import io.lxdbackup.operator.api.v1alpha1.RestoreDrillSpec;
-import io.lxdbackup.operator.api.v1alpha1.RetentionPolicy;
+import io.lxdbackup.operator.api.v1alpha1.RetentionSpec;
 import io.lxdbackup.operator.api.v1alpha1.VerificationLevel;
 import io.lxdbackup.operator.api.v1alpha1.VerificationResult;
 import io.lxdbackup.operator.api.v1alpha1.VerificationSelector;
@@ -465,7 +465,7 @@ class BackupVerificationLxdTest {
                     .inNamespace(Fixtures.NS)
                     .withName("bv-ret")
                     .edit(x -> {
-                        RetentionPolicy r = new RetentionPolicy();
+                        RetentionSpec r = new RetentionSpec();
                         r.setKeepLast(1);
                         x.getSpec().setRetention(r);
                         return x;
