@@ -31,6 +31,15 @@ public abstract class AbstractScheduleSpec {
     private InstanceSelector instanceSelector;
 
     @JsonPropertyDescription(
+            "Custom storage volumes ({pool, name}) to back up, each as its own child (InstanceSnapshot or InstanceExport with spec.volume); combined (union) with volumeSelector. A schedule may select instances, volumes, or both.")
+    @Size(max = 1000)
+    private List<VolumeRef> volumes;
+
+    @JsonPropertyDescription(
+            "Selects the custom volumes of one storage pool by config and name; combined (union) with volumes.")
+    private VolumeSelector volumeSelector;
+
+    @JsonPropertyDescription(
             "When to run: 5-field cron (minute hour day-of-month month day-of-week) or @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually; required.")
     @Required
     @Size(min = 1, max = 128)
@@ -56,7 +65,8 @@ public abstract class AbstractScheduleSpec {
     @Default("Forbid")
     private ConcurrencyPolicy concurrencyPolicy;
 
-    @JsonPropertyDescription("Which of the schedule's own backups to keep per instance; absent = keep all.")
+    @JsonPropertyDescription(
+            "Which of the schedule's own backups to keep per instance and per volume; absent = keep all.")
     private RetentionPolicy retention;
 
     @JsonPropertyDescription(
@@ -94,6 +104,22 @@ public abstract class AbstractScheduleSpec {
 
     public void setInstanceSelector(InstanceSelector instanceSelector) {
         this.instanceSelector = instanceSelector;
+    }
+
+    public List<VolumeRef> getVolumes() {
+        return volumes;
+    }
+
+    public void setVolumes(List<VolumeRef> volumes) {
+        this.volumes = volumes;
+    }
+
+    public VolumeSelector getVolumeSelector() {
+        return volumeSelector;
+    }
+
+    public void setVolumeSelector(VolumeSelector volumeSelector) {
+        this.volumeSelector = volumeSelector;
     }
 
     public String getSchedule() {
@@ -165,6 +191,8 @@ public abstract class AbstractScheduleSpec {
                 && Objects.equals(project, that.project)
                 && Objects.equals(instances, that.instances)
                 && Objects.equals(instanceSelector, that.instanceSelector)
+                && Objects.equals(volumes, that.volumes)
+                && Objects.equals(volumeSelector, that.volumeSelector)
                 && Objects.equals(schedule, that.schedule)
                 && Objects.equals(timeZone, that.timeZone)
                 && Objects.equals(suspend, that.suspend)
@@ -181,6 +209,8 @@ public abstract class AbstractScheduleSpec {
                 project,
                 instances,
                 instanceSelector,
+                volumes,
+                volumeSelector,
                 schedule,
                 timeZone,
                 suspend,
@@ -196,6 +226,8 @@ public abstract class AbstractScheduleSpec {
                 + ", project=" + project
                 + ", instances=" + instances
                 + ", instanceSelector=" + instanceSelector
+                + ", volumes=" + volumes
+                + ", volumeSelector=" + volumeSelector
                 + ", schedule=" + schedule
                 + ", timeZone=" + timeZone
                 + ", suspend=" + suspend

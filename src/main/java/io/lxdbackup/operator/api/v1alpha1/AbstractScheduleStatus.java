@@ -65,11 +65,15 @@ public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
     @JsonPropertyDescription("RFC 3339 time the schedule fires next; absent while suspended or invalid.")
     private String nextScheduleTime;
 
-    @JsonPropertyDescription("RFC 3339 time of the last run in which every instance succeeded.")
+    @JsonPropertyDescription("RFC 3339 time of the last run in which every instance and volume succeeded.")
     private String lastSuccessfulTime;
 
     @JsonPropertyDescription("Per-instance result of the latest runs.")
     private List<InstanceRunStatus> instances;
+
+    @JsonPropertyDescription(
+            "Per-volume result of the latest runs (volumes and volumeSelector), each named by pool and name.")
+    private List<InstanceRunStatus> volumes;
 
     @JsonPropertyDescription("Names of child objects whose run has not finished yet.")
     private List<String> active;
@@ -106,6 +110,24 @@ public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
         this.instances = instances;
     }
 
+    public List<InstanceRunStatus> getVolumes() {
+        return volumes;
+    }
+
+    public void setVolumes(List<InstanceRunStatus> volumes) {
+        this.volumes = volumes;
+    }
+
+    /** The entry for the given volume, if present. */
+    public Optional<InstanceRunStatus> findVolume(String pool, String name) {
+        if (volumes == null) {
+            return Optional.empty();
+        }
+        return volumes.stream()
+                .filter(v -> pool.equals(v.getPool()) && name.equals(v.getName()))
+                .findFirst();
+    }
+
     public List<String> getActive() {
         return active;
     }
@@ -135,13 +157,14 @@ public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
                 && Objects.equals(nextScheduleTime, that.nextScheduleTime)
                 && Objects.equals(lastSuccessfulTime, that.lastSuccessfulTime)
                 && Objects.equals(instances, that.instances)
+                && Objects.equals(volumes, that.volumes)
                 && Objects.equals(active, that.active);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(
-                super.hashCode(), lastScheduleTime, nextScheduleTime, lastSuccessfulTime, instances, active);
+                super.hashCode(), lastScheduleTime, nextScheduleTime, lastSuccessfulTime, instances, volumes, active);
     }
 
     @Override
@@ -150,6 +173,7 @@ public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
                 + ", nextScheduleTime=" + nextScheduleTime
                 + ", lastSuccessfulTime=" + lastSuccessfulTime
                 + ", instances=" + instances
+                + ", volumes=" + volumes
                 + ", active=" + active + ", " + super.toString() + "}";
     }
 }

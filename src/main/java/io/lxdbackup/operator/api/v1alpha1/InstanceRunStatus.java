@@ -6,14 +6,17 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import java.util.Objects;
 
-/** Per-instance result of a schedule. */
+/** Per-instance (status.instances) or per-volume (status.volumes) result of a schedule. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class InstanceRunStatus {
 
-    @JsonPropertyDescription("Instance name.")
+    @JsonPropertyDescription("Instance name (status.instances) or custom volume name (status.volumes).")
     @Required
     private String name;
+
+    @JsonPropertyDescription("status.volumes: the storage pool holding the volume; absent for instances.")
+    private String pool;
 
     @JsonPropertyDescription(
             "SnapshotSchedule: the newest snapshot taken (InstanceSnapshot name in Operator mode; in Server mode the newest snapshot the server holds, whoever made it).")
@@ -51,6 +54,14 @@ public class InstanceRunStatus {
 
     public void setName(String name) {
         this.name = name;
+    }
+
+    public String getPool() {
+        return pool;
+    }
+
+    public void setPool(String pool) {
+        this.pool = pool;
     }
 
     public String getLastSnapshot() {
@@ -135,6 +146,7 @@ public class InstanceRunStatus {
         }
         InstanceRunStatus that = (InstanceRunStatus) o;
         return Objects.equals(name, that.name)
+                && Objects.equals(pool, that.pool)
                 && Objects.equals(lastSnapshot, that.lastSnapshot)
                 && Objects.equals(lastSnapshotTime, that.lastSnapshotTime)
                 && Objects.equals(snapshots, that.snapshots)
@@ -150,6 +162,7 @@ public class InstanceRunStatus {
     public int hashCode() {
         return Objects.hash(
                 name,
+                pool,
                 lastSnapshot,
                 lastSnapshotTime,
                 snapshots,
@@ -164,6 +177,7 @@ public class InstanceRunStatus {
     @Override
     public String toString() {
         return "InstanceRunStatus{" + "name=" + name
+                + ", pool=" + pool
                 + ", lastSnapshot=" + lastSnapshot
                 + ", lastSnapshotTime=" + lastSnapshotTime
                 + ", snapshots=" + snapshots

@@ -14,8 +14,11 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
     @JsonPropertyDescription("Server mode: instances whose snapshots.* keys this schedule manages.")
     private List<String> configuredInstances;
 
+    @JsonPropertyDescription("Server mode: custom volumes (pool/name) whose snapshots.* keys this schedule manages.")
+    private List<String> configuredVolumes;
+
     @JsonPropertyDescription(
-            "Server mode: keys found changed by hand on the server and restored, as instance/key=found (latest reconcile).")
+            "Server mode: keys found changed by hand on the server and restored, as instance/key=found or pool/volume/key=found (latest reconcile).")
     private List<String> drift;
 
     @JsonPropertyDescription(
@@ -36,6 +39,14 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
 
     public void setConfiguredInstances(List<String> configuredInstances) {
         this.configuredInstances = configuredInstances;
+    }
+
+    public List<String> getConfiguredVolumes() {
+        return configuredVolumes;
+    }
+
+    public void setConfiguredVolumes(List<String> configuredVolumes) {
+        this.configuredVolumes = configuredVolumes;
     }
 
     public List<String> getDrift() {
@@ -80,6 +91,7 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
         }
         SnapshotScheduleStatus that = (SnapshotScheduleStatus) o;
         return Objects.equals(configuredInstances, that.configuredInstances)
+                && Objects.equals(configuredVolumes, that.configuredVolumes)
                 && Objects.equals(drift, that.drift)
                 && Objects.equals(inventoryTime, that.inventoryTime)
                 && Objects.equals(lastSnapshotTime, that.lastSnapshotTime)
@@ -91,6 +103,7 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
         return Objects.hash(
                 super.hashCode(),
                 configuredInstances,
+                configuredVolumes,
                 drift,
                 inventoryTime,
                 lastSnapshotTime,
