@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The schedule engine shared by SnapshotSchedule and ExportSchedule: decide (cron, time zone,
- * suspend, deadline — {@link ScheduleDecision}), select instances, create one child per
- * instance named from the scheduled time (so a replay after a crash is an "already exists",
+ * suspend, deadline — {@link ScheduleDecision}), select instances and custom volumes
+ * ({@link InstanceSelection}, {@link VolumeSelection}), create one child per instance or volume
+ * named from the scheduled time (so a replay after a crash is an "already exists",
  * never a second backup), report per-instance results, and apply retention to the schedule's
  * own children ({@link io.lxdbackup.operator.schedule.RetentionPolicy}).
  *

@@ -52,10 +52,11 @@ import java.util.regex.Pattern;
 
 /**
  * Periodic snapshots. {@code mode: Operator} (default) creates one {@link InstanceSnapshot}
- * per selected instance and run, and applies retention (see {@link ScheduleReconcilerBase}).
- * {@code mode: Server} writes LXD's own {@code snapshots.schedule}, {@code .schedule.stopped},
- * {@code .pattern} and {@code .expiry} keys on each selected instance, puts them back when they
- * are changed by hand, and removes them when the schedule is suspended or deleted.
+ * per selected instance or custom volume and run, and applies retention (see {@link
+ * ScheduleReconcilerBase}). {@code mode: Server} writes LXD's own {@code snapshots.schedule},
+ * {@code .schedule.stopped}, {@code .pattern} and {@code .expiry} keys on each selected instance
+ * (the same but {@code .schedule.stopped} on each selected volume), puts them back when they are
+ * changed by hand, and removes them when the schedule is suspended or deleted.
  */
 @ControllerConfiguration(name = "snapshotschedule")
 public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotSchedule, InstanceSnapshot>
