@@ -14,6 +14,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceExportPhase;
 import io.lxdbackup.operator.api.v1alpha1.InstanceExportSpec;
 import io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus;
 import io.lxdbackup.operator.api.v1alpha1.ObjectRef;
+import io.lxdbackup.operator.api.v1alpha1.VolumeRef;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.GoDuration;
 import java.time.Clock;
@@ -22,7 +23,7 @@ import java.time.ZonedDateTime;
 
 /**
  * Periodic exports: the schedule engine of {@link ScheduleReconcilerBase} with one
- * {@link InstanceExport} per selected instance and run, built from {@code spec.exportTemplate}.
+ * {@link InstanceExport} per selected instance or custom volume and run, built from {@code spec.exportTemplate}.
  * Exports work on stopped instances as well, so every selected instance is included. Retention
  * deletes old InstanceExports (not while an InstanceRestore still reads one); the template's
  * deletionPolicy (default Delete) then decides whether their objects go too.
@@ -114,6 +115,24 @@ public class ExportScheduleReconciler extends ScheduleReconcilerBase<ExportSched
         InstanceExport child = new InstanceExport();
         child.setSpec(cs);
         return child;
+    }
+
+    /**
+     * A volume's export: the template's settings that apply to a volume (instanceOnly then means
+     * without the volume's snapshots; attachedVolumes is for instances and is left out).
+     */
+    @Override
+    protected InstanceExport newVolumeChild(ExportSchedule s, VolumeRef volume, ZonedDateTime scheduledTime) {
+        InstanceExport child = newChild(s, "-", scheduledTime);
+        child.getSpec().setInstance(null);
+        child.getSpec().setVolume(volume);
+        child.getSpec().setAttachedVolumes(null);
+        return child;
+    }
+
+    @Override
+    protected VolumeRef childVolume(InstanceExport c) {
+        return c.getSpec() == null ? null : c.getSpec().getVolume();
     }
 
     @Override

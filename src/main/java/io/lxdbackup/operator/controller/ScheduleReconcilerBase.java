@@ -20,6 +20,7 @@ import io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus;
 import io.lxdbackup.operator.api.v1alpha1.RetentionSpec;
 import io.lxdbackup.operator.api.v1alpha1.RunResult;
 import io.lxdbackup.operator.api.v1alpha1.SchedulePhase;
+import io.lxdbackup.operator.api.v1alpha1.VolumeRef;
 import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.schedule.ChildNames;
@@ -47,8 +48,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The schedule engine shared by SnapshotSchedule and ExportSchedule: decide (cron, time zone,
- * suspend, deadline — {@link ScheduleDecision}), select instances, create one child per
- * instance named from the scheduled time (so a replay after a crash is an "already exists",
+ * suspend, deadline — {@link ScheduleDecision}), select instances and custom volumes
+ * ({@link InstanceSelection}, {@link VolumeSelection}), create one child per instance or volume
+ * named from the scheduled time (so a replay after a crash is an "already exists",
  * never a second backup), report per-instance results, and apply retention to the schedule's
  * own children ({@link RetentionPolicy}).
  *
@@ -60,6 +62,10 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
     public static final String LABEL_SCHEDULE = "lxdbackup.io/schedule";
     public static final String LABEL_INSTANCE = "lxdbackup.io/instance";
     public static final String LABEL_REMOTE = "lxdbackup.io/remote";
+    /** On a volume's child: the volume's name and storage pool (when they are valid label values). */
+    public static final String LABEL_VOLUME = "lxdbackup.io/volume";
+
+    public static final String LABEL_POOL = "lxdbackup.io/pool";
     public static final String ANNOTATION_SCHEDULED_TIME = "lxdbackup.io/scheduled-time";
 
     protected final KubernetesClient kube;
@@ -120,6 +126,27 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
 
     /** The child object for one instance and scheduled time (metadata is completed by the caller). */
     protected abstract C newChild(S schedule, String instance, ZonedDateTime scheduledTime);
+
+    /** The child object for one custom volume and scheduled time (metadata is completed by the caller). */
+    protected abstract C newVolumeChild(S schedule, VolumeRef volume, ZonedDateTime scheduledTime);
+
+    /** The custom volume a child backs up, or null for an instance's child. */
+    protected abstract VolumeRef childVolume(C child);
+
+    /**
+     * What a child backs up, as the schedule keeps its books: the instance name (its label), or
+     * {@code pool/name} for a volume ({@link VolumeSelection#key}); null for a foreign object.
+     */
+    String targetKey(C child) {
+        String instance = label(child, LABEL_INSTANCE);
+        if (instance != null) {
+            return instance;
+        }
+        VolumeRef v = childVolume(child);
+        return v == null || v.getPool() == null || v.getName() == null
+                ? null
+                : VolumeSelection.key(v.getPool(), v.getName());
+    }
 
     protected abstract ChildState childState(C child);
 
@@ -488,11 +515,12 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                 || spec.getRemoteRef().getName().isBlank()) {
             throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
         }
-        boolean noList = spec.getInstances() == null || spec.getInstances().isEmpty();
-        if (noList && spec.getInstanceSelector() == null) {
+        if (!VolumeSelection.anyInstances(spec) && !VolumeSelection.any(spec)) {
             throw Failure.permanent(
-                    Reasons.INVALID_SPEC, "the selection is empty: set instances, instanceSelector, or both");
+                    Reasons.INVALID_SPEC,
+                    "the selection is empty: set instances, instanceSelector, volumes or volumeSelector (any combination)");
         }
+        VolumeSelection.validate(spec);
         if (spec.getStartingDeadlineSeconds() != null && spec.getStartingDeadlineSeconds() < 0) {
             throw Failure.permanent(Reasons.INVALID_SPEC, "startingDeadlineSeconds must be 0 or more");
         }
@@ -549,25 +577,26 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                 .client();
         long connected = System.currentTimeMillis();
         // one listing per remote and project for all the runs of this scheduled time
-        List<io.lxdbackup.operator.lxd.Instance> listing = listings.list(
-                schedule.getMetadata().getNamespace() + "/"
-                        + spec.getRemoteRef().getName() + "/" + spec.getProject(),
-                client.connection(),
-                t.toInstant(),
-                () -> listForRun(client));
+        // (a schedule of volumes only does not list the instances)
+        List<io.lxdbackup.operator.lxd.Instance> listing = !VolumeSelection.anyInstances(spec)
+                ? List.of()
+                : listings.list(
+                        schedule.getMetadata().getNamespace() + "/"
+                                + spec.getRemoteRef().getName() + "/" + spec.getProject(),
+                        client.connection(),
+                        t.toInstant(),
+                        () -> listForRun(client));
         Instant listedAt = clock.instant();
         List<InstanceSelection.Selected> selected = InstanceSelection.select(listing, spec);
+        List<VolumeSelection.Selected> volumes = VolumeSelection.any(spec)
+                ? VolumeSelection.select(spec, pool -> VolumeSelection.listPool(client, pool))
+                : List.of();
         long selectedAt = System.currentTimeMillis();
         Map<String, InstanceRunStatus> runs = runsByName(status);
-        boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;
         int started = 0;
         List<C> created = new ArrayList<>();
         for (InstanceSelection.Selected s : selected) {
-            InstanceRunStatus run = runs.computeIfAbsent(s.name(), n -> {
-                InstanceRunStatus r = new InstanceRunStatus();
-                r.setName(n);
-                return r;
-            });
+            InstanceRunStatus run = runs.computeIfAbsent(s.name(), ScheduleReconcilerBase::newRun);
             run.setLastRunTime(Conditions.timestamp(t.toInstant()));
             if (!s.exists()) {
                 run.setLastResult(RunResult.FAILED);
@@ -579,51 +608,47 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                 run.setMessage("instance is stopped (set includeStopped: true to include it)");
                 continue;
             }
-            if (forbid
-                    && children.stream()
-                            .anyMatch(c -> s.name().equals(label(c, LABEL_INSTANCE))
-                                    && childState(c) == ChildState.RUNNING
-                                    && !isForTime(c, t))) {
-                run.setLastResult(RunResult.SKIPPED);
-                run.setMessage("previous run still in progress (concurrencyPolicy: Forbid)");
+            Map<String, String> labels = new LinkedHashMap<>();
+            labels.put(LABEL_INSTANCE, s.name());
+            if (startChild(
+                    schedule,
+                    spec,
+                    t,
+                    s.name(),
+                    () -> newChild(schedule, s.name(), t),
+                    labels,
+                    children,
+                    run,
+                    created)) {
+                started++;
+            }
+        }
+        for (VolumeSelection.Selected v : volumes) {
+            InstanceRunStatus run = runs.computeIfAbsent(v.key(), ScheduleReconcilerBase::newRun);
+            run.setLastRunTime(Conditions.timestamp(t.toInstant()));
+            if (!v.exists()) {
+                run.setLastResult(RunResult.FAILED);
+                run.setMessage(v.problem());
                 continue;
             }
-            String name = ChildNames.childName(schedule.getMetadata().getName(), s.name(), t);
-            C child = newChild(schedule, s.name(), t);
-            child.getMetadata().setName(name);
-            child.getMetadata().setNamespace(schedule.getMetadata().getNamespace());
             Map<String, String> labels = new LinkedHashMap<>();
-            if (child.getMetadata().getLabels() != null) {
-                labels.putAll(child.getMetadata().getLabels());
+            if (isLabelValue(v.name()) && isLabelValue(v.pool())) {
+                labels.put(LABEL_VOLUME, v.name());
+                labels.put(LABEL_POOL, v.pool());
             }
-            labels.put(LABEL_SCHEDULE, schedule.getMetadata().getName());
-            labels.put(LABEL_INSTANCE, s.name());
-            labels.put(LABEL_REMOTE, spec.getRemoteRef().getName());
-            child.getMetadata().setLabels(labels);
-            Map<String, String> annotations = new LinkedHashMap<>();
-            if (child.getMetadata().getAnnotations() != null) {
-                annotations.putAll(child.getMetadata().getAnnotations());
-            }
-            annotations.put(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString());
-            child.getMetadata().setAnnotations(annotations);
-            // born with the finalizer its controller would add: saves that controller a write and a
-            // reconcile round per child, which counts when a thousand schedules fire at once
-            child.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(childClass())));
-            // owned (deleted with the schedule) only under backupsOnDeletion: Delete
-            ScheduleChildren.bind(child, schedule, spec);
-            try {
-                created.add(kube.resource(child).create());
+            VolumeRef ref = new VolumeRef(v.pool(), v.name());
+            if (startChild(
+                    schedule,
+                    spec,
+                    t,
+                    v.key(),
+                    () -> newVolumeChild(schedule, ref, t),
+                    labels,
+                    children,
+                    run,
+                    created)) {
                 started++;
-                metrics.runStartDelay(kind(), Duration.between(t.toInstant(), clock.instant()));
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-                // created before a restart (or seen from a stale cache): same scheduled time, same name
             }
-            run.setLastResult(RunResult.RUNNING);
-            run.setMessage(null);
-            setLastResultName(run, name, null);
         }
         if (LOG.isDebugEnabled()) {
             // where a late run's time went (docs/benchmarks.md): waiting to be reconciled, the
@@ -640,38 +665,134 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                     created.size(),
                     System.currentTimeMillis() - selectedAt);
         }
-        status.setInstances(new ArrayList<>(runs.values()));
+        writeRuns(status, runs);
         status.setLastScheduleTime(Conditions.timestamp(t.toInstant()));
         afterListing(schedule, context, status, listing, selected, children, listedAt);
-        if (selected.isEmpty()) {
+        int targets = selected.size() + volumes.size();
+        if (targets == 0) {
             events.warning(
-                    schedule, Reasons.NO_INSTANCES_SELECTED, "Run at " + t.toInstant() + " selected no instance");
+                    schedule,
+                    Reasons.NO_INSTANCES_SELECTED,
+                    "Run at " + t.toInstant() + " selected no instance and no volume");
         } else if (started > 0) {
             events.normal(
                     schedule,
                     "Run",
-                    "Run for " + t.toInstant() + ": started " + started + " of " + selected.size() + " instance(s)");
+                    "Run for " + t.toInstant() + ": started " + started + " of " + targets
+                            + (volumes.isEmpty() ? " instance(s)" : " instance(s) and volume(s)"));
         }
         metrics.operation(kind(), "run", "success", null);
-        return new RunOutcome<>(created, selected.isEmpty());
+        return new RunOutcome<>(created, targets == 0);
+    }
+
+    /**
+     * Creates the child of one target (instance or volume, by its {@code key}) for the run at
+     * {@code t} unless concurrencyPolicy: Forbid skips it, and records that in {@code run}.
+     *
+     * @return whether this call created the child (false: skipped, or it existed already)
+     */
+    private boolean startChild(
+            S schedule,
+            AbstractScheduleSpec spec,
+            ZonedDateTime t,
+            String key,
+            java.util.function.Supplier<C> factory,
+            Map<String, String> targetLabels,
+            List<C> children,
+            InstanceRunStatus run,
+            List<C> created) {
+        boolean forbid = spec.getConcurrencyPolicy() == null || spec.getConcurrencyPolicy() == ConcurrencyPolicy.FORBID;
+        if (forbid
+                && children.stream()
+                        .anyMatch(c ->
+                                key.equals(targetKey(c)) && childState(c) == ChildState.RUNNING && !isForTime(c, t))) {
+            run.setLastResult(RunResult.SKIPPED);
+            run.setMessage("previous run still in progress (concurrencyPolicy: Forbid)");
+            return false;
+        }
+        // a volume's key (pool/name) is never a valid name part, so its children's names take the
+        // hashed form of ChildNames and never meet an instance's
+        String name = ChildNames.childName(schedule.getMetadata().getName(), key, t);
+        C child = factory.get();
+        child.getMetadata().setName(name);
+        child.getMetadata().setNamespace(schedule.getMetadata().getNamespace());
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (child.getMetadata().getLabels() != null) {
+            labels.putAll(child.getMetadata().getLabels());
+        }
+        labels.put(LABEL_SCHEDULE, schedule.getMetadata().getName());
+        labels.putAll(targetLabels);
+        labels.put(LABEL_REMOTE, spec.getRemoteRef().getName());
+        child.getMetadata().setLabels(labels);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (child.getMetadata().getAnnotations() != null) {
+            annotations.putAll(child.getMetadata().getAnnotations());
+        }
+        annotations.put(ANNOTATION_SCHEDULED_TIME, t.toInstant().toString());
+        child.getMetadata().setAnnotations(annotations);
+        // born with the finalizer its controller would add: saves that controller a write and a
+        // reconcile round per child, which counts when a thousand schedules fire at once
+        child.getMetadata().setFinalizers(List.of(ReconcilerUtils.getDefaultFinalizerName(childClass())));
+        // owned (deleted with the schedule) only under backupsOnDeletion: Delete
+        ScheduleChildren.bind(child, schedule, spec);
+        boolean made = false;
+        try {
+            created.add(kube.resource(child).create());
+            made = true;
+            metrics.runStartDelay(kind(), Duration.between(t.toInstant(), clock.instant()));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // created before a restart (or seen from a stale cache): same scheduled time, same name
+        }
+        run.setLastResult(RunResult.RUNNING);
+        run.setMessage(null);
+        setLastResultName(run, name, null);
+        return made;
+    }
+
+    private static final java.util.regex.Pattern LABEL_VALUE =
+            java.util.regex.Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+
+    static boolean isLabelValue(String v) {
+        return v != null && v.length() <= 63 && LABEL_VALUE.matcher(v).matches();
+    }
+
+    /** A new per-target status entry: an instance's, or a volume's for a {@code pool/name} key. */
+    static InstanceRunStatus newRun(String key) {
+        InstanceRunStatus r = new InstanceRunStatus();
+        if (VolumeSelection.isVolumeKey(key)) {
+            String[] pn = VolumeSelection.split(key);
+            r.setPool(pn[0]);
+            r.setName(pn[1]);
+        } else {
+            r.setName(key);
+        }
+        return r;
+    }
+
+    /** Splits the per-target entries into status.instances and status.volumes. */
+    static void writeRuns(AbstractScheduleStatus status, Map<String, InstanceRunStatus> runs) {
+        List<InstanceRunStatus> instances = new ArrayList<>();
+        List<InstanceRunStatus> volumes = new ArrayList<>();
+        runs.values().forEach(r -> (r.getPool() == null ? instances : volumes).add(r));
+        status.setInstances(instances.isEmpty() ? null : instances);
+        status.setVolumes(volumes.isEmpty() ? null : volumes);
     }
 
     /** Per-instance result and lastSuccessfulTime from the children. */
     private void report(S schedule, AbstractScheduleStatus status, List<C> children) {
         Map<String, InstanceRunStatus> runs = runsByName(status);
         Map<String, List<C>> byInstance = children.stream()
-                .filter(c -> label(c, LABEL_INSTANCE) != null)
-                .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE), TreeMap::new, Collectors.toList()));
+                .filter(c -> targetKey(c) != null)
+                .collect(Collectors.groupingBy(this::targetKey, TreeMap::new, Collectors.toList()));
         Map<Instant, Boolean> runOk = new HashMap<>();
         List<String> active = new ArrayList<>();
         for (Map.Entry<String, List<C>> e : byInstance.entrySet()) {
             List<C> list = new ArrayList<>(e.getValue());
             list.sort(Comparator.comparing(this::scheduledTime));
-            InstanceRunStatus run = runs.computeIfAbsent(e.getKey(), n -> {
-                InstanceRunStatus r = new InstanceRunStatus();
-                r.setName(n);
-                return r;
-            });
+            InstanceRunStatus run = runs.computeIfAbsent(e.getKey(), ScheduleReconcilerBase::newRun);
             for (C c : list) {
                 ChildState st = childState(c);
                 runOk.merge(scheduledTime(c), st == ChildState.SUCCEEDED, Boolean::logicalAnd);
@@ -702,7 +823,7 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
                 .max(Comparator.naturalOrder())
                 .ifPresent(t -> status.setLastSuccessfulTime(Conditions.timestamp(t)));
         status.setActive(active.isEmpty() ? null : active);
-        status.setInstances(runs.isEmpty() ? null : new ArrayList<>(runs.values()));
+        writeRuns(status, runs);
     }
 
     /**
@@ -715,9 +836,9 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
             return;
         }
         Map<String, List<C>> byInstance = children.stream()
-                .filter(c -> label(c, LABEL_INSTANCE) != null)
+                .filter(c -> targetKey(c) != null)
                 .filter(c -> c.getMetadata().getDeletionTimestamp() == null)
-                .collect(Collectors.groupingBy(c -> label(c, LABEL_INSTANCE)));
+                .collect(Collectors.groupingBy(this::targetKey));
         CronSchedule cron =
                 CronSchedule.parse(spec(schedule).getSchedule(), spec(schedule).getTimeZone());
         for (List<C> list : byInstance.values()) {
@@ -744,10 +865,16 @@ public abstract class ScheduleReconcilerBase<S extends HasMetadata, C extends Ha
         }
     }
 
-    private Map<String, InstanceRunStatus> runsByName(AbstractScheduleStatus status) {
+    /** The per-target entries of status.instances (by name) and status.volumes (by pool/name). */
+    static Map<String, InstanceRunStatus> runsByName(AbstractScheduleStatus status) {
         Map<String, InstanceRunStatus> runs = new TreeMap<>();
         if (status.getInstances() != null) {
             status.getInstances().forEach(r -> runs.put(r.getName(), r));
+        }
+        if (status.getVolumes() != null) {
+            status.getVolumes().stream()
+                    .filter(r -> r.getPool() != null)
+                    .forEach(r -> runs.put(VolumeSelection.key(r.getPool(), r.getName()), r));
         }
         return runs;
     }

@@ -11,7 +11,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The {@code snapshots.*} keys a {@code mode: Server} SnapshotSchedule writes on an instance, and
+ * The {@code snapshots.*} keys a {@code mode: Server} SnapshotSchedule writes on an instance or a
+ * custom volume (whose config holds the same keys but {@code snapshots.schedule.stopped}), and
  * whose they are. The schedule that writes them also writes {@value #MARKER} (its uid) and
  * {@value #MARKER_NAME} (namespace/name) in the same ETag-guarded write; it changes or removes
  * the keys only while that marker is its own. Keys another schedule marked, or keys someone set
@@ -23,6 +24,20 @@ final class ServerScheduleKeys {
 
     /** What happened on one instance: {@code conflict} set when it was left alone. */
     record Outcome(List<String> drift, String conflict) {}
+
+    /** Edits the config of one instance or volume ({@link LxdClient#editInstanceConfig} and its volume twin). */
+    @FunctionalInterface
+    interface ConfigEditor {
+        boolean edit(java.util.function.Function<Map<String, String>, LxdClient.ConfigEdit> edit);
+    }
+
+    static ConfigEditor instance(LxdApi client, String instance) {
+        return e -> client.editInstanceConfig(instance, e);
+    }
+
+    static ConfigEditor volume(LxdApi client, String pool, String name) {
+        return e -> client.editVolumeConfig(pool, name, e);
+    }
 
     private final String uid;
     private final String name;
@@ -47,9 +62,17 @@ final class ServerScheduleKeys {
      *               says so): keys without a marker are then taken as its own
      */
     Outcome apply(LxdApi client, String instance, Map<String, String> desired, boolean legacy) {
+        return apply(instance(client, instance), instance, desired, legacy);
+    }
+
+    /**
+     * {@link #apply(LxdApi, String, Map, boolean)} on any config ({@code instance} names it in
+     * messages: an instance name, or pool/volume).
+     */
+    Outcome apply(ConfigEditor editor, String instance, Map<String, String> desired, boolean legacy) {
         List<String> drift = new ArrayList<>();
         String[] conflict = new String[1];
-        client.editInstanceConfig(instance, cfg -> {
+        editor.edit(cfg -> {
             drift.clear();
             conflict[0] = null;
             String marker = cfg.get(MARKER);
@@ -96,9 +119,14 @@ final class ServerScheduleKeys {
      * @return false when the keys were someone else's (left alone)
      */
     boolean remove(LxdApi client, String instance, boolean legacy) {
+        return remove(instance(client, instance), legacy);
+    }
+
+    /** {@link #remove(LxdApi, String, boolean)} on any config; a config gone is success. */
+    boolean remove(ConfigEditor editor, boolean legacy) {
         boolean[] foreign = new boolean[1];
         try {
-            client.editInstanceConfig(instance, cfg -> {
+            editor.edit(cfg -> {
                 String marker = cfg.get(MARKER);
                 foreign[0] = marker != null
                         ? !marker.equals(uid)
@@ -113,7 +141,7 @@ final class ServerScheduleKeys {
                 return remove.isEmpty() ? null : new LxdClient.ConfigEdit(Map.of(), remove);
             });
         } catch (LxdException.NotFound e) {
-            return true; // instance gone: nothing to remove
+            return true; // instance or volume gone: nothing to remove
         }
         return !foreign[0];
     }

@@ -22,6 +22,7 @@ import io.lxdbackup.operator.api.v1alpha1.SnapshotSchedule;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleMode;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleSpec;
 import io.lxdbackup.operator.api.v1alpha1.SnapshotScheduleStatus;
+import io.lxdbackup.operator.api.v1alpha1.VolumeRef;
 import io.lxdbackup.operator.lxd.Instance;
 import io.lxdbackup.operator.lxd.LxdApi;
 import io.lxdbackup.operator.lxd.LxdException;
@@ -51,10 +52,11 @@ import java.util.regex.Pattern;
 
 /**
  * Periodic snapshots. {@code mode: Operator} (default) creates one {@link InstanceSnapshot}
- * per selected instance and run, and applies retention (see {@link ScheduleReconcilerBase}).
- * {@code mode: Server} writes LXD's own {@code snapshots.schedule}, {@code .schedule.stopped},
- * {@code .pattern} and {@code .expiry} keys on each selected instance, puts them back when they
- * are changed by hand, and removes them when the schedule is suspended or deleted.
+ * per selected instance or custom volume and run, and applies retention (see {@link
+ * ScheduleReconcilerBase}). {@code mode: Server} writes LXD's own {@code snapshots.schedule},
+ * {@code .schedule.stopped}, {@code .pattern} and {@code .expiry} keys on each selected instance
+ * (the same but {@code .schedule.stopped} on each selected volume), puts them back when they are
+ * changed by hand, and removes them when the schedule is suspended or deleted.
  */
 @ControllerConfiguration(name = "snapshotschedule")
 public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotSchedule, InstanceSnapshot>
@@ -66,6 +68,8 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
     static final String KEY_PATTERN = "snapshots.pattern";
     static final String KEY_EXPIRY = "snapshots.expiry";
     static final List<String> SERVER_KEYS = List.of(KEY_SCHEDULE, KEY_STOPPED, KEY_PATTERN, KEY_EXPIRY);
+    /** A custom volume's config has the same keys but snapshots.schedule.stopped. */
+    static final List<String> VOLUME_SERVER_KEYS = List.of(KEY_SCHEDULE, KEY_PATTERN, KEY_EXPIRY);
     /** How often server mode re-reads the keys to find and undo hand edits. */
     static final Duration DRIFT_CHECK = Duration.ofMinutes(2);
 
@@ -178,6 +182,25 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
         }
         child.setSpec(cs);
         return child;
+    }
+
+    /**
+     * A volume's snapshot: name pattern, expiry and deletion as for an instance; stateful and
+     * attachedVolumes are for instances and are left out.
+     */
+    @Override
+    protected InstanceSnapshot newVolumeChild(SnapshotSchedule s, VolumeRef volume, ZonedDateTime scheduledTime) {
+        InstanceSnapshot child = newChild(s, "-", scheduledTime);
+        child.getSpec().setInstance(null);
+        child.getSpec().setVolume(volume);
+        child.getSpec().setStateful(null);
+        child.getSpec().setAttachedVolumes(null);
+        return child;
+    }
+
+    @Override
+    protected VolumeRef childVolume(InstanceSnapshot c) {
+        return c.getSpec() == null ? null : c.getSpec().getVolume();
     }
 
     @Override
@@ -348,10 +371,12 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             if (spec.getRemoteRef() == null || spec.getRemoteRef().getName() == null) {
                 throw Failure.permanent(Reasons.INVALID_SPEC, "spec.remoteRef.name is required");
             }
-            if ((spec.getInstances() == null || spec.getInstances().isEmpty()) && spec.getInstanceSelector() == null) {
+            if (!VolumeSelection.anyInstances(spec) && !VolumeSelection.any(spec)) {
                 throw Failure.permanent(
-                        Reasons.INVALID_SPEC, "the selection is empty: set instances, instanceSelector, or both");
+                        Reasons.INVALID_SPEC,
+                        "the selection is empty: set instances, instanceSelector, volumes or volumeSelector (any combination)");
             }
+            VolumeSelection.validate(spec);
             try {
                 CronSchedule.parse(spec.getSchedule(), spec.getTimeZone());
             } catch (IllegalArgumentException e) {
@@ -374,7 +399,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             boolean suspended = Boolean.TRUE.equals(spec.getSuspend());
             List<Instance> listing = null;
             Instant listedAt = null;
-            if (!suspended) {
+            if (!suspended && VolumeSelection.anyInstances(spec)) {
                 listing = listWithSnapshots(client);
                 listedAt = clock.instant();
                 for (InstanceSelection.Selected sel : InstanceSelection.select(listing, spec)) {
@@ -401,6 +426,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                 }
             }
             status.setConfiguredInstances(wanted.isEmpty() ? null : new ArrayList<>(wanted));
+            Set<String> wantedVolumes = configureVolumes(s, client, status, suspended, drift, conflicts);
             if (listing != null) {
                 // LXD's own schedule names its snapshots by the pattern on the instances this schedule configures
                 inventory(
@@ -437,7 +463,14 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                             + ". Only one SnapshotSchedule (mode: Server) may "
                             + "manage an instance's snapshots.* keys, and keys set by hand are not taken over: narrow the selection, "
                             + "or remove those keys (and the other schedule's selection)"
-                            + (wanted.isEmpty() ? "" : "; configured: " + String.join(", ", wanted));
+                            + (wanted.isEmpty() && wantedVolumes.isEmpty()
+                                    ? ""
+                                    : "; configured: "
+                                            + String.join(
+                                                    ", ",
+                                                    java.util.stream.Stream.concat(
+                                                                    wanted.stream(), wantedVolumes.stream())
+                                                            .toList()));
                     boolean changed = !msg.equals(status.findCondition(Condition.READY)
                             .map(Condition::getMessage)
                             .orElse(null));
@@ -445,7 +478,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                     if (changed) {
                         events.warning(s, Reasons.CONFLICT, msg);
                     }
-                } else if (wanted.isEmpty()) {
+                } else if (wanted.isEmpty() && wantedVolumes.isEmpty()) {
                     Conditions.set(
                             status,
                             gen,
@@ -453,7 +486,7 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                             Condition.READY,
                             false,
                             Reasons.NO_INSTANCES_SELECTED,
-                            "No instance matches instances/instanceSelector");
+                            "No instance or volume matches instances/instanceSelector/volumes/volumeSelector");
                 } else {
                     Conditions.set(
                             status,
@@ -462,7 +495,8 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                             Condition.READY,
                             true,
                             "ServerConfigured",
-                            "LXD schedules snapshots itself on " + wanted.size() + " instance(s)");
+                            "LXD schedules snapshots itself on " + wanted.size() + " instance(s)"
+                                    + (wantedVolumes.isEmpty() ? "" : " and " + wantedVolumes.size() + " volume(s)"));
                 }
             }
             return UpdateControl.patchStatus(s).rescheduleAfter(DRIFT_CHECK);
@@ -473,6 +507,79 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
             return UpdateControl.patchStatus(s)
                     .rescheduleAfter(f.isTransient() ? Backoff.delay(failures, DRIFT_CHECK) : DRIFT_CHECK);
         }
+    }
+
+    /**
+     * Server mode on the selected custom volumes: writes the keys a volume holds (as on an
+     * instance, but {@code snapshots.schedule.stopped}, which volumes do not have) where they are
+     * this schedule's or nobody's, and removes them from the volumes no longer selected (or all,
+     * when suspended) where this schedule's marker is. A selected volume that does not exist is
+     * reported in status.volumes.
+     *
+     * @return the volumes (pool/name) configured now
+     */
+    private Set<String> configureVolumes(
+            SnapshotSchedule s,
+            LxdApi client,
+            SnapshotScheduleStatus status,
+            boolean suspended,
+            List<String> drift,
+            List<String> conflicts) {
+        SnapshotScheduleSpec spec = s.getSpec();
+        Set<String> managed =
+                new TreeSet<>(status.getConfiguredVolumes() == null ? List.of() : status.getConfiguredVolumes());
+        Set<String> wanted = new TreeSet<>();
+        List<io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus> problems = new ArrayList<>();
+        if (!suspended && VolumeSelection.any(spec)) {
+            for (VolumeSelection.Selected v :
+                    VolumeSelection.select(spec, pool -> VolumeSelection.listPool(client, pool))) {
+                if (v.exists()) {
+                    wanted.add(v.key());
+                } else {
+                    problems.add(volumeProblem(v.pool(), v.name(), v.problem()));
+                }
+            }
+        }
+        ServerScheduleKeys keys = volumeServerKeys(s);
+        Map<String, String> desired = desiredVolumeKeys(spec);
+        for (String key : new ArrayList<>(wanted)) {
+            String[] pn = VolumeSelection.split(key);
+            ServerScheduleKeys.Outcome o =
+                    keys.apply(ServerScheduleKeys.volume(client, pn[0], pn[1]), key, desired, false);
+            drift.addAll(o.drift());
+            if (o.conflict() != null) {
+                conflicts.add(o.conflict());
+                problems.add(volumeProblem(pn[0], pn[1], o.conflict()));
+                wanted.remove(key);
+            }
+        }
+        for (String gone : managed) {
+            if (!wanted.contains(gone)) {
+                String[] pn = VolumeSelection.split(gone);
+                keys.remove(ServerScheduleKeys.volume(client, pn[0], pn[1]), false);
+            }
+        }
+        status.setConfiguredVolumes(wanted.isEmpty() ? null : new ArrayList<>(wanted));
+        status.setVolumes(problems.isEmpty() ? null : problems);
+        return wanted;
+    }
+
+    private static io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus volumeProblem(
+            String pool, String name, String message) {
+        io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus r =
+                new io.lxdbackup.operator.api.v1alpha1.InstanceRunStatus();
+        r.setPool(pool);
+        r.setName(name);
+        r.setLastResult(io.lxdbackup.operator.api.v1alpha1.RunResult.FAILED);
+        r.setMessage(message);
+        return r;
+    }
+
+    /** The keys server mode writes on a custom volume: those of an instance but snapshots.schedule.stopped. */
+    static Map<String, String> desiredVolumeKeys(SnapshotScheduleSpec spec) {
+        Map<String, String> m = desiredKeys(spec);
+        m.remove(KEY_STOPPED);
+        return m;
     }
 
     static Map<String, String> desiredKeys(SnapshotScheduleSpec spec) {
@@ -503,6 +610,43 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                 SERVER_KEYS);
     }
 
+    private static ServerScheduleKeys volumeServerKeys(SnapshotSchedule s) {
+        return new ServerScheduleKeys(
+                s.getMetadata().getUid(),
+                s.getMetadata().getNamespace() + "/" + s.getMetadata().getName(),
+                VOLUME_SERVER_KEYS);
+    }
+
+    /**
+     * The custom volumes (pool/name) carrying this schedule's marker, in the pools it selects
+     * from or recorded; with those its status records.
+     */
+    private static Set<String> markedVolumes(SnapshotSchedule s, LxdApi client, List<String> recorded) {
+        Set<String> out = new TreeSet<>(recorded);
+        Set<String> pools = new TreeSet<>();
+        SnapshotScheduleSpec spec = s.getSpec();
+        if (spec.getVolumes() != null) {
+            spec.getVolumes().stream()
+                    .filter(v ->
+                            v != null && v.getPool() != null && !v.getPool().isBlank())
+                    .forEach(v -> pools.add(v.getPool()));
+        }
+        if (spec.getVolumeSelector() != null && spec.getVolumeSelector().getPool() != null) {
+            pools.add(spec.getVolumeSelector().getPool());
+        }
+        recorded.stream().filter(VolumeSelection::isVolumeKey).forEach(k -> pools.add(VolumeSelection.split(k)[0]));
+        for (String pool : pools) {
+            for (io.lxdbackup.operator.lxd.StorageVolume v :
+                    VolumeSelection.listPool(client, pool).orElse(List.of())) {
+                if (v.config() != null
+                        && s.getMetadata().getUid().equals(v.config().get(ServerScheduleKeys.MARKER))) {
+                    out.add(VolumeSelection.key(pool, v.name()));
+                }
+            }
+        }
+        return out;
+    }
+
     @Override
     public DeleteControl cleanup(SnapshotSchedule s, Context<SnapshotSchedule> context) {
         forgetStartedRun(s);
@@ -512,6 +656,9 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
         List<String> recorded = s.getStatus() == null || s.getStatus().getConfiguredInstances() == null
                 ? List.of()
                 : s.getStatus().getConfiguredInstances();
+        List<String> recordedVolumes = s.getStatus() == null || s.getStatus().getConfiguredVolumes() == null
+                ? List.of()
+                : s.getStatus().getConfiguredVolumes();
         try {
             LxdApi client = connections
                     .connect(
@@ -529,14 +676,22 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                     configured.add(i.name());
                 }
             }
-            if (configured.isEmpty()) {
+            Set<String> volumes = markedVolumes(s, client, recordedVolumes);
+            if (configured.isEmpty() && volumes.isEmpty()) {
                 return DeleteControl.defaultDelete();
             }
             ServerScheduleKeys keys = serverKeys(s);
             for (String inst : configured) {
                 keys.remove(client, inst, recorded.contains(inst));
             }
-            events.normal(s, "Deconfigured", "Removed snapshots.* keys from " + configured);
+            ServerScheduleKeys volumeKeys = volumeServerKeys(s);
+            for (String key : volumes) {
+                String[] pn = VolumeSelection.split(key);
+                volumeKeys.remove(ServerScheduleKeys.volume(client, pn[0], pn[1]), false);
+            }
+            Set<String> all = new TreeSet<>(configured);
+            all.addAll(volumes);
+            events.normal(s, "Deconfigured", "Removed snapshots.* keys from " + all);
             return DeleteControl.defaultDelete();
         } catch (Exception e) {
             Failure f = Failure.from(e, "removing snapshots.* keys");
@@ -545,8 +700,9 @@ public class SnapshotScheduleReconciler extends ScheduleReconcilerBase<SnapshotS
                 return DeleteControl.defaultDelete();
             }
             if (Reasons.CREDENTIALS_DELETED.equals(f.reason())) {
-                String msg =
-                        "snapshots.* keys were left on instances " + recorded + " on the server: " + f.getMessage();
+                String msg = "snapshots.* keys were left on instances " + recorded
+                        + (recordedVolumes.isEmpty() ? "" : " and volumes " + recordedVolumes)
+                        + " on the server: " + f.getMessage();
                 CLEANUP_LOG.warn(
                         "SnapshotSchedule {}/{}: {}",
                         s.getMetadata().getNamespace(),

@@ -182,6 +182,15 @@ public interface LxdApi extends AutoCloseable {
      */
     void updateVolumeConfig(String pool, String name, Map<String, String> set, Set<String> remove);
 
+    /**
+     * Like {@link #updateVolumeConfig}, with the change decided from the volume's config as read for
+     * this very write (again after a 412), as {@link #editInstanceConfig} does for instances.
+     * {@code edit} answers null to write nothing.
+     *
+     * @return whether a write was made
+     */
+    boolean editVolumeConfig(String pool, String name, Function<Map<String, String>, LxdClient.ConfigEdit> edit);
+
     Operation createSnapshot(String instance, LxdClient.SnapshotRequest req);
 
     Operation createSnapshot(LxdTarget target, LxdClient.SnapshotRequest req);

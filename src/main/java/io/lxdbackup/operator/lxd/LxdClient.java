@@ -948,6 +948,51 @@ public final class LxdClient implements LxdApi {
         }
     }
 
+    /**
+     * Like {@link #updateVolumeConfig}, with the change decided from the volume's config as read
+     * for this very write (again after a 412), as {@link #editInstanceConfig} does for instances.
+     * {@code edit} answers null to write nothing.
+     *
+     * @return whether a write was made
+     */
+    @Override
+    public boolean editVolumeConfig(
+            String pool, String name, java.util.function.Function<Map<String, String>, ConfigEdit> edit) {
+        for (int attempt = 0; ; attempt++) {
+            Result cur = call("GET", url("1.0", "storage-pools", pool, "volumes", "custom", name), null);
+            ConfigEdit change = edit.apply(stringMap(cur.metadata.path("config")));
+            if (change == null) {
+                return false;
+            }
+            ObjectNode put =
+                    obj().put("description", cur.metadata.path("description").asText(""));
+            ObjectNode cfg = put.putObject("config");
+            cur.metadata
+                    .path("config")
+                    .fields()
+                    .forEachRemaining(e -> cfg.put(e.getKey(), e.getValue().asText()));
+            if (change.set() != null) {
+                change.set().forEach(cfg::put);
+            }
+            if (change.remove() != null) {
+                change.remove().forEach(cfg::remove);
+            }
+            try {
+                Operation op = async(call(
+                        "PUT", url("1.0", "storage-pools", pool, "volumes", "custom", name), put, null, cur.etag()));
+                if (op != null) {
+                    waitFor(op, Duration.ofMinutes(2));
+                }
+                return true;
+            } catch (LxdException e) {
+                if (e.statusCode() == 412 && attempt < 5) {
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- files
 
     /** Reads a file from an instance (small files; used to verify restores). */

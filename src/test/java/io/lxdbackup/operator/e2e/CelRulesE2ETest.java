@@ -56,7 +56,7 @@ class CelRulesE2ETest {
                     "{s3: {bucket: b, serverSideEncryption: {type: AES256, kmsKeyId: k1}}}"),
             new Create(
                     "ExportSchedule",
-                    "set instances or instanceSelector (or both)",
+                    "set instances, instanceSelector, volumes or volumeSelector (any combination)",
                     "{remoteRef: {name: r}, schedule: '@daily', exportTemplate: {storeRef: {name: st}}}"),
             new Create(
                     "InstanceCopy",
@@ -132,7 +132,7 @@ class CelRulesE2ETest {
                     "{url: 'unix:///var/lib/lxd/unix.socket', project: p1, allowedProjects: [p2]}"),
             new Create(
                     "SnapshotSchedule",
-                    "set instances or instanceSelector (or both)",
+                    "set instances, instanceSelector, volumes or volumeSelector (any combination)",
                     "{remoteRef: {name: r}, schedule: '@daily', instances: []}"));
 
     static final String VOLUME_EXPORT = "{remoteRef: {name: r}, volume: {pool: p, name: v}, storeRef: {name: st}}";

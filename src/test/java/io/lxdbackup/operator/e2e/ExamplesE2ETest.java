@@ -226,6 +226,10 @@ class ExamplesE2ETest {
         assertThat(java.nio.file.Files.readString(
                         rig.volumeDir("b", "default", "data-restored").resolve("data.txt")))
                 .isEqualTo("data of the volume");
+        apply("volume-snapshotschedule.yaml");
+        await("snapshotschedules", "volumes-hourly", "phase", "Active");
+        apply("volume-exportschedule.yaml");
+        await("exportschedules", "data-daily-offsite", "phase", "Active");
         apply("volume-copy.yaml");
         await("instancecopies", "data-to-backup", "phase", "Synced");
         assertThat(java.nio.file.Files.readString(

@@ -195,6 +195,10 @@ class ExamplesLxdTest {
                 .isEqualTo("data of the volume");
         assertThat(Files.readString(rig.volumeDir("a", "default", "data").resolve("data.txt")))
                 .isEqualTo("data of the volume");
+        apply("volume-snapshotschedule.yaml");
+        awaitField("snapshotschedules", "volumes-hourly", "phase", "Active");
+        apply("volume-exportschedule.yaml");
+        awaitField("exportschedules", "data-daily-offsite", "phase", "Active");
         apply("volume-copy.yaml");
         awaitField("instancecopies", "data-to-backup", "phase", "Synced");
         assertThat(Files.readString(rig.volumeDir("b", "default", "data").resolve("data.txt")))

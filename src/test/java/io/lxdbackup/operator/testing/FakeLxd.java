@@ -801,6 +801,25 @@ public final class FakeLxd implements LxdApi {
         });
     }
 
+    @Override
+    public boolean editVolumeConfig(
+            String pool, String name, Function<Map<String, String>, LxdClient.ConfigEdit> edit) {
+        return call("editVolumeConfig", () -> {
+            Vol v = vol(pool, name);
+            LxdClient.ConfigEdit change = edit.apply(Map.copyOf(v.config));
+            if (change == null) {
+                return false;
+            }
+            if (change.set() != null) {
+                v.config.putAll(change.set());
+            }
+            if (change.remove() != null) {
+                change.remove().forEach(v.config::remove);
+            }
+            return true;
+        });
+    }
+
     // ---------------------------------------------------------------- snapshots
 
     @Override

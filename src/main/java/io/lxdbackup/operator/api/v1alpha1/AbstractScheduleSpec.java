@@ -32,6 +32,15 @@ public abstract class AbstractScheduleSpec {
     private InstanceSelector instanceSelector;
 
     @JsonPropertyDescription(
+            "Custom storage volumes ({pool, name}) to back up, each as its own child (InstanceSnapshot or InstanceExport with spec.volume); combined (union) with volumeSelector. A schedule may select instances, volumes, or both.")
+    @Size(max = 1000)
+    private List<VolumeRef> volumes;
+
+    @JsonPropertyDescription(
+            "Selects the custom volumes of one storage pool by config and name; combined (union) with volumes.")
+    private VolumeSelector volumeSelector;
+
+    @JsonPropertyDescription(
             "When to run: 5-field cron (minute hour day-of-month month day-of-week) or @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually; required.")
     @Required
     @Size(min = 1, max = 128)
@@ -57,7 +66,8 @@ public abstract class AbstractScheduleSpec {
     @Default("Forbid")
     private ConcurrencyPolicy concurrencyPolicy;
 
-    @JsonPropertyDescription("Which of the schedule's own backups to keep per instance; absent = keep all.")
+    @JsonPropertyDescription(
+            "Which of the schedule's own backups to keep per instance and per volume; absent = keep all.")
     private RetentionSpec retention;
 
     @JsonPropertyDescription(

@@ -40,14 +40,28 @@ public abstract class AbstractScheduleStatus extends BaseStatus<SchedulePhase> {
     @JsonPropertyDescription("RFC 3339 time the schedule fires next; absent while suspended or invalid.")
     private String nextScheduleTime;
 
-    @JsonPropertyDescription("RFC 3339 time of the last run in which every instance succeeded.")
+    @JsonPropertyDescription("RFC 3339 time of the last run in which every instance and volume succeeded.")
     private String lastSuccessfulTime;
 
     @JsonPropertyDescription("Per-instance result of the latest runs.")
     private List<InstanceRunStatus> instances;
 
+    @JsonPropertyDescription(
+            "Per-volume result of the latest runs (volumes and volumeSelector), each named by pool and name.")
+    private List<InstanceRunStatus> volumes;
+
     @JsonPropertyDescription("Names of child objects whose run has not finished yet.")
     private List<String> active;
+
+    /** The entry for the given volume, if present. */
+    public Optional<InstanceRunStatus> findVolume(String pool, String name) {
+        if (volumes == null) {
+            return Optional.empty();
+        }
+        return volumes.stream()
+                .filter(v -> pool.equals(v.getPool()) && name.equals(v.getName()))
+                .findFirst();
+    }
 
     /** The entry for the given instance, if present. */
     public Optional<InstanceRunStatus> findInstance(String name) {

@@ -12,8 +12,9 @@ import lombok.ToString;
 
 /** Desired state of an ExportSchedule. */
 @ValidationRule(
-        value = "(has(self.instances) && size(self.instances) > 0) || has(self.instanceSelector)",
-        message = "set instances or instanceSelector (or both)")
+        value =
+                "(has(self.instances) && size(self.instances) > 0) || has(self.instanceSelector) || (has(self.volumes) && size(self.volumes) > 0) || has(self.volumeSelector)",
+        message = "set instances, instanceSelector, volumes or volumeSelector (any combination)")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @Getter

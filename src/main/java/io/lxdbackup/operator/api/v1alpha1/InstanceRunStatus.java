@@ -6,15 +6,18 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
 import lombok.Data;
 
-/** Per-instance result of a schedule. */
+/** Per-instance (status.instances) or per-volume (status.volumes) result of a schedule. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @Data
 public class InstanceRunStatus {
 
-    @JsonPropertyDescription("Instance name.")
+    @JsonPropertyDescription("Instance name (status.instances) or custom volume name (status.volumes).")
     @Required
     private String name;
+
+    @JsonPropertyDescription("status.volumes: the storage pool holding the volume; absent for instances.")
+    private String pool;
 
     @JsonPropertyDescription(
             "SnapshotSchedule: the newest snapshot taken (InstanceSnapshot name in Operator mode; in Server mode the newest snapshot the server holds, whoever made it).")

@@ -21,8 +21,11 @@ public class SnapshotScheduleStatus extends AbstractScheduleStatus {
     @JsonPropertyDescription("Server mode: instances whose snapshots.* keys this schedule manages.")
     private List<String> configuredInstances;
 
+    @JsonPropertyDescription("Server mode: custom volumes (pool/name) whose snapshots.* keys this schedule manages.")
+    private List<String> configuredVolumes;
+
     @JsonPropertyDescription(
-            "Server mode: keys found changed by hand on the server and restored, as instance/key=found (latest reconcile).")
+            "Server mode: keys found changed by hand on the server and restored, as instance/key=found or pool/volume/key=found (latest reconcile).")
     private List<String> drift;
 
     @JsonPropertyDescription(

@@ -35,6 +35,8 @@ class ExampleManifestsTest {
                 Arguments.of("snapshotschedule-numbered.yaml", SnapshotSchedule.class, "snapshotschedules"),
                 Arguments.of("instanceexport.yaml", InstanceExport.class, "instanceexports"),
                 Arguments.of("exportschedule.yaml", ExportSchedule.class, "exportschedules"),
+                Arguments.of("volume-snapshotschedule.yaml", SnapshotSchedule.class, "snapshotschedules"),
+                Arguments.of("volume-exportschedule.yaml", ExportSchedule.class, "exportschedules"),
                 Arguments.of("instancerestore.yaml", InstanceRestore.class, "instancerestores"),
                 Arguments.of("instancecopy.yaml", InstanceCopy.class, "instancecopies"),
                 Arguments.of("copy-promote.yaml", InstanceCopy.class, "instancecopies"),
