@@ -13,8 +13,9 @@
 #   ready       process start to /readyz
 #   all once    process start to every resource reconciled once (snapshots: each read back
 #               from LXD once; schedules: each status written; remotes: each probed)
-#   idle        API requests and LXD requests per minute over IDLE_MINUTES, after all were
-#               reconciled once and a minute more; LXD per server (min / max)
+#   settled     process start to the end of the first minute without a snapshot status written
+#               (the first check's writes trail its reads)
+#   idle        API requests and LXD requests per minute over IDLE_MINUTES from then on
 #   memory      heap used after a full GC (jcmd GC.run; GC.heap_info) and RSS, at the end
 # Memory per 1,000 snapshots: the heap difference between the rounds, per 1,000 snapshots.
 # Target: idle requests grow with the remotes (their probes), not with snapshots or exports.
@@ -75,7 +76,7 @@ for snaps in $ROUNDS; do
     kill -0 "$oppid" 2>/dev/null || { tail -30 "$work/operator-$snaps.log" >&2; exit 1; }
     sleep 0.1
   done
-  tready=$(echo "$(now) - $t0" | bc)
+  tready=$(printf %.1f "$(echo "$(now) - $t0" | bc)")
   echo "    ready after ${tready}s"
   # every resource reconciled once (polled every second; the driver reports every 10 s, so
   # the figure is rounded up to its next report)
@@ -84,12 +85,19 @@ for snaps in $ROUNDS; do
     l=$(last "$snaps")
     if [ -n "$l" ] && [ "$(field "$l" snapshotsRead)" -ge "$snaps" ] && [ "$(field "$l" schedulesWritten)" -ge "$SCHEDULES" ] \
         && [ "$(field "$l" remotesProbed)" -ge "$REMOTES" ]; then
-      tall=$(echo "$(now) - $t0" | bc); break
+      tall=$(printf %.1f "$(echo "$(now) - $t0" | bc)"); break
     fi
     sleep 1
   done
   echo "    all reconciled once after ${tall:-(not within 20 min)}s: $(last "$snaps")"
-  sleep 60
+  # the first check's status writes trail the reads (one listing answers many snapshots): the
+  # idle window starts after a minute in which no further snapshot had its status written
+  tsettled=
+  for _ in $(seq 20); do
+    w0=$(field "$(last "$snaps")" snapshotsWritten); sleep 60; w1=$(field "$(last "$snaps")" snapshotsWritten)
+    [ "$w0" = "$w1" ] && { tsettled=$(printf %.1f "$(echo "$(now) - $t0" | bc)"); break; }
+  done
+  echo "    status writes settled after ${tsettled:-(not within 20 min)}s: $(last "$snaps")"
   a0=$(last "$snaps")
   sleep $((IDLE_MINUTES * 60))
   a1=$(last "$snaps")
@@ -100,7 +108,7 @@ for snaps in $ROUNDS; do
   heap=$("$JAVA_HOME/bin/jcmd" "$oppid" GC.heap_info | sed -n 's/.*used \([0-9]*\)K.*/\1/p' | head -1)
   rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$oppid/status")
   grep '^MINUTE' "$work/env-$snaps.log" | tail -"$((IDLE_MINUTES < 3 ? IDLE_MINUTES : 3))" | sed 's/^/    /'
-  R[$snaps]="$tready ${tall:-n/a} $apim $lxdm $((heap / 1024)) $((rss / 1024)) $secs"
+  R[$snaps]="$tready ${tall:-n/a} ${tsettled:-n/a} $apim $lxdm $((heap / 1024)) $((rss / 1024)) $secs"
   kill "$oppid"; wait "$oppid" 2>/dev/null || true; oppid=
   kill "$envpid"; wait "$envpid" 2>/dev/null || true; envpid=
 done
@@ -108,13 +116,13 @@ done
 echo
 echo "$(nproc) CPUs, $REMOTES remotes, $SCHEDULES schedules (not due), $EXPORTS exports (Completed); idle over $IDLE_MINUTES min;"
 echo "load average (1, 5, 15 min) at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%10s %10s %13s %14s %14s %14s %10s\n' snapshots "ready (s)" "all once (s)" "API req/min" "LXD req/min" "heap MiB" "RSS MiB"
+printf '%10s %10s %13s %12s %14s %14s %10s %10s\n' snapshots "ready (s)" "all once (s)" "settled (s)" "API req/min" "LXD req/min" "heap MiB" "RSS MiB"
 for snaps in $ROUNDS; do
-  read -r tr ta am lm h r s <<<"${R[$snaps]}"
-  printf '%10s %10s %13s %14s %14s %14s %10s\n' "$snaps" "$tr" "$ta" "$am" "$lm" "$h" "$r"
+  read -r tr ta tse am lm h r s <<<"${R[$snaps]}"
+  printf '%10s %10s %13s %12s %14s %14s %10s %10s\n' "$snaps" "$tr" "$ta" "$tse" "$am" "$lm" "$h" "$r"
 done
 set -- $ROUNDS
 if [ $# -ge 2 ] && [ "$1" != "$2" ]; then
-  read -r _ _ _ _ h1 _ <<<"${R[$1]}"; read -r _ _ _ _ h2 _ <<<"${R[$2]}"
+  read -r _ _ _ _ _ h1 _ <<<"${R[$1]}"; read -r _ _ _ _ _ h2 _ <<<"${R[$2]}"
   echo "heap per 1,000 snapshots: $(echo "scale=1; ($h1 - $h2) * 1000 / ($1 - $2)" | bc) MiB"
 fi
