@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the README's Argo CD health scripts with Lua 5.4 against sample objects.
+"""Runs docs/operations.md's Argo CD health scripts with Lua 5.4 against sample objects.
 
 Every kind of the API must have a script; each script is run for an object without status and
 for an object in every phase of its kind's Phase enum (read from the Java sources), with a
@@ -85,7 +85,7 @@ def phases(enum):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lua", default="lua5.4")
-    p.add_argument("--readme", default=str(ROOT / "README.md"))
+    p.add_argument("--readme", default=str(ROOT / "docs" / "operations.md"))
     opts = p.parse_args()
     problems = []
 
@@ -94,7 +94,7 @@ def main():
     section = section[:section.index("\n## ")]
     block = re.search(r"```yaml\n(.*?)```", section, re.S)
     if not block:
-        print("FAIL: no yaml block in the README's Argo CD section", file=sys.stderr)
+        print("FAIL: no yaml block in docs/operations.md's Argo CD section", file=sys.stderr)
         return 1
     scripts = {}
     for key, script in yaml.safe_load(block.group(1)).items():

@@ -7,7 +7,7 @@
 #   c) the chart's crds/ byte-identical to the top-level crds/ (written by the Maven build)
 #   d) deploy/ identical to a fresh hack/render-deploy.sh
 #   c') the chart's dashboards/ byte-identical to the top-level dashboards/
-#   e) the README's Argo CD health scripts, run with Lua 5.4 against objects in every phase
+#   e) the Argo CD health scripts of docs/operations.md, run with Lua 5.4 against objects in every phase
 # Needs python3 with PyYAML (Debian: python3-yaml) and lua5.4 (installed with apt-get when
 # missing and root).
 set -euo pipefail
@@ -176,7 +176,7 @@ want=$(ls crds/*.yml | wc -l)
 got=$("$PYTHON" -c 'import sys, yaml; print(sum(1 for d in yaml.safe_load_all(sys.stdin) if d and d.get("kind") == "CustomResourceDefinition"))' <deploy/crds.yaml)
 [ "$got" = "$want" ] || problem "deploy/crds.yaml has $got CRDs, crds/ has $want"
 
-# --- e) the README's Argo CD health scripts, run with Lua against sample objects -----------
+# --- e) the Argo CD health scripts of docs/operations.md, run with Lua against sample objects -----------
 log "Argo CD health scripts (Lua)"
 LUA=
 for l in lua5.4 lua; do
@@ -188,9 +188,9 @@ if [ -z "$LUA" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4 >/dev/null
   LUA=lua5.4
 fi
-"$PYTHON" hack/check-argocd-health.py --lua "$LUA" || problem "the README's Argo CD health scripts (see above)"
+"$PYTHON" hack/check-argocd-health.py --lua "$LUA" || problem "the Argo CD health scripts of docs/operations.md (see above)"
 # ... and the check must be able to fail: a script without the nil guard on reasons
-sed 's/(c.reason or phase)/c.reason/' README.md >"$tmp/README-unguarded.md"
+sed 's/(c.reason or phase)/c.reason/' docs/operations.md >"$tmp/README-unguarded.md"
 "$PYTHON" hack/check-argocd-health.py --lua "$LUA" --readme "$tmp/README-unguarded.md" >/dev/null 2>&1 \
   && problem "check-argocd-health.py accepted scripts that fail on a condition without reason"
 

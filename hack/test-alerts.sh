@@ -5,7 +5,7 @@
 #   b) `promtool test rules hack/alerts-test.yaml`: synthetic series in which every alert fires,
 #      and stays quiet, when it should
 #   c) every alert has a test where it fires and one where it does not, a severity, and a
-#      runbook_url whose anchor is a heading of README.md
+#      runbook_url whose anchor is a heading of docs/troubleshooting.md
 # Run by hack/test.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,8 +42,8 @@ log "promtool test rules hack/alerts-test.yaml"
 cp hack/alerts-test.yaml "$tmp/alerts-test.yaml"
 promtool test rules "$tmp/alerts-test.yaml"
 
-log "every alert tested both ways, with a severity and a runbook_url into README.md"
-python3 - "$tmp/rules.yaml" hack/alerts-test.yaml README.md <<'PY'
+log "every alert tested both ways, with a severity and a runbook_url into docs/troubleshooting.md"
+python3 - "$tmp/rules.yaml" hack/alerts-test.yaml docs/troubleshooting.md <<'PY'
 import re, sys, yaml
 rules = [r for g in yaml.safe_load(open(sys.argv[1]))["groups"] for r in g["rules"] if "alert" in r]
 tests = yaml.safe_load(open(sys.argv[2]))["tests"]
@@ -71,7 +71,7 @@ for r in rules:
         problems.append(f"{a}: severity is not warning or critical")
     url = r.get("annotations", {}).get("runbook_url", "")
     if "#" not in url or url.split("#", 1)[1] not in anchors:
-        problems.append(f"{a}: runbook_url {url!r} does not point at a heading of README.md")
+        problems.append(f"{a}: runbook_url {url!r} does not point at a heading of docs/troubleshooting.md")
 for p in problems:
     print("FAIL:", p, file=sys.stderr)
 if problems:

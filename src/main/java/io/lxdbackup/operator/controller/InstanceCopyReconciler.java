@@ -1227,7 +1227,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
             if (!Boolean.TRUE.equals(spec.getPromote())) {
                 String msg = plan.target() + " was promoted at " + st.getPromotedTime()
                         + " and is no longer a copy; this InstanceCopy copies nothing any more."
-                        + " To copy again (to fail back), create a new InstanceCopy, see the README"
+                        + " To copy again (to fail back), create a new InstanceCopy, see docs/instance-copy.md"
                         + " (Taking over and failing back)";
                 boolean fresh = !st.findCondition(Condition.SYNCED)
                         .map(c -> Reasons.ALREADY_PROMOTED.equals(c.getReason()))

@@ -1,7 +1,7 @@
 package io.lxdbackup.operator.controller;
 
 /**
- * Every condition reason the operator writes. The README's table explains each one and
+ * Every condition reason the operator writes. The table in docs/troubleshooting.md explains each one and
  * what a user does about it; keep them in step.
  */
 public final class Reasons {

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The operator's own meters, beside JOSDK's reconciliation metrics. Names are documented in
- * the README's metrics reference; labels never carry secrets.
+ * the metrics reference in docs/operations.md; labels never carry secrets.
  */
 public final class OperatorMetrics {
     public static final String OPERATIONS = "lxdbackup.operations";

@@ -142,7 +142,7 @@ class CelRulesE2ETest {
             new Update(
                     "InstanceCopy",
                     "a promoted copy cannot be un-promoted: it is now the instance in use; to fail back, copy it to the"
-                            + " repaired server with a new InstanceCopy (README: Taking over and failing back)",
+                            + " repaired server with a new InstanceCopy (docs/instance-copy.md: Taking over and failing back)",
                     "{sourceRemoteRef: {name: r}, targetRemoteRef: {name: r2}, instance: c1, promote: true}",
                     "{\"promote\":false}"),
             new Update(

@@ -35,7 +35,7 @@ import lombok.Data;
 @ValidationRule(
         value = "!has(oldSelf.promote) || !oldSelf.promote || (has(self.promote) && self.promote)",
         message =
-                "a promoted copy cannot be un-promoted: it is now the instance in use; to fail back, copy it to the repaired server with a new InstanceCopy (README: Taking over and failing back)")
+                "a promoted copy cannot be un-promoted: it is now the instance in use; to fail back, copy it to the repaired server with a new InstanceCopy (docs/instance-copy.md: Taking over and failing back)")
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @Data
