@@ -281,11 +281,16 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
             // first; its end reconciles again
             running.stop(StopReason.SPEC_CHANGED);
         }
+        long startedAt =
+                jobs.startedWith(uid).map(InstanceCopyReconciler::generation).orElse(generation(received));
         Optional<UpdateControl<InstanceCopy>> relaying = jobs.poll(received);
-        if (relaying.isPresent()) {
-            // running: nothing to do here; ended: its outcome, as if this reconcile had run it
+        if (relaying.isPresent() && (jobs.running(uid) || startedAt == generation(received))) {
+            // running: nothing to do here; ended: its outcome (its status is written), as if this
+            // reconcile had run it
             return relaying.get();
         }
+        // no relay, or one that ended under an older spec it let finish (a new schedule, say): its
+        // status is written, and the current spec decides what comes next
         InstanceCopy copy = latest(received);
         if (copy == null) {
             return UpdateControl.noUpdate();
@@ -347,7 +352,11 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
                     }
                     return work.get();
                 } catch (Exception e) {
-                    return job.stopped() != null ? stopped(copy, plan, sides, job.stopped()) : outcome(copy, e, was);
+                    // only a relay that ended because it was stopped is a stop; any other failure is the
+                    // outcome, and its recorded intent is what the clean-up or the next attempt go by
+                    return e instanceof RelayCopy.Stopped && job.stopped() != null
+                            ? stopped(copy, plan, sides, job.stopped())
+                            : outcome(copy, e, was);
                 } finally {
                     relays.remove(uid, job);
                 }
@@ -358,6 +367,17 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
             throw e;
         }
         return UpdateControl.<InstanceCopy>noUpdate().rescheduleAfter(TransferJobs.RUNNING_POLL);
+    }
+
+    /**
+     * Whether the relay of {@code copy} running on this thread is to end now. The operator's own stop
+     * ends it only until the target accepted the import: an import under way is waited for and its
+     * operation recorded, so the next operator finishes the copy instead of doing it again.
+     */
+    private boolean relayEnds(InstanceCopy copy, boolean importAccepted) {
+        RelayJob j = relays.get(copy.getMetadata().getUid());
+        StopReason why = j == null ? null : j.stopped();
+        return why != null && !(why == StopReason.SHUTDOWN && importAccepted);
     }
 
     /** Whether the relay of {@code copy} running on this thread was asked to stop. */
@@ -887,6 +907,7 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
         StatusWriter.replaceStatus(kube, copy, copy.getStatus());
         long t0 = System.nanoTime();
         RelayCopy.Result r;
+        boolean[] accepted = {false};
         try {
             r = RelayCopy.run(
                     sides.source(),
@@ -899,14 +920,15 @@ public class InstanceCopyReconciler implements Reconciler<InstanceCopy>, Cleaner
                             plan.pool(),
                             OPERATION_TIMEOUT),
                     op -> {
+                        accepted[0] = true;
                         st.setOperationId(op.id());
                         st.setProgress(describe(plan, path) + ": import on the target");
-                        if (!stopRequested(copy)) {
+                        if (!relayEnds(copy, true)) {
                             writeQuietly(copy);
                         }
                     },
                     null,
-                    () -> stopRequested(copy));
+                    () -> relayEnds(copy, accepted[0]));
         } catch (LxdException e) {
             if (abandons(e)) {
                 throw abandon(copy, plan, sides, path, e);

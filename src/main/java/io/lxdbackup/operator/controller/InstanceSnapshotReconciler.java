@@ -305,10 +305,11 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         java.util.Map<String, String> instanceConfig =
                 instance.isVolume() ? null : client.getInstance(instance.name()).expandedConfig();
         String name = blankToNull(spec.getSnapshotName());
-        if (name == null && instance instanceof VolumeTarget vol) {
-            name = nextVolumeSnapshotName(client, vol);
-        } else if (name == null && namePattern(snap) != null) {
+        // a schedule's snapshotNamePattern comes first; a volume's own snapshots.pattern otherwise
+        if (name == null && namePattern(snap) != null) {
             name = nextPatternName(client, instance, namePattern(snap));
+        } else if (name == null && instance instanceof VolumeTarget vol) {
+            name = nextVolumeSnapshotName(client, vol);
         }
         if (name != null && client.snapshotExists(instance, name)) {
             if (!Boolean.TRUE.equals(spec.getReuse())) {
@@ -465,7 +466,12 @@ public class InstanceSnapshotReconciler implements Reconciler<InstanceSnapshot>,
         }
         String name = blankToNull(snap.getSpec().getSnapshotName());
         if (name == null && target(snap) instanceof VolumeTarget vol) {
-            name = status.getSnapshotName() != null ? status.getSnapshotName() : nextVolumeSnapshotName(client, vol);
+            // named before the request, and recorded: the same name again
+            name = status.getSnapshotName() != null
+                    ? status.getSnapshotName()
+                    : namePattern(snap) != null
+                            ? nextPatternName(client, vol, namePattern(snap))
+                            : nextVolumeSnapshotName(client, vol);
             status.setSnapshotName(name);
         } else if (name == null && namePattern(snap) != null) {
             // nothing of the earlier attempt exists (not adopted above): the number is chosen again

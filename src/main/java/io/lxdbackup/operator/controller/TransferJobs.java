@@ -69,6 +69,12 @@ final class TransferJobs<R extends HasMetadata> {
         }
     }
 
+    /** The resource as the transfer of {@code uid} was started with (its spec and generation); empty when none. */
+    Optional<R> startedWith(String uid) {
+        Job<R> job = jobs.get(uid);
+        return job == null ? Optional.empty() : Optional.of(job.resource());
+    }
+
     /** Whether a transfer of the resource with {@code uid} is still running. */
     boolean running(String uid) {
         Job<R> job = jobs.get(uid);

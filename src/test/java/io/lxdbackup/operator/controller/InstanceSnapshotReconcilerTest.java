@@ -383,6 +383,30 @@ class InstanceSnapshotReconcilerTest {
     }
 
     @Test
+    void aSchedulesNamePatternNamesAVolumeSnapshotBeforeTheVolumesOwnPattern() {
+        lxd.createVolume("default", "data", java.util.Map.of("snapshots.pattern", "snap%d"));
+        InstanceSnapshot snap = new InstanceSnapshot();
+        snap.getMetadata().setName(unique("vol"));
+        snap.getMetadata().setNamespace(NS);
+        snap.getMetadata().setFinalizers(List.of("lxdbackup.io/finalizer"));
+        // what a SnapshotSchedule with snapshotNamePattern: daily-%d puts on its volume children
+        snap.getMetadata()
+                .setAnnotations(java.util.Map.of(InstanceSnapshotReconciler.ANNOTATION_NAME_PATTERN, "daily-%d"));
+        InstanceSnapshotSpec spec = new InstanceSnapshotSpec();
+        spec.setRemoteRef(new ObjectRef(REMOTE));
+        spec.setVolume(new io.lxdbackup.operator.api.v1alpha1.VolumeRef("default", "data"));
+        snap.setSpec(spec);
+        InstanceSnapshot s = kube.resource(snap).create();
+
+        reconcile(s);
+
+        assertReady(s);
+        io.lxdbackup.operator.lxd.VolumeTarget data = new io.lxdbackup.operator.lxd.VolumeTarget("default", "data");
+        assertThat(lxd.listSnapshots(data).stream().map(Snapshot::name)).containsExactly("daily-0");
+        assertThat(get(s).getStatus().getSnapshotName()).isEqualTo("daily-0");
+    }
+
+    @Test
     void snapshotDeletedBehindTheOperatorsBackIsReportedMissing() {
         lxd.addInstance("web");
         InstanceSnapshot s = create("web", "vanish", spec -> {});

@@ -23,6 +23,7 @@ import io.lxdbackup.operator.metrics.OperatorMetrics;
 import io.lxdbackup.operator.store.BackupManifest;
 import io.lxdbackup.operator.store.ObjectKeys;
 import io.lxdbackup.operator.store.ObjectStore;
+import io.lxdbackup.operator.store.StoreException;
 import io.lxdbackup.operator.verify.ChecksumCheck;
 import io.lxdbackup.operator.verify.DrillNames;
 import io.lxdbackup.operator.verify.ExportSelection;
@@ -204,6 +205,16 @@ final class VerificationRun {
             if (m.volumes() != null) {
                 m.volumes().forEach(av -> listed.put(av.key(), av));
             }
+        } catch (StoreException ex) {
+            if (ex.reason() != StoreException.Reason.OBJECT_NOT_FOUND) {
+                throw ex; // the store's trouble, not the export's: the run is retried
+            }
+            // gone since the instance's check read it: this export's verdict, not the run's
+            return new ChecksumCheck.Outcome(
+                    ChecksumCheck.Verdict.OBJECT_MISSING,
+                    0,
+                    null,
+                    "manifest " + manifestKey + " is missing: the bucket alone no longer describes this export");
         } catch (IllegalArgumentException ex) {
             return new ChecksumCheck.Outcome(
                     ChecksumCheck.Verdict.CHECKSUM_MISMATCH,
