@@ -43,9 +43,7 @@ import io.lxdbackup.operator.store.UploadOptions;
 import io.lxdbackup.operator.store.UploadResult;
 import io.lxdbackup.operator.transfer.TransferLimiter;
 import io.lxdbackup.operator.transfer.TransferLimits;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -111,7 +109,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     /** Exports running on the transfer threads, by resource uid. */
     private final TransferJobs<InstanceExport> jobs;
     /** Streams being uploaded, by resource uid, so deletion or shutdown can stop them. */
-    private final Map<String, CancellableStream> active = new ConcurrentHashMap<>();
+    private final Map<String, StoppableStream> active = new ConcurrentHashMap<>();
 
     private volatile boolean closing;
 
@@ -683,7 +681,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         long prepareMs = (t0 - tStart) / 1_000_000;
         UploadResult result;
         LxdClient.Download download = client.downloadBackup(instance, name);
-        CancellableStream in = new CancellableStream(download.stream());
+        StoppableStream in = new StoppableStream(download.stream());
         active.put(e.getMetadata().getUid(), in);
         long total = download.contentLength();
         setProgress(status, 0, total);
@@ -921,7 +919,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
                     f -> staleUploadsLeft(e, key, f));
             UploadResult result;
             LxdClient.Download download = client.downloadBackup(t, backup);
-            CancellableStream in = new CancellableStream(download.stream());
+            StoppableStream in = new StoppableStream(download.stream());
             active.put(e.getMetadata().getUid(), in);
             long total = download.contentLength();
             try (download) {
@@ -1092,7 +1090,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
             try {
                 InstanceExport updated = StatusWriter.patchStatus(kube, e);
                 if (updated != null && updated.getMetadata().getDeletionTimestamp() != null) {
-                    CancellableStream s = active.get(e.getMetadata().getUid());
+                    StoppableStream s = active.get(e.getMetadata().getUid());
                     if (s != null) {
                         LOG.info(
                                 "InstanceExport {}/{} is being deleted: stopping its upload",
@@ -1112,7 +1110,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     }
 
     private boolean isCancelled(InstanceExport e) {
-        CancellableStream s = active.get(e.getMetadata().getUid());
+        StoppableStream s = active.get(e.getMetadata().getUid());
         return s != null && s.cancelled();
     }
 
@@ -1311,7 +1309,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         String uid = e.getMetadata().getUid();
         if (jobs.running(uid)) {
             // its transfer stops first (an upload at once; an LXD operation when it ends), then the cleanup
-            CancellableStream s = active.get(uid);
+            StoppableStream s = active.get(uid);
             if (s != null) {
                 s.cancel();
             }
@@ -1431,7 +1429,7 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
     @Override
     public void close() {
         closing = true;
-        active.values().forEach(CancellableStream::cancel);
+        active.values().forEach(StoppableStream::cancel);
     }
 
     /** How often an expired export used by a restore looks again. */
@@ -1463,40 +1461,6 @@ public class InstanceExportReconciler implements Reconciler<InstanceExport>, Cle
         return e.getMetadata().getGeneration() == null ? 0 : e.getMetadata().getGeneration();
     }
 
-    /** The LXD download, stoppable from another thread (deletion, shutdown). */
-    static final class CancellableStream extends FilterInputStream {
-        private volatile boolean cancelled;
-
-        CancellableStream(InputStream in) {
-            super(in);
-        }
-
-        void cancel() {
-            cancelled = true;
-        }
-
-        boolean cancelled() {
-            return cancelled;
-        }
-
-        private void check() throws IOException {
-            if (cancelled) {
-                throw new IOException("transfer stopped");
-            }
-        }
-
-        @Override
-        public int read() throws IOException {
-            check();
-            return super.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            check();
-            return super.read(b, off, len);
-        }
-    }
     /**
      * Confirms an upload with the store, independently of what the upload itself reported, without
      * reading the object back: its size, the ETag the upload checked against the MD5s of what was sent

@@ -25,7 +25,7 @@ public final class ObjectImport implements AutoCloseable {
     /** How long an earlier import still running on the server is waited for before looking at what exists. */
     public static final Duration OPERATION_WAIT = Duration.ofMinutes(30);
 
-    private final Set<InstanceExportReconciler.CancellableStream> active = ConcurrentHashMap.newKeySet();
+    private final Set<StoppableStream> active = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     /**
@@ -34,7 +34,7 @@ public final class ObjectImport implements AutoCloseable {
      * removes what a failed import left.
      */
     public void importStream(LxdApi client, InputStream in, LxdClient.ImportRequest req, Duration timeout) {
-        InstanceExportReconciler.CancellableStream s = new InstanceExportReconciler.CancellableStream(in);
+        StoppableStream s = new StoppableStream(in);
         active.add(s);
         try {
             if (closing) {
@@ -47,7 +47,7 @@ public final class ObjectImport implements AutoCloseable {
     }
 
     /** The streams cancelled on {@link #close}: transfers that manage their own stream register here. */
-    Set<InstanceExportReconciler.CancellableStream> streams() {
+    Set<StoppableStream> streams() {
         return active;
     }
 
@@ -60,7 +60,7 @@ public final class ObjectImport implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        active.forEach(InstanceExportReconciler.CancellableStream::cancel);
+        active.forEach(StoppableStream::cancel);
     }
 
     /** Waits for the operations LXD still runs on {@code instance} (an import a stopped operator started). */

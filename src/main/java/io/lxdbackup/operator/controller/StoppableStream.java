@@ -6,28 +6,47 @@ import java.io.InputStream;
 import java.util.function.BooleanSupplier;
 
 /**
- * A stream that ends with an {@link IOException} at the next read once {@code stop} answers true
- * (its resource was deleted): the import it feeds is cut off and cleaned up like a failed one.
- * {@code stop} is asked at most every {@link #CHECK_EVERY_NANOS}.
+ * A transfer's stream that ends with an {@link IOException} at the next read once it is stopped:
+ * by {@link #cancel()} from another thread (the operator's stop, a deletion seen by the reconcile),
+ * or once {@code stop} answers true (asked at most every {@link #CHECK_EVERY_NANOS}; for example
+ * its resource was deleted). What it feeds is cut off and cleaned up like a failed transfer.
  */
 final class StoppableStream extends FilterInputStream {
     static final long CHECK_EVERY_NANOS = 500_000_000L;
 
     private final BooleanSupplier stop;
     private long lastCheck = System.nanoTime() - CHECK_EVERY_NANOS;
+    private volatile boolean cancelled;
+
+    /** A stream stopped only by {@link #cancel()}. */
+    StoppableStream(InputStream in) {
+        this(in, () -> false);
+    }
 
     StoppableStream(InputStream in, BooleanSupplier stop) {
         super(in);
         this.stop = stop;
     }
 
+    void cancel() {
+        cancelled = true;
+    }
+
+    /** Whether it was cancelled, or its {@code stop} answered true. */
+    boolean cancelled() {
+        return cancelled;
+    }
+
     private void check() throws IOException {
-        long now = System.nanoTime();
-        if (now - lastCheck >= CHECK_EVERY_NANOS) {
-            lastCheck = now;
-            if (stop.getAsBoolean()) {
-                throw new IOException("transfer stopped: its resource was deleted");
+        if (!cancelled) {
+            long now = System.nanoTime();
+            if (now - lastCheck >= CHECK_EVERY_NANOS) {
+                lastCheck = now;
+                cancelled = stop.getAsBoolean();
             }
+        }
+        if (cancelled) {
+            throw new IOException("transfer stopped");
         }
     }
 

@@ -43,7 +43,7 @@ final class VolumeRestore {
 
     private final KubernetesClient kube;
     private final RemoteConnections remotes;
-    private final Set<InstanceExportReconciler.CancellableStream> active;
+    private final Set<StoppableStream> active;
     private final BooleanSupplier closing;
     private final BooleanSupplier deleted;
     private final Duration timeout;
@@ -51,7 +51,7 @@ final class VolumeRestore {
     VolumeRestore(
             KubernetesClient kube,
             RemoteConnections remotes,
-            Set<InstanceExportReconciler.CancellableStream> active,
+            Set<StoppableStream> active,
             BooleanSupplier closing,
             Duration timeout) {
         this(kube, remotes, active, closing, () -> false, timeout);
@@ -64,7 +64,7 @@ final class VolumeRestore {
     VolumeRestore(
             KubernetesClient kube,
             RemoteConnections remotes,
-            Set<InstanceExportReconciler.CancellableStream> active,
+            Set<StoppableStream> active,
             BooleanSupplier closing,
             BooleanSupplier deleted,
             Duration timeout) {
@@ -248,11 +248,11 @@ final class VolumeRestore {
 
     private void transfer(LxdApi client, InstanceRestoreReconciler.ObjectSource src, String pool, String staging)
             throws IOException {
-        InstanceExportReconciler.CancellableStream in = null;
+        StoppableStream in = null;
         try (InputStream raw = src.sha256() == null
                 ? src.store().download(src.key())
                 : src.store().downloadVerified(src.key(), src.sha256(), src.size())) {
-            in = new InstanceExportReconciler.CancellableStream(new StoppableStream(raw, deleted));
+            in = new StoppableStream(new StoppableStream(raw, deleted));
             active.add(in);
             if (closing.getAsBoolean()) {
                 in.cancel();

@@ -744,19 +744,8 @@ public final class LxdClient implements LxdApi {
                 change.remove().forEach(cfg::remove);
             }
             probe.beforeConfigWrite(attempt, name);
-            try {
-                Result r = call("PUT", url("1.0", "instances", name), put, null, current.etag());
-                Operation op = async(r);
-                if (op != null) {
-                    waitFor(op, Duration.ofMinutes(2));
-                }
+            if (putIfUnchanged(url("1.0", "instances", name), put, current.etag(), attempt)) {
                 return true;
-            } catch (LxdException e) {
-                // 412: the instance changed since it was read (its ETag moved on); read it again
-                if (e.statusCode() == 412 && attempt < 5) {
-                    continue;
-                }
-                throw e;
             }
         }
     }
@@ -777,18 +766,30 @@ public final class LxdClient implements LxdApi {
                 ObjectNode d = devs.putObject(device);
                 config.forEach(d::put);
             });
-            try {
-                Operation op = async(call("PUT", url("1.0", "instances", name), put, null, current.etag()));
-                if (op != null) {
-                    waitFor(op, Duration.ofMinutes(2));
-                }
+            if (putIfUnchanged(url("1.0", "instances", name), put, current.etag(), attempt)) {
                 return;
-            } catch (LxdException e) {
-                if (e.statusCode() == 412 && attempt < 5) {
-                    continue;
-                }
-                throw e;
             }
+        }
+    }
+
+    /**
+     * PUTs {@code body} guarded by the {@code etag} it was read with, and waits for the operation.
+     *
+     * @return false when the object changed since it was read (412: its ETag moved on) and fewer
+     *     than five attempts were made: read it again and retry
+     */
+    private boolean putIfUnchanged(HttpUrl url, ObjectNode body, String etag, int attempt) {
+        try {
+            Operation op = async(call("PUT", url, body, null, etag));
+            if (op != null) {
+                waitFor(op, Duration.ofMinutes(2));
+            }
+            return true;
+        } catch (LxdException e) {
+            if (e.statusCode() == 412 && attempt < 5) {
+                return false;
+            }
+            throw e;
         }
     }
 
@@ -917,35 +918,7 @@ public final class LxdClient implements LxdApi {
      * Guarded by the volume's ETag and retried when someone else changed it in between.
      */
     public void updateVolumeConfig(String pool, String name, Map<String, String> set, Set<String> remove) {
-        for (int attempt = 0; ; attempt++) {
-            Result cur = call("GET", url("1.0", "storage-pools", pool, "volumes", "custom", name), null);
-            ObjectNode put =
-                    obj().put("description", cur.metadata.path("description").asText(""));
-            ObjectNode cfg = put.putObject("config");
-            cur.metadata
-                    .path("config")
-                    .fields()
-                    .forEachRemaining(e -> cfg.put(e.getKey(), e.getValue().asText()));
-            if (set != null) {
-                set.forEach(cfg::put);
-            }
-            if (remove != null) {
-                remove.forEach(cfg::remove);
-            }
-            try {
-                Operation op = async(call(
-                        "PUT", url("1.0", "storage-pools", pool, "volumes", "custom", name), put, null, cur.etag()));
-                if (op != null) {
-                    waitFor(op, Duration.ofMinutes(2));
-                }
-                return;
-            } catch (LxdException e) {
-                if (e.statusCode() == 412 && attempt < 5) {
-                    continue;
-                }
-                throw e;
-            }
-        }
+        editVolumeConfig(pool, name, cfg -> new ConfigEdit(set, remove));
     }
 
     /**
@@ -977,18 +950,9 @@ public final class LxdClient implements LxdApi {
             if (change.remove() != null) {
                 change.remove().forEach(cfg::remove);
             }
-            try {
-                Operation op = async(call(
-                        "PUT", url("1.0", "storage-pools", pool, "volumes", "custom", name), put, null, cur.etag()));
-                if (op != null) {
-                    waitFor(op, Duration.ofMinutes(2));
-                }
+            if (putIfUnchanged(
+                    url("1.0", "storage-pools", pool, "volumes", "custom", name), put, cur.etag(), attempt)) {
                 return true;
-            } catch (LxdException e) {
-                if (e.statusCode() == 412 && attempt < 5) {
-                    continue;
-                }
-                throw e;
             }
         }
     }
