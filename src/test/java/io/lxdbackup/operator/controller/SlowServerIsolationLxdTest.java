@@ -122,6 +122,25 @@ class SlowServerIsolationLxdTest {
         }
     }
 
+    /**
+     * Both tenants get a remote "lxd" for rig daemon A; tenant A gets the store "s3" (bucket
+     * {@code BUCKET} under {@code prefix}).
+     */
+    private void twoTenantsOnServerA(KubernetesClient kube, String prefix) {
+        remote(kube, TENANT_A, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
+        remote(kube, TENANT_B, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
+        Fixtures.backupStore(
+                kube,
+                "s3",
+                s3.endpoint(),
+                BUCKET,
+                prefix,
+                S3Server.IDENTITY,
+                S3Server.CREDENTIAL,
+                AccessMode.READ_WRITE);
+        moveStore(kube, "s3", TENANT_A);
+    }
+
     @Test
     void aStalledExportDoesNotHoldTheOnlyReconcileThread() throws Exception {
         GatedStores gates = new GatedStores();
@@ -129,18 +148,7 @@ class SlowServerIsolationLxdTest {
                 .withReconcileThreads(1)
                 .start()) {
             KubernetesClient kube = op.kube();
-            remote(kube, TENANT_A, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
-            remote(kube, TENANT_B, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
-            Fixtures.backupStore(
-                    kube,
-                    "s3",
-                    s3.endpoint(),
-                    BUCKET,
-                    "a/",
-                    S3Server.IDENTITY,
-                    S3Server.CREDENTIAL,
-                    AccessMode.READ_WRITE);
-            moveStore(kube, "s3", TENANT_A);
+            twoTenantsOnServerA(kube, "a/");
             String slowInstance = rig.createInstance(lxd, "isoa");
             instances.add(slowInstance);
             lxd.writeFile(slowInstance, "/root/random.bin", RANDOM, 0600);
@@ -371,18 +379,7 @@ class SlowServerIsolationLxdTest {
                 .withReconcileThreads(1)
                 .start()) {
             KubernetesClient kube = op.kube();
-            remote(kube, TENANT_A, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
-            remote(kube, TENANT_B, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
-            Fixtures.backupStore(
-                    kube,
-                    "s3",
-                    s3.endpoint(),
-                    BUCKET,
-                    "v/",
-                    S3Server.IDENTITY,
-                    S3Server.CREDENTIAL,
-                    AccessMode.READ_WRITE);
-            moveStore(kube, "s3", TENANT_A);
+            twoTenantsOnServerA(kube, "v/");
             String vol = rig.createVolume(lxd, "isovol");
             volumes.add(vol);
             Files.write(rig.volumeDir("a", pool, vol).resolve("random.bin"), RANDOM);
