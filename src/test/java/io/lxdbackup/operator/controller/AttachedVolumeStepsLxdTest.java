@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lxdbackup.operator.api.v1alpha1.AccessMode;
 import io.lxdbackup.operator.api.v1alpha1.AttachedVolumesMode;
 import io.lxdbackup.operator.api.v1alpha1.DeletionPolicy;
 import io.lxdbackup.operator.api.v1alpha1.IncludedVolume;
@@ -91,15 +90,7 @@ class AttachedVolumeStepsLxdTest {
         op = new OperatorHarness(Clock.systemUTC(), gates).start();
         kube = op.kube();
         Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
-        Fixtures.backupStore(
-                kube,
-                "s3-main",
-                s3.endpoint(),
-                BUCKET,
-                PREFIX,
-                S3Server.IDENTITY,
-                S3Server.CREDENTIAL,
-                AccessMode.READ_WRITE);
+        Fixtures.backupStore(kube, "s3-main", s3, BUCKET, PREFIX);
         big = rig.createVolume(a, "vsbig");
         small = rig.createVolume(a, "vssmall");
         byte[] data = new byte[20 * 1024 * 1024];

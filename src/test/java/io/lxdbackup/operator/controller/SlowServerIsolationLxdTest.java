@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lxdbackup.operator.api.v1alpha1.AccessMode;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.CopyMode;
 import io.lxdbackup.operator.api.v1alpha1.InstanceCopy;
@@ -129,15 +128,7 @@ class SlowServerIsolationLxdTest {
     private void twoTenantsOnServerA(KubernetesClient kube, String prefix) {
         remote(kube, TENANT_A, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
         remote(kube, TENANT_B, "lxd", rig.get("a.url"), rig.get("a.fingerprint"));
-        Fixtures.backupStore(
-                kube,
-                "s3",
-                s3.endpoint(),
-                BUCKET,
-                prefix,
-                S3Server.IDENTITY,
-                S3Server.CREDENTIAL,
-                AccessMode.READ_WRITE);
+        Fixtures.backupStore(kube, "s3", s3, BUCKET, prefix);
         moveStore(kube, "s3", TENANT_A);
     }
 

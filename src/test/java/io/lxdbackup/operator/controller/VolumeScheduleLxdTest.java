@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.lxdbackup.operator.api.v1alpha1.AccessMode;
 import io.lxdbackup.operator.api.v1alpha1.BackupsOnDeletion;
 import io.lxdbackup.operator.api.v1alpha1.Condition;
 import io.lxdbackup.operator.api.v1alpha1.ExportSchedule;
@@ -125,15 +124,7 @@ class VolumeScheduleLxdTest {
         kube = op.kube();
         Fixtures.remote(kube, rig, "lxd-a", "a", "5m");
         Fixtures.remote(kube, rig, "lxd-b", "b", "5m");
-        Fixtures.backupStore(
-                kube,
-                "s3-main",
-                s3.endpoint(),
-                BUCKET,
-                PREFIX,
-                S3Server.IDENTITY,
-                S3Server.CREDENTIAL,
-                AccessMode.READ_WRITE);
+        Fixtures.backupStore(kube, "s3-main", s3, BUCKET, PREFIX);
     }
 
     /**

@@ -87,6 +87,20 @@ public final class Fixtures {
     }
 
     /** A credentials Secret and a BackupStore for {@code bucket} on an s3proxy endpoint. */
+    /** A read-write store on the test's s3proxy, with its credentials in a Secret of the right type. */
+    public static BackupStore backupStore(
+            KubernetesClient kube, String name, S3Server s3, String bucket, String prefix) {
+        return backupStore(
+                kube,
+                name,
+                s3.endpoint(),
+                bucket,
+                prefix,
+                S3Server.IDENTITY,
+                S3Server.CREDENTIAL,
+                AccessMode.READ_WRITE);
+    }
+
     public static BackupStore backupStore(
             KubernetesClient kube,
             String name,
